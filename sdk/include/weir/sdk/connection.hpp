@@ -1,0 +1,64 @@
+// weir::sdk::Connection — what a plugin author implements for one backend
+// connection, and ConnectionFactory, which makes them. The SDK pool owns the
+// connections and drives every method below; the export glue maps them onto
+// the C ABI. Methods report failure by throwing weir::sdk::Error.
+#pragma once
+
+#include <weir/plugin.h>
+#include <weir/sdk/error.hpp>
+#include <weir/sdk/value_writer.hpp>
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace weir::sdk {
+
+struct ExecOptions {
+  std::chrono::milliseconds timeout{0};  // time left before the deadline; 0 = none
+  bool read_only = false;                // the client declared the request read-only
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+
+  // Runs one request (see weir_plugin::execute for the shapes) and writes its result.
+  virtual void execute(const boost::json::object& request, const ExecOptions& options,
+                       ValueWriter& result) = 0;
+
+  // A cheap liveness round trip; false (or a throw) means the connection is dead.
+  virtual bool ping() = 0;
+
+  // Writes an object describing the backend (at least "server_version" when known).
+  virtual void describe_backend(ValueWriter& detail) { detail.begin_object(), detail.end_object(); }
+
+  // Returns the session to the state of a fresh connection before reuse. Throwing
+  // makes the pool close the connection instead.
+  virtual void reset() {}
+
+  virtual void begin(const boost::json::object& /*options*/) { not_implemented("transactions"); }
+  virtual void commit() { not_implemented("transactions"); }
+  virtual void rollback() { not_implemented("transactions"); }
+  // Whether a transaction is open; the pool rolls it back on release.
+  virtual bool in_transaction() const { return false; }
+
+  // Interrupts a running execute() from another thread; must be thread-safe.
+  virtual void cancel() noexcept {}
+
+ protected:
+  [[noreturn]] static void not_implemented(const char* what) {
+    throw Error(WEIR_E_NOT_IMPLEMENTED, std::string("this backend does not support ") + what);
+  }
+};
+
+class ConnectionFactory {
+ public:
+  virtual ~ConnectionFactory() = default;
+  // Opens a new connection. Throws Error; WEIR_E_UNAVAILABLE (retryable) when
+  // the backend cannot be reached, so the pool backs off and retries.
+  virtual std::unique_ptr<Connection> connect() = 0;
+};
+
+}  // namespace weir::sdk

@@ -1,0 +1,216 @@
+// Turns a C++ driver class into a weir plugin: the author writes
+//
+//   struct MyDriver {
+//     static constexpr weir::sdk::PluginInfo info{"mydb", "1.0.0", "My database",
+//                                                 WEIR_KIND_SQL, WEIR_CAP_PARAMETERS};
+//     static std::unique_ptr<weir::sdk::ConnectionFactory> open(const weir::sdk::OpenContext&);
+//   };
+//   WEIR_EXPORT_PLUGIN(MyDriver)
+//
+// and this header supplies the entry symbol, the function table and the
+// trampolines: each catches every exception and maps it to a status code plus
+// a filled weir_error, so nothing unwinds across the C boundary.
+#pragma once
+
+#include <weir/plugin.h>
+#include <weir/sdk/config_reader.hpp>
+#include <weir/sdk/connection.hpp>
+#include <weir/sdk/error.hpp>
+#include <weir/sdk/log.hpp>
+#include <weir/sdk/pool.hpp>
+#include <weir/sdk/value_writer.hpp>
+
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+
+namespace weir::sdk {
+
+struct PluginInfo {
+  const char* name;
+  const char* version;
+  const char* description;
+  std::uint32_t kind;
+  std::uint64_t capabilities;
+};
+
+// What a driver's open() gets: the database's name, its "connection" settings
+// and the workspace data directory for relative paths.
+struct OpenContext {
+  std::string database;
+  ConfigReader connection;
+  std::filesystem::path data_dir;
+};
+
+namespace detail {
+
+// Runs `body`, mapping any exception to a status and a filled weir_error.
+template <class Body>
+weir_status guarded(weir_error* error, Body&& body) noexcept {
+  try {
+    body();
+    return WEIR_OK;
+  } catch (const Error& e) {
+    return fill_error(error, e);
+  } catch (const std::bad_alloc&) {
+    return fill_error(error, Error(WEIR_E_INTERNAL, "out of memory", true));
+  } catch (const std::exception& e) {
+    return fill_error(error, Error(WEIR_E_INTERNAL, std::string("plugin error: ") + e.what()));
+  } catch (...) {
+    return fill_error(error, Error(WEIR_E_INTERNAL, "plugin error: unknown exception"));
+  }
+}
+
+inline boost::json::object parse_object(const char* json, std::size_t length, const char* what) {
+  if (json == nullptr || length == 0) return {};
+  boost::system::error_code ec;
+  auto value = boost::json::parse(boost::json::string_view(json, length), ec);
+  if (ec) throw Error(WEIR_E_INVALID_REQUEST, std::string(what) + " is not valid JSON: " + ec.message());
+  if (!value.is_object()) throw Error(WEIR_E_INVALID_REQUEST, std::string(what) + " must be a JSON object");
+  return std::move(value.get_object());
+}
+
+inline Pool& pool_of(weir_pool* p) noexcept { return *reinterpret_cast<Pool*>(p); }
+inline Pool::Lease& lease_of(weir_conn* c) noexcept { return *reinterpret_cast<Pool::Lease*>(c); }
+inline Connection& connection_of(weir_conn* c) noexcept { return *lease_of(c).connection; }
+
+// A connection that broke mid-request is never handed out again, whatever
+// flags the host passes on release.
+template <class Body>
+weir_status on_connection(weir_conn* conn, weir_error* error, Body&& body) noexcept {
+  const weir_status status = guarded(error, std::forward<Body>(body));
+  if (status == WEIR_E_BROKEN) lease_of(conn).broken = true;
+  return status;
+}
+
+template <class Driver>
+struct Trampolines {
+  static weir_status pool_open(const weir_pool_params* params, weir_pool** out, weir_error* error) noexcept {
+    return guarded(error, [&] {
+      const std::string database = params->database != nullptr ? params->database : "";
+      const auto config = parse_object(params->config_json, params->config_length, "database config");
+      const ConfigReader root(config, "databases." + database);
+      auto pool_config = PoolConfig::from(root.child("pool"));
+      OpenContext context{database, root.child("connection"),
+                          std::filesystem::path(params->data_dir != nullptr ? params->data_dir : ".")};
+      auto factory = Driver::open(context);
+      *out = reinterpret_cast<weir_pool*>(new Pool(pool_config, std::move(factory), database));
+    });
+  }
+  static void pool_close(weir_pool* pool) noexcept { delete &pool_of(pool); }
+
+  static weir_status acquire(weir_pool* pool, const weir_acquire_options* options, weir_conn** out,
+                             weir_error* error) noexcept {
+    return guarded(error, [&] {
+      AcquireOptions o;
+      if (options != nullptr) {
+        o.timeout = std::chrono::milliseconds(options->timeout_ms);
+        if (options->client_id != nullptr) o.client_id = options->client_id;
+        if (options->tag != nullptr) o.tag = options->tag;
+      }
+      *out = reinterpret_cast<weir_conn*>(pool_of(pool).acquire(o));
+    });
+  }
+  static void release(weir_pool* pool, weir_conn* conn, std::uint32_t flags) noexcept {
+    auto& lease = lease_of(conn);
+    pool_of(pool).release(&lease, lease.broken || (flags & WEIR_RELEASE_BROKEN) != 0);
+  }
+  static void pool_stats(weir_pool* pool, weir_pool_stats* out) noexcept { pool_of(pool).stats(*out); }
+  static weir_status pool_drain(weir_pool* pool, std::uint32_t timeout_ms, std::uint32_t* forced) noexcept {
+    const auto n = pool_of(pool).drain(std::chrono::milliseconds(timeout_ms));
+    if (forced != nullptr) *forced = n;
+    return WEIR_OK;
+  }
+  static weir_status pool_describe(weir_pool* pool, weir_value_writer* out) noexcept {
+    return guarded(nullptr, [&] {
+      ValueWriter writer(out);
+      pool_of(pool).describe(writer);
+    });
+  }
+  static void pool_health(weir_pool* pool, weir_health* out) noexcept { pool_of(pool).health(*out); }
+
+  static weir_status check(weir_conn* conn, std::uint32_t /*timeout_ms*/, weir_value_writer* detail,
+                           weir_error* error) noexcept {
+    return on_connection(conn, error, [&] {
+      auto& c = connection_of(conn);
+      if (!c.ping()) throw Error(WEIR_E_BROKEN, "the backend did not answer the liveness check", true);
+      ValueWriter writer(detail);
+      c.describe_backend(writer);
+    });
+  }
+  static weir_status execute(weir_conn* conn, const char* request, std::size_t length,
+                             const weir_exec_options* options, weir_value_writer* result,
+                             weir_error* error) noexcept {
+    return on_connection(conn, error, [&] {
+      const auto object = parse_object(request, length, "request");
+      ExecOptions o;
+      if (options != nullptr) {
+        o.timeout = std::chrono::milliseconds(options->timeout_ms);
+        o.read_only = (options->flags & WEIR_EXEC_READ_ONLY) != 0;
+      }
+      ValueWriter writer(result);
+      connection_of(conn).execute(object, o, writer);
+    });
+  }
+  static weir_status begin(weir_conn* conn, const char* json, std::size_t length, weir_error* error) noexcept {
+    return on_connection(conn, error, [&] { connection_of(conn).begin(parse_object(json, length, "transaction options")); });
+  }
+  static weir_status commit(weir_conn* conn, weir_error* error) noexcept {
+    return on_connection(conn, error, [&] { connection_of(conn).commit(); });
+  }
+  static weir_status rollback(weir_conn* conn, weir_error* error) noexcept {
+    return on_connection(conn, error, [&] { connection_of(conn).rollback(); });
+  }
+  static weir_status cancel(weir_conn* conn) noexcept {
+    connection_of(conn).cancel();
+    return WEIR_OK;
+  }
+
+  static weir_status entry(std::uint32_t host_version, const weir_host* host, weir_plugin* plugin,
+                           weir_error* error) noexcept {
+    if (host_version < WEIR_ABI_VERSION_1) {
+      return fill_error(error, Error(WEIR_E_ABI, "host offers ABI version " + std::to_string(host_version) +
+                                                      "; this plugin needs version 1 or newer"));
+    }
+    if (plugin == nullptr || plugin->struct_size < WEIR_PLUGIN_V1_SIZE) {
+      return fill_error(error, Error(WEIR_E_ABI, "host's plugin table is smaller than ABI version 1"));
+    }
+    set_host(host);
+    plugin->abi_version = WEIR_ABI_VERSION_1;
+    plugin->name = Driver::info.name;
+    plugin->version = Driver::info.version;
+    plugin->description = Driver::info.description;
+    plugin->kind = Driver::info.kind;
+    plugin->capabilities = Driver::info.capabilities;
+    plugin->pool_open = pool_open;
+    plugin->pool_close = pool_close;
+    plugin->acquire = acquire;
+    plugin->release = release;
+    plugin->pool_stats = pool_stats;
+    plugin->pool_drain = pool_drain;
+    plugin->pool_describe = pool_describe;
+    plugin->pool_health = pool_health;
+    plugin->check = check;
+    plugin->execute = execute;
+    plugin->begin = begin;
+    plugin->commit = commit;
+    plugin->rollback = rollback;
+    plugin->cancel = cancel;
+    return WEIR_OK;
+  }
+};
+
+}  // namespace detail
+}  // namespace weir::sdk
+
+// Defines the plugin's one exported symbol for `Driver`.
+#define WEIR_EXPORT_PLUGIN(Driver)                                                                  \
+  extern "C" WEIR_EXPORT weir_status weir_plugin_entry(uint32_t host_abi_version,                  \
+                                                       const weir_host* host, weir_plugin* plugin, \
+                                                       weir_error* error) {                        \
+    return ::weir::sdk::detail::Trampolines<Driver>::entry(host_abi_version, host, plugin, error); \
+  }
