@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything weir needs to build and test on Debian 12, from Debian's
+# packages only. Safe to re-run: apt skips what is already installed.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build pkg-config git ca-certificates
+  # Boost 1.81: Asio/Beast/DLL headers, JSON and filesystem libraries
+  libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
+  # backends
+  libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql pgbouncer sqlite3 curl procps
+)
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Node.js and npm run the Chroma test server and the Bolt driver check.
+if ! command -v npm >/dev/null 2>&1; then
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+echo "install-deps: all dependencies present"
