@@ -4,6 +4,7 @@
 #pragma once
 
 #include <weir/plugin.h>
+#include <weir/sdk/base64.hpp>
 
 #include <boost/json.hpp>
 
@@ -13,21 +14,6 @@
 #include <vector>
 
 namespace weir::testing {
-
-inline std::string base64_encode(const void* data, std::size_t n) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const auto* p = static_cast<const unsigned char*>(data);
-  std::string out;
-  out.reserve((n + 2) / 3 * 4);
-  for (std::size_t i = 0; i < n; i += 3) {
-    const std::uint32_t b = (p[i] << 16) | (i + 1 < n ? p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
-    out += kAlphabet[(b >> 18) & 63];
-    out += kAlphabet[(b >> 12) & 63];
-    out += i + 1 < n ? kAlphabet[(b >> 6) & 63] : '=';
-    out += i + 2 < n ? kAlphabet[b & 63] : '=';
-  }
-  return out;
-}
 
 class ValueBuilder {
  public:
@@ -42,7 +28,7 @@ class ValueBuilder {
       return self(s).put(boost::json::string(p, n));
     };
     writer_.bytes_value = [](void* s, const void* p, std::size_t n) {
-      return self(s).put(boost::json::object{{"$base64", base64_encode(p, n)}});
+      return self(s).put(boost::json::object{{"$base64", weir::sdk::base64_encode(p, n)}});
     };
     writer_.json_value = [](void* s, const char* p, std::size_t n) {
       boost::system::error_code ec;
