@@ -1,0 +1,288 @@
+#include "api.hpp"
+
+#include "logger.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+
+namespace weir {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+HttpResponse json_response(unsigned status, std::string body) {
+  HttpResponse response{static_cast<http::status>(status), 11};
+  response.set(http::field::content_type, "application/json");
+  response.set(http::field::server, "weir/" WEIR_VERSION);
+  response.body() = std::move(body);
+  return response;
+}
+
+HttpResponse error_response(const ApiError& error) {
+  auto response = json_response(error.http_status(), error.body());
+  if (error.retry_after_s() > 0)
+    response.set(http::field::retry_after, std::to_string(error.retry_after_s()));
+  return response;
+}
+
+ApiError method_not_allowed(const char* allowed) {
+  ApiError e(405, "method_not_allowed", std::string("this resource accepts only ") + allowed);
+  e.extra()["allow"] = allowed;
+  return e;
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// The request deadline: the configured default, lowered by X-Weir-Timeout-Ms.
+std::chrono::steady_clock::time_point deadline_for(const HttpRequest& request,
+                                                   const Limits& limits) {
+  auto timeout = limits.request_timeout;
+  const auto header = request.find("x-weir-timeout-ms");
+  if (header != request.end()) {
+    const auto text = header->value();
+    long long ms = 0;
+    const auto r = std::from_chars(text.data(), text.data() + text.size(), ms);
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || ms <= 0) {
+      throw ApiError(400, "invalid_header",
+                     "X-Weir-Timeout-Ms must be a positive integer (milliseconds)");
+    }
+    timeout = std::min(timeout, std::chrono::milliseconds(ms));
+  }
+  return std::chrono::steady_clock::now() + timeout;
+}
+
+boost::json::object parse_body(const HttpRequest& request) {
+  const auto type = request.find(http::field::content_type);
+  if (type != request.end() && type->value().find("json") == boost::beast::string_view::npos) {
+    throw ApiError(415, "unsupported_media_type",
+                   "send the body as JSON with Content-Type: application/json");
+  }
+  boost::system::error_code ec;
+  auto value = boost::json::parse(request.body(), ec);
+  if (ec)
+    throw ApiError(400, "invalid_json", "the request body is not valid JSON: " + ec.message());
+  if (!value.is_object())
+    throw ApiError(400, "invalid_request", "the request body must be a JSON object");
+  return std::move(value.get_object());
+}
+
+// Removes and returns the host-level "read_only" member.
+bool take_read_only(boost::json::object& body) {
+  const auto* v = body.if_contains("read_only");
+  if (v == nullptr) return false;
+  if (!v->is_bool()) throw ApiError(400, "invalid_request", "\"read_only\" must be true or false");
+  const bool read_only = v->get_bool();
+  body.erase("read_only");
+  return read_only;
+}
+
+boost::json::array take_statements(boost::json::object& body) {
+  auto* v = body.if_contains("statements");
+  if (v == nullptr || !v->is_array() || v->get_array().empty()) {
+    throw ApiError(400, "invalid_request",
+                   "a transaction needs \"statements\": a non-empty array of requests such as "
+                   "{\"query\": \"...\", \"params\": [...]}");
+  }
+  auto statements = std::move(v->get_array());
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    if (!statements[i].is_object()) {
+      ApiError e(400, "invalid_request", "statements[" + std::to_string(i) + "] must be an object");
+      e.extra()["statement"] = i;
+      throw e;
+    }
+  }
+  return statements;
+}
+
+}  // namespace
+
+bool split_path(const std::string& target, std::vector<std::string>& segments) {
+  const auto query = target.find('?');
+  const std::string path = target.substr(0, query);
+  if (path.empty() || path[0] != '/') return false;
+  std::string segment;
+  for (std::size_t i = 1; i <= path.size(); ++i) {
+    if (i == path.size() || path[i] == '/') {
+      if (!segment.empty()) segments.push_back(std::move(segment));
+      segment.clear();
+    } else if (path[i] == '%') {
+      if (i + 2 >= path.size() + 0 || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0)
+        return false;
+      segment += static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
+      i += 2;
+    } else {
+      segment += path[i];
+    }
+  }
+  return true;
+}
+
+Api::Api(Gateway& gateway) : gateway_(gateway), workers_(gateway.config().worker_threads) {}
+
+Api::~Api() { join_workers(); }
+
+void Api::join_workers() { workers_.join(); }
+
+HttpResponse Api::refuse(unsigned status, const std::string& code, const std::string& message) {
+  return error_response(ApiError(status, code, message));
+}
+
+void Api::handle(HttpRequest request, const std::string& client_address,
+                 std::function<void(HttpResponse)> reply) {
+  std::vector<std::string> path;
+  const bool database_call = split_path(std::string(request.target()), path) && path.size() == 4 &&
+                             path[0] == "v1" && path[1] == "databases" &&
+                             request.method() == http::verb::post;
+  if (!database_call) {
+    // Everything else answers from memory: cheap enough for the I/O thread.
+    return reply(route(request, client_address));
+  }
+  boost::asio::post(workers_,
+                    [this, request = std::move(request), client_address, reply = std::move(reply)] {
+                      reply(route(request, client_address));
+                    });
+}
+
+HttpResponse Api::route(const HttpRequest& request, const std::string& client_address) {
+  try {
+    std::vector<std::string> path;
+    if (!split_path(std::string(request.target()), path)) {
+      throw ApiError(400, "invalid_path", "the request path is malformed");
+    }
+    const auto method = request.method();
+    const auto only_get = [&] {
+      if (method != http::verb::get && method != http::verb::head) throw method_not_allowed("GET");
+    };
+    if (path == std::vector<std::string>{"health"}) return only_get(), health();
+    if (path == std::vector<std::string>{"health", "live"}) {
+      only_get();
+      return json_response(200, R"({"status":"live"})");
+    }
+    if (path == std::vector<std::string>{"health", "ready"}) return only_get(), readiness();
+    if (path.size() >= 2 && path[0] == "v1") {
+      if (path.size() == 2 && path[1] == "databases") return only_get(), list_databases();
+      if (path.size() == 2 && path[1] == "plugins") return only_get(), list_plugins();
+      if (path[1] == "databases" && (path.size() == 3 || path.size() == 4)) {
+        Database* database = gateway_.find(path[2]);
+        if (database == nullptr) {
+          ApiError e(404, "database_not_found",
+                     "no database named \"" + path[2] + "\" is configured");
+          boost::json::array known;
+          for (const auto& [name, db] : gateway_.databases())
+            known.push_back(boost::json::value(name));
+          e.extra()["databases"] = std::move(known);
+          throw e;
+        }
+        if (path.size() == 3) {
+          only_get();
+          return json_response(200, boost::json::serialize(database->describe()));
+        }
+        if (path[3] == "query" || path[3] == "transaction") {
+          if (method != http::verb::post) throw method_not_allowed("POST");
+          return database_request(request, client_address, *database, path[3]);
+        }
+      }
+    }
+    throw ApiError(
+        404, "not_found",
+        "no such endpoint: " + std::string(request.target()) + " (see docs/http-api.yaml)");
+  } catch (const ApiError& e) {
+    return error_response(e);
+  } catch (const std::exception& e) {
+    log_error("api", std::string("unexpected error: ") + e.what());
+    return error_response(ApiError(500, "internal", std::string("internal error: ") + e.what()));
+  }
+}
+
+HttpResponse Api::database_request(const HttpRequest& request, const std::string& client_address,
+                                   Database& database, const std::string& operation) {
+  RequestContext context;
+  context.client_id = client_address;
+  context.tag = "POST /v1/databases/" + database.name() + "/" + operation;
+  context.deadline = deadline_for(request, gateway_.config().limits);
+  context.max_result_bytes = gateway_.config().limits.max_result_bytes;
+  auto body = parse_body(request);
+  const bool read_only = take_read_only(body);
+  if (operation == "query") return json_response(200, database.query(body, read_only, context));
+  return json_response(200, database.transaction(take_statements(body), read_only, context));
+}
+
+HttpResponse Api::health() const {
+  boost::json::object databases;
+  bool required_down = false;
+  bool any_unhealthy = false;
+  for (const auto& [name, db] : gateway_.databases()) {
+    const auto h = db->health();
+    boost::json::object entry{
+        {"state", h.state}, {"backend", db->config().backend}, {"optional", db->config().optional}};
+    if (!h.reason.empty()) entry["reason"] = h.reason;
+    const bool down = h.state == "unavailable" || h.state == "unhealthy";
+    required_down = required_down || (down && !db->config().optional);
+    any_unhealthy = any_unhealthy || h.state != "healthy";
+    databases[name] = std::move(entry);
+  }
+  const char* status = required_down ? "unhealthy" : any_unhealthy ? "degraded" : "healthy";
+  return json_response(required_down ? 503 : 200,
+                       boost::json::serialize(boost::json::object{
+                           {"status", status}, {"databases", std::move(databases)}}));
+}
+
+HttpResponse Api::readiness() const {
+  boost::json::array not_ready;
+  for (const auto& [name, db] : gateway_.databases()) {
+    const auto h = db->health();
+    if (!db->config().optional && (h.state == "unavailable" || h.state == "unhealthy")) {
+      not_ready.push_back(
+          boost::json::object{{"database", name}, {"state", h.state}, {"reason", h.reason}});
+    }
+  }
+  const bool ready = not_ready.empty();
+  boost::json::object body{{"status", ready ? "ready" : "not_ready"}};
+  if (!ready) body["not_ready"] = std::move(not_ready);
+  return json_response(ready ? 200 : 503, boost::json::serialize(body));
+}
+
+HttpResponse Api::list_databases() const {
+  boost::json::array list;
+  for (const auto& [name, db] : gateway_.databases()) list.push_back(db->describe());
+  return json_response(200,
+                       boost::json::serialize(boost::json::object{{"databases", std::move(list)}}));
+}
+
+HttpResponse Api::list_plugins() const {
+  boost::json::array loaded;
+  for (const auto& p : gateway_.plugins().loaded()) {
+    boost::json::array capabilities;
+    for (auto& c : plugin_capability_names(p->table.capabilities))
+      capabilities.push_back(boost::json::value(c));
+    loaded.push_back(boost::json::object{{"name", p->name},
+                                         {"version", p->version},
+                                         {"description", p->description},
+                                         {"kind", plugin_kind_name(p->table.kind)},
+                                         {"abi_version", p->table.abi_version},
+                                         {"capabilities", std::move(capabilities)},
+                                         {"path", p->path.string()}});
+  }
+  boost::json::array rejected;
+  for (const auto& r : gateway_.plugins().rejected()) {
+    rejected.push_back(boost::json::object{{"path", r.path.string()}, {"reason", r.reason}});
+  }
+  boost::json::array searched;
+  for (const auto& d : gateway_.plugins().searched())
+    searched.push_back(boost::json::value(d.string()));
+  return json_response(
+      200, boost::json::serialize(boost::json::object{{"loaded", std::move(loaded)},
+                                                      {"rejected", std::move(rejected)},
+                                                      {"searched", std::move(searched)}}));
+}
+
+}  // namespace weir

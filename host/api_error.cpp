@@ -1,0 +1,77 @@
+#include "api_error.hpp"
+
+#include <boost/json/serialize.hpp>
+
+namespace weir {
+
+std::string ApiError::body() const {
+  boost::json::object error{{"code", code_}, {"message", what()}, {"retryable", retryable_}};
+  for (const auto& member : extra_) error[member.key()] = member.value();
+  return boost::json::serialize(boost::json::object{{"error", std::move(error)}});
+}
+
+namespace {
+
+struct StatusMapping {
+  unsigned http;
+  const char* code;
+  bool retryable;
+};
+
+StatusMapping mapping_for(weir_status status) noexcept {
+  switch (status) {
+    case WEIR_E_NOT_IMPLEMENTED:
+      return {501, "not_implemented", false};
+    case WEIR_E_INVALID_REQUEST:
+      return {400, "invalid_request", false};
+    case WEIR_E_INVALID_CONFIG:
+      return {500, "invalid_config", false};
+    case WEIR_E_NOT_FOUND:
+      return {404, "not_found", false};
+    case WEIR_E_CONFLICT:
+      return {409, "conflict", false};
+    case WEIR_E_QUERY:
+      return {400, "query_error", false};
+    case WEIR_E_UNAVAILABLE:
+      return {503, "backend_unavailable", true};
+    case WEIR_E_EXHAUSTED:
+      return {503, "pool_exhausted", true};
+    case WEIR_E_TIMEOUT:
+      return {504, "timeout", true};
+    case WEIR_E_CANCELLED:
+      return {499, "cancelled", true};
+    case WEIR_E_BROKEN:
+      return {502, "connection_broken", true};
+    case WEIR_E_UNAUTHENTICATED:
+      return {502, "backend_auth_failed", false};
+    case WEIR_E_PERMISSION:
+      return {403, "permission_denied", false};
+    case WEIR_E_ABORTED:
+      return {413, "result_too_large", false};
+    case WEIR_E_CLOSED:
+      return {503, "database_closing", true};
+    case WEIR_E_INTERNAL:
+      return {500, "plugin_error", false};
+    default:
+      return {500, "internal", false};
+  }
+}
+
+}  // namespace
+
+const char* status_code_name(weir_status status) noexcept { return mapping_for(status).code; }
+
+ApiError api_error_from_plugin(weir_status status, const weir_error& error) {
+  const auto m = mapping_for(status);
+  std::string message = error.message[0] != '\0' ? error.message : m.code;
+  // A plugin may know better whether this particular failure is transient.
+  const bool retryable =
+      error.status == status ? (m.retryable || error.retryable != 0) : m.retryable;
+  ApiError api(m.http, m.code, message, retryable);
+  if (error.code[0] != '\0') api.extra()["backend_code"] = error.code;
+  if (error.detail[0] != '\0') api.extra()["detail"] = error.detail;
+  if (m.http == 503) api.with_retry_after(1);
+  return api;
+}
+
+}  // namespace weir

@@ -1,0 +1,256 @@
+#include "config.hpp"
+
+#include <weir/sdk/config_reader.hpp>
+
+#include <boost/json/parse.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace weir {
+
+namespace fs = std::filesystem;
+using sdk::ConfigReader;
+
+namespace {
+
+constexpr const char* kDefaultConfig = R"({
+  "listen": "127.0.0.1:7300",
+  "databases": {
+    "default": {"backend": "sqlite", "connection": {"path": "databases/default.db"}}
+  }
+})";
+
+bool is_secret_key(std::string_view key) {
+  std::string lower(key);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  for (const char* word :
+       {"password", "passwd", "secret", "token", "api_key", "apikey", "credential"}) {
+    if (lower.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// scheme://user:password@host -> scheme://user:***@host
+std::string mask_url_password(const std::string& text) {
+  const auto scheme = text.find("://");
+  if (scheme == std::string::npos) return text;
+  const auto at = text.find('@', scheme + 3);
+  if (at == std::string::npos) return text;
+  const auto colon = text.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return text;
+  return text.substr(0, colon + 1) + "***" + text.substr(at);
+}
+
+// Replaces "${env:NAME}" references in every string; `path` names the field for errors.
+void resolve_env(boost::json::value& value, const std::string& path) {
+  if (auto* object = value.if_object()) {
+    for (auto& member : *object)
+      resolve_env(member.value(), path + "." + std::string(member.key()));
+  } else if (auto* array = value.if_array()) {
+    for (std::size_t i = 0; i < array->size(); ++i)
+      resolve_env((*array)[i], path + "[" + std::to_string(i) + "]");
+  } else if (auto* text = value.if_string()) {
+    std::string s(*text);
+    std::string out;
+    std::size_t pos = 0;
+    while (true) {
+      const auto start = s.find("${env:", pos);
+      if (start == std::string::npos) break;
+      const auto end = s.find('}', start);
+      if (end == std::string::npos) {
+        throw ConfigError(path + ": unterminated \"${env:\" reference; write ${env:NAME}");
+      }
+      const std::string name = s.substr(start + 6, end - start - 6);
+      const char* env = std::getenv(name.c_str());
+      if (env == nullptr) {
+        throw ConfigError(path + ": environment variable " + name +
+                          " is not set (referenced as ${env:" + name + "})");
+      }
+      out += s.substr(pos, start - pos);
+      out += env;
+      pos = end + 1;
+    }
+    if (pos > 0) *text = out + s.substr(pos);
+  }
+}
+
+void parse_listen(const ConfigReader& root, Config& config) {
+  const std::string listen = root.string("listen", "127.0.0.1:7300");
+  const auto colon = listen.rfind(':');
+  const auto invalid = [&] {
+    root.fail("listen", "must be \"host:port\" (e.g. \"127.0.0.1:7300\"), got \"" + listen + "\"");
+  };
+  if (colon == std::string::npos || colon == 0) invalid();
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string port_text = listen.substr(colon + 1);
+  if (port_text.empty() || port_text.size() > 5 ||
+      !std::all_of(port_text.begin(), port_text.end(), ::isdigit))
+    invalid();
+  const long port = std::stol(port_text);
+  if (port > 65535) invalid();
+  config.listen_address = host;
+  config.listen_port = static_cast<std::uint16_t>(port);
+}
+
+void parse_databases(const ConfigReader& root, const boost::json::object& resolved_root,
+                     Config& config) {
+  const auto* databases = root.object().if_contains("databases");
+  if (databases == nullptr || !databases->is_object() || databases->get_object().empty()) {
+    root.fail(
+        "databases",
+        "must be an object with at least one database, e.g. {\"main\": {\"backend\": \"sqlite\"}}");
+  }
+  const auto& resolved = resolved_root.at("databases").get_object();
+  for (const auto& member : databases->get_object()) {
+    const std::string name(member.key());
+    const std::string field = "databases." + name;
+    if (name.empty() || !std::all_of(name.begin(), name.end(), [](unsigned char c) {
+          return std::isalnum(c) || c == '_' || c == '-';
+        })) {
+      throw ConfigError(
+          field +
+          ": database names may use only letters, digits, '_' and '-' (they appear in URLs)");
+    }
+    if (!member.value().is_object())
+      throw ConfigError(field + ": must be an object with at least \"backend\"");
+    const ConfigReader db(member.value().get_object(), field);
+    db.allow_only({"backend", "optional", "connection", "pool"});
+    DatabaseConfig d;
+    d.name = name;
+    d.backend = db.required_string("backend");
+    d.optional = db.boolean("optional", false);
+    db.child("connection");  // type checks: must be objects when present
+    db.child("pool");
+    d.settings = resolved.at(member.key()).get_object();
+    d.masked = mask_secrets(member.value()).get_object();
+    config.databases.push_back(std::move(d));
+  }
+}
+
+}  // namespace
+
+const DatabaseConfig* Config::find_database(const std::string& name) const {
+  for (const auto& d : databases) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
+const char* default_config_text() noexcept { return kDefaultConfig; }
+
+boost::json::value mask_secrets(const boost::json::value& value) {
+  if (const auto* object = value.if_object()) {
+    boost::json::object out;
+    for (const auto& member : *object) {
+      out[member.key()] = is_secret_key(member.key()) && !member.value().is_null()
+                              ? boost::json::value("***")
+                              : mask_secrets(member.value());
+    }
+    return out;
+  }
+  if (const auto* array = value.if_array()) {
+    boost::json::array out;
+    for (const auto& v : *array) out.push_back(mask_secrets(v));
+    return out;
+  }
+  if (const auto* text = value.if_string())
+    return boost::json::value(mask_url_password(std::string(*text)));
+  return value;
+}
+
+Config parse_config(const std::string& text, const std::string& source, const fs::path& base_dir,
+                    const fs::path& start_dir) {
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(text, ec);
+  if (ec) throw ConfigError("config " + source + ": not valid JSON: " + ec.message());
+  if (!parsed.is_object()) throw ConfigError("config " + source + ": must be a JSON object");
+  try {
+    boost::json::value resolved = parsed;
+    resolve_env(resolved, "config");
+    const ConfigReader root(parsed.get_object(), "config");
+    root.allow_only({"listen", "io_threads", "worker_threads", "plugin_dirs", "workspace", "limits",
+                     "drain_timeout_ms", "log", "databases"});
+    Config config;
+    config.source = source;
+    parse_listen(root, config);
+    config.io_threads = static_cast<unsigned>(root.integer("io_threads", config.io_threads, 1, 64));
+    config.worker_threads =
+        static_cast<unsigned>(root.integer("worker_threads", config.worker_threads, 1, 1024));
+    config.drain_timeout = root.millis("drain_timeout_ms", config.drain_timeout, 0, 600000);
+
+    if (const auto* dirs = root.object().if_contains("plugin_dirs")) {
+      if (!dirs->is_array()) root.fail("plugin_dirs", "must be an array of directory paths");
+      for (const auto& dir : dirs->get_array()) {
+        if (!dir.is_string())
+          root.fail("plugin_dirs", "must contain only strings (directory paths)");
+        config.plugin_dirs.push_back((base_dir / std::string(dir.get_string())).lexically_normal());
+      }
+    }
+
+    const auto workspace = root.child("workspace");
+    workspace.allow_only({"root", "data_dir"});
+    std::string root_dir = workspace.string("root", "");
+    if (!root_dir.empty()) root_dir = (base_dir / root_dir).string();
+    config.workspace = make_workspace(start_dir, root_dir, workspace.string("data_dir", ".weir"));
+
+    const auto limits = root.child("limits");
+    limits.allow_only({"max_body_bytes", "max_result_bytes", "request_timeout_ms",
+                       "read_timeout_ms", "idle_timeout_ms"});
+    auto& l = config.limits;
+    l.max_body_bytes = static_cast<std::size_t>(limits.integer(
+        "max_body_bytes", static_cast<std::int64_t>(l.max_body_bytes), 64, 1ll << 32));
+    l.max_result_bytes = static_cast<std::size_t>(limits.integer(
+        "max_result_bytes", static_cast<std::int64_t>(l.max_result_bytes), 1024, 1ll << 34));
+    l.request_timeout = limits.millis("request_timeout_ms", l.request_timeout, 1, 3600000);
+    l.read_timeout = limits.millis("read_timeout_ms", l.read_timeout, 1, 3600000);
+    l.idle_timeout = limits.millis("idle_timeout_ms", l.idle_timeout, 1, 3600000);
+
+    const auto log = root.child("log");
+    log.allow_only({"level", "format"});
+    const std::string level = log.string("level", "info");
+    if (!parse_log_level(level, config.log_level))
+      log.fail("level", "must be one of debug, info, warn, error; got \"" + level + "\"");
+    const std::string format = log.string("format", "text");
+    if (format != "text" && format != "json")
+      log.fail("format", "must be \"text\" or \"json\"; got \"" + format + "\"");
+    config.log_format = format == "json" ? LogFormat::json : LogFormat::text;
+
+    parse_databases(root, resolved.get_object(), config);
+    return config;
+  } catch (const sdk::Error& e) {
+    throw ConfigError("config " + source + ": " + e.message());
+  } catch (const ConfigError& e) {
+    throw ConfigError("config " + source + ": " + e.what());
+  }
+}
+
+Config load_config(const std::optional<fs::path>& explicit_path, const fs::path& cwd) {
+  std::optional<fs::path> path = explicit_path;
+  if (!path) {
+    if (const char* env = std::getenv("WEIR_CONFIG"); env != nullptr && *env != '\0')
+      path = fs::path(env);
+  }
+  if (!path) {
+    const fs::path candidate = find_project_root(cwd) / "weir.json";
+    std::error_code ec;
+    if (fs::exists(candidate, ec)) path = candidate;
+  }
+  if (!path) return parse_config(kDefaultConfig, "built-in default", cwd, cwd);
+  const fs::path file = fs::absolute(cwd / *path);
+  std::ifstream in(file);
+  if (!in)
+    throw ConfigError("config " + file.string() +
+                      ": cannot be read (does it exist, is it readable?)");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), file.string(), file.parent_path(), cwd);
+}
+
+}  // namespace weir

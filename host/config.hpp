@@ -1,0 +1,78 @@
+// weir::Config — the gateway's configuration: one JSON file (or the built-in
+// default), validated whole at start. Every error names the field and says
+// what would be valid; nothing is half-applied. String values of the form
+// "${env:NAME}" are replaced by that environment variable (for secrets).
+#pragma once
+
+#include "logger.hpp"
+#include "workspace.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace weir {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct DatabaseConfig {
+  std::string name;
+  std::string backend;  // plugin name
+  bool optional = false;
+  boost::json::object
+      settings;  // the whole database object, env references resolved: goes to the plugin
+  boost::json::object masked;  // the same with secrets masked: for display only
+};
+
+struct Limits {
+  std::size_t max_body_bytes = 1 << 20;              // request bodies larger get 413
+  std::size_t max_result_bytes = 64u << 20;          // results larger get 413 result_too_large
+  std::chrono::milliseconds request_timeout{30000};  // default deadline per request
+  std::chrono::milliseconds read_timeout{10000};  // a client must send a whole request within this
+  std::chrono::milliseconds idle_timeout{60000};  // keep-alive connections idle longer are closed
+};
+
+struct Config {
+  std::string source;  // the file read, or "built-in default"
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t listen_port = 7300;
+  unsigned io_threads = 2;
+  unsigned worker_threads = 16;
+  std::vector<std::filesystem::path> plugin_dirs;  // from the config file, absolute
+  Workspace workspace;
+  Limits limits;
+  std::chrono::milliseconds drain_timeout{10000};
+  LogLevel log_level = LogLevel::info;
+  LogFormat log_format = LogFormat::text;
+  std::vector<DatabaseConfig> databases;
+
+  const DatabaseConfig* find_database(const std::string& name) const;
+};
+
+// Parses config text. `base_dir` anchors relative paths in the file (plugin
+// dirs, workspace root); `start_dir` is where the project root search begins.
+Config parse_config(const std::string& text, const std::string& source,
+                    const std::filesystem::path& base_dir, const std::filesystem::path& start_dir);
+
+// Picks the config: `explicit_path`, else $WEIR_CONFIG, else <project root>/weir.json,
+// else the built-in default (one SQLite database "default").
+Config load_config(const std::optional<std::filesystem::path>& explicit_path,
+                   const std::filesystem::path& cwd);
+
+// The built-in default config text.
+const char* default_config_text() noexcept;
+
+// A copy of `value` with secrets replaced by "***" (keys naming passwords,
+// tokens, secrets; passwords inside URLs).
+boost::json::value mask_secrets(const boost::json::value& value);
+
+}  // namespace weir

@@ -1,0 +1,78 @@
+// weir::Database — one logical database: its config, the plugin serving it
+// and the plugin's pool. Runs requests through the C ABI (blocking: call it
+// from worker threads, never from I/O threads) and turns every failure into
+// an ApiError the client can act on.
+#pragma once
+
+#include "api_error.hpp"
+#include "config.hpp"
+#include "plugin_loader.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace weir {
+
+// Who asks and until when; built by the HTTP layer for each request.
+struct RequestContext {
+  std::string client_id;
+  std::string tag;  // e.g. "POST /v1/databases/main/query"
+  std::chrono::steady_clock::time_point deadline;
+  std::size_t max_result_bytes = 64u << 20;
+};
+
+struct DatabaseHealth {
+  std::string state;  // "healthy", "degraded", "unhealthy" or "unavailable"
+  std::string reason;
+};
+
+class Database {
+ public:
+  // `plugin` may be null (not installed); the database is then unavailable.
+  Database(DatabaseConfig config, const LoadedPlugin* plugin, std::string unavailable_reason);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Opens the pool. Throws ConfigError when the plugin refuses the settings;
+  // any other failure leaves the database unavailable with the reason.
+  void open(const std::filesystem::path& data_dir);
+
+  const std::string& name() const noexcept { return config_.name; }
+  const DatabaseConfig& config() const noexcept { return config_; }
+  bool available() const noexcept { return pool_ != nullptr; }
+
+  // POST .../query: `request` is the client's object minus host-level members.
+  std::string query(const boost::json::object& request, bool read_only,
+                    const RequestContext& context);
+  // POST .../transaction: all statements on one connection, all or none.
+  std::string transaction(const boost::json::array& statements, bool read_only,
+                          const RequestContext& context);
+
+  // Cached health; never waits on the backend.
+  DatabaseHealth health() const;
+  // For GET /v1/databases: state, backend, masked settings, pool statistics.
+  boost::json::object describe() const;
+  weir_pool_stats stats() const;
+
+  // Stops handing out leases, waits up to `timeout` for leases, closes the pool.
+  void drain(std::chrono::milliseconds timeout);
+
+ private:
+  class Lease;
+
+  ApiError unavailable_error() const;
+
+  DatabaseConfig config_;
+  const LoadedPlugin* plugin_;
+  std::string unavailable_reason_;
+  weir_pool* pool_ = nullptr;
+  mutable std::mutex drain_mutex_;
+};
+
+}  // namespace weir

@@ -1,0 +1,60 @@
+// weir::HttpServer — HTTP/1.1 over Boost.Beast: a listener and one session
+// per connection (keep-alive, read timeout, body size limit), shaped like
+// Beast's async server example. It parses and writes messages; what a request
+// means is the RequestHandler's business.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace weir {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Must call `reply` exactly once, from any thread.
+  virtual void handle(HttpRequest request, const std::string& client_address,
+                      std::function<void(HttpResponse)> reply) = 0;
+  // The response for a request the server refused before the handler saw it.
+  virtual HttpResponse refuse(unsigned status, const std::string& code,
+                              const std::string& message) = 0;
+};
+
+struct HttpLimits {
+  std::size_t max_body_bytes;
+  std::chrono::milliseconds read_timeout;
+};
+
+class HttpServer {
+ public:
+  // Binds and listens; throws std::system_error naming the address when it cannot.
+  HttpServer(boost::asio::io_context& io, const std::string& address, std::uint16_t port,
+             HttpLimits limits, RequestHandler& handler);
+  ~HttpServer();
+
+  // The port actually bound (useful when configured as 0).
+  std::uint16_t port() const noexcept { return port_; }
+  void start();
+  // Closes the listening socket; sessions already open finish their requests.
+  void stop_accepting();
+  // Requests read but not yet answered.
+  std::size_t in_flight() const noexcept { return in_flight_->load(); }
+
+ private:
+  class Listener;
+  std::shared_ptr<Listener> listener_;
+  std::shared_ptr<std::atomic<std::size_t>> in_flight_;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace weir

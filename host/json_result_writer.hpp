@@ -1,0 +1,52 @@
+// weir::JsonResultWriter — the host's weir_value_writer: turns a plugin's
+// typed value stream into JSON text, guaranteeing valid output whatever the
+// plugin sends (bad UTF-8 is replaced, NaN/Infinity become strings, structure
+// is checked) and stopping the plugin once the result passes a size limit.
+#pragma once
+
+#include <weir/plugin.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace weir {
+
+class JsonResultWriter {
+ public:
+  explicit JsonResultWriter(std::size_t max_bytes);
+  JsonResultWriter(const JsonResultWriter&) = delete;
+  JsonResultWriter& operator=(const JsonResultWriter&) = delete;
+
+  weir_value_writer* writer() noexcept { return &writer_; }
+
+  // True once exactly one complete value was written.
+  bool complete() const noexcept { return values_at_top_ == 1 && stack_.empty() && !failed_; }
+  bool too_large() const noexcept { return too_large_; }
+  // Why the stream was refused (malformed structure), empty otherwise.
+  const std::string& problem() const noexcept { return problem_; }
+  const std::string& text() const noexcept { return out_; }
+  std::string take() noexcept { return std::move(out_); }
+
+ private:
+  enum class Frame { array, object };
+
+  int scalar(std::string_view encoded);
+  int before_value();
+  int fail(std::string why);
+  int check_size();
+  void append_string(const char* data, std::size_t n);
+
+  weir_value_writer writer_{};
+  std::size_t max_bytes_;
+  std::string out_;
+  std::vector<Frame> stack_;
+  std::vector<bool> first_;       // per open frame: no member written yet
+  bool expecting_value_ = false;  // inside an object, after key()
+  int values_at_top_ = 0;
+  bool failed_ = false;
+  bool too_large_ = false;
+  std::string problem_;
+};
+
+}  // namespace weir

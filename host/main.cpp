@@ -1,0 +1,219 @@
+// weir — the gateway's command line: serve, plugins, check-config.
+#include "api.hpp"
+#include "config.hpp"
+#include "gateway.hpp"
+#include "http_server.hpp"
+#include "logger.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <unistd.h>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kUsage = R"(weir — a database gateway with pluggable backends
+
+usage: weir <command> [options]
+
+commands:
+  serve          start the gateway (the default command)
+  plugins        list the plugins found, loaded and rejected (with reasons)
+  check-config   validate the configuration and print it with secrets masked
+
+options:
+  -c, --config FILE   config file (default: $WEIR_CONFIG, else <project root>/weir.json,
+                      else a built-in default serving one SQLite database "default")
+  -l, --listen H:P    override the listen address, e.g. 127.0.0.1:7300
+      --log-level L   debug, info, warn or error
+  -h, --help          this help
+  -V, --version       print the version
+
+environment:
+  WEIR_CONFIG        config file, when --config is not given
+  WEIR_PLUGIN_PATH   extra plugin directories, ':'-separated
+
+docs: docs/configuration.md, docs/http-api.yaml, docs/operations.md
+)";
+
+struct Options {
+  std::string command = "serve";
+  std::optional<fs::path> config;
+  std::optional<std::string> listen;
+  std::optional<std::string> log_level;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::cerr << "weir: " << message << "\nrun 'weir --help' for usage\n";
+  std::exit(2);
+}
+
+Options parse_options(int argc, char** argv) {
+  Options o;
+  bool command_seen = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage_error(arg + " needs a value");
+      return argv[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      std::cout << kUsage;
+      std::exit(0);
+    } else if (arg == "-V" || arg == "--version") {
+      std::cout << "weir " << WEIR_VERSION << " (plugin ABI " << WEIR_ABI_VERSION << ")\n";
+      std::exit(0);
+    } else if (arg == "-c" || arg == "--config") {
+      o.config = fs::path(value());
+    } else if (arg == "-l" || arg == "--listen") {
+      o.listen = value();
+    } else if (arg == "--log-level") {
+      o.log_level = value();
+    } else if (!arg.empty() && arg[0] != '-' && !command_seen) {
+      if (arg != "serve" && arg != "plugins" && arg != "check-config")
+        usage_error("unknown command \"" + arg + "\"");
+      o.command = arg;
+      command_seen = true;
+    } else {
+      usage_error("unknown option \"" + arg + "\"");
+    }
+  }
+  return o;
+}
+
+fs::path executable_dir() {
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : exe.parent_path();
+}
+
+weir::Config load(const Options& o) {
+  weir::Config config = weir::load_config(o.config, fs::current_path());
+  if (o.listen) {
+    const auto text =
+        std::string("{\"listen\":\"") + *o.listen + "\",\"databases\":{\"x\":{\"backend\":\"x\"}}}";
+    const auto parsed =
+        weir::parse_config(text, "--listen", fs::current_path(), fs::current_path());
+    config.listen_address = parsed.listen_address;
+    config.listen_port = parsed.listen_port;
+  }
+  if (o.log_level && !weir::parse_log_level(*o.log_level, config.log_level)) {
+    usage_error("--log-level must be debug, info, warn or error");
+  }
+  weir::Logger::instance().configure(config.log_level, config.log_format);
+  return config;
+}
+
+int list_plugins(const weir::Config& config) {
+  weir::PluginCatalog catalog;
+  catalog.scan(weir::plugin_search_path(config.plugin_dirs, executable_dir()));
+  std::cout << "searched:\n";
+  for (const auto& dir : catalog.searched()) std::cout << "  " << dir.string() << "\n";
+  std::cout << "loaded:\n";
+  for (const auto& p : catalog.loaded()) {
+    std::cout << "  " << p->name << " " << p->version << " ("
+              << weir::plugin_kind_name(p->table.kind) << ", ABI " << p->table.abi_version << ") "
+              << p->path.string() << "\n";
+  }
+  std::cout << "rejected:\n";
+  for (const auto& r : catalog.rejected())
+    std::cout << "  " << r.path.string() << ": " << r.reason << "\n";
+  return 0;
+}
+
+int check_config(const weir::Config& config) {
+  boost::json::object databases;
+  for (const auto& db : config.databases) databases[db.name] = db.masked;
+  std::cout << "config " << config.source << " is valid\n"
+            << "listen: " << config.listen_address << ":" << config.listen_port << "\n"
+            << "workspace: " << config.workspace.root.string() << " (found by "
+            << config.workspace.found_by << "), data in " << config.workspace.data_dir.string()
+            << "\n"
+            << "databases: " << boost::json::serialize(databases) << "\n";
+  return 0;
+}
+
+int serve(const weir::Config& config) {
+  boost::asio::io_context io(static_cast<int>(config.io_threads));
+  weir::Gateway gateway(config, executable_dir());
+  weir::Api api(gateway);
+  weir::HttpServer server(io, config.listen_address, config.listen_port,
+                          {config.limits.max_body_bytes, config.limits.read_timeout}, api);
+  server.start();
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  std::thread drainer;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (drainer.joinable()) {
+          weir::log_warn("host", "second signal: exiting without finishing the drain");
+          std::_Exit(1);
+        }
+        weir::log_info("host", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                                   ": no longer accepting; finishing in-flight requests");
+        server.stop_accepting();
+        signals.async_wait(on_signal);
+        drainer = std::thread([&] {
+          const auto until = std::chrono::steady_clock::now() + config.drain_timeout;
+          while (server.in_flight() > 0 && std::chrono::steady_clock::now() < until) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          }
+          if (server.in_flight() > 0)
+            weir::log_warn("host", std::to_string(server.in_flight()) +
+                                       " request(s) still running at the drain timeout");
+          gateway.drain();
+          io.stop();
+        });
+      };
+  signals.async_wait(on_signal);
+
+  const std::string where = config.listen_address + ":" + std::to_string(server.port());
+  weir::log_info("host", "weir " WEIR_VERSION " listening on http://" + where + " (config: " +
+                             config.source + ", data: " + config.workspace.data_dir.string() + ")");
+  if (!gateway.databases().empty()) {
+    const auto& first = gateway.databases().begin()->first;
+    std::cerr
+        << "\n  weir is listening on http://" << where << "\n  try:  curl -s -X POST http://"
+        << where << "/v1/databases/" << first
+        << "/query -H 'content-type: application/json' -d '{\"query\":\"select 1 as x\"}'\n\n";
+  }
+  std::vector<std::thread> io_threads;
+  for (unsigned i = 1; i < config.io_threads; ++i) io_threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : io_threads) t.join();
+  if (drainer.joinable()) drainer.join();
+  api.join_workers();
+  weir::log_info("host", "stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  try {
+    const weir::Config config = load(options);
+    if (options.command == "plugins") return list_plugins(config);
+    if (options.command == "check-config") return check_config(config);
+    return serve(config);
+  } catch (const weir::ConfigError& e) {
+    std::cerr << "weir: " << e.what() << "\n";
+    return 78;  // EX_CONFIG
+  } catch (const weir::StartupError& e) {
+    std::cerr << "weir: cannot start: " << e.what() << "\n";
+    return 69;  // EX_UNAVAILABLE
+  } catch (const std::system_error& e) {
+    std::cerr << "weir: " << e.what() << "\n";
+    return 71;  // EX_OSERR
+  }
+}

@@ -1,0 +1,186 @@
+#include "plugin_loader.hpp"
+
+#include "logger.hpp"
+#include "plugin_stubs.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+namespace weir {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool looks_like_library(const fs::path& p) {
+  const std::string name = p.filename().string();
+  return name.size() > 3 && (name.ends_with(".so") || name.find(".so.") != std::string::npos);
+}
+
+bool valid_name(const char* name) {
+  if (name == nullptr || *name == '\0') return false;
+  for (const char* c = name; *c != '\0'; ++c) {
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) return false;
+  }
+  return true;
+}
+
+void plugin_log(void* host_data, int32_t level, const char* message) {
+  const auto* plugin = static_cast<const LoadedPlugin*>(host_data);
+  const std::string source =
+      "plugin:" + (plugin->name.empty() ? plugin->path.filename().string() : plugin->name);
+  const auto lvl = level <= WEIR_LOG_DEBUG  ? LogLevel::debug
+                   : level == WEIR_LOG_INFO ? LogLevel::info
+                   : level == WEIR_LOG_WARN ? LogLevel::warn
+                                            : LogLevel::error;
+  Logger::instance().write(lvl, source, message != nullptr ? message : "");
+}
+
+const char* missing_required_slot(const weir_plugin& t) {
+  if (t.pool_open == nullptr) return "pool_open";
+  if (t.pool_close == nullptr) return "pool_close";
+  if (t.acquire == nullptr) return "acquire";
+  if (t.release == nullptr) return "release";
+  if (t.execute == nullptr) return "execute";
+  return nullptr;
+}
+
+}  // namespace
+
+void PluginCatalog::scan(const std::vector<fs::path>& dirs) {
+  for (const auto& dir : dirs) {
+    searched_.push_back(dir);
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      log_debug("loader", "plugin directory " + dir.string() + " does not exist; skipped");
+      continue;
+    }
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.is_regular_file(ec) && looks_like_library(entry.path()))
+        files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) load(file);
+  }
+}
+
+std::string PluginCatalog::load(const fs::path& file) {
+  std::string reason = try_load(file);
+  if (!reason.empty()) {
+    log_warn("loader", "skipped " + file.string() + ": " + reason);
+    rejected_.push_back({file, reason});
+  }
+  return reason;
+}
+
+std::string PluginCatalog::try_load(const fs::path& file) {
+  auto plugin = std::make_unique<LoadedPlugin>();
+  plugin->path = fs::absolute(file);
+  try {
+    plugin->library.load(plugin->path,
+                         boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
+  } catch (const std::exception& e) {
+    return std::string("cannot be loaded as a shared library: ") + e.what();
+  }
+  if (!plugin->library.has(WEIR_ENTRY_SYMBOL)) {
+    return std::string("not a weir plugin: it does not export the entry symbol ") +
+           WEIR_ENTRY_SYMBOL;
+  }
+  auto& entry = plugin->library.get<std::remove_pointer_t<weir_plugin_entry_fn>>(WEIR_ENTRY_SYMBOL);
+
+  plugin->host.struct_size = sizeof(weir_host);
+  plugin->host.abi_version = WEIR_ABI_VERSION;
+  plugin->host.host_version = WEIR_VERSION;
+  plugin->host.host_data = plugin.get();
+  plugin->host.log = plugin_log;
+  weir_plugin& t = plugin->table;
+  t.struct_size = sizeof(weir_plugin);
+  weir_error error{};
+  error.struct_size = sizeof(weir_error);
+
+  const weir_status status = entry(WEIR_ABI_VERSION, &plugin->host, &t, &error);
+  if (status != WEIR_OK) {
+    std::string reason = status == WEIR_E_ABI
+                             ? "no ABI version in common with this host (which speaks version " +
+                                   std::to_string(WEIR_ABI_VERSION) + ")"
+                             : "its entry function failed with status " + std::to_string(status);
+    if (error.message[0] != '\0') reason += ": " + std::string(error.message);
+    return reason;
+  }
+  if (t.abi_version == 0 || t.abi_version > WEIR_ABI_VERSION) {
+    return "it answered ABI version " + std::to_string(t.abi_version) +
+           " but this host offered version " + std::to_string(WEIR_ABI_VERSION) +
+           " (a plugin must answer a version no newer than the offer)";
+  }
+  if (!valid_name(t.name)) return "its name is missing or not of the form [a-z0-9_]+";
+  if (t.version == nullptr || *t.version == '\0') return "it does not state its version";
+  if (const char* slot = missing_required_slot(t)) {
+    return std::string("its function table lacks the required function ") + slot;
+  }
+  if (const auto* other = find(t.name)) {
+    return "a plugin named \"" + std::string(t.name) + "\" is already loaded from " +
+           other->path.string();
+  }
+  fill_optional_slots(t);
+  plugin->name = t.name;
+  plugin->version = t.version;
+  plugin->description = t.description != nullptr ? t.description : "";
+  log_info("loader", "loaded plugin " + plugin->name + " " + plugin->version + " (" +
+                         plugin_kind_name(t.kind) + ", ABI " + std::to_string(t.abi_version) +
+                         ") from " + plugin->path.string());
+  loaded_.push_back(std::move(plugin));
+  return {};
+}
+
+const LoadedPlugin* PluginCatalog::find(std::string_view name) const {
+  for (const auto& p : loaded_) {
+    if (p->name == name) return p.get();
+  }
+  return nullptr;
+}
+
+std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& configured,
+                                         const fs::path& executable_dir) {
+  std::vector<fs::path> dirs = configured;
+  if (const char* env = std::getenv("WEIR_PLUGIN_PATH"); env != nullptr) {
+    std::stringstream list(env);
+    std::string dir;
+    while (std::getline(list, dir, ':')) {
+      if (!dir.empty()) dirs.push_back(fs::absolute(dir).lexically_normal());
+    }
+  }
+  dirs.push_back((executable_dir / ".." / "lib" / "weir" / "plugins").lexically_normal());
+  return dirs;
+}
+
+const char* plugin_kind_name(std::uint32_t kind) noexcept {
+  switch (kind) {
+    case WEIR_KIND_SQL:
+      return "sql";
+    case WEIR_KIND_VECTOR:
+      return "vector";
+    case WEIR_KIND_GRAPH:
+      return "graph";
+    default:
+      return "other";
+  }
+}
+
+std::vector<std::string> plugin_capability_names(std::uint64_t capabilities) {
+  static const std::pair<std::uint64_t, const char*> kNames[] = {
+      {WEIR_CAP_TRANSACTIONS, "transactions"},
+      {WEIR_CAP_PARAMETERS, "parameters"},
+      {WEIR_CAP_NAMED_PARAMETERS, "named_parameters"},
+      {WEIR_CAP_STREAMING, "streaming"},
+      {WEIR_CAP_CANCEL, "cancel"},
+      {WEIR_CAP_READ_REPLICAS, "read_replicas"}};
+  std::vector<std::string> names;
+  for (const auto& [bit, name] : kNames) {
+    if ((capabilities & bit) != 0) names.emplace_back(name);
+  }
+  return names;
+}
+
+}  // namespace weir

@@ -1,0 +1,62 @@
+#include "plugin_stubs.hpp"
+
+#include <cstdio>
+#include <cstring>
+
+namespace weir {
+
+namespace {
+
+weir_status not_implemented(weir_error* error, const char* what) noexcept {
+  if (error != nullptr && error->struct_size >= WEIR_ERROR_V1_SIZE) {
+    error->status = WEIR_E_NOT_IMPLEMENTED;
+    error->retryable = 0;
+    std::snprintf(error->message, sizeof error->message, "this backend does not support %s", what);
+  }
+  return WEIR_E_NOT_IMPLEMENTED;
+}
+
+void stats_stub(weir_pool*, weir_pool_stats* out) noexcept {
+  const auto size = out->struct_size;
+  std::memset(out, 0, size);
+  out->struct_size = size;
+}
+weir_status drain_stub(weir_pool*, uint32_t, uint32_t* forced) noexcept {
+  if (forced != nullptr) *forced = 0;
+  return WEIR_E_NOT_IMPLEMENTED;
+}
+weir_status describe_stub(weir_pool*, weir_value_writer* out) noexcept {
+  return out->begin_object(out->host_data) || out->end_object(out->host_data) ? WEIR_E_ABORTED
+                                                                              : WEIR_OK;
+}
+// Without a health function the pool's own acquire results are the only signal.
+void health_stub(weir_pool*, weir_health* out) noexcept {
+  out->state = WEIR_HEALTHY;
+  out->reason[0] = '\0';
+}
+weir_status check_stub(weir_conn*, uint32_t, weir_value_writer*, weir_error* error) noexcept {
+  return not_implemented(error, "health checks");
+}
+weir_status begin_stub(weir_conn*, const char*, size_t, weir_error* error) noexcept {
+  return not_implemented(error, "transactions");
+}
+weir_status end_stub(weir_conn*, weir_error* error) noexcept {
+  return not_implemented(error, "transactions");
+}
+weir_status cancel_stub(weir_conn*) noexcept { return WEIR_E_NOT_IMPLEMENTED; }
+
+}  // namespace
+
+void fill_optional_slots(weir_plugin& t) noexcept {
+  if (t.pool_stats == nullptr) t.pool_stats = stats_stub;
+  if (t.pool_drain == nullptr) t.pool_drain = drain_stub;
+  if (t.pool_describe == nullptr) t.pool_describe = describe_stub;
+  if (t.pool_health == nullptr) t.pool_health = health_stub;
+  if (t.check == nullptr) t.check = check_stub;
+  if (t.begin == nullptr) t.begin = begin_stub;
+  if (t.commit == nullptr) t.commit = end_stub;
+  if (t.rollback == nullptr) t.rollback = end_stub;
+  if (t.cancel == nullptr) t.cancel = cancel_stub;
+}
+
+}  // namespace weir
