@@ -173,8 +173,8 @@ Config parse_config(const std::string& text, const std::string& source, const fs
   if (!parsed.is_object()) throw ConfigError("config " + source + ": must be a JSON object");
   try {
     boost::json::value resolved = parsed;
-    resolve_env(resolved, "config");
-    const ConfigReader root(parsed.get_object(), "config");
+    resolve_env(resolved, "");
+    const ConfigReader root(parsed.get_object(), "");
     root.allow_only({"listen", "io_threads", "worker_threads", "plugin_dirs", "workspace", "limits",
                      "drain_timeout_ms", "log", "databases"});
     Config config;

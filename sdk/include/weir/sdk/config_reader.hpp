@@ -24,7 +24,9 @@ class ConfigReader {
       : object_(&object), path_(std::move(path)) {}
 
   const std::string& path() const noexcept { return path_; }
-  std::string field(std::string_view key) const { return path_ + "." + std::string(key); }
+  std::string field(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
   bool has(std::string_view key) const { return object_->contains(key); }
   const boost::json::object& object() const noexcept { return *object_; }
 

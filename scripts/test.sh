@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The test command: installs every dependency (Debian packages, the pinned
+# npm Chroma server, the npm Bolt driver), builds, and runs every test — first
+# a plain debug build, then the same suite under ASan+UBSan. Test servers
+# (PostgreSQL clusters, Chroma, Bolt) are started and stopped by the tests.
+#
+#   scripts/test.sh             debug + asan (what CI runs)
+#   scripts/test.sh tsan        the suite under ThreadSanitizer
+#   scripts/test.sh debug       one preset only
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$repo"
+presets=("$@")
+[ ${#presets[@]} -gt 0 ] || presets=(debug asan)
+
+scripts/install-deps.sh
+export WEIR_CACHE_DIR="${WEIR_CACHE_DIR:-$repo/build/.cache}"
+[ -x scripts/chroma-server.sh ] && scripts/chroma-server.sh install
+[ -x scripts/bolt-driver-check.sh ] && scripts/bolt-driver-check.sh install
+
+jobs="$(nproc)"
+for preset in "${presets[@]}"; do
+  echo "=== $preset: configure and build"
+  cmake --preset "$preset" >/dev/null
+  cmake --build --preset "$preset" -j"$jobs"
+  echo "=== $preset: test"
+  ctest --preset "$preset" -j"$jobs"
+done

@@ -1,0 +1,113 @@
+// The host's result encoder must emit valid JSON whatever a plugin sends.
+#include "json_result_writer.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
+
+#include <cmath>
+#include <limits>
+
+namespace weir {
+namespace {
+
+struct Fixture {
+  JsonResultWriter json{1 << 20};
+  weir_value_writer* w = json.writer();
+  void* d = w->host_data;
+};
+
+TEST(JsonResultWriter, TabularResult) {
+  Fixture f;
+  f.w->begin_object(f.d);
+  f.w->key(f.d, "columns", 7);
+  f.w->begin_array(f.d);
+  f.w->string_value(f.d, "x", 1);
+  f.w->string_value(f.d, "y", 1);
+  f.w->end_array(f.d);
+  f.w->key(f.d, "rows", 4);
+  f.w->begin_array(f.d);
+  f.w->begin_array(f.d);
+  f.w->int64_value(f.d, -42);
+  f.w->double_value(f.d, 1.0);
+  f.w->end_array(f.d);
+  f.w->begin_array(f.d);
+  f.w->null_value(f.d);
+  f.w->bool_value(f.d, 1);
+  f.w->end_array(f.d);
+  f.w->end_array(f.d);
+  f.w->end_object(f.d);
+  ASSERT_TRUE(f.json.complete());
+  EXPECT_EQ(f.json.text(), R"({"columns":["x","y"],"rows":[[-42,1.0],[null,true]]})");
+}
+
+TEST(JsonResultWriter, StringsAreEscapedAndInvalidUtf8Replaced) {
+  Fixture f;
+  const char text[] = "q\"\\\n\x01 \xC3\xA9 \xFF end";
+  f.w->string_value(f.d, text, sizeof text - 1);
+  ASSERT_TRUE(f.json.complete());
+  EXPECT_EQ(f.json.text(), "\"q\\\"\\\\\\u000a\\u0001 \xC3\xA9 \xEF\xBF\xBD end\"");
+  EXPECT_NO_THROW(boost::json::parse(f.json.text()));
+}
+
+TEST(JsonResultWriter, NonFiniteDoublesBecomeStrings) {
+  Fixture f;
+  f.w->begin_array(f.d);
+  f.w->double_value(f.d, std::numeric_limits<double>::quiet_NaN());
+  f.w->double_value(f.d, -std::numeric_limits<double>::infinity());
+  f.w->double_value(f.d, 0.1);
+  f.w->end_array(f.d);
+  EXPECT_EQ(f.json.text(), R"(["NaN","-Infinity",0.1])");
+}
+
+TEST(JsonResultWriter, BytesAreBase64Objects) {
+  Fixture f;
+  f.w->bytes_value(f.d, "\x00\x01\xFEhi", 5);
+  EXPECT_EQ(f.json.text(), R"({"$base64":"AAH+aGk="})");
+}
+
+TEST(JsonResultWriter, RawJsonIsValidatedAndNormalised) {
+  Fixture f;
+  f.w->begin_array(f.d);
+  EXPECT_EQ(f.w->json_value(f.d, "{ \"a\" : [1, 2] }", 16), 0);
+  EXPECT_NE(f.w->json_value(f.d, "{nope", 5), 0);
+  EXPECT_FALSE(f.json.complete());
+  EXPECT_NE(f.json.problem().find("invalid JSON text"), std::string::npos);
+}
+
+TEST(JsonResultWriter, MalformedStructureIsRefused) {
+  {
+    Fixture f;
+    f.w->begin_object(f.d);
+    EXPECT_NE(f.w->int64_value(f.d, 1), 0);  // a value without a key
+    EXPECT_NE(f.json.problem().find("without a key"), std::string::npos);
+  }
+  {
+    Fixture f;
+    EXPECT_NE(f.w->end_array(f.d), 0);
+    EXPECT_FALSE(f.json.complete());
+  }
+  {
+    Fixture f;
+    f.w->int64_value(f.d, 1);
+    EXPECT_NE(f.w->int64_value(f.d, 2), 0);  // two top-level values
+  }
+  {
+    Fixture f;
+    f.w->begin_array(f.d);
+    EXPECT_FALSE(f.json.complete());  // never closed
+  }
+}
+
+TEST(JsonResultWriter, StopsThePluginPastTheSizeLimit) {
+  JsonResultWriter json(64);
+  auto* w = json.writer();
+  w->begin_array(w->host_data);
+  int rc = 0;
+  for (int i = 0; i < 100 && rc == 0; ++i) rc = w->string_value(w->host_data, "0123456789", 10);
+  EXPECT_NE(rc, 0);
+  EXPECT_TRUE(json.too_large());
+  EXPECT_NE(json.problem().find("limits.max_result_bytes (64)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace weir

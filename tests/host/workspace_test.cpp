@@ -1,0 +1,76 @@
+// Project root discovery and the rule that relative data paths stay inside
+// the workspace data directory.
+#include "workspace.hpp"
+#include "temp_dir.hpp"
+
+#include <weir/sdk/workspace_path.hpp>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace weir {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Workspace, GitWinsOverNearerMarkers) {
+  testing::TempDir dir;
+  fs::create_directories(dir.path() / ".git");
+  fs::create_directories(dir.path() / "service" / "src");
+  std::ofstream(dir.path() / "service" / "package.json") << "{}";
+  std::string found_by;
+  EXPECT_EQ(find_project_root(dir.path() / "service" / "src", &found_by), dir.path());
+  EXPECT_EQ(found_by, ".git");
+}
+
+TEST(Workspace, NearestOtherMarkerWithoutGit) {
+  testing::TempDir dir;
+  fs::create_directories(dir.path() / "app" / "deep");
+  std::ofstream(dir.path() / "app" / "pyproject.toml") << "";
+  std::string found_by;
+  // The temp dir has no .git above it on a test machine; if one does, this
+  // assertion would see that root instead, which is the documented rule.
+  const auto root = find_project_root(dir.path() / "app" / "deep", &found_by);
+  if (found_by != ".git") {
+    EXPECT_EQ(root, dir.path() / "app");
+    EXPECT_EQ(found_by, "pyproject.toml");
+  }
+}
+
+TEST(Workspace, DataDirIsUnderTheRootByDefaultAndConfigurable) {
+  testing::TempDir dir;
+  EXPECT_EQ(make_workspace(dir.path(), dir.path().string(), ".weir").data_dir,
+            dir.path() / ".weir");
+  EXPECT_EQ(make_workspace(dir.path(), dir.path().string(), "state").data_dir,
+            dir.path() / "state");
+  EXPECT_EQ(make_workspace(dir.path(), dir.path().string(), "/var/lib/weir").data_dir,
+            "/var/lib/weir");
+}
+
+TEST(WorkspacePath, RelativePathsResolveInsideTheDataDir) {
+  EXPECT_EQ(sdk::resolve_workspace_path("/p/.weir", "databases/a.db", "f"),
+            "/p/.weir/databases/a.db");
+  EXPECT_EQ(sdk::resolve_workspace_path("/p/.weir", "x/../a.db", "f"), "/p/.weir/a.db");
+  EXPECT_EQ(sdk::resolve_workspace_path("/p/.weir", "/abs/a.db", "f"), "/abs/a.db");
+}
+
+TEST(WorkspacePath, EscapingTheDataDirIsRefusedNamingTheField) {
+  for (const char* escape : {"../a.db", "databases/../../a.db", ".."}) {
+    try {
+      sdk::resolve_workspace_path("/p/.weir", escape, "databases.main.connection.path");
+      FAIL() << escape << " was accepted";
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_INVALID_CONFIG);
+      EXPECT_NE(e.message().find("databases.main.connection.path: relative path"),
+                std::string::npos)
+          << e.message();
+      EXPECT_NE(e.message().find("escapes the workspace data directory /p/.weir"),
+                std::string::npos)
+          << e.message();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace weir
