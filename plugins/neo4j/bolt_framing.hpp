@@ -1,0 +1,29 @@
+// Bolt message framing: a message travels as chunks (2-byte big-endian size,
+// then that many bytes, at most 65,535) ended by a 00 00 marker. A lone
+// 00 00 between messages is a NOOP keep-alive and is skipped.
+#pragma once
+
+#include "packstream_value.hpp"
+#include "transport.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace weir::neo4j::bolt {
+
+inline constexpr std::size_t kMaxChunk = 0xFFFF;
+
+// Appends `message` (one encoded PackStream structure) as chunks to `out`.
+void append_chunked(std::string_view message, std::string& out);
+
+// Reads one whole message body, joining its chunks.
+std::string read_chunked(Transport& transport, Deadline deadline);
+
+// Encodes a message structure and appends it, framed, to `out`.
+void append_message(const Structure& message, std::string& out);
+
+// Reads one message and decodes it; anything but a structure is a protocol
+// violation (WEIR_E_BROKEN).
+Structure read_message(Transport& transport, Deadline deadline);
+
+}  // namespace weir::neo4j::bolt

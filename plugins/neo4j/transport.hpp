@@ -1,0 +1,31 @@
+// A byte pipe to a Bolt server (TCP or WebSocket, plain or TLS). Every call
+// takes a deadline; failures throw weir::sdk::Error: WEIR_E_TIMEOUT when the
+// deadline passes, WEIR_E_BROKEN when the peer goes away. After either the
+// stream position is unknown, so the caller must not reuse the transport.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace weir::neo4j {
+
+using Clock = std::chrono::steady_clock;
+using Deadline = Clock::time_point;
+inline constexpr Deadline kNoDeadline = Deadline::max();
+
+inline Deadline deadline_after(std::chrono::milliseconds timeout) {
+  return timeout.count() > 0 ? Clock::now() + timeout : kNoDeadline;
+}
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual void write(std::string_view bytes, Deadline deadline) = 0;
+  virtual void read_exact(char* out, std::size_t n, Deadline deadline) = 0;
+  // Best effort, never throws; later calls fail with WEIR_E_BROKEN.
+  virtual void close() noexcept = 0;
+};
+
+}  // namespace weir::neo4j

@@ -1,0 +1,178 @@
+// Proves weir's scripted Bolt test server speaks real Bolt: the official
+// neo4j-driver connects to it, runs each shared script and must decode
+// exactly the scripted values; the server in turn checks every message the
+// driver sent against the same script the plugin's own tests use.
+//
+// usage: node check.js <bolt_test_server binary> <scripts dir>
+'use strict';
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+const neo4j = require('neo4j-driver');
+
+const [serverBinary, scriptsDir] = process.argv.slice(2);
+
+function startServer(script, vars = {}) {
+  const args = ['--script', path.join(scriptsDir, script)];
+  for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}=${v}`);
+  const child = spawn(serverBinary, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const m = output.match(/LISTENING (\d+)/);
+      if (m && !child.port) {
+        child.port = Number(m[1]);
+        resolve({
+          address: `127.0.0.1:${child.port}`,
+          // Closing stdin stops the server; it reports script failures on exit.
+          stop: () => new Promise((done) => {
+            child.on('exit', (code) => done({ code, output }));
+            child.stdin.end();
+          }),
+        });
+      }
+    });
+    child.on('exit', (code) => { if (!child.port) reject(new Error(`${script}: server exited ${code}: ${output}`)); });
+  });
+}
+
+async function withServers(specs, body) {
+  const servers = [];
+  try {
+    for (const [script, vars] of specs) servers.push(await startServer(script, vars(servers)));
+    await body(servers);
+  } finally {
+    for (const s of servers) {
+      const { code, output } = await s.stop();
+      assert.equal(code, 0, `the test server saw the driver deviate from its script:\n${output}`);
+    }
+  }
+}
+
+const auth = neo4j.auth.basic('neo4j', 'secret');
+const noVars = () => ({});
+
+async function checkValues() {
+  await withServers([['values.json', noVars]], async ([server]) => {
+    const driver = neo4j.driver(`bolt://${server.address}`, auth, { disableLosslessIntegers: false });
+    try {
+      const session = driver.session({ database: 'movies' });
+      const result = await session.run('RETURN $n AS n, $day AS day',
+        { n: neo4j.int(42), day: new neo4j.types.Date(2024, 1, 31) });
+      await session.close();
+      assert.equal(result.records.length, 1);
+      const r = result.records[0];
+      assert.equal(r.get('null'), null);
+      assert.equal(r.get('bool'), true);
+      assert.equal(r.get('int_tiny').toString(), '-16');
+      assert.equal(r.get('int_large').toString(), '9007199254740993');
+      assert.equal(r.get('float'), 1.5);
+      assert.equal(r.get('string'), 'grüße');
+      assert.deepEqual(Array.from(r.get('bytes'), (b) => b & 0xff), [0, 1, 2, 255]);
+      const list = r.get('list');
+      assert.equal(list[0].toString(), '1');
+      assert.equal(list[1], 'two');
+      assert.deepEqual(list[2], [3.0]);
+      assert.equal(r.get('map').k, 'v');
+      assert.equal(r.get('map').nested.n.toString(), '1');
+      const node = r.get('node');
+      assert.ok(neo4j.isNode(node));
+      assert.deepEqual(node.labels, ['Person']);
+      assert.equal(node.elementId, '4:db:1');
+      assert.equal(node.properties.name, 'Ada');
+      const rel = r.get('relationship');
+      assert.ok(neo4j.isRelationship(rel));
+      assert.equal(rel.type, 'KNOWS');
+      assert.equal(rel.startNodeElementId, '4:db:1');
+      assert.equal(rel.endNodeElementId, '4:db:2');
+      const p = r.get('path');
+      assert.ok(neo4j.isPath(p));
+      assert.equal(p.segments.length, 2);
+      assert.equal(p.start.elementId, '4:db:1');
+      assert.equal(p.end.elementId, '4:db:3');
+      assert.equal(p.segments[1].relationship.type, 'LIVES_IN');
+      assert.equal(p.segments[1].relationship.startNodeElementId, '4:db:3');
+      assert.equal(r.get('date').toString(), '2024-01-31');
+      assert.equal(r.get('time').toString(), '10:15:30.000000001+01:00');
+      assert.equal(r.get('localtime').toString(), '23:59:59');
+      assert.equal(r.get('datetime').toString(), '2024-01-31T10:15:30+01:00');
+      assert.equal(r.get('datetime_zone').toString(), '2024-07-01T10:00:00+02:00[Europe/Paris]');
+      assert.equal(r.get('localdatetime').toString(), '1969-12-31T23:59:59.500000000');
+      assert.equal(r.get('duration').toString(), 'P1M2DT3.000000004S');
+      const p2 = r.get('point2d');
+      assert.equal(p2.srid.toString(), '4326');
+      assert.deepEqual([p2.x, p2.y, p2.z], [1.5, -2.25, undefined]);
+      const p3 = r.get('point3d');
+      assert.deepEqual([p3.srid.toString(), p3.x, p3.y, p3.z], ['9157', 1, 2, 3]);
+      assert.equal(session.lastBookmarks()[0], 'FB:values-1');
+    } finally {
+      await driver.close();
+    }
+  });
+}
+
+async function checkTransaction() {
+  await withServers([['transaction.json', noVars]], async ([server]) => {
+    const driver = neo4j.driver(`bolt://${server.address}`, auth);
+    try {
+      const session = driver.session({ bookmarks: ['FB:before'] });
+      const tx = await session.beginTransaction();
+      const result = await tx.run('CREATE (p:Person {name: $name}) RETURN p.name AS name', { name: 'Grace' });
+      assert.equal(result.records[0].get('name'), 'Grace');
+      await tx.commit();
+      assert.deepEqual(session.lastBookmarks(), ['FB:after-commit']);
+      await session.close();
+    } finally {
+      await driver.close();
+    }
+  });
+}
+
+async function checkFailureThenReset() {
+  await withServers([['failure_reset.json', noVars]], async ([server]) => {
+    const driver = neo4j.driver(`bolt://${server.address}`, auth);
+    try {
+      const session = driver.session();
+      await assert.rejects(session.run('RETRUN 1'), (e) => {
+        assert.equal(e.code, 'Neo.ClientError.Statement.SyntaxError');
+        assert.match(e.message, /Invalid input 'RETRUN'/);
+        return true;
+      });
+      const result = await session.run('RETURN 1 AS one');
+      assert.equal(result.records[0].get('one').toString(), '1');
+      await session.close();
+    } finally {
+      await driver.close();
+    }
+  });
+}
+
+async function checkRouting() {
+  await withServers([
+    ['routing_reader.json', noVars],
+    ['routing_router.json', (s) => ({ WRITER: '127.0.0.1:9', READER: s[0].address })],
+  ], async ([reader, router]) => {
+    const driver = neo4j.driver(`neo4j://${router.address}`, auth);
+    try {
+      const session = driver.session({ defaultAccessMode: neo4j.session.READ });
+      const result = await session.run('MATCH (n) RETURN count(n) AS n');
+      assert.equal(result.records[0].get('n').toString(), '7');
+      assert.equal(result.summary.server.address, reader.address);
+      await session.close();
+    } finally {
+      await driver.close();
+    }
+  });
+}
+
+(async () => {
+  for (const [name, check] of Object.entries({ checkValues, checkTransaction, checkFailureThenReset, checkRouting })) {
+    await check();
+    console.log(`ok - ${name}`);
+  }
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

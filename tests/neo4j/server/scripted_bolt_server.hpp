@@ -1,0 +1,39 @@
+// A scripted Bolt server on 127.0.0.1 (free port) for tests: each accepted
+// connection plays one session of a BoltScript. The first bytes decide the
+// transport: the Bolt magic for plain TCP, "GET " for a WebSocket upgrade on
+// the same port. Every deviation from the script is recorded in failures();
+// a session that ends with required steps left is a failure too.
+#pragma once
+
+#include "bolt_script.hpp"
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weir::neo4j::testing {
+
+class ScriptedBoltServer {
+ public:
+  // Binds first, so the script may use ${SELF}; throws on a bad script.
+  ScriptedBoltServer(const std::string& script_path, std::map<std::string, std::string> vars = {});
+  ~ScriptedBoltServer();  // stops and joins every connection
+  ScriptedBoltServer(const ScriptedBoltServer&) = delete;
+  ScriptedBoltServer& operator=(const ScriptedBoltServer&) = delete;
+
+  std::uint16_t port() const;
+  std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
+
+  // Closes the listener and every open connection, then joins their threads.
+  void stop();
+  std::vector<std::string> failures() const;
+  int connections() const;  // accepted so far
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace weir::neo4j::testing
