@@ -1,0 +1,109 @@
+// Collection operations: list, count, create (get-or-create), get, delete.
+// Collections are addressed by name here; the server answers with the
+// collection object, whose id feeds the name -> UUID cache.
+#include "chroma_connection.hpp"
+#include "chroma_errors.hpp"
+
+namespace weir::chroma {
+namespace {
+
+// Applies the "space" shorthand to an hnsw configuration, refusing a contradiction.
+boost::json::object configuration_with_space(const RequestReader& request,
+                                             const boost::json::object* configuration,
+                                             const std::string& space) {
+  if (space != "l2" && space != "cosine" && space != "ip") {
+    request.fail("space", "must be one of l2, cosine, ip; got \"" + space + "\"");
+  }
+  boost::json::object result = configuration != nullptr ? *configuration : boost::json::object{};
+  auto& hnsw = result["hnsw"];
+  if (hnsw.is_null()) hnsw = boost::json::object{};
+  if (!hnsw.is_object()) request.fail("configuration.hnsw", "must be an object");
+  const auto* given = hnsw.get_object().if_contains("space");
+  if (given != nullptr && !(given->is_string() && given->get_string() == space)) {
+    request.fail("space", "contradicts configuration.hnsw.space; give the space once");
+  }
+  hnsw.get_object()["space"] = space;
+  return result;
+}
+
+}  // namespace
+
+void ChromaConnection::list_collections(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only({"limit", "offset"});
+  std::string query;
+  if (const auto limit = request.optional_integer("limit", 1))
+    query += "limit=" + std::to_string(*limit);
+  if (const auto offset = request.optional_integer("offset", 0)) {
+    query += (query.empty() ? "" : "&") + std::string("offset=") + std::to_string(*offset);
+  }
+  const std::string path =
+      state_->database_path() + "/collections" + (query.empty() ? "" : "?" + query);
+  const auto response = send("GET", path);
+  expect_success(response, "GET " + path);
+  result.begin_object();
+  result.key("collections");
+  result.json(response.body);
+  result.end_object();
+}
+
+void ChromaConnection::count_collections(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only({});
+  const std::string path = state_->database_path() + "/collections_count";
+  const auto n = parse_count(send("GET", path), "GET " + path);
+  result.begin_object();
+  result.member("count", n);
+  result.end_object();
+}
+
+void ChromaConnection::create_collection(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only({"name", "metadata", "space", "configuration", "get_or_create"});
+  boost::json::object body;
+  body["name"] = request.required_string("name");
+  if (const auto* metadata = request.optional_object("metadata")) body["metadata"] = *metadata;
+  const auto* configuration = request.optional_object("configuration");
+  if (const auto* space = request.optional("space")) {
+    if (!space->is_string()) request.fail("space", "must be one of l2, cosine, ip");
+    body["configuration"] =
+        configuration_with_space(request, configuration, std::string(space->get_string()));
+  } else if (configuration != nullptr) {
+    body["configuration"] = *configuration;
+  }
+  body["get_or_create"] = request.boolean("get_or_create", false);
+
+  const std::string path = state_->database_path() + "/collections";
+  const std::string text = boost::json::serialize(body);
+  const auto response = send("POST", path, &text);
+  expect_success(response, "POST " + path);
+  boost::system::error_code ec;
+  const auto created = boost::json::parse(response.body, ec);
+  const auto* id = !ec && created.is_object() ? created.get_object().if_contains("id") : nullptr;
+  if (id != nullptr && id->is_string()) {
+    state_->remember_collection(std::string(body["name"].get_string()),
+                                std::string(id->get_string()));
+  }
+  result.json(response.body);
+}
+
+void ChromaConnection::get_collection(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only({"name"});
+  const std::string name = request.required_string("name");
+  const std::string path = collection_path(name);
+  const auto response = send("GET", path);
+  if (response.status == 404) state_->forget_collection(name);
+  expect_success(response, "GET " + path);
+  result.json(response.body);
+}
+
+void ChromaConnection::delete_collection(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only({"name"});
+  const std::string name = request.required_string("name");
+  const std::string path = collection_path(name);
+  state_->forget_collection(name);
+  const auto response = send("DELETE", path);
+  expect_success(response, "DELETE " + path);
+  result.begin_object();
+  result.member("deleted", name);
+  result.end_object();
+}
+
+}  // namespace weir::chroma

@@ -1,0 +1,150 @@
+#include "http_client.hpp"
+
+#include <weir/sdk/error.hpp>
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+namespace weir::chroma {
+namespace {
+
+void global_init_once() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+curl_slist* append(curl_slist* list, const std::string& line) {
+  curl_slist* grown = curl_slist_append(list, line.c_str());
+  if (grown == nullptr)
+    throw sdk::Error(WEIR_E_INTERNAL, "out of memory building HTTP headers", true);
+  return grown;
+}
+
+}  // namespace
+
+HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
+  global_init_once();
+  handle_ = curl_easy_init();
+  if (handle_ == nullptr) throw sdk::Error(WEIR_E_INTERNAL, "curl_easy_init failed", true);
+  try {
+    for (const auto& h : options_.headers) plain_headers_ = append(plain_headers_, h);
+    json_headers_ = append(json_headers_, "Content-Type: application/json");
+    // libcurl would otherwise send Expect: 100-continue on large bodies and wait a round trip.
+    json_headers_ = append(json_headers_, "Expect:");
+    for (const auto& h : options_.headers) json_headers_ = append(json_headers_, h);
+  } catch (...) {
+    curl_slist_free_all(plain_headers_);
+    curl_slist_free_all(json_headers_);
+    curl_easy_cleanup(handle_);
+    throw;
+  }
+  curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle_, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(handle_, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(options_.connect_timeout.count()));
+  curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, &HttpClient::on_body);
+  curl_easy_setopt(handle_, CURLOPT_XFERINFOFUNCTION, &HttpClient::on_progress);
+  curl_easy_setopt(handle_, CURLOPT_XFERINFODATA, this);
+  curl_easy_setopt(handle_, CURLOPT_NOPROGRESS, 0L);
+}
+
+HttpClient::~HttpClient() {
+  curl_easy_cleanup(handle_);
+  curl_slist_free_all(plain_headers_);
+  curl_slist_free_all(json_headers_);
+}
+
+HttpResponse HttpClient::get(std::string_view path, std::chrono::milliseconds deadline) {
+  return perform("GET", path, nullptr, deadline);
+}
+HttpResponse HttpClient::post(std::string_view path, std::string_view body,
+                              std::chrono::milliseconds deadline) {
+  return perform("POST", path, &body, deadline);
+}
+HttpResponse HttpClient::del(std::string_view path, std::chrono::milliseconds deadline) {
+  return perform("DELETE", path, nullptr, deadline);
+}
+
+int HttpClient::on_progress(void* self, long long, long long, long long, long long) {
+  return static_cast<HttpClient*>(self)->cancelled_.load() ? 1 : 0;
+}
+
+std::size_t HttpClient::on_body(char* data, std::size_t size, std::size_t count, void* out) {
+  static_cast<std::string*>(out)->append(data, size * count);
+  return size * count;
+}
+
+HttpResponse HttpClient::perform(const char* method, std::string_view path,
+                                 const std::string_view* body, std::chrono::milliseconds deadline) {
+  const std::string url = options_.base_url + std::string(path);
+  const auto timeout = deadline.count() > 0 ? std::min(deadline, options_.request_timeout)
+                                            : options_.request_timeout;
+  HttpResponse response;
+  char error_text[CURL_ERROR_SIZE] = "";
+  curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_text);
+  if (body != nullptr) {
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, json_headers_);
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+    curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, nullptr);
+  } else {
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, plain_headers_);
+    curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST,
+                     std::string_view(method) == "GET" ? nullptr : method);
+  }
+  const CURLcode rc = curl_easy_perform(handle_);
+  curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, nullptr);
+  if (rc == CURLE_OK) {
+    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
+    return response;
+  }
+
+  const std::string what = std::string(method) + " " + std::string(path);
+  const std::string reason = error_text[0] != '\0' ? error_text : curl_easy_strerror(rc);
+  switch (rc) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+      throw sdk::Error(WEIR_E_UNAVAILABLE,
+                       "cannot reach Chroma at " + options_.base_url + ": " + reason, true, "",
+                       what);
+    case CURLE_OPERATION_TIMEDOUT:
+      throw sdk::Error(WEIR_E_TIMEOUT,
+                       "Chroma at " + options_.base_url + " did not answer " + what + " within " +
+                           std::to_string(timeout.count()) + " ms",
+                       true, "", reason);
+    case CURLE_ABORTED_BY_CALLBACK:
+      throw sdk::Error(WEIR_E_CANCELLED, what + " was cancelled", false);
+    default:
+      throw sdk::Error(WEIR_E_BROKEN,
+                       "the connection to Chroma at " + options_.base_url + " broke during " +
+                           what + ": " + reason,
+                       true);
+  }
+}
+
+std::string encode_path_segment(std::string_view segment) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(segment.size());
+  for (const unsigned char c : segment) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+}  // namespace weir::chroma

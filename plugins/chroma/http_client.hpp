@@ -1,0 +1,68 @@
+// One libcurl easy handle talking HTTP/1.1 with keep-alive to one Chroma
+// server: the "connection" the pool keeps. libcurl reconnects the handle by
+// itself when the server closed the socket between requests.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+typedef void CURL;
+struct curl_slist;
+
+namespace weir::chroma {
+
+struct HttpResponse {
+  long status = 0;
+  std::string body;
+};
+
+struct HttpClientOptions {
+  std::string base_url;              // e.g. http://127.0.0.1:8000, no trailing slash
+  std::vector<std::string> headers;  // extra "Name: value" lines (auth)
+  std::chrono::milliseconds connect_timeout{2000};
+  std::chrono::milliseconds request_timeout{30000};
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(HttpClientOptions options);
+  ~HttpClient();
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  // Each call sends one request to base_url + path and returns whatever
+  // status the server answered. Transport failures throw sdk::Error:
+  // WEIR_E_UNAVAILABLE (cannot connect), WEIR_E_TIMEOUT, WEIR_E_CANCELLED or
+  // WEIR_E_BROKEN (the connection died mid-request), all retryable but
+  // CANCELLED. `deadline` (0 = none) shortens the configured request timeout.
+  HttpResponse get(std::string_view path, std::chrono::milliseconds deadline = {});
+  HttpResponse post(std::string_view path, std::string_view json_body,
+                    std::chrono::milliseconds deadline = {});
+  HttpResponse del(std::string_view path, std::chrono::milliseconds deadline = {});
+
+  // Makes the request in flight (on another thread) stop with WEIR_E_CANCELLED.
+  void cancel() noexcept { cancelled_.store(true); }
+  void clear_cancel() noexcept { cancelled_.store(false); }
+
+  const std::string& base_url() const noexcept { return options_.base_url; }
+
+ private:
+  HttpResponse perform(const char* method, std::string_view path, const std::string_view* body,
+                       std::chrono::milliseconds deadline);
+  static int on_progress(void* self, long long, long long, long long, long long);
+  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* out);
+
+  HttpClientOptions options_;
+  CURL* handle_;
+  curl_slist* json_headers_ = nullptr;  // for requests with a body
+  curl_slist* plain_headers_ = nullptr;
+  std::atomic<bool> cancelled_{false};
+};
+
+// Percent-encodes one URL path segment (tenant, database and collection names).
+std::string encode_path_segment(std::string_view segment);
+
+}  // namespace weir::chroma

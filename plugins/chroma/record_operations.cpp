@@ -1,0 +1,144 @@
+// Record operations on one collection: add, upsert, update (split into
+// batches of the server's max_batch_size), get, query, delete, count.
+// Read results are the server's own JSON, passed through unchanged.
+#include "chroma_connection.hpp"
+#include "chroma_errors.hpp"
+#include "record_validation.hpp"
+
+#include <algorithm>
+
+namespace weir::chroma {
+namespace {
+
+boost::json::array slice(const boost::json::array& column, std::size_t begin, std::size_t end) {
+  return boost::json::array(column.begin() + static_cast<std::ptrdiff_t>(begin),
+                            column.begin() + static_cast<std::ptrdiff_t>(end));
+}
+
+// The request minus the gateway's own fields: what the server gets for get / query / delete.
+std::string server_body(const boost::json::object& request) {
+  boost::json::object body = request;
+  body.erase("op");
+  body.erase("collection");
+  return boost::json::serialize(body);
+}
+
+}  // namespace
+
+void ChromaConnection::add(const RequestReader& request, sdk::ValueWriter& result) {
+  write_records(request, "/add", false, result);
+}
+void ChromaConnection::upsert(const RequestReader& request, sdk::ValueWriter& result) {
+  write_records(request, "/upsert", false, result);
+}
+void ChromaConnection::update(const RequestReader& request, sdk::ValueWriter& result) {
+  write_records(request, "/update", true, result);
+}
+
+void ChromaConnection::write_records(const RequestReader& request, std::string_view endpoint,
+                                     bool for_update, sdk::ValueWriter& result) {
+  const std::string name = request.required_string("collection");
+  const RecordColumns columns = read_record_columns(request, for_update);
+  const std::size_t total = columns.ids->size();
+  const std::size_t batch = state_->max_batch_size();
+  const std::size_t batches = (total + batch - 1) / batch;
+  const std::pair<const char*, const boost::json::array*> named[] = {
+      {"ids", columns.ids},
+      {"embeddings", columns.embeddings},
+      {"documents", columns.documents},
+      {"metadatas", columns.metadatas},
+      {"uris", columns.uris}};
+
+  for (std::size_t k = 0; k < batches; ++k) {
+    const std::size_t begin = k * batch;
+    const std::size_t end = std::min(total, begin + batch);
+    boost::json::object body;
+    for (const auto& [key, column] : named) {
+      if (column != nullptr) body[key] = batches == 1 ? *column : slice(*column, begin, end);
+    }
+    const std::string text = boost::json::serialize(body);
+    try {
+      // Only the first batch may chase a recreated collection: later ones must
+      // land where the earlier ones did.
+      const auto response = collection_request(name, "POST", endpoint, &text, k == 0);
+      expect_success(response, "POST " + collection_path(name) + std::string(endpoint));
+    } catch (const sdk::Error& e) {
+      if (k == 0) throw;
+      throw sdk::Error(e.status(),
+                       "batch " + std::to_string(k + 1) + " of " + std::to_string(batches) +
+                           " failed after " + std::to_string(begin) + " of " +
+                           std::to_string(total) + " records were written: " + e.message(),
+                       e.retryable(), e.code(), e.detail());
+    }
+  }
+  result.begin_object();
+  result.member("records", static_cast<std::int64_t>(total));
+  result.member("batches", static_cast<std::int64_t>(batches));
+  result.end_object();
+}
+
+void ChromaConnection::get(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only(
+      {"collection", "ids", "where", "where_document", "include", "limit", "offset"});
+  const std::string name = request.required_string("collection");
+  if (const auto* ids = request.optional_array("ids")) check_ids(request, "ids", *ids);
+  check_filter(request, "where");
+  check_filter(request, "where_document");
+  check_include(request, {"documents", "metadatas", "embeddings", "uris"});
+  request.optional_integer("limit", 0);
+  request.optional_integer("offset", 0);
+  const std::string body = server_body(request.object());
+  const auto response = collection_request(name, "POST", "/get", &body);
+  expect_success(response, "POST " + collection_path(name) + "/get");
+  result.json(response.body);
+}
+
+void ChromaConnection::query(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only(
+      {"collection", "query_embeddings", "n_results", "where", "where_document", "ids", "include"});
+  const std::string name = request.required_string("collection");
+  const auto& embeddings = request.required_array("query_embeddings");
+  if (embeddings.empty()) request.fail("query_embeddings", "must hold at least one embedding");
+  check_embeddings(request, "query_embeddings", embeddings);
+  request.optional_integer("n_results", 1);
+  if (const auto* ids = request.optional_array("ids")) check_ids(request, "ids", *ids);
+  check_filter(request, "where");
+  check_filter(request, "where_document");
+  check_include(request, {"documents", "metadatas", "embeddings", "uris", "distances"});
+  const std::string body = server_body(request.object());
+  const auto response = collection_request(name, "POST", "/query", &body);
+  expect_success(response, "POST " + collection_path(name) + "/query");
+  result.json(response.body);
+}
+
+void ChromaConnection::delete_records(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only({"collection", "ids", "where", "where_document"});
+  const std::string name = request.required_string("collection");
+  const auto* ids = request.optional_array("ids");
+  if (ids != nullptr) check_ids(request, "ids", *ids);
+  check_filter(request, "where");
+  check_filter(request, "where_document");
+  if (ids == nullptr && request.optional("where") == nullptr &&
+      request.optional("where_document") == nullptr) {
+    request.fail(
+        "ids",
+        "or \"where\" or \"where_document\" is required (Chroma deletes nothing without one)");
+  }
+  const std::string body = server_body(request.object());
+  const auto response = collection_request(name, "POST", "/delete", &body);
+  expect_success(response, "POST " + collection_path(name) + "/delete");
+  result.begin_object();
+  result.end_object();
+}
+
+void ChromaConnection::count(const RequestReader& request, sdk::ValueWriter& result) {
+  request.allow_only({"collection"});
+  const std::string name = request.required_string("collection");
+  const auto n = parse_count(collection_request(name, "GET", "/count", nullptr),
+                             "GET " + collection_path(name) + "/count");
+  result.begin_object();
+  result.member("count", n);
+  result.end_object();
+}
+
+}  // namespace weir::chroma
