@@ -1,0 +1,296 @@
+// The HTTP API as a client sees it: a whole gateway in-process, the real
+// SQLite plugin loaded from the build tree, requests over real sockets.
+#include "gateway_fixture.hpp"
+#include "http_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace weir {
+namespace {
+
+using testing::http_call;
+using testing::http_get;
+using testing::http_post;
+namespace http = boost::beast::http;
+
+boost::json::object sqlite_config(boost::json::object extra = {}) {
+  boost::json::object config{
+      {"databases",
+       boost::json::object{{"main", boost::json::object{{"backend", "sqlite"},
+                                                        {"connection", {{"path", "main.db"}}}}}}}};
+  for (auto& m : extra) config[m.key()] = m.value();
+  return config;
+}
+
+class HttpApi : public ::testing::Test {
+ protected:
+  testing::RunningGateway gw{sqlite_config({{"limits", {{"max_body_bytes", 4096}}}})};
+  std::string url(const std::string& op) { return "/v1/databases/main/" + op; }
+};
+
+TEST_F(HttpApi, QueryReturnsColumnsAndRows) {
+  const auto r = http_post(gw.port(), url("query"), R"J({"query":"select 1 as x"})J");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.headers.at("content-type"), "application/json");
+  const auto body = r.json().as_object();
+  EXPECT_EQ(boost::json::serialize(body.at("columns")), R"J(["x"])J");
+  EXPECT_EQ(boost::json::serialize(body.at("rows")), R"J([[1]])J");
+}
+
+TEST_F(HttpApi, ParametersAreBoundNotSpliced) {
+  ASSERT_EQ(http_post(gw.port(), url("query"),
+                      R"J({"query":"create table t(id integer primary key, name text)"})J")
+                .status,
+            200u);
+  const std::string evil = "x'); drop table t; --";
+  auto r = http_post(
+      gw.port(), url("query"),
+      boost::json::serialize(boost::json::object{{"query", "insert into t(name) values (?)"},
+                                                 {"params", boost::json::array{evil.c_str()}}}));
+  ASSERT_EQ(r.status, 200u) << r.body;
+  r = http_post(gw.port(), url("query"),
+                R"J({"query":"select name from t where id = :id","params":{"id":1}})J");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json().at("rows").at(0).at(0).as_string(), evil);
+}
+
+TEST_F(HttpApi, TransactionCommitsAllStatements) {
+  http_post(gw.port(), url("query"), R"J({"query":"create table t(v integer)"})J");
+  const auto r = http_post(
+      gw.port(), url("transaction"),
+      R"J({"statements":[{"query":"insert into t values (1)"},{"query":"insert into t values (2)"},
+                               {"query":"select count(*) as n from t"}]})J");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const auto body = r.json();
+  const auto& results = body.at("results").as_array();
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[2].at("rows").at(0).at(0).as_int64(), 2);
+}
+
+TEST_F(HttpApi, TransactionRollsBackOnTheFirstErrorAndNamesTheStatement) {
+  http_post(gw.port(), url("query"), R"J({"query":"create table t(v integer unique)"})J");
+  const auto r = http_post(
+      gw.port(), url("transaction"),
+      R"J({"statements":[{"query":"insert into t values (1)"},{"query":"insert into t values (1)"}]})J");
+  EXPECT_EQ(r.status, 409u) << r.body;
+  const auto body = r.json();
+  const auto& error = body.at("error").as_object();
+  EXPECT_EQ(error.at("code").as_string(), "conflict");
+  EXPECT_EQ(error.at("statement").as_int64(), 1);
+  EXPECT_EQ(error.at("rolled_back").as_bool(), true);
+  EXPECT_EQ(error.at("retryable").as_bool(), false);
+  const auto count = http_post(gw.port(), url("query"), R"J({"query":"select count(*) from t"})J");
+  EXPECT_EQ(count.json().at("rows").at(0).at(0).as_int64(), 0)
+      << "the first insert must have been rolled back";
+}
+
+TEST_F(HttpApi, SqlErrorIs400WithTheBackendMessage) {
+  const auto r = http_post(gw.port(), url("query"), R"J({"query":"select * from missing_table"})J");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.error_code(), "query_error");
+  EXPECT_NE(r.body.find("no such table: missing_table"), std::string::npos) << r.body;
+}
+
+TEST_F(HttpApi, BadJsonIs400) {
+  const auto r = http_post(gw.port(), url("query"), "{\"query\": ");
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.error_code(), "invalid_json");
+  EXPECT_EQ(http_post(gw.port(), url("query"), "[1]").error_code(), "invalid_request");
+  EXPECT_EQ(http_post(gw.port(), url("transaction"), R"J({"statements":[]})J").error_code(),
+            "invalid_request");
+}
+
+TEST_F(HttpApi, UnknownDatabaseIs404ListingTheKnownOnes) {
+  const auto r = http_post(gw.port(), "/v1/databases/nope/query", R"J({"query":"select 1"})J");
+  EXPECT_EQ(r.status, 404u);
+  EXPECT_EQ(r.error_code(), "database_not_found");
+  EXPECT_EQ(boost::json::serialize(r.json().at("error").at("databases")), R"J(["main"])J");
+}
+
+TEST_F(HttpApi, UnknownEndpointIs404) {
+  EXPECT_EQ(http_get(gw.port(), "/v2/whatever").status, 404u);
+  EXPECT_EQ(http_get(gw.port(), "/v2/whatever").error_code(), "not_found");
+}
+
+TEST_F(HttpApi, WrongMethodIs405) {
+  const auto r = http_get(gw.port(), url("query"));
+  EXPECT_EQ(r.status, 405u);
+  EXPECT_EQ(r.error_code(), "method_not_allowed");
+  EXPECT_EQ(http_post(gw.port(), "/health", "{}").status, 405u);
+}
+
+TEST_F(HttpApi, OversizedBodyIs413) {
+  const std::string big = R"J({"query":"select 1","pad":")J" + std::string(8192, 'x') + "\"}";
+  const auto r = http_post(gw.port(), url("query"), big);
+  EXPECT_EQ(r.status, 413u);
+  EXPECT_EQ(r.error_code(), "payload_too_large");
+  EXPECT_NE(r.body.find("limits.max_body_bytes (4096 bytes)"), std::string::npos) << r.body;
+}
+
+TEST_F(HttpApi, NonJsonContentTypeIs415) {
+  const auto r = http_call(gw.port(), http::verb::post, url("query"), "select 1",
+                           {{"content-type", "text/plain"}});
+  EXPECT_EQ(r.status, 415u);
+  EXPECT_EQ(r.error_code(), "unsupported_media_type");
+}
+
+TEST_F(HttpApi, BadTimeoutHeaderIs400) {
+  const auto r = http_call(gw.port(), http::verb::post, url("query"), R"J({"query":"select 1"})J",
+                           {{"content-type", "application/json"}, {"x-weir-timeout-ms", "soon"}});
+  EXPECT_EQ(r.status, 400u);
+  EXPECT_EQ(r.error_code(), "invalid_header");
+}
+
+TEST_F(HttpApi, ReadOnlyRequestCannotWrite) {
+  http_post(gw.port(), url("query"), R"J({"query":"create table t(v integer)"})J");
+  const auto r = http_post(gw.port(), url("query"),
+                           R"J({"query":"insert into t values (1)","read_only":true})J");
+  EXPECT_EQ(r.status, 403u) << r.body;
+  EXPECT_EQ(r.error_code(), "permission_denied");
+  EXPECT_EQ(http_post(gw.port(), url("query"), R"J({"query":"select 1","read_only":"yes"})J")
+                .error_code(),
+            "invalid_request");
+}
+
+TEST_F(HttpApi, HealthListsDatabases) {
+  const auto r = http_get(gw.port(), "/health");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json().at("status").as_string(), "healthy");
+  EXPECT_EQ(r.json().at("databases").at("main").at("state").as_string(), "healthy");
+  EXPECT_EQ(http_get(gw.port(), "/health/live").status, 200u);
+  EXPECT_EQ(http_get(gw.port(), "/health/ready").json().at("status").as_string(), "ready");
+}
+
+TEST_F(HttpApi, DatabasesListingShowsPoolAndBackend) {
+  http_post(gw.port(), url("query"), R"J({"query":"select 1"})J");
+  const auto r = http_get(gw.port(), "/v1/databases");
+  ASSERT_EQ(r.status, 200u);
+  const auto body = r.json();
+  const auto& db = body.at("databases").at(0).as_object();
+  EXPECT_EQ(db.at("name").as_string(), "main");
+  EXPECT_EQ(db.at("backend").as_string(), "sqlite");
+  EXPECT_EQ(db.at("state").as_string(), "healthy");
+  EXPECT_EQ(db.at("pool").at("max_size").to_number<std::int64_t>(), 10);
+  EXPECT_GE(db.at("pool").at("total").to_number<std::int64_t>(), 1);
+  EXPECT_EQ(http_get(gw.port(), "/v1/databases/main").json().at("name").as_string(), "main");
+}
+
+TEST_F(HttpApi, PluginsListingNamesTheSqlitePlugin) {
+  const auto r = http_get(gw.port(), "/v1/plugins");
+  ASSERT_EQ(r.status, 200u);
+  bool found = false;
+  const auto body = r.json();
+  for (const auto& p : body.at("loaded").as_array()) {
+    if (p.at("name").as_string() == "sqlite") {
+      found = true;
+      EXPECT_EQ(p.at("kind").as_string(), "sql");
+      EXPECT_EQ(p.at("abi_version").as_int64(), 1);
+    }
+  }
+  EXPECT_TRUE(found) << r.body;
+}
+
+TEST_F(HttpApi, KeepAliveServesManyRequestsOnOneConnection) {
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  stream.connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), gw.port()));
+  for (int i = 0; i < 5; ++i) {
+    http::request<http::string_body> req{http::verb::post, url("query"), 11};
+    req.set(http::field::host, "x");
+    req.set(http::field::content_type, "application/json");
+    req.body() = "{\"query\":\"select " + std::to_string(i) + " as n\"}";
+    req.prepare_payload();
+    http::write(stream, req);
+    boost::beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    http::read(stream, buffer, res);
+    ASSERT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(boost::json::parse(res.body()).at("rows").at(0).at(0).as_int64(), i);
+  }
+}
+
+TEST(HttpApiStartup, OptionalDatabaseWithMissingPluginIsListedUnavailable) {
+  testing::RunningGateway gw(
+      boost::json::object{{"databases",
+                           {{"main", {{"backend", "sqlite"}}},
+                            {"vectors", {{"backend", "no_such_backend"}, {"optional", true}}}}}});
+  const auto r = http_post(gw.port(), "/v1/databases/vectors/query", R"J({"query":"x"})J");
+  EXPECT_EQ(r.status, 503u);
+  EXPECT_EQ(r.error_code(), "database_unavailable");
+  EXPECT_EQ(r.headers.at("retry-after"), "5");
+  EXPECT_NE(r.body.find("backend plugin \\\"no_such_backend\\\" is not installed"),
+            std::string::npos)
+      << r.body;
+  const auto health = http_get(gw.port(), "/health");
+  EXPECT_EQ(health.status, 200u);
+  EXPECT_EQ(health.json().at("status").as_string(), "degraded");
+  EXPECT_EQ(health.json().at("databases").at("vectors").at("state").as_string(), "unavailable");
+  EXPECT_EQ(http_get(gw.port(), "/health/ready").status, 200u)
+      << "optional databases do not block readiness";
+  EXPECT_EQ(http_post(gw.port(), "/v1/databases/main/query", R"J({"query":"select 1"})J").status,
+            200u);
+}
+
+TEST(HttpApiStartup, RequiredDatabaseWithMissingPluginFailsTheStart) {
+  try {
+    testing::RunningGateway gw(
+        boost::json::object{{"databases", {{"main", {{"backend", "no_such_backend"}}}}}});
+    FAIL() << "the gateway started without a required plugin";
+  } catch (const StartupError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "database \"main\": backend plugin \"no_such_backend\" is not installed"),
+              std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("mark the database \"optional\": true"),
+              std::string::npos);
+  }
+}
+
+TEST(HttpApiStartup, PluginRefusingItsSettingsFailsTheStartNamingTheField) {
+  try {
+    testing::RunningGateway gw(boost::json::object{
+        {"databases", {{"main", {{"backend", "sqlite"}, {"pool", {{"max_size", 0}}}}}}}});
+    FAIL() << "the gateway started with an invalid pool size";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("databases.main.pool.max_size: must be an integer from 1"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(HttpApiStartup, RelativePathEscapingTheWorkspaceIsRefused) {
+  try {
+    testing::RunningGateway gw(boost::json::object{
+        {"databases",
+         {{"main", {{"backend", "sqlite"}, {"connection", {{"path", "../../etc/evil.db"}}}}}}}});
+    FAIL() << "the gateway accepted a path outside the workspace";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("escapes the workspace data directory"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(HttpApiStartup, DataLivesUnderTheProjectsWeirDirectory) {
+  testing::TempDir project;
+  std::filesystem::create_directories(project.path() / ".git");
+  {
+    testing::RunningGateway gw(
+        boost::json::object{
+            {"databases",
+             {{"default",
+               {{"backend", "sqlite"}, {"connection", {{"path", "databases/default.db"}}}}}}},
+            {"workspace", boost::json::object{}}},
+        project.path());
+    ASSERT_EQ(
+        http_post(gw.port(), "/v1/databases/default/query", R"J({"query":"create table t(x)"})J")
+            .status,
+        200u);
+  }
+  EXPECT_TRUE(std::filesystem::exists(project.path() / ".weir" / "databases" / "default.db"));
+}
+
+}  // namespace
+}  // namespace weir
