@@ -1,0 +1,241 @@
+#include "sqlite_connection.hpp"
+
+#include "sqlite_parameters.hpp"
+#include "sqlite_result_codes.hpp"
+#include "sqlite_rows.hpp"
+#include "sqlite_statement.hpp"
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace weir::sqlite {
+namespace {
+
+using weir::sdk::Error;
+using Clock = std::chrono::steady_clock;
+
+// How many virtual-machine steps run between deadline and cancel checks:
+// small enough to stop within a millisecond, large enough to cost nothing.
+constexpr int kProgressSteps = 1000;
+
+[[noreturn]] void refuse(const std::string& message) {
+  throw Error(WEIR_E_INVALID_REQUEST, message);
+}
+
+std::string_view query_of(const boost::json::object& request) {
+  for (const auto& member : request) {
+    if (member.key() != "query" && member.key() != "params") {
+      refuse("request member \"" + std::string(member.key()) +
+             "\" is not known (known: query, params)");
+    }
+  }
+  const auto* query = request.if_contains("query");
+  if (query == nullptr || !query->is_string() || query->get_string().empty()) {
+    refuse("request needs \"query\": a non-empty SQL string");
+  }
+  return query->get_string();
+}
+
+bool read_only_option(const boost::json::object& options) {
+  for (const auto& member : options) {
+    if (member.key() != "read_only") {
+      refuse("transaction option \"" + std::string(member.key()) +
+             "\" is not known (known: read_only)");
+    }
+  }
+  const auto* read_only = options.if_contains("read_only");
+  if (read_only == nullptr || read_only->is_null()) return false;
+  if (!read_only->is_bool()) refuse("transaction option read_only must be true or false");
+  return read_only->get_bool();
+}
+
+}  // namespace
+
+SqliteConnection::SqliteConnection(std::shared_ptr<SharedDatabase> database, Handle db)
+    : database_(std::move(database)), db_(std::move(db)) {
+  sqlite3_progress_handler(db_.get(), kProgressSteps, &SqliteConnection::on_progress, this);
+}
+
+SqliteConnection::~SqliteConnection() {
+  db_.reset();  // closing rolls back whatever is open, before the lock goes to the next writer
+  if (holds_writer_) database_->writer.release();
+}
+
+void SqliteConnection::execute(const boost::json::object& request,
+                               const weir::sdk::ExecOptions& options,
+                               weir::sdk::ValueWriter& result) {
+  start_request(options.timeout);
+  try {
+    run_statement(request, options, result);
+  } catch (const Error& error) {
+    release_writer_lock_when_idle();
+    throw explain(error);
+  } catch (...) {
+    release_writer_lock_when_idle();
+    throw;
+  }
+  release_writer_lock_when_idle();
+}
+
+// The statement is finalized when this returns, so the lock can be let go after.
+void SqliteConnection::run_statement(const boost::json::object& request,
+                                     const weir::sdk::ExecOptions& options,
+                                     weir::sdk::ValueWriter& result) {
+  const Statement statement = prepare_single(db_.get(), query_of(request));
+  bind_parameters(statement.get(), request.if_contains("params"));
+  if (!sqlite3_stmt_readonly(statement.get())) {
+    refuse_write(options);
+    take_writer_lock();
+  }
+  write_result(db_.get(), statement.get(), result);
+}
+
+void SqliteConnection::refuse_write(const weir::sdk::ExecOptions& options) const {
+  if (database_->settings.read_only) {
+    throw Error(
+        WEIR_E_PERMISSION,
+        "the statement writes, but this database is opened read-only (connection.read_only)");
+  }
+  if (options.read_only) {
+    throw Error(WEIR_E_PERMISSION, "the statement writes, but the request is declared read-only");
+  }
+  if (read_only_transaction_) {
+    throw Error(WEIR_E_PERMISSION, "the statement writes, but the open transaction is read-only");
+  }
+}
+
+void SqliteConnection::start_request(std::chrono::milliseconds timeout) {
+  cancelled_ = false;
+  timeout_ = timeout;
+  deadline_.reset();
+  if (timeout.count() > 0) deadline_ = Clock::now() + timeout;
+}
+
+bool SqliteConnection::past_deadline() const { return deadline_ && Clock::now() >= *deadline_; }
+
+int SqliteConnection::on_progress(void* self) noexcept {
+  const auto& connection = *static_cast<const SqliteConnection*>(self);
+  return connection.cancelled_.load() || connection.past_deadline() ? 1 : 0;
+}
+
+void SqliteConnection::take_writer_lock() {
+  if (holds_writer_) return;
+  const auto busy_timeout = database_->settings.busy_timeout;
+  auto give_up_at = Clock::now() + busy_timeout;
+  if (deadline_ && *deadline_ < give_up_at) give_up_at = *deadline_;
+  switch (database_->writer.acquire(give_up_at, cancelled_)) {
+    case WriterGate::Outcome::acquired:
+      holds_writer_ = true;
+      return;
+    case WriterGate::Outcome::cancelled:
+      throw Error(WEIR_E_CANCELLED, "the request was cancelled while waiting for the write lock");
+    case WriterGate::Outcome::timed_out:
+      if (past_deadline()) {
+        throw Error(WEIR_E_TIMEOUT, "the request's deadline (" + std::to_string(timeout_.count()) +
+                                        " ms) passed while waiting for the write lock");
+      }
+      throw Error(WEIR_E_UNAVAILABLE,
+                  "another writer held the write lock for longer than busy_timeout_ms (" +
+                      std::to_string(busy_timeout.count()) + ")",
+                  true, "SQLITE_BUSY");
+  }
+}
+
+void SqliteConnection::release_writer_lock_when_idle() noexcept {
+  // Outside a transaction every write has committed; inside one the lock is
+  // kept until COMMIT or ROLLBACK, whichever way the transaction was opened.
+  if (holds_writer_ && sqlite3_get_autocommit(db_.get())) {
+    holds_writer_ = false;
+    database_->writer.release();
+  }
+}
+
+// SQLite reports an interrupt or a busy wait the same way whatever caused
+// it; the client is told which of its limits it hit.
+Error SqliteConnection::explain(const Error& error) const {
+  const bool interrupted = error.code() == "SQLITE_INTERRUPT";
+  if (!interrupted && error.status() != WEIR_E_UNAVAILABLE) return error;
+  if (cancelled_.load())
+    return Error(WEIR_E_CANCELLED, "the request was cancelled", false, error.code());
+  if (past_deadline()) {
+    return Error(WEIR_E_TIMEOUT,
+                 "the request ran past its deadline (" + std::to_string(timeout_.count()) + " ms)",
+                 false, error.code());
+  }
+  return error;
+}
+
+bool SqliteConnection::ping() {
+  start_request(std::chrono::milliseconds(0));
+  return sqlite3_exec(db_.get(), "SELECT 1", nullptr, nullptr, nullptr) == SQLITE_OK;
+}
+
+void SqliteConnection::describe_backend(weir::sdk::ValueWriter& detail) {
+  const SqliteSettings& settings = database_->settings;
+  std::string journal_mode = "unknown";
+  if (const Statement mode = prepare_single(db_.get(), "PRAGMA journal_mode");
+      sqlite3_step(mode.get()) == SQLITE_ROW) {
+    journal_mode = reinterpret_cast<const char*>(sqlite3_column_text(mode.get(), 0));
+  }
+  detail.begin_object();
+  detail.member("server_version", sqlite3_libversion());
+  detail.member("path", settings.in_memory ? ":memory:" : settings.path.string());
+  detail.member("journal_mode", journal_mode);
+  detail.key("read_only");
+  detail.boolean(settings.read_only);
+  detail.end_object();
+}
+
+void SqliteConnection::reset() {
+  if (in_transaction()) end_transaction("ROLLBACK");
+  read_only_transaction_ = false;
+}
+
+void SqliteConnection::begin(const boost::json::object& options) {
+  const bool read_only = read_only_option(options) || database_->settings.read_only;
+  if (in_transaction()) refuse("a transaction is already open on this connection");
+  start_request(std::chrono::milliseconds(0));
+  // A writing transaction takes the write lock up front (BEGIN IMMEDIATE), so
+  // it can never fail half-way with SQLITE_BUSY when it first writes.
+  if (!read_only) take_writer_lock();
+  if (sqlite3_exec(db_.get(), read_only ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE", nullptr, nullptr,
+                   nullptr) != SQLITE_OK) {
+    const Error error = last_error(db_.get());
+    release_writer_lock_when_idle();
+    throw error;
+  }
+  read_only_transaction_ = read_only;
+}
+
+void SqliteConnection::commit() {
+  if (!in_transaction()) refuse("no transaction is open on this connection");
+  end_transaction("COMMIT");
+}
+
+void SqliteConnection::rollback() {
+  if (!in_transaction()) refuse("no transaction is open on this connection");
+  end_transaction("ROLLBACK");
+}
+
+void SqliteConnection::end_transaction(const char* sql) {
+  start_request(std::chrono::milliseconds(0));
+  std::optional<Error> failure;
+  if (sqlite3_exec(db_.get(), sql, nullptr, nullptr, nullptr) != SQLITE_OK)
+    failure = last_error(db_.get());
+  // A failed COMMIT (say, a deferred foreign key) leaves the transaction open
+  // and the lock held, so the client can fix it or roll back.
+  if (!in_transaction()) read_only_transaction_ = false;
+  release_writer_lock_when_idle();
+  if (failure) throw *failure;
+}
+
+bool SqliteConnection::in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+
+void SqliteConnection::cancel() noexcept {
+  cancelled_ = true;
+  sqlite3_interrupt(db_.get());
+}
+
+}  // namespace weir::sqlite

@@ -1,0 +1,56 @@
+// One pooled SQLite connection: runs requests, owns its transaction state,
+// takes the database's write lock for writes, and enforces deadlines and
+// cancellation through SQLite's progress handler.
+#pragma once
+
+#include "sqlite_handle.hpp"
+
+#include <weir/sdk/connection.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace weir::sqlite {
+
+class SqliteConnection final : public weir::sdk::Connection {
+ public:
+  SqliteConnection(std::shared_ptr<SharedDatabase> database, Handle db);
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  void execute(const boost::json::object& request, const weir::sdk::ExecOptions& options,
+               weir::sdk::ValueWriter& result) override;
+  bool ping() override;
+  void describe_backend(weir::sdk::ValueWriter& detail) override;
+  void reset() override;
+  void begin(const boost::json::object& options) override;
+  void commit() override;
+  void rollback() override;
+  bool in_transaction() const override;
+  void cancel() noexcept override;
+
+ private:
+  void run_statement(const boost::json::object& request, const weir::sdk::ExecOptions& options,
+                     weir::sdk::ValueWriter& result);
+  void start_request(std::chrono::milliseconds timeout);
+  void refuse_write(const weir::sdk::ExecOptions& options) const;
+  void take_writer_lock();
+  void release_writer_lock_when_idle() noexcept;
+  void end_transaction(const char* sql);
+  weir::sdk::Error explain(const weir::sdk::Error& error) const;
+  bool past_deadline() const;
+  static int on_progress(void* self) noexcept;
+
+  std::shared_ptr<SharedDatabase> database_;
+  Handle db_;
+  bool holds_writer_ = false;
+  bool read_only_transaction_ = false;
+  std::chrono::milliseconds timeout_{0};
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
+  std::atomic<bool> cancelled_{false};
+};
+
+}  // namespace weir::sqlite

@@ -1,0 +1,82 @@
+#include "sqlite_handle.hpp"
+
+#include "sqlite_result_codes.hpp"
+
+#include <weir/sdk/error.hpp>
+
+#include <filesystem>
+
+namespace weir::sqlite {
+namespace {
+
+using weir::sdk::Error;
+
+int open_flags(const SqliteSettings& settings) {
+  if (settings.in_memory) return SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI;
+  if (settings.read_only) return SQLITE_OPEN_READONLY;
+  return SQLITE_OPEN_READWRITE | (settings.create ? SQLITE_OPEN_CREATE : 0);
+}
+
+// Setup failures mean the file is unusable (not a database, unreadable WAL):
+// report them as the database being unavailable, with SQLite's reason.
+[[noreturn]] void fail_setup(sqlite3* db, const SqliteSettings& settings) {
+  const Error cause = last_error(db);
+  throw Error(WEIR_E_UNAVAILABLE,
+              "cannot use " + describe_target(settings) + ": " + cause.message(), false,
+              cause.code());
+}
+
+void run(sqlite3* db, const char* sql, const SqliteSettings& settings) {
+  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail_setup(db, settings);
+}
+
+void enable_wal(sqlite3* db, const SqliteSettings& settings) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, &raw, nullptr) != SQLITE_OK) {
+    fail_setup(db, settings);
+  }
+  const std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> statement(raw, sqlite3_finalize);
+  if (sqlite3_step(raw) != SQLITE_ROW) fail_setup(db, settings);
+  const auto* mode = reinterpret_cast<const char*>(sqlite3_column_text(raw, 0));
+  if (mode == nullptr || std::string_view(mode) != "wal") {
+    throw Error(WEIR_E_UNAVAILABLE, "cannot use " + describe_target(settings) +
+                                        ": it refused WAL mode (journal_mode stays " +
+                                        (mode != nullptr ? mode : "unknown") + ")");
+  }
+}
+
+}  // namespace
+
+std::string describe_target(const SqliteSettings& settings) {
+  return settings.in_memory ? "the in-memory database" : "database file " + settings.path.string();
+}
+
+Handle open_handle(const SharedDatabase& database) {
+  const SqliteSettings& settings = database.settings;
+  if (!settings.in_memory && !settings.create && !std::filesystem::exists(settings.path)) {
+    throw Error(WEIR_E_UNAVAILABLE,
+                describe_target(settings) + " does not exist (connection.create is false)", true,
+                "SQLITE_CANTOPEN");
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(database.filename.c_str(), &raw, open_flags(settings), nullptr);
+  Handle db(raw);
+  if (rc != SQLITE_OK) {
+    const int code = db ? sqlite3_extended_errcode(db.get()) : rc;
+    throw Error(WEIR_E_UNAVAILABLE,
+                "cannot open " + describe_target(settings) + ": " +
+                    (db ? sqlite3_errmsg(db.get()) : sqlite3_errstr(rc)),
+                true, std::string(result_code_name(code)));
+  }
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), static_cast<int>(settings.busy_timeout.count()));
+  run(db.get(), "PRAGMA foreign_keys = ON", settings);
+  // WAL lets readers go on while one writer writes. A read-only handle cannot
+  // switch modes; it reads whatever mode the file is in.
+  if (!settings.in_memory && !settings.read_only) enable_wal(db.get(), settings);
+  // Reading the schema now turns "not a database" into a connect error.
+  run(db.get(), "SELECT count(*) FROM sqlite_schema", settings);
+  return db;
+}
+
+}  // namespace weir::sqlite

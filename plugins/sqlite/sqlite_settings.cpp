@@ -1,0 +1,32 @@
+#include "sqlite_settings.hpp"
+
+#include <weir/sdk/workspace_path.hpp>
+
+namespace weir::sqlite {
+
+SqliteSettings read_settings(const weir::sdk::OpenContext& context) {
+  const auto& reader = context.connection;
+  reader.allow_only({"path", "busy_timeout_ms", "read_only", "create"});
+
+  SqliteSettings settings;
+  const std::string path = reader.string("path", "databases/" + context.database + ".db");
+  if (path.empty())
+    reader.fail("path", "must not be empty (use \":memory:\" for an in-memory database)");
+  settings.busy_timeout = reader.millis("busy_timeout_ms", settings.busy_timeout, 0, 600000);
+  settings.read_only = reader.boolean("read_only", false);
+  // A read-only database can only be opened, never created.
+  settings.create = reader.boolean("create", !settings.read_only);
+  if (settings.read_only && settings.create) {
+    reader.fail("create", "cannot be true when read_only is true");
+  }
+
+  if (path == ":memory:") {
+    if (settings.read_only) reader.fail("read_only", "an in-memory database cannot be read-only");
+    settings.in_memory = true;
+    return settings;
+  }
+  settings.path = weir::sdk::resolve_workspace_path(context.data_dir, path, reader.field("path"));
+  return settings;
+}
+
+}  // namespace weir::sqlite

@@ -1,0 +1,393 @@
+// weir::testing conformance suite — the behaviour every weir plugin owes the
+// host, checked through the C ABI alone (the plugin is loaded like the host
+// loads it). A plugin's test instantiates it once:
+//
+//   #include <weir/testing/conformance.hpp>
+//   weir::testing::ConformanceCase sqlite_case() { ... }
+//   WEIR_CONFORMANCE_SUITE(Sqlite, sqlite_case());
+//
+// Include this header in exactly one source file of a test binary (it defines
+// the tests) and link GoogleTest's gtest_main. Every test gets a fresh,
+// empty workspace data directory, removed afterwards.
+#pragma once
+
+#include <weir/plugin.h>
+#include <weir/testing/plugin_library.hpp>
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <unistd.h>
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace weir::testing {
+
+// What the suite needs to know about one plugin.
+struct ConformanceCase {
+  std::string label;             // names the instantiation: [A-Za-z0-9_]+
+  std::filesystem::path plugin;  // the plugin .so
+  std::string expected_name;     // weir_plugin.name
+  boost::json::object database;  // the database config: {"backend", "connection", "pool"}
+  // Optional: fills the fresh data directory before the pool opens (fixture files).
+  std::function<void(const std::filesystem::path& data_dir)> prepare_data_dir;
+  std::vector<std::string> setup_requests;    // run in order on every fresh pool
+  std::string probe_request;                  // answers a table...
+  boost::json::value probe_first_value;       // ...whose rows[0][0] is this
+  std::string failing_request;                // valid JSON the backend rejects...
+  weir_status failing_status = WEIR_E_QUERY;  // ...with this status
+  // Optional, for plugins that write: one write, and a request whose
+  // rows[0][0] tells whether it happened.
+  std::string write_request;
+  std::string read_back_request;
+  boost::json::value read_back_before;
+  boost::json::value read_back_after;
+};
+
+inline void PrintTo(const ConformanceCase& c, std::ostream* out) {
+  *out << c.label << " (" << c.plugin.string() << ")";
+}
+
+class PluginConformance : public ::testing::TestWithParam<ConformanceCase> {
+ protected:
+  static constexpr const char* kDatabase = "conformance";
+
+  void SetUp() override {
+    static std::atomic<unsigned> counter{0};
+    data_dir_ =
+        std::filesystem::temp_directory_path() /
+        ("weir-conformance-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(data_dir_);
+    std::filesystem::create_directories(data_dir_);
+    if (param().prepare_data_dir) param().prepare_data_dir(data_dir_);
+    library_ = std::make_unique<PluginLibrary>(param().plugin);
+  }
+  void TearDown() override {
+    library_.reset();
+    std::filesystem::remove_all(data_dir_);
+  }
+
+  const ConformanceCase& param() const { return GetParam(); }
+  const weir_plugin& table() const { return library_->table(); }
+
+  // Opens the case's pool and runs its setup requests.
+  PoolHandle open_ready_pool(const boost::json::object& config) {
+    PoolHandle pool;
+    const auto opened = library_->open_pool(kDatabase, config, data_dir_, pool);
+    EXPECT_TRUE(opened.ok()) << "pool_open: " << opened.message();
+    if (!opened.ok()) return pool;
+    LeaseHandle lease;
+    const auto acquired = pool.acquire(lease);
+    EXPECT_TRUE(acquired.ok()) << "acquire: " << acquired.message();
+    for (const auto& request : param().setup_requests) {
+      const auto done = lease.execute(request);
+      EXPECT_TRUE(done.ok()) << "setup request " << request << ": " << done.message();
+    }
+    return pool;
+  }
+  PoolHandle open_ready_pool() { return open_ready_pool(param().database); }
+
+  LeaseHandle acquire(const PoolHandle& pool) {
+    LeaseHandle lease;
+    const auto acquired = pool.acquire(lease);
+    EXPECT_TRUE(acquired.ok()) << "acquire: " << acquired.message();
+    return lease;
+  }
+
+  // rows[0][0] of a tabular result, or null when there is none.
+  static boost::json::value first_value(const boost::json::value& result) {
+    const auto* rows = result.is_object() ? result.as_object().if_contains("rows") : nullptr;
+    if (rows == nullptr || !rows->is_array() || rows->as_array().empty()) return nullptr;
+    const auto& row = rows->as_array().front();
+    if (!row.is_array() || row.as_array().empty()) return nullptr;
+    return row.as_array().front();
+  }
+  boost::json::value read_back(const LeaseHandle& lease) {
+    const auto result = lease.execute(param().read_back_request);
+    EXPECT_TRUE(result.ok()) << "read back: " << result.message();
+    return first_value(result.value);
+  }
+  bool writes() const { return !param().write_request.empty(); }
+
+  // A copy of the case's config with one member of one section replaced.
+  boost::json::object config_with(const char* section, const char* key,
+                                  boost::json::value value) const {
+    boost::json::object config = param().database;
+    auto& object = config[section];
+    if (!object.is_object()) object = boost::json::object{};
+    object.as_object()[key] = std::move(value);
+    return config;
+  }
+
+  std::filesystem::path data_dir_;
+  std::unique_ptr<PluginLibrary> library_;
+};
+
+// ---- entry and description ----
+
+TEST_P(PluginConformance, EntryAnswersTheOfferedVersion) {
+  weir_plugin plugin{};
+  plugin.struct_size = sizeof(plugin);
+  weir_error error = make_error();
+  ASSERT_EQ(library_->entry()(WEIR_ABI_VERSION, library_->host(), &plugin, &error), WEIR_OK)
+      << error.message;
+  EXPECT_GE(plugin.abi_version, WEIR_ABI_VERSION_1);
+  EXPECT_LE(plugin.abi_version, WEIR_ABI_VERSION);
+}
+
+TEST_P(PluginConformance, EntryAnswersNoNewerThanANewerOffer) {
+  weir_plugin plugin{};
+  plugin.struct_size = sizeof(plugin);
+  weir_error error = make_error();
+  const std::uint32_t offer = WEIR_ABI_VERSION + 7;
+  ASSERT_EQ(library_->entry()(offer, library_->host(), &plugin, &error), WEIR_OK) << error.message;
+  EXPECT_GE(plugin.abi_version, WEIR_ABI_VERSION_1);
+  EXPECT_LE(plugin.abi_version, offer);
+}
+
+TEST_P(PluginConformance, EntryRefusesOfferZeroWithAbiError) {
+  weir_plugin plugin{};
+  plugin.struct_size = sizeof(plugin);
+  weir_error error = make_error();
+  EXPECT_EQ(library_->entry()(0, library_->host(), &plugin, &error), WEIR_E_ABI);
+  EXPECT_EQ(error.status, WEIR_E_ABI);
+  EXPECT_STRNE(error.message, "");
+}
+
+TEST_P(PluginConformance, EntryRefusesATooSmallTableWithoutWritingPastIt) {
+  // A host older than the table layout: the plugin must not write beyond struct_size.
+  constexpr std::size_t kDeclared = 8;
+  alignas(weir_plugin) unsigned char buffer[sizeof(weir_plugin)];
+  std::memset(buffer, 0xA5, sizeof(buffer));
+  const std::uint32_t declared = kDeclared;
+  std::memcpy(buffer, &declared, sizeof(declared));
+  weir_error error = make_error();
+  EXPECT_EQ(library_->entry()(WEIR_ABI_VERSION, library_->host(),
+                              reinterpret_cast<weir_plugin*>(buffer), &error),
+            WEIR_E_ABI);
+  EXPECT_STRNE(error.message, "");
+  for (std::size_t i = kDeclared; i < sizeof(buffer); ++i) {
+    ASSERT_EQ(buffer[i], 0xA5) << "byte " << i << " beyond struct_size was written";
+  }
+}
+
+TEST_P(PluginConformance, DescribesItselfAndFillsRequiredSlots) {
+  EXPECT_STREQ(table().name, param().expected_name.c_str());
+  EXPECT_TRUE(is_valid_plugin_name(table().name)) << table().name;
+  ASSERT_NE(table().version, nullptr);
+  EXPECT_STRNE(table().version, "");
+  EXPECT_GE(table().kind, WEIR_KIND_SQL);
+  EXPECT_LE(table().kind, WEIR_KIND_OTHER);
+  EXPECT_EQ(table().reserved, 0u);
+  EXPECT_EQ(table().capabilities & ~((WEIR_CAP_READ_REPLICAS << 1) - 1), 0u)
+      << "capability bits this ABI does not define";
+  for (const auto& [slot, present] : required_slots(table())) EXPECT_TRUE(present) << slot;
+  if (table().capabilities & WEIR_CAP_TRANSACTIONS) {
+    EXPECT_NE(table().begin, nullptr);
+    EXPECT_NE(table().commit, nullptr);
+    EXPECT_NE(table().rollback, nullptr);
+  }
+  if (table().capabilities & WEIR_CAP_CANCEL) {
+    EXPECT_NE(table().cancel, nullptr);
+  }
+}
+
+// ---- pool_open ----
+
+TEST_P(PluginConformance, PoolOpenRefusesAnUnknownConnectionSettingByName) {
+  PoolHandle pool;
+  const auto opened = library_->open_pool(
+      kDatabase, config_with("connection", "no_such_setting", 1), data_dir_, pool);
+  EXPECT_EQ(opened.status, WEIR_E_INVALID_CONFIG);
+  EXPECT_EQ(opened.error.status, WEIR_E_INVALID_CONFIG);
+  EXPECT_NE(opened.message().find("databases.conformance.connection.no_such_setting"),
+            std::string::npos)
+      << opened.message();
+}
+
+TEST_P(PluginConformance, PoolOpenRefusesABadPoolSettingByName) {
+  PoolHandle pool;
+  const auto opened =
+      library_->open_pool(kDatabase, config_with("pool", "max_size", 0), data_dir_, pool);
+  EXPECT_EQ(opened.status, WEIR_E_INVALID_CONFIG);
+  EXPECT_NE(opened.message().find("databases.conformance.pool.max_size"), std::string::npos)
+      << opened.message();
+}
+
+// ---- execute ----
+
+TEST_P(PluginConformance, ProbeRoundTripsThroughAcquireExecuteRelease) {
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  const auto result = lease.execute(param().probe_request);
+  ASSERT_TRUE(result.ok()) << result.message();
+  ASSERT_TRUE(result.value.is_object()) << result.value;
+  EXPECT_TRUE(result.value.as_object().at("columns").is_array()) << result.value;
+  EXPECT_TRUE(result.value.as_object().at("rows").is_array()) << result.value;
+  EXPECT_EQ(first_value(result.value), param().probe_first_value) << result.value;
+}
+
+TEST_P(PluginConformance, RequestThatIsNotJsonIsAnInvalidRequest) {
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  const auto broken = lease.execute(std::string_view("{\"query\": "));
+  EXPECT_EQ(broken.status, WEIR_E_INVALID_REQUEST);
+  EXPECT_EQ(broken.error.status, WEIR_E_INVALID_REQUEST);
+  EXPECT_STRNE(broken.error.message, "");
+  const auto array = lease.execute(std::string_view("[1, 2]"));
+  EXPECT_EQ(array.status, WEIR_E_INVALID_REQUEST);
+  EXPECT_STRNE(array.error.message, "");
+  // The connection survives a bad request.
+  EXPECT_TRUE(lease.execute(param().probe_request).ok());
+}
+
+TEST_P(PluginConformance, BackendErrorFillsTheError) {
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  const auto failed = lease.execute(param().failing_request);
+  EXPECT_EQ(failed.status, param().failing_status);
+  EXPECT_EQ(failed.error.status, param().failing_status);
+  EXPECT_STRNE(failed.error.message, "");
+}
+
+TEST_P(PluginConformance, WriterThatRefusesStopsTheResultWithAborted) {
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  for (const std::size_t budget : {0u, 1u, 4u}) {
+    const auto stopped = lease.execute(param().probe_request, 0, 0, budget);
+    EXPECT_EQ(stopped.status, WEIR_E_ABORTED) << "writer refusing after " << budget << " calls";
+    EXPECT_EQ(stopped.error.status, WEIR_E_ABORTED);
+  }
+  const auto again = lease.execute(param().probe_request);
+  EXPECT_TRUE(again.ok()) << again.message();
+}
+
+TEST_P(PluginConformance, CancelWithNothingRunningLeavesTheConnectionUsable) {
+  if (!(table().capabilities & WEIR_CAP_CANCEL)) GTEST_SKIP() << "no cancel capability";
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  EXPECT_EQ(lease.cancel(), WEIR_OK);
+  const auto result = lease.execute(param().probe_request);
+  EXPECT_TRUE(result.ok()) << result.message();
+}
+
+// ---- pool statistics, health, drain ----
+
+TEST_P(PluginConformance, StatsFollowLeases) {
+  if (table().pool_stats == nullptr) GTEST_SKIP() << "no pool_stats";
+  auto pool = open_ready_pool();
+  auto first = acquire(pool);
+  auto second = acquire(pool);
+  auto stats = pool.stats();
+  EXPECT_EQ(stats.active, 2u);
+  EXPECT_GE(stats.total, 2u);
+  EXPECT_EQ(stats.idle, stats.total - stats.active);
+  EXPECT_GE(stats.max_size, stats.total);
+  first.release();
+  stats = pool.stats();
+  EXPECT_EQ(stats.active, 1u);
+  EXPECT_EQ(stats.idle, stats.total - stats.active);
+  second.release();
+  stats = pool.stats();
+  EXPECT_EQ(stats.active, 0u);
+  EXPECT_EQ(stats.idle, stats.total);
+}
+
+TEST_P(PluginConformance, HealthyPoolAndConnectionCheck) {
+  auto pool = open_ready_pool();
+  if (table().pool_health != nullptr) {
+    const auto health = pool.health();
+    EXPECT_EQ(health.state, WEIR_HEALTHY) << health.reason;
+    EXPECT_STREQ(health.reason, "");
+  }
+  if (table().check != nullptr) {
+    auto lease = acquire(pool);
+    const auto checked = lease.check();
+    EXPECT_TRUE(checked.ok()) << checked.message();
+    EXPECT_TRUE(checked.value.is_object()) << checked.value;
+  }
+}
+
+TEST_P(PluginConformance, DrainWaitsForLeasesThenRefusesNewOnes) {
+  if (table().pool_drain == nullptr) GTEST_SKIP() << "no pool_drain";
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  const auto started = std::chrono::steady_clock::now();
+  std::thread returner([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    lease.release();
+  });
+  const auto forced = pool.drain(5000);
+  returner.join();
+  EXPECT_EQ(forced, 0u);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(40));
+  LeaseHandle late;
+  const auto refused = pool.acquire(late, 100);
+  EXPECT_EQ(refused.status, WEIR_E_CLOSED);
+  EXPECT_STRNE(refused.error.message, "");
+}
+
+// ---- writes and transactions ----
+
+TEST_P(PluginConformance, WriteOutsideATransactionPersists) {
+  if (!writes()) GTEST_SKIP() << "the case declares no write request";
+  auto pool = open_ready_pool();
+  auto writer = acquire(pool);
+  EXPECT_EQ(read_back(writer), param().read_back_before);
+  const auto written = writer.execute(param().write_request);
+  ASSERT_TRUE(written.ok()) << written.message();
+  writer.release();
+  auto reader = acquire(pool);
+  EXPECT_EQ(read_back(reader), param().read_back_after);
+}
+
+TEST_P(PluginConformance, RollbackDiscardsAndCommitPersists) {
+  if (!(table().capabilities & WEIR_CAP_TRANSACTIONS)) GTEST_SKIP() << "no transactions capability";
+  if (!writes()) GTEST_SKIP() << "the case declares no write request";
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  ASSERT_TRUE(lease.begin().ok());
+  ASSERT_TRUE(lease.execute(param().write_request).ok());
+  const auto rolled_back = lease.rollback();
+  ASSERT_TRUE(rolled_back.ok()) << rolled_back.message();
+  EXPECT_EQ(read_back(lease), param().read_back_before);
+
+  ASSERT_TRUE(lease.begin().ok());
+  ASSERT_TRUE(lease.execute(param().write_request).ok());
+  const auto committed = lease.commit();
+  ASSERT_TRUE(committed.ok()) << committed.message();
+  lease.release();
+  auto other = acquire(pool);
+  EXPECT_EQ(read_back(other), param().read_back_after);
+}
+
+TEST_P(PluginConformance, ReleaseRollsBackAnOpenTransaction) {
+  if (!(table().capabilities & WEIR_CAP_TRANSACTIONS)) GTEST_SKIP() << "no transactions capability";
+  if (!writes()) GTEST_SKIP() << "the case declares no write request";
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  ASSERT_TRUE(lease.begin().ok());
+  ASSERT_TRUE(lease.execute(param().write_request).ok());
+  lease.release();  // never committed
+  auto next = acquire(pool);
+  EXPECT_EQ(read_back(next), param().read_back_before);
+}
+
+}  // namespace weir::testing
+
+// Instantiates the suite for one plugin; `suite_label` prefixes its test names.
+// Use at namespace scope, outside any namespace.
+#define WEIR_CONFORMANCE_SUITE(suite_label, conformance_case)                                   \
+  namespace weir::testing {                                                                     \
+  INSTANTIATE_TEST_SUITE_P(suite_label, PluginConformance, ::testing::Values(conformance_case), \
+                           [](const ::testing::TestParamInfo<ConformanceCase>& info) {          \
+                             return info.param.label;                                           \
+                           });                                                                  \
+  }

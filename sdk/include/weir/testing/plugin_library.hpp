@@ -1,0 +1,337 @@
+// weir::testing::PluginLibrary — loads a plugin .so the way the weir host
+// does, for tests: dlopen, find weir_plugin_entry, offer an ABI version,
+// check the answer and the required slots. Failures are LoadError with a
+// LoadFailure kind and a fixed reason text (the host's loader reports the
+// same reasons). PoolHandle and LeaseHandle are RAII handles over the table,
+// and every call returns a CallOutcome: the status, the filled weir_error and
+// whatever the plugin wrote through the value writer.
+//
+// Threads: a PluginLibrary and its handles follow the ABI's rules (a pool from
+// any thread, a lease from one thread at a time, cancel from any thread).
+#pragma once
+
+#include <weir/plugin.h>
+#include <weir/testing/value_builder.hpp>
+
+#include <boost/json.hpp>
+
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace weir::testing {
+
+enum class LoadFailure {
+  cannot_load,            // dlopen failed: not a shared library, missing dependency, ...
+  no_entry_symbol,        // weir_plugin_entry is not exported
+  no_common_abi,          // the entry returned WEIR_E_ABI
+  entry_failed,           // the entry returned another error
+  abi_newer_than_offer,   // the plugin answered a version the host did not offer (or 0)
+  missing_required_slot,  // pool_open, pool_close, acquire, release or execute is NULL
+  bad_description,        // name not [a-z0-9_]+, or version empty
+};
+
+class LoadError : public std::runtime_error {
+ public:
+  LoadError(LoadFailure failure, const std::string& reason)
+      : std::runtime_error(reason), failure_(failure) {}
+  LoadFailure failure() const noexcept { return failure_; }
+
+ private:
+  LoadFailure failure_;
+};
+
+// A weir_error as a caller prepares it: zeroed, struct_size set.
+inline weir_error make_error() noexcept {
+  weir_error error{};
+  error.struct_size = sizeof(weir_error);
+  return error;
+}
+
+struct CallOutcome {
+  weir_status status = WEIR_OK;
+  weir_error error = make_error();
+  boost::json::value value;  // what the plugin wrote (execute, check, describe)
+
+  bool ok() const noexcept { return status == WEIR_OK; }
+  std::string message() const { return error.message; }
+  std::string code() const { return error.code; }
+};
+
+// The required slots, in table order, with the names the load reasons use.
+inline std::vector<std::pair<const char*, bool>> required_slots(const weir_plugin& p) {
+  return {{"pool_open", p.pool_open != nullptr},
+          {"pool_close", p.pool_close != nullptr},
+          {"acquire", p.acquire != nullptr},
+          {"release", p.release != nullptr},
+          {"execute", p.execute != nullptr}};
+}
+
+inline bool is_valid_plugin_name(const char* name) {
+  if (name == nullptr || *name == '\0') return false;
+  for (const char* c = name; *c != '\0'; ++c) {
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) return false;
+  }
+  return true;
+}
+
+class LeaseHandle;
+
+class PoolHandle {
+ public:
+  PoolHandle() = default;
+  PoolHandle(const weir_plugin* plugin, weir_pool* pool) : plugin_(plugin), pool_(pool) {}
+  PoolHandle(PoolHandle&& other) noexcept
+      : plugin_(other.plugin_), pool_(std::exchange(other.pool_, nullptr)) {}
+  PoolHandle& operator=(PoolHandle&& other) noexcept {
+    if (this != &other) {
+      close();
+      plugin_ = other.plugin_;
+      pool_ = std::exchange(other.pool_, nullptr);
+    }
+    return *this;
+  }
+  ~PoolHandle() { close(); }
+
+  weir_pool* get() const noexcept { return pool_; }
+  explicit operator bool() const noexcept { return pool_ != nullptr; }
+
+  inline CallOutcome acquire(LeaseHandle& out, std::uint32_t timeout_ms = 0) const;
+
+  weir_pool_stats stats() const {
+    weir_pool_stats stats{};
+    stats.struct_size = sizeof(stats);
+    if (plugin_->pool_stats != nullptr) plugin_->pool_stats(pool_, &stats);
+    return stats;
+  }
+  weir_health health() const {
+    weir_health health{};
+    health.struct_size = sizeof(health);
+    if (plugin_->pool_health != nullptr) plugin_->pool_health(pool_, &health);
+    return health;
+  }
+  // Returns how many leases were still out when the time ran out.
+  std::uint32_t drain(std::uint32_t timeout_ms) const {
+    std::uint32_t forced = 0;
+    if (plugin_->pool_drain != nullptr) plugin_->pool_drain(pool_, timeout_ms, &forced);
+    return forced;
+  }
+  void close() noexcept {
+    if (pool_ != nullptr) plugin_->pool_close(std::exchange(pool_, nullptr));
+  }
+
+ private:
+  const weir_plugin* plugin_ = nullptr;
+  weir_pool* pool_ = nullptr;
+};
+
+class LeaseHandle {
+ public:
+  LeaseHandle() = default;
+  LeaseHandle(const weir_plugin* plugin, weir_pool* pool, weir_conn* conn)
+      : plugin_(plugin), pool_(pool), conn_(conn) {}
+  LeaseHandle(LeaseHandle&& other) noexcept
+      : plugin_(other.plugin_), pool_(other.pool_), conn_(std::exchange(other.conn_, nullptr)) {}
+  LeaseHandle& operator=(LeaseHandle&& other) noexcept {
+    if (this != &other) {
+      release();
+      plugin_ = other.plugin_;
+      pool_ = other.pool_;
+      conn_ = std::exchange(other.conn_, nullptr);
+    }
+    return *this;
+  }
+  ~LeaseHandle() { release(); }
+
+  weir_conn* get() const noexcept { return conn_; }
+  explicit operator bool() const noexcept { return conn_ != nullptr; }
+
+  // `refuse_after`: the writer accepts that many calls, then asks the plugin to stop.
+  CallOutcome execute(std::string_view request_json, std::uint32_t timeout_ms = 0,
+                      std::uint32_t flags = 0,
+                      std::optional<std::size_t> refuse_after = std::nullopt) const {
+    weir_exec_options options{};
+    options.struct_size = sizeof(options);
+    options.timeout_ms = timeout_ms;
+    options.flags = flags;
+    ValueBuilder builder;
+    if (refuse_after) builder.refuse_after(*refuse_after);
+    CallOutcome outcome;
+    outcome.status = plugin_->execute(conn_, request_json.data(), request_json.size(), &options,
+                                      builder.writer(), &outcome.error);
+    outcome.value = builder.value();
+    return outcome;
+  }
+  CallOutcome execute(const boost::json::value& request, std::uint32_t timeout_ms = 0,
+                      std::uint32_t flags = 0) const {
+    return execute(boost::json::serialize(request), timeout_ms, flags);
+  }
+  CallOutcome check(std::uint32_t timeout_ms = 1000) const {
+    ValueBuilder builder;
+    CallOutcome outcome;
+    outcome.status = plugin_->check(conn_, timeout_ms, builder.writer(), &outcome.error);
+    outcome.value = builder.value();
+    return outcome;
+  }
+  CallOutcome begin(std::string_view options_json = {}) const {
+    CallOutcome outcome;
+    outcome.status = plugin_->begin(conn_, options_json.empty() ? nullptr : options_json.data(),
+                                    options_json.size(), &outcome.error);
+    return outcome;
+  }
+  CallOutcome commit() const {
+    CallOutcome outcome;
+    outcome.status = plugin_->commit(conn_, &outcome.error);
+    return outcome;
+  }
+  CallOutcome rollback() const {
+    CallOutcome outcome;
+    outcome.status = plugin_->rollback(conn_, &outcome.error);
+    return outcome;
+  }
+  weir_status cancel() const { return plugin_->cancel(conn_); }
+
+  void release(std::uint32_t flags = WEIR_RELEASE_OK) noexcept {
+    if (conn_ != nullptr) plugin_->release(pool_, std::exchange(conn_, nullptr), flags);
+  }
+
+ private:
+  const weir_plugin* plugin_ = nullptr;
+  weir_pool* pool_ = nullptr;
+  weir_conn* conn_ = nullptr;
+};
+
+inline CallOutcome PoolHandle::acquire(LeaseHandle& out, std::uint32_t timeout_ms) const {
+  weir_acquire_options options{};
+  options.struct_size = sizeof(options);
+  options.timeout_ms = timeout_ms;
+  options.client_id = "weir-testing";
+  options.tag = "weir::testing::PoolHandle::acquire";
+  CallOutcome outcome;
+  weir_conn* conn = nullptr;
+  outcome.status = plugin_->acquire(pool_, &options, &conn, &outcome.error);
+  if (outcome.ok()) out = LeaseHandle(plugin_, pool_, conn);
+  return outcome;
+}
+
+class PluginLibrary {
+ public:
+  // Loads `path` and negotiates `offered_abi`. Throws LoadError.
+  explicit PluginLibrary(const std::filesystem::path& path,
+                         std::uint32_t offered_abi = WEIR_ABI_VERSION)
+      : state_(std::make_unique<State>()) {
+    state_->host.struct_size = sizeof(weir_host);
+    state_->host.abi_version = offered_abi;
+    state_->host.host_version = "weir-testing";
+    state_->host.host_data = state_.get();
+    state_->host.log = [](void* data, std::int32_t level, const char* message) {
+      auto& state = *static_cast<State*>(data);
+      const std::lock_guard lock(state.log_mutex);
+      state.log.push_back(std::to_string(level) + " " + message);
+    };
+
+    // RTLD_LOCAL: plugins never see each other's symbols.
+    handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle_ == nullptr) {
+      throw LoadError(LoadFailure::cannot_load,
+                      std::string("cannot load the library: ") + dlerror());
+    }
+    try {
+      negotiate(offered_abi);
+    } catch (...) {
+      dlclose(handle_);
+      throw;
+    }
+  }
+  PluginLibrary(const PluginLibrary&) = delete;
+  PluginLibrary& operator=(const PluginLibrary&) = delete;
+  ~PluginLibrary() { dlclose(handle_); }
+
+  const weir_plugin& table() const noexcept { return table_; }
+  weir_plugin_entry_fn entry() const noexcept { return entry_; }
+  const weir_host* host() const noexcept { return &state_->host; }
+  std::vector<std::string> log_lines() const {
+    const std::lock_guard lock(state_->log_mutex);
+    return state_->log;
+  }
+
+  // Opens a pool for `database` with `config` (the database's config object).
+  CallOutcome open_pool(const std::string& database, const boost::json::value& config,
+                        const std::filesystem::path& data_dir, PoolHandle& out) const {
+    const std::string json = boost::json::serialize(config);
+    const std::string dir = data_dir.string();
+    weir_pool_params params{};
+    params.struct_size = sizeof(params);
+    params.database = database.c_str();
+    params.config_json = json.data();
+    params.config_length = json.size();
+    params.data_dir = dir.c_str();
+    CallOutcome outcome;
+    weir_pool* pool = nullptr;
+    outcome.status = table_.pool_open(&params, &pool, &outcome.error);
+    if (outcome.ok()) out = PoolHandle(&table_, pool);
+    return outcome;
+  }
+
+ private:
+  struct State {
+    weir_host host{};
+    std::mutex log_mutex;
+    std::vector<std::string> log;
+  };
+
+  void negotiate(std::uint32_t offered_abi) {
+    entry_ = reinterpret_cast<weir_plugin_entry_fn>(dlsym(handle_, WEIR_ENTRY_SYMBOL));
+    if (entry_ == nullptr) {
+      throw LoadError(LoadFailure::no_entry_symbol, "no entry symbol " WEIR_ENTRY_SYMBOL);
+    }
+    table_ = weir_plugin{};
+    table_.struct_size = sizeof(weir_plugin);
+    weir_error error = make_error();
+    const weir_status status = entry_(offered_abi, &state_->host, &table_, &error);
+    if (status == WEIR_E_ABI) {
+      throw LoadError(LoadFailure::no_common_abi, "no ABI version in common: host offers " +
+                                                      std::to_string(offered_abi) +
+                                                      "; plugin says: " + error.message);
+    }
+    if (status != WEIR_OK) {
+      throw LoadError(LoadFailure::entry_failed,
+                      "entry failed with status " + std::to_string(status) + ": " + error.message);
+    }
+    if (table_.abi_version == 0 || table_.abi_version > offered_abi) {
+      throw LoadError(LoadFailure::abi_newer_than_offer,
+                      "plugin answered ABI version " + std::to_string(table_.abi_version) +
+                          ", not one of the offered 1.." + std::to_string(offered_abi));
+    }
+    for (const auto& [slot, present] : required_slots(table_)) {
+      if (!present) {
+        throw LoadError(LoadFailure::missing_required_slot,
+                        std::string("required slot ") + slot + " is NULL");
+      }
+    }
+    if (!is_valid_plugin_name(table_.name)) {
+      throw LoadError(LoadFailure::bad_description, std::string("plugin name \"") +
+                                                        (table_.name ? table_.name : "") +
+                                                        "\" is not [a-z0-9_]+");
+    }
+    if (table_.version == nullptr || *table_.version == '\0') {
+      throw LoadError(LoadFailure::bad_description, "plugin version is empty");
+    }
+  }
+
+  std::unique_ptr<State> state_;  // on the heap: the plugin keeps the host pointer
+  void* handle_ = nullptr;
+  weir_plugin_entry_fn entry_ = nullptr;
+  weir_plugin table_{};
+};
+
+}  // namespace weir::testing
