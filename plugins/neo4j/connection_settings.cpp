@@ -1,0 +1,66 @@
+#include "connection_settings.hpp"
+
+#include <cstdlib>
+
+namespace weir::neo4j {
+namespace {
+
+// Credentials come from the config or from a named environment variable, so
+// secrets can stay out of the config file.
+std::optional<std::string> secret(const sdk::ConfigReader& r, std::string_view key,
+                                  std::string_view env_key) {
+  if (auto direct = r.optional_string(key)) return direct;
+  const auto name = r.optional_string(env_key);
+  if (!name) return std::nullopt;
+  const char* value = std::getenv(name->c_str());
+  if (value == nullptr) r.fail(env_key, "environment variable " + *name + " is not set");
+  return std::string(value);
+}
+
+}  // namespace
+
+ConnectionSettings ConnectionSettings::from(const sdk::ConfigReader& r) {
+  r.allow_only({"url", "user", "user_env", "password", "password_env", "database", "user_agent",
+                "connect_timeout_ms", "request_timeout_ms", "fetch_size"});
+  ConnectionSettings s;
+  const std::string url = r.required_string("url");
+  const auto colon = url.find("://");
+  if (colon == std::string::npos) r.fail("url", "must look like bolt://host:7687, got " + url);
+  s.scheme = url.substr(0, colon);
+  if (s.scheme == "bolt+s" || s.scheme == "bolt+ssc" || s.scheme == "neo4j+s" ||
+      s.scheme == "neo4j+ssc" || s.scheme == "wss") {
+    r.fail("url", "TLS schemes (" + s.scheme +
+                      "://) are not supported by this build; use bolt://, neo4j:// or ws://");
+  }
+  if (s.scheme != "bolt" && s.scheme != "neo4j" && s.scheme != "ws") {
+    r.fail("url", "scheme must be bolt, neo4j or ws, got " + s.scheme);
+  }
+  std::string authority = url.substr(colon + 3);
+  authority = authority.substr(0, authority.find_first_of("/?"));
+  const auto port_at = authority.rfind(':');
+  s.host = authority.substr(0, port_at);
+  if (port_at != std::string::npos) {
+    const std::string port = authority.substr(port_at + 1);
+    char* end = nullptr;
+    const long p = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end != '\0' || p < 1 || p > 65535)
+      r.fail("url", "port must be 1 to 65535, got " + port);
+    s.port = static_cast<std::uint16_t>(p);
+  }
+  if (s.host.empty()) r.fail("url", "has no host");
+
+  if (auto user = secret(r, "user", "user_env")) {
+    auto password = secret(r, "password", "password_env");
+    if (!password)
+      r.fail("password", "is required when a user is set (or name it with password_env)");
+    s.auth = {"basic", *user, *password};
+  }
+  s.user_agent = r.string("user_agent", s.user_agent);
+  s.database = r.optional_string("database");
+  s.connect_timeout = r.millis("connect_timeout_ms", s.connect_timeout, 1, 600000);
+  s.request_timeout = r.millis("request_timeout_ms", s.request_timeout, 0, 86400000);
+  s.fetch_size = r.integer("fetch_size", s.fetch_size, 1, 1000000);
+  return s;
+}
+
+}  // namespace weir::neo4j

@@ -1,0 +1,219 @@
+#include "neo4j_connection.hpp"
+
+#include "json_mapping.hpp"
+#include "socket_transports.hpp"
+
+#include <weir/sdk/error.hpp>
+
+namespace weir::neo4j {
+namespace {
+
+[[noreturn]] void bad_request(const std::string& why) {
+  throw sdk::Error(WEIR_E_INVALID_REQUEST, why);
+}
+
+void allow_only(const boost::json::object& o, std::initializer_list<std::string_view> keys,
+                const char* what) {
+  for (const auto& member : o) {
+    bool known = false;
+    for (auto k : keys) known = known || member.key() == k;
+    if (!known) {
+      std::string list;
+      for (auto k : keys) list += (list.empty() ? "" : ", ") + std::string(k);
+      bad_request(std::string(what) + ": unknown member \"" + std::string(member.key()) +
+                  "\" (known: " + list + ")");
+    }
+  }
+}
+
+std::optional<std::string> optional_text(const boost::json::object& o, std::string_view key,
+                                         const char* what) {
+  const auto* v = o.if_contains(key);
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  if (!v->is_string())
+    bad_request(std::string(what) + "." + std::string(key) + " must be a string");
+  return std::string(v->get_string());
+}
+
+void write_summary(const Map& meta, sdk::ValueWriter& out) {
+  out.key("summary");
+  out.begin_object();
+  for (const auto* key : {"type", "db", "t_last"}) {
+    if (const auto* v = find(meta, key)) out.key(key), write_value(*v, out);
+  }
+  out.end_object();
+}
+
+}  // namespace
+
+Neo4jConnection::Neo4jConnection(std::unique_ptr<BoltSession> session,
+                                 std::shared_ptr<const ConnectionSettings> settings,
+                                 std::shared_ptr<BookmarkStore> bookmarks)
+    : session_(std::move(session)),
+      settings_(std::move(settings)),
+      bookmarks_(std::move(bookmarks)) {}
+
+Deadline Neo4jConnection::deadline(std::chrono::milliseconds timeout) const {
+  return deadline_after(timeout.count() > 0 ? timeout : settings_->request_timeout);
+}
+
+List Neo4jConnection::bookmarks_for(const boost::json::object& o, const char* what) const {
+  List out;
+  if (const auto* v = o.if_contains("bookmarks")) {
+    if (!v->is_array()) bad_request(std::string(what) + ".bookmarks must be an array of strings");
+    for (const auto& b : v->get_array()) {
+      if (!b.is_string()) bad_request(std::string(what) + ".bookmarks must be an array of strings");
+      out.emplace_back(std::string(b.get_string()));
+    }
+    return out;
+  }
+  if (auto latest = bookmarks_->get(); !latest.empty()) out.emplace_back(std::move(latest));
+  return out;
+}
+
+void Neo4jConnection::execute(const boost::json::object& request, const sdk::ExecOptions& options,
+                              sdk::ValueWriter& out) {
+  allow_only(request, {"query", "params", "database", "bookmarks", "discard"}, "request");
+  const auto query = optional_text(request, "query", "request");
+  if (!query || query->empty()) bad_request("request.query is required (a Cypher string)");
+  Map params;
+  if (const auto* p = request.if_contains("params"); p != nullptr && !p->is_null()) {
+    if (!p->is_object()) bad_request("request.params must be an object of named parameters");
+    params = map_from_json(p->get_object(), {session_->version().major >= 5, false}, "params");
+  }
+  const auto* discard_flag = request.if_contains("discard");
+  const bool discard =
+      discard_flag != nullptr && discard_flag->is_bool() && discard_flag->get_bool();
+
+  Map extra;
+  if (session_->in_transaction()) {
+    // Database, mode and bookmarks belong to the transaction, fixed at begin.
+    if (request.contains("database") || request.contains("bookmarks")) {
+      bad_request(
+          "request.database and request.bookmarks cannot change inside a transaction; set them at "
+          "begin");
+    }
+  } else {
+    if (auto b = bookmarks_for(request, "request"); !b.empty())
+      extra.emplace_back("bookmarks", std::move(b));
+    if (options.read_only) extra.emplace_back("mode", "r");
+    if (auto db = optional_text(request, "database", "request")
+                      .value_or(settings_->database.value_or(""));
+        !db.empty()) {
+      extra.emplace_back("db", std::move(db));
+    }
+    // Ask the server to give up when the caller will, not just the socket.
+    if (options.timeout.count() > 0)
+      extra.emplace_back("tx_timeout", std::int64_t{options.timeout.count()});
+  }
+
+  const auto until = deadline(options.timeout);
+  const auto columns = session_->run(*query, std::move(params), std::move(extra),
+                                     settings_->fetch_size, discard, until);
+  out.begin_object();
+  out.key("columns");
+  out.begin_array();
+  for (const auto& c : columns) out.string(c);
+  out.end_array();
+  out.key("rows");
+  out.begin_array();
+  const Map meta = session_->consume(
+      [&](const List& values) {
+        out.begin_array();
+        for (const auto& v : values) write_value(v, out);
+        out.end_array();
+      },
+      settings_->fetch_size, until);
+  out.end_array();
+  if (const auto* b = find(meta, "bookmark"); b != nullptr && b->is<std::string>()) {
+    bookmarks_->put(*b->get_if<std::string>());
+    out.member("bookmark", *b->get_if<std::string>());
+  }
+  write_summary(meta, out);
+  out.end_object();
+}
+
+bool Neo4jConnection::ping() {
+  if (session_->broken()) return false;
+  try {
+    session_->reset(deadline_after(settings_->connect_timeout));
+    return true;
+  } catch (const sdk::Error&) {
+    return false;
+  }
+}
+
+void Neo4jConnection::describe_backend(sdk::ValueWriter& out) {
+  out.begin_object();
+  out.member("server_version", session_->server_agent());
+  out.member("protocol", "bolt/" + session_->version().text());
+  out.member("connection_id", session_->connection_id());
+  out.end_object();
+}
+
+void Neo4jConnection::reset() {
+  if (session_->broken()) throw sdk::Error(WEIR_E_BROKEN, "the neo4j connection is broken", true);
+  if (!session_->idle()) session_->reset(deadline_after(settings_->connect_timeout));
+}
+
+void Neo4jConnection::begin(const boost::json::object& options) {
+  allow_only(options, {"read_only", "database", "bookmarks", "timeout_ms", "metadata"},
+             "transaction options");
+  if (session_->in_transaction())
+    throw sdk::Error(WEIR_E_INVALID_REQUEST, "a transaction is already open");
+  Map extra;
+  if (auto b = bookmarks_for(options, "transaction options"); !b.empty())
+    extra.emplace_back("bookmarks", std::move(b));
+  if (const auto* ro = options.if_contains("read_only");
+      ro != nullptr && ro->is_bool() && ro->get_bool()) {
+    extra.emplace_back("mode", "r");
+  }
+  if (auto db = optional_text(options, "database", "transaction options")
+                    .value_or(settings_->database.value_or(""));
+      !db.empty()) {
+    extra.emplace_back("db", std::move(db));
+  }
+  if (const auto* t = options.if_contains("timeout_ms")) {
+    if (!t->is_int64() || t->get_int64() <= 0)
+      bad_request("transaction options.timeout_ms must be a positive integer");
+    extra.emplace_back("tx_timeout", t->get_int64());
+  }
+  if (const auto* m = options.if_contains("metadata")) {
+    if (!m->is_object()) bad_request("transaction options.metadata must be an object");
+    extra.emplace_back("tx_metadata",
+                       map_from_json(m->get_object(), {session_->version().major >= 5, false},
+                                     "transaction options.metadata"));
+  }
+  session_->begin(std::move(extra), deadline(std::chrono::milliseconds(0)));
+}
+
+void Neo4jConnection::commit() {
+  if (!session_->in_transaction())
+    throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
+  bookmarks_->put(session_->commit(deadline(std::chrono::milliseconds(0))));
+}
+
+void Neo4jConnection::rollback() {
+  if (!session_->in_transaction())
+    throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
+  session_->rollback(deadline(std::chrono::milliseconds(0)));
+}
+
+DirectConnectionFactory::DirectConnectionFactory(std::shared_ptr<const ConnectionSettings> settings,
+                                                 std::string host, std::uint16_t port,
+                                                 std::shared_ptr<BookmarkStore> bookmarks)
+    : settings_(std::move(settings)),
+      host_(std::move(host)),
+      port_(port),
+      bookmarks_(std::move(bookmarks)) {}
+
+std::unique_ptr<sdk::Connection> DirectConnectionFactory::connect() {
+  const auto until = deadline_after(settings_->connect_timeout);
+  auto transport = settings_->scheme == "ws" ? connect_websocket(host_, port_, until)
+                                             : connect_tcp(host_, port_, until);
+  HelloOptions hello{settings_->user_agent, settings_->auth, std::nullopt};
+  auto session = std::make_unique<BoltSession>(std::move(transport), hello, until);
+  return std::make_unique<Neo4jConnection>(std::move(session), settings_, bookmarks_);
+}
+
+}  // namespace weir::neo4j

@@ -1,0 +1,78 @@
+// weir::sdk::Connection for one Bolt session: maps weir requests onto
+// RUN/PULL, transactions onto BEGIN/COMMIT/ROLLBACK, and reset-on-return
+// onto RESET (only when the session is mid-stream or in a transaction).
+#pragma once
+
+#include "bolt_session.hpp"
+#include "connection_settings.hpp"
+
+#include <weir/sdk/connection.hpp>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace weir::neo4j {
+
+// The newest bookmark seen on any connection of a database: requests that
+// name no bookmarks send it, so reads follow the writes before them
+// (causal consistency) whichever connection or cluster member serves them.
+class BookmarkStore {
+ public:
+  void put(const std::string& bookmark) {
+    if (bookmark.empty()) return;
+    std::lock_guard lock(mutex_);
+    latest_ = bookmark;
+  }
+  std::string get() const {
+    std::lock_guard lock(mutex_);
+    return latest_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::string latest_;
+};
+
+class Neo4jConnection : public sdk::Connection {
+ public:
+  Neo4jConnection(std::unique_ptr<BoltSession> session,
+                  std::shared_ptr<const ConnectionSettings> settings,
+                  std::shared_ptr<BookmarkStore> bookmarks);
+
+  void execute(const boost::json::object& request, const sdk::ExecOptions& options,
+               sdk::ValueWriter& out) override;
+  bool ping() override;
+  void describe_backend(sdk::ValueWriter& out) override;
+  void reset() override;
+  void begin(const boost::json::object& options) override;
+  void commit() override;
+  void rollback() override;
+  bool in_transaction() const override { return session_->in_transaction(); }
+
+  BoltSession& session() noexcept { return *session_; }
+
+ private:
+  Deadline deadline(std::chrono::milliseconds timeout) const;
+  List bookmarks_for(const boost::json::object& o, const char* what) const;
+
+  std::unique_ptr<BoltSession> session_;
+  std::shared_ptr<const ConnectionSettings> settings_;
+  std::shared_ptr<BookmarkStore> bookmarks_;
+};
+
+// Opens direct connections (bolt://, ws://) to one server.
+class DirectConnectionFactory : public sdk::ConnectionFactory {
+ public:
+  DirectConnectionFactory(std::shared_ptr<const ConnectionSettings> settings, std::string host,
+                          std::uint16_t port, std::shared_ptr<BookmarkStore> bookmarks);
+  std::unique_ptr<sdk::Connection> connect() override;
+
+ private:
+  std::shared_ptr<const ConnectionSettings> settings_;
+  std::string host_;
+  std::uint16_t port_;
+  std::shared_ptr<BookmarkStore> bookmarks_;
+};
+
+}  // namespace weir::neo4j

@@ -1,0 +1,255 @@
+// The plugin's Bolt client against the same scripts the neo4j-driver check
+// plays, so both clients are held to the same bytes; plus the failure paths
+// a caller sees (status, Neo4j code, message) and reuse after RESET.
+#include "neo4j_connection.hpp"
+#include "scripted_bolt_server.hpp"
+
+#include <weir/sdk/config_reader.hpp>
+#include <weir/testing/value_builder.hpp>
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+namespace weir::neo4j {
+namespace {
+
+using testing::ScriptedBoltServer;
+
+std::string script(const char* name) { return std::string(WEIR_BOLT_SCRIPTS_DIR) + "/" + name; }
+
+struct Client {
+  std::shared_ptr<const ConnectionSettings> settings;
+  DirectConnectionFactory factory;
+
+  explicit Client(const ScriptedBoltServer& server, const char* scheme = "bolt",
+                  const char* database = nullptr)
+      : settings(make_settings(server, scheme, database)),
+        factory(settings, settings->host, settings->port, std::make_shared<BookmarkStore>()) {}
+
+  static std::shared_ptr<const ConnectionSettings> make_settings(const ScriptedBoltServer& server,
+                                                                 const char* scheme,
+                                                                 const char* database) {
+    boost::json::object o{{"url", std::string(scheme) + "://" + server.address()},
+                          {"user", "neo4j"},
+                          {"password", "secret"},
+                          {"connect_timeout_ms", 2000}};
+    if (database != nullptr) o["database"] = database;
+    return std::make_shared<const ConnectionSettings>(
+        ConnectionSettings::from(sdk::ConfigReader(o, "databases.g.connection")));
+  }
+};
+
+boost::json::value run(sdk::Connection& c, const boost::json::object& request,
+                       bool read_only = false) {
+  weir::testing::ValueBuilder builder;
+  sdk::ValueWriter writer(builder.writer());
+  c.execute(request, {std::chrono::milliseconds(0), read_only}, writer);
+  return builder.value();
+}
+
+void expect_script_played(ScriptedBoltServer& server) {
+  server.stop();
+  EXPECT_EQ(server.failures(), std::vector<std::string>{});
+}
+
+const char* kValuesRow =
+    R"([null, true, -16, 9007199254740993, 1.5, "grüße", {"$base64": "AAEC/w=="},
+  [1, "two", [3.0]], {"k": "v", "nested": {"n": 1}},
+  {"$node": {"id": 1, "element_id": "4:db:1", "labels": ["Person"], "properties": {"name": "Ada", "born": 1815}}},
+  {"$relationship": {"id": 9, "element_id": "5:db:9", "type": "KNOWS", "start": 1, "start_element_id": "4:db:1",
+                     "end": 2, "end_element_id": "4:db:2", "properties": {"since": 1833}}},
+  {"$path": {"nodes": [
+      {"$node": {"id": 1, "element_id": "4:db:1", "labels": ["Person"], "properties": {}}},
+      {"$node": {"id": 2, "element_id": "4:db:2", "labels": ["Person"], "properties": {}}},
+      {"$node": {"id": 3, "element_id": "4:db:3", "labels": ["City"], "properties": {}}}],
+    "relationships": [
+      {"$relationship": {"id": 9, "element_id": "5:db:9", "type": "KNOWS", "start": 1, "start_element_id": "4:db:1",
+                         "end": 2, "end_element_id": "4:db:2", "properties": {}}},
+      {"$relationship": {"id": 10, "element_id": "5:db:10", "type": "LIVES_IN", "start": 3, "start_element_id": "4:db:3",
+                         "end": 2, "end_element_id": "4:db:2", "properties": {}}}]}},
+  {"$date": "2024-01-31"}, {"$time": "10:15:30.000000001+01:00"}, {"$localtime": "23:59:59"},
+  {"$datetime": "2024-01-31T10:15:30+01:00"}, {"$datetime": "2024-07-01T08:00:00Z[Europe/Paris]"},
+  {"$localdatetime": "1969-12-31T23:59:59.500000000"}, {"$duration": "P1M2DT3.000000004S"},
+  {"$point": {"srid": 4326, "x": 1.5, "y": -2.25}}, {"$point": {"srid": 9157, "x": 1.0, "y": 2.0, "z": 3.0}}])";
+
+void expect_values_result(const boost::json::value& result) {
+  const auto& o = result.as_object();
+  EXPECT_EQ(o.at("columns").as_array().size(), 21u);
+  EXPECT_EQ(o.at("columns").as_array()[9], "node");
+  ASSERT_EQ(o.at("rows").as_array().size(), 1u);
+  EXPECT_EQ(o.at("rows").as_array()[0], boost::json::parse(kValuesRow));
+  EXPECT_EQ(o.at("bookmark"), "FB:values-1");
+  EXPECT_EQ(o.at("summary"), boost::json::parse(R"({"type": "r", "db": "movies", "t_last": 2})"));
+}
+
+const boost::json::object kValuesRequest{
+    {"query", "RETURN $n AS n, $day AS day"},
+    {"params", boost::json::parse(R"({"n": 42, "day": {"$date": "2024-01-31"}})")},
+};
+
+TEST(BoltClient, DecodesEveryValueTypeLikeTheOfficialDriver) {
+  ScriptedBoltServer server(script("values.json"));
+  {
+    Client client(server, "bolt", "movies");
+    auto connection = client.factory.connect();
+    expect_values_result(run(*connection, kValuesRequest));
+    weir::testing::ValueBuilder detail;
+    sdk::ValueWriter writer(detail.writer());
+    connection->describe_backend(writer);
+    EXPECT_EQ(detail.value().at("server_version"), "Neo4j/5.20.0");
+    EXPECT_EQ(detail.value().at("protocol"), "bolt/5.4");
+  }
+  expect_script_played(server);
+}
+
+TEST(BoltClient, SpeaksBoltOverWebSocketOnTheSamePort) {
+  ScriptedBoltServer server(script("values.json"));
+  {
+    Client client(server, "ws", "movies");
+    auto connection = client.factory.connect();
+    expect_values_result(run(*connection, kValuesRequest));
+  }
+  expect_script_played(server);
+}
+
+TEST(BoltClient, TransactionCommitsAndKeepsTheBookmark) {
+  ScriptedBoltServer server(script("transaction.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect();
+    connection->begin(boost::json::object{{"bookmarks", boost::json::array{"FB:before"}}});
+    EXPECT_TRUE(connection->in_transaction());
+    const auto result =
+        run(*connection, {{"query", "CREATE (p:Person {name: $name}) RETURN p.name AS name"},
+                          {"params", {{"name", "Grace"}}}});
+    EXPECT_EQ(result.at("rows"), boost::json::parse(R"([["Grace"]])"));
+    EXPECT_FALSE(
+        result.as_object().contains("bookmark"));  // the transaction's bookmark comes at commit
+    connection->commit();
+    EXPECT_FALSE(connection->in_transaction());
+    connection->reset();  // idle after commit: no RESET goes out (the script has none required)
+  }
+  expect_script_played(server);
+}
+
+TEST(BoltClient, FailureReachesTheCallerAndTheConnectionIsReusedAfterReset) {
+  ScriptedBoltServer server(script("failure_reset.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect();
+    try {
+      run(*connection, {{"query", "RETRUN 1"}});
+      FAIL() << "the syntax error was not reported";
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_QUERY);
+      EXPECT_EQ(e.code(), "Neo.ClientError.Statement.SyntaxError");
+      EXPECT_EQ(e.message(), "Invalid input 'RETRUN': expected a clause (line 1, column 1)");
+      EXPECT_FALSE(e.retryable());
+    }
+    EXPECT_EQ(run(*connection, {{"query", "RETURN 1 AS one"}}).at("rows"),
+              boost::json::parse("[[1]]"));
+  }
+  expect_script_played(server);
+}
+
+TEST(BoltClient, ASocketClosedMidStreamIsBrokenAndNotReused) {
+  ScriptedBoltServer server(script("broken_mid_stream.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect();
+    try {
+      run(*connection, {{"query", "UNWIND range(1, 3) AS i RETURN i"}});
+      FAIL() << "the closed socket was not reported";
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_BROKEN);
+      EXPECT_TRUE(e.retryable());
+      EXPECT_NE(e.message().find("reading from neo4j"), std::string::npos) << e.message();
+    }
+    EXPECT_FALSE(connection->ping());
+    EXPECT_THROW(connection->reset(), sdk::Error);
+  }
+  expect_script_played(server);
+}
+
+TEST(BoltClient, UnreachableServerIsUnavailableAndRetryable) {
+  std::uint16_t port;
+  {
+    ScriptedBoltServer server(script("values.json"));
+    port = server.port();
+  }
+  boost::json::object o{{"url", "bolt://127.0.0.1:" + std::to_string(port)},
+                        {"connect_timeout_ms", 1000}};
+  auto settings = std::make_shared<const ConnectionSettings>(
+      ConnectionSettings::from(sdk::ConfigReader(o, "c")));
+  DirectConnectionFactory factory(settings, settings->host, settings->port,
+                                  std::make_shared<BookmarkStore>());
+  try {
+    factory.connect();
+    FAIL() << "connected to a closed port";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(e.message().find("cannot connect to neo4j at 127.0.0.1:" + std::to_string(port)),
+              std::string::npos)
+        << e.message();
+  }
+}
+
+TEST(BoltClient, BadParametersAreRefusedBeforeAnythingIsSent) {
+  ScriptedBoltServer server(script("failure_reset.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect();
+    try {
+      run(*connection, {{"query", "RETURN $d"},
+                        {"params", boost::json::parse(R"({"d": {"$date": "2023-02-30"}})")}});
+      FAIL();
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_INVALID_REQUEST);
+      EXPECT_EQ(e.message(), "params.d.$date: $date must be YYYY-MM-DD");
+    }
+    try {
+      run(*connection, {{"query", "RETURN 1"}, {"limit", 5}});
+      FAIL();
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_INVALID_REQUEST);
+      EXPECT_NE(e.message().find("unknown member \"limit\""), std::string::npos) << e.message();
+    }
+  }
+  server.stop();
+  // Nothing but the handshake reached the server, so the script is left unplayed there.
+  ASSERT_EQ(server.failures().size(), 1u);
+  EXPECT_NE(server.failures()[0].find("expected RUN, got GOODBYE"), std::string::npos)
+      << server.failures()[0];
+}
+
+TEST(ConnectionSettings, RefusesTyposAndUnsupportedSchemesNamingTheField) {
+  auto error_of = [](boost::json::object o) {
+    try {
+      ConnectionSettings::from(sdk::ConfigReader(o, "databases.graph.connection"));
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_INVALID_CONFIG);
+      return e.message();
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error_of({{"url", "bolt://h"}, {"pasword", "x"}})
+                .find("databases.graph.connection.pasword: is not a known setting"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"url", "bolt+s://h"}}).find("databases.graph.connection.url: TLS schemes"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"url", "http://h"}}).find("scheme must be bolt, neo4j or ws"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"url", "bolt://h:99999"}}).find("port must be 1 to 65535"),
+            std::string::npos);
+  EXPECT_NE(error_of({{"url", "bolt://h"}, {"user", "u"}})
+                .find("databases.graph.connection.password: is required"),
+            std::string::npos);
+  EXPECT_NE(
+      error_of({{"url", "bolt://h"}, {"user", "u"}, {"password_env", "WEIR_SURELY_UNSET_VAR"}})
+          .find("environment variable WEIR_SURELY_UNSET_VAR is not set"),
+      std::string::npos);
+}
+
+}  // namespace
+}  // namespace weir::neo4j
