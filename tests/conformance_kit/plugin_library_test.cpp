@@ -1,0 +1,101 @@
+// What the test loader (weir::testing::PluginLibrary) reports for each
+// rejected-plugin fixture. The host's loader mirrors these reasons, so an
+// operator reads the same words whichever tool refused a plugin.
+#include <weir/testing/plugin_library.hpp>
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+using weir::testing::LoadError;
+using weir::testing::LoadFailure;
+using weir::testing::PluginLibrary;
+
+std::string fixture(const std::string& name) {
+  return std::string(WEIR_TEST_PLUGIN_DIR) + "/" + name;
+}
+
+// Loads `path`, expecting refusal; returns the error.
+LoadError refusal(const std::string& path, std::uint32_t offer = WEIR_ABI_VERSION) {
+  try {
+    PluginLibrary library(path, offer);
+  } catch (const LoadError& error) {
+    return error;
+  }
+  ADD_FAILURE() << path << " loaded, but should have been refused";
+  return LoadError(LoadFailure::cannot_load, "");
+}
+
+TEST(PluginLibrary, TextFileNamedLikeAPluginCannotLoad) {
+  const auto error = refusal(fixture("not_a_plugin.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::cannot_load);
+  EXPECT_EQ(std::string(error.what()),
+            "cannot load the library: " + fixture("not_a_plugin.so") + ": invalid ELF header");
+}
+
+TEST(PluginLibrary, MissingFileCannotLoad) {
+  const auto error = refusal(fixture("absent.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::cannot_load);
+  EXPECT_EQ(std::string(error.what()),
+            "cannot load the library: " + fixture("absent.so") +
+                ": cannot open shared object file: No such file or directory");
+}
+
+TEST(PluginLibrary, LibraryWithoutTheEntrySymbolIsRefused) {
+  const auto error = refusal(fixture("no_entry_symbol.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::no_entry_symbol);
+  EXPECT_STREQ(error.what(), "no entry symbol weir_plugin_entry");
+}
+
+TEST(PluginLibrary, EntryAnsweringAbiErrorIsRefusedWithItsReason) {
+  const auto error = refusal(fixture("entry_returns_abi_error.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::no_common_abi);
+  EXPECT_STREQ(error.what(),
+               "no ABI version in common: host offers 1; plugin says: this fixture implements ABI "
+               "version 99 only");
+}
+
+TEST(PluginLibrary, AnswerNewerThanTheOfferIsRefused) {
+  const auto error = refusal(fixture("answers_newer_abi.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::abi_newer_than_offer);
+  EXPECT_STREQ(error.what(), "plugin answered ABI version 2, not one of the offered 1..1");
+}
+
+TEST(PluginLibrary, NullRequiredSlotIsRefusedNamingIt) {
+  const auto error = refusal(fixture("missing_required_slot.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::missing_required_slot);
+  EXPECT_STREQ(error.what(), "required slot execute is NULL");
+}
+
+TEST(PluginLibrary, EntryErrorIsRefusedWithStatusAndMessage) {
+  const auto error = refusal(fixture("entry_returns_error.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::entry_failed);
+  EXPECT_STREQ(error.what(), "entry failed with status 15: fixture: cannot start");
+}
+
+TEST(PluginLibrary, NameOutsideTheAllowedAlphabetIsRefused) {
+  const auto error = refusal(fixture("bad_plugin_name.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::bad_description);
+  EXPECT_STREQ(error.what(), "plugin name \"Bad-Name\" is not [a-z0-9_]+");
+}
+
+#ifdef WEIR_SQLITE_PLUGIN
+TEST(PluginLibrary, RealPluginLoadsWithItsDescription) {
+  const PluginLibrary library(WEIR_SQLITE_PLUGIN);
+  EXPECT_STREQ(library.table().name, "sqlite");
+  EXPECT_EQ(library.table().abi_version, WEIR_ABI_VERSION);
+  EXPECT_EQ(library.table().kind, WEIR_KIND_SQL);
+}
+
+TEST(PluginLibrary, RealPluginRefusesOfferZeroWithItsOwnReason) {
+  const auto error = refusal(WEIR_SQLITE_PLUGIN, 0);
+  EXPECT_EQ(error.failure(), LoadFailure::no_common_abi);
+  EXPECT_STREQ(error.what(),
+               "no ABI version in common: host offers 0; plugin says: host offers ABI version 0; "
+               "this plugin needs version 1 or newer");
+}
+#endif
+
+}  // namespace
