@@ -3,10 +3,10 @@
 # Builds a weir backend plugin: a MODULE library linked to weir::sdk that
 # exports nothing but the weir_plugin_entry symbol. In the weir tree it lands
 # in <build>/lib/weir/plugins; out of tree, set WEIR_PLUGIN_OUTPUT_DIR to choose.
-set(_WEIR_PLUGIN_MAP ${CMAKE_CURRENT_LIST_DIR}/weir_plugin.map)
-
 function(weir_add_plugin target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
+  # The export map sits beside this file, wherever the SDK is installed.
+  set(export_map ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/weir_plugin.map)
   add_library(${target} MODULE ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE weir::sdk ${ARG_LIBRARIES})
   set_target_properties(${target} PROPERTIES
@@ -16,7 +16,7 @@ function(weir_add_plugin target)
   # Keep static dependencies' symbols private too, and fail at link time on
   # undefined symbols instead of at load time in the host.
   target_link_options(${target} PRIVATE -Wl,--exclude-libs,ALL -Wl,--no-undefined
-    -Wl,--version-script=${_WEIR_PLUGIN_MAP})
+    -Wl,--version-script=${export_map})
   if(WEIR_PLUGIN_OUTPUT_DIR)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${WEIR_PLUGIN_OUTPUT_DIR})
   endif()
