@@ -126,7 +126,17 @@ bool split_path(const std::string& target, std::vector<std::string>& segments) {
   return true;
 }
 
-Api::Api(Gateway& gateway) : gateway_(gateway), workers_(gateway.config().worker_threads) {}
+Api::Api(Gateway& gateway, boost::asio::any_io_executor timers)
+    : gateway_(gateway), workers_(gateway.config().worker_threads) {
+  const auto& limits = gateway.config().limits;
+  for (const auto& [name, db] : gateway.databases()) {
+    const auto stats = db->stats();
+    const std::size_t capacity = std::max<std::size_t>(1, stats.max_size + stats.max_overflow);
+    admissions_.emplace(
+        name, std::make_unique<Admission>(
+                  timers, name, AdmissionLimits{capacity, limits.max_queue, limits.queue_timeout}));
+  }
+}
 
 Api::~Api() { join_workers(); }
 
@@ -142,17 +152,34 @@ void Api::handle(HttpRequest request, const std::string& client_address,
   const bool database_call = split_path(std::string(request.target()), path) && path.size() == 4 &&
                              path[0] == "v1" && path[1] == "databases" &&
                              request.method() == http::verb::post;
-  if (!database_call) {
-    // Everything else answers from memory: cheap enough for the I/O thread.
-    return reply(route(request, client_address));
+  const Database* database = database_call ? gateway_.find(path[2]) : nullptr;
+  Deadline deadline{};
+  try {
+    deadline = deadline_for(request, gateway_.config().limits);
+  } catch (const ApiError& e) {
+    return reply(error_response(e));
   }
-  boost::asio::post(workers_,
-                    [this, request = std::move(request), client_address, reply = std::move(reply)] {
-                      reply(route(request, client_address));
-                    });
+  if (database == nullptr || !database->available()) {
+    // Answered from memory (listings, health, 404, unavailable): cheap enough for the I/O thread.
+    return reply(route(request, client_address, deadline));
+  }
+  auto& admission = *admissions_.at(database->name());
+  auto shared = std::make_shared<std::pair<HttpRequest, std::function<void(HttpResponse)>>>(
+      std::move(request), std::move(reply));
+  admission.submit(
+      deadline,
+      [this, shared, client_address, deadline, &admission] {
+        boost::asio::post(workers_, [this, shared, client_address, deadline, &admission] {
+          auto response = route(shared->first, client_address, deadline);
+          admission.finished();
+          shared->second(std::move(response));
+        });
+      },
+      [shared](const ApiError& error) { shared->second(error_response(error)); });
 }
 
-HttpResponse Api::route(const HttpRequest& request, const std::string& client_address) {
+HttpResponse Api::route(const HttpRequest& request, const std::string& client_address,
+                        Deadline deadline) {
   try {
     std::vector<std::string> path;
     if (!split_path(std::string(request.target()), path)) {
@@ -184,11 +211,11 @@ HttpResponse Api::route(const HttpRequest& request, const std::string& client_ad
         }
         if (path.size() == 3) {
           only_get();
-          return json_response(200, boost::json::serialize(database->describe()));
+          return json_response(200, boost::json::serialize(describe(*database)));
         }
         if (path[3] == "query" || path[3] == "transaction") {
           if (method != http::verb::post) throw method_not_allowed("POST");
-          return database_request(request, client_address, *database, path[3]);
+          return database_request(request, client_address, *database, path[3], deadline);
         }
       }
     }
@@ -204,11 +231,12 @@ HttpResponse Api::route(const HttpRequest& request, const std::string& client_ad
 }
 
 HttpResponse Api::database_request(const HttpRequest& request, const std::string& client_address,
-                                   Database& database, const std::string& operation) {
+                                   Database& database, const std::string& operation,
+                                   Deadline deadline) {
   RequestContext context;
   context.client_id = client_address;
   context.tag = "POST /v1/databases/" + database.name() + "/" + operation;
-  context.deadline = deadline_for(request, gateway_.config().limits);
+  context.deadline = deadline;
   context.max_result_bytes = gateway_.config().limits.max_result_bytes;
   auto body = parse_body(request);
   const bool read_only = take_read_only(body);
@@ -251,9 +279,26 @@ HttpResponse Api::readiness() const {
   return json_response(ready ? 200 : 503, boost::json::serialize(body));
 }
 
+boost::json::object Api::describe(const Database& database) const {
+  auto out = database.describe();
+  const auto it = admissions_.find(database.name());
+  if (it != admissions_.end()) {
+    const auto s = it->second->stats();
+    const auto& l = it->second->limits();
+    out["admission"] = boost::json::object{{"running", s.running},
+                                           {"queued", s.queued},
+                                           {"capacity", l.capacity},
+                                           {"max_queue", l.max_queue},
+                                           {"admitted", s.admitted},
+                                           {"rejected_full", s.rejected_full},
+                                           {"rejected_timeout", s.rejected_timeout}};
+  }
+  return out;
+}
+
 HttpResponse Api::list_databases() const {
   boost::json::array list;
-  for (const auto& [name, db] : gateway_.databases()) list.push_back(db->describe());
+  for (const auto& [name, db] : gateway_.databases()) list.push_back(describe(*db));
   return json_response(200,
                        boost::json::serialize(boost::json::object{{"databases", std::move(list)}}));
 }

@@ -3,11 +3,16 @@
 // every outcome as JSON, errors included.
 #pragma once
 
+#include "admission.hpp"
 #include "api_error.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
+
+#include <map>
+#include <memory>
 
 #include <string>
 #include <vector>
@@ -16,7 +21,8 @@ namespace weir {
 
 class Api : public RequestHandler {
  public:
-  explicit Api(Gateway& gateway);
+  // `timers` runs the admission queues' timeouts (the HTTP I/O context).
+  Api(Gateway& gateway, boost::asio::any_io_executor timers);
   ~Api() override;
 
   void handle(HttpRequest request, const std::string& client_address,
@@ -28,16 +34,23 @@ class Api : public RequestHandler {
   void join_workers();
 
  private:
-  HttpResponse route(const HttpRequest& request, const std::string& client_address);
+  using Deadline = std::chrono::steady_clock::time_point;
+
+  HttpResponse route(const HttpRequest& request, const std::string& client_address,
+                     Deadline deadline);
   HttpResponse database_request(const HttpRequest& request, const std::string& client_address,
-                                Database& database, const std::string& operation);
+                                Database& database, const std::string& operation,
+                                Deadline deadline);
   HttpResponse health() const;
   HttpResponse readiness() const;
   HttpResponse list_databases() const;
+  // The database's own description plus its admission queue.
+  boost::json::object describe(const Database& database) const;
   HttpResponse list_plugins() const;
 
   Gateway& gateway_;
   boost::asio::thread_pool workers_;
+  std::map<std::string, std::unique_ptr<Admission>> admissions_;  // per available database
 };
 
 // Splits "/v1/databases/x/query" into {"v1", "databases", "x", "query"}; false if a segment is

@@ -202,7 +202,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
 
     const auto limits = root.child("limits");
     limits.allow_only({"max_body_bytes", "max_result_bytes", "request_timeout_ms",
-                       "read_timeout_ms", "idle_timeout_ms"});
+                       "read_timeout_ms", "max_queue", "queue_timeout_ms"});
     auto& l = config.limits;
     l.max_body_bytes = static_cast<std::size_t>(limits.integer(
         "max_body_bytes", static_cast<std::int64_t>(l.max_body_bytes), 64, 1ll << 32));
@@ -210,7 +210,9 @@ Config parse_config(const std::string& text, const std::string& source, const fs
         "max_result_bytes", static_cast<std::int64_t>(l.max_result_bytes), 1024, 1ll << 34));
     l.request_timeout = limits.millis("request_timeout_ms", l.request_timeout, 1, 3600000);
     l.read_timeout = limits.millis("read_timeout_ms", l.read_timeout, 1, 3600000);
-    l.idle_timeout = limits.millis("idle_timeout_ms", l.idle_timeout, 1, 3600000);
+    l.max_queue = static_cast<std::size_t>(
+        limits.integer("max_queue", static_cast<std::int64_t>(l.max_queue), 0, 1000000));
+    l.queue_timeout = limits.millis("queue_timeout_ms", l.queue_timeout, 1, 3600000);
 
     const auto log = root.child("log");
     log.allow_only({"level", "format"});

@@ -145,7 +145,7 @@ int check_config(const weir::Config& config) {
 int serve(const weir::Config& config) {
   boost::asio::io_context io(static_cast<int>(config.io_threads));
   weir::Gateway gateway(config, executable_dir());
-  weir::Api api(gateway);
+  weir::Api api(gateway, io.get_executor());
   weir::HttpServer server(io, config.listen_address, config.listen_port,
                           {config.limits.max_body_bytes, config.limits.read_timeout}, api);
   server.start();

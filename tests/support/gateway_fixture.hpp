@@ -33,7 +33,7 @@ class RunningGateway {
       config["workspace"] = boost::json::object{{"root", root.string()}};
     config_ = parse_config(boost::json::serialize(config), "test config", root, root);
     gateway_ = std::make_unique<Gateway>(config_, root);
-    api_ = std::make_unique<Api>(*gateway_);
+    api_ = std::make_unique<Api>(*gateway_, io_.get_executor());
     server_ = std::make_unique<HttpServer>(
         io_, config_.listen_address, config_.listen_port,
         HttpLimits{config_.limits.max_body_bytes, config_.limits.read_timeout}, *api_);

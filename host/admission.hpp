@@ -1,0 +1,77 @@
+// weir::Admission — one database's front door. At most `capacity` requests
+// (the pool's max_size + max_overflow) run at once; the rest wait in a
+// bounded FIFO queue that holds no thread, each until its queue timeout or
+// deadline. So a saturated or dead database fills only its own queue and
+// never delays requests to another database.
+#pragma once
+
+#include "api_error.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace weir {
+
+struct AdmissionLimits {
+  std::size_t capacity = 10;                      // requests running at once
+  std::size_t max_queue = 256;                    // requests waiting at once
+  std::chrono::milliseconds queue_timeout{5000};  // longest wait in the queue
+};
+
+struct AdmissionStats {
+  std::size_t running = 0;
+  std::size_t queued = 0;
+  std::uint64_t admitted = 0;
+  std::uint64_t rejected_full = 0;
+  std::uint64_t rejected_timeout = 0;
+};
+
+class Admission {
+ public:
+  using Clock = std::chrono::steady_clock;
+  using Start = std::function<void()>;  // runs the request; must lead to finished()
+  using Reject = std::function<void(const ApiError&)>;
+
+  Admission(boost::asio::any_io_executor timers, std::string database, AdmissionLimits limits);
+  Admission(const Admission&) = delete;
+  Admission& operator=(const Admission&) = delete;
+
+  // Starts the request now, queues it, or rejects it (queue full / wait over).
+  // Exactly one of `start` and `reject` is called, possibly on another thread.
+  void submit(Clock::time_point deadline, Start start, Reject reject);
+  // A started request ended: admit the next waiter, if any.
+  void finished();
+
+  AdmissionStats stats() const;
+  const AdmissionLimits& limits() const noexcept { return limits_; }
+
+ private:
+  struct Waiter {
+    Start start;
+    Reject reject;
+    boost::asio::steady_timer timer;
+    std::list<std::shared_ptr<Waiter>>::iterator position;
+  };
+
+  ApiError refusal(const std::string& code, const std::string& why) const;
+  void expire(const std::shared_ptr<Waiter>& waiter, bool by_deadline);
+
+  // Every timer operation runs on this strand: timers are not thread-safe.
+  boost::asio::strand<boost::asio::any_io_executor> timers_;
+  const std::string database_;
+  const AdmissionLimits limits_;
+  mutable std::mutex mutex_;
+  std::list<std::shared_ptr<Waiter>> queue_;
+  AdmissionStats stats_;
+};
+
+}  // namespace weir
