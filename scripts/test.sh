@@ -15,8 +15,9 @@ presets=("$@")
 
 scripts/install-deps.sh
 export WEIR_CACHE_DIR="${WEIR_CACHE_DIR:-$repo/build/.cache}"
-[ -x scripts/chroma-server.sh ] && scripts/chroma-server.sh install
-[ -x scripts/bolt-driver-check.sh ] && scripts/bolt-driver-check.sh install
+scripts/chroma-server.sh install
+export WEIR_CHROMA_BIN="$(scripts/chroma-server.sh path)"
+scripts/bolt-driver-check.sh install
 
 jobs="$(nproc)"
 for preset in "${presets[@]}"; do
