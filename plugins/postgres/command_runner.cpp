@@ -1,0 +1,171 @@
+#include "command_runner.hpp"
+
+#include "pg_error.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <string>
+
+namespace weir::postgres {
+namespace {
+
+using weir::sdk::Error;
+using Clock = std::chrono::steady_clock;
+
+// A host cancel() sets a flag; polling in slices notices it even when the
+// server sends nothing.
+constexpr std::chrono::milliseconds kPollSlice{100};
+
+}  // namespace
+
+CommandRunner::CommandRunner(PGconn* conn) : conn_(conn), cancel_(PQgetCancel(conn)) {}
+
+CommandRunner::~CommandRunner() {
+  if (cancel_ != nullptr) PQfreeCancel(cancel_);
+}
+
+void CommandRunner::cancel() noexcept {
+  if (!in_flight_.load()) return;
+  cancel_requested_.store(true);
+  send_cancel();
+}
+
+void CommandRunner::send_cancel() noexcept {
+  if (cancel_ == nullptr) return;
+  char reason[256];
+  // A failed cancel (server unreachable) is covered by the grace period.
+  PQcancel(cancel_, reason, sizeof reason);
+}
+
+// The server may have said why before closing (e.g. 57P01 when an
+// administrator terminated the session): report that rather than the EOF.
+weir::sdk::Error CommandRunner::lost_connection() {
+  ResultPtr failure(nullptr, &PQclear);
+  // A lost connection ends the result stream; the bound is a guard, not a limit.
+  for (int i = 0; i < 16; ++i) {
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) break;
+    ResultPtr result(r, &PQclear);
+    const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (!failure && code != nullptr && *code != '\0') failure = std::move(result);
+  }
+  if (failure) return error_from_result(failure.get(), conn_);
+  return broken_connection(conn_, "lost the connection to PostgreSQL");
+}
+
+void CommandRunner::wait_readable(Clock::time_point until) const {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now());
+  const auto slice = std::clamp(left, std::chrono::milliseconds(0), kPollSlice);
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (::poll(&fd, 1, static_cast<int>(slice.count())) < 0 && errno != EINTR) {
+    throw Error(WEIR_E_BROKEN,
+                std::string("poll on the PostgreSQL socket failed: ") + std::strerror(errno), true);
+  }
+}
+
+ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
+                             std::chrono::milliseconds timeout) {
+  if (PQstatus(conn_) != CONNECTION_OK) throw broken_connection(conn_, "the connection is closed");
+  cancel_requested_.store(false);
+  const auto start = Clock::now();
+  const std::optional<Clock::time_point> deadline =
+      timeout.count() > 0 ? std::optional(start + timeout) : std::nullopt;
+  if (PQsendQueryParams(conn_, sql, params.count(), params.types(), params.values(),
+                        params.lengths(), params.formats(), 0) == 0) {
+    if (PQstatus(conn_) != CONNECTION_OK)
+      throw broken_connection(conn_, "sending the statement failed");
+    throw Error(WEIR_E_INVALID_REQUEST,
+                "PostgreSQL client refused the statement: " + last_error(conn_));
+  }
+  in_flight_.store(true);
+  struct Landed {
+    std::atomic<bool>& flag;
+    ~Landed() { flag.store(false); }
+  } landed{in_flight_};
+
+  ResultPtr last(nullptr, &PQclear), failure(nullptr, &PQclear);
+  bool timed_out = false, copy_refused = false, copy_out = false;
+  std::optional<Clock::time_point> give_up;  // set once a cancel is on its way
+  for (;;) {
+    if (PQconsumeInput(conn_) == 0) throw lost_connection();
+    bool done = false;
+    while (!done) {
+      if (copy_out) {  // COPY TO STDOUT: discard the data so the connection stays in sync
+        char* row = nullptr;
+        int n = 0;
+        while ((n = PQgetCopyData(conn_, &row, 1)) > 0) PQfreemem(row);
+        if (n == 0) break;
+        if (n == -2) throw broken_connection(conn_, "lost the connection during COPY");
+        copy_out = false;
+      }
+      if (PQisBusy(conn_)) break;
+      PGresult* r = PQgetResult(conn_);
+      if (r == nullptr) {
+        done = true;
+        break;
+      }
+      ResultPtr result(r, &PQclear);
+      switch (PQresultStatus(r)) {
+        case PGRES_COPY_IN:
+          PQputCopyEnd(conn_, "COPY FROM STDIN is not supported through weir");
+          copy_refused = true;
+          break;
+        case PGRES_COPY_OUT:
+          copy_out = copy_refused = true;
+          break;
+        case PGRES_FATAL_ERROR:
+        case PGRES_BAD_RESPONSE:
+          if (!failure) failure = std::move(result);
+          break;
+        default:
+          last = std::move(result);
+      }
+    }
+    if (done) break;
+
+    const auto now = Clock::now();
+    if (deadline && !timed_out && now >= *deadline) {
+      timed_out = true;
+      send_cancel();
+      give_up = Clock::now() + kCancelGrace;
+    }
+    if (cancel_requested_.load() && !give_up) give_up = now + kCancelGrace;
+    if (give_up && now >= *give_up) {
+      throw Error(WEIR_E_BROKEN,
+                  "PostgreSQL did not stop the statement within " +
+                      std::to_string(kCancelGrace.count()) +
+                      " ms of the cancel request; the connection was given up",
+                  true);
+    }
+    wait_readable(give_up ? *give_up : deadline ? *deadline : now + kPollSlice);
+  }
+
+  if (copy_refused) {
+    throw Error(WEIR_E_INVALID_REQUEST,
+                "COPY to or from the client is not supported through weir; use INSERT with "
+                "parameters or COPY to a server-side file");
+  }
+  if (failure) {
+    const char* code = PQresultErrorField(failure.get(), PG_DIAG_SQLSTATE);
+    const bool cancelled_here = code != nullptr && std::strcmp(code, "57014") == 0;
+    if (cancelled_here && timed_out) {
+      throw Error(WEIR_E_TIMEOUT,
+                  "the statement ran past its deadline of " + std::to_string(timeout.count()) +
+                      " ms and was cancelled on the server",
+                  false, "57014");
+    }
+    if (cancelled_here && cancel_requested_.load()) {
+      throw Error(WEIR_E_CANCELLED, "the statement was cancelled on the server", false, "57014");
+    }
+    throw error_from_result(failure.get(), conn_);
+  }
+  // Finished just as the deadline passed: the work is done, so report it.
+  if (!last) throw Error(WEIR_E_INTERNAL, "PostgreSQL returned no result for the statement");
+  return last;
+}
+
+}  // namespace weir::postgres

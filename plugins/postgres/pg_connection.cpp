@@ -1,0 +1,226 @@
+#include "pg_connection.hpp"
+
+#include "pg_error.hpp"
+#include "result_writer.hpp"
+#include "session_tracking.hpp"
+
+#include <boost/json.hpp>
+
+#include <cstring>
+#include <string>
+
+namespace weir::postgres {
+namespace {
+
+using std::chrono::milliseconds;
+using weir::sdk::Error;
+
+// Bounds for housekeeping statements, which have no caller deadline.
+constexpr milliseconds kHousekeepingTimeout{5000};
+constexpr milliseconds kPingTimeout{2000};
+
+std::string isolation_clause(const boost::json::value& v) {
+  if (v.is_string()) {
+    std::string s(v.get_string());
+    for (auto& c : s)
+      c = c == '_' ? ' ' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (s == "read committed" || s == "repeatable read" || s == "serializable") {
+      for (auto& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      return " ISOLATION LEVEL " + s;
+    }
+  }
+  throw Error(
+      WEIR_E_INVALID_REQUEST,
+      "isolation must be \"read_committed\", \"repeatable_read\" or \"serializable\", got " +
+          boost::json::serialize(v));
+}
+
+bool flag(const boost::json::object& options, const char* key) {
+  const auto* v = options.if_contains(key);
+  if (v == nullptr || v->is_null()) return false;
+  if (!v->is_bool())
+    throw Error(WEIR_E_INVALID_REQUEST, std::string(key) + " must be true or false");
+  return v->get_bool();
+}
+
+}  // namespace
+
+PgConnection::PgConnection(PGconn* conn, ResetMode reset)
+    : conn_(conn, &PQfinish), runner_(conn), reset_mode_(reset) {}
+
+PgConnection::~PgConnection() = default;
+
+ResultPtr PgConnection::run(const char* sql, milliseconds timeout) {
+  return runner_.run(sql, Parameters(), timeout);
+}
+
+void PgConnection::execute(const boost::json::object& request,
+                           const weir::sdk::ExecOptions& options, weir::sdk::ValueWriter& out) {
+  for (const auto& member : request) {
+    if (member.key() != "query" && member.key() != "params") {
+      throw Error(WEIR_E_INVALID_REQUEST, "unknown request member \"" + std::string(member.key()) +
+                                              "\" (postgres takes \"query\" and \"params\")");
+    }
+  }
+  const auto* query = request.if_contains("query");
+  if (query == nullptr || !query->is_string() || query->get_string().empty()) {
+    throw Error(WEIR_E_INVALID_REQUEST, "query must be a non-empty string");
+  }
+  const Parameters params(request.if_contains("params"));
+  const auto started = std::chrono::steady_clock::now();
+  enforce_read_only(options.read_only, options.timeout);
+  // The read-only switch (rarely needed) came out of the same deadline.
+  auto left = options.timeout;
+  if (left.count() > 0) {
+    left -= std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
+    if (left.count() <= 0) left = milliseconds(1);
+  }
+  const std::string sql(query->get_string());
+  if (!session_dirty_ && may_touch_session(sql)) session_dirty_ = true;
+  auto result = runner_.run(sql.c_str(), params, left);
+  const auto types = column_types(result.get(), left);
+  write_result(result.get(), types, out);
+}
+
+// Read-only requests run with default_transaction_read_only on, so the
+// server itself refuses writes (SQLSTATE 25006) even from functions. The
+// setting is reported by the server (ParameterStatus), so knowing the
+// current value costs nothing and switching costs one round trip.
+void PgConnection::enforce_read_only(bool read_only, milliseconds timeout) {
+  if (in_transaction()) {
+    if (read_only && !read_only_transaction_) {
+      throw Error(WEIR_E_INVALID_REQUEST,
+                  "a read-only request cannot run inside a read-write transaction; begin the "
+                  "transaction with {\"read_only\": true}");
+    }
+    return;
+  }
+  const char* current = PQparameterStatus(conn_.get(), "default_transaction_read_only");
+  const bool is_on = current != nullptr && std::strcmp(current, "on") == 0;
+  if (current != nullptr && is_on == read_only) return;
+  run(read_only ? "SET default_transaction_read_only = on"
+                : "SET default_transaction_read_only = off",
+      timeout);
+}
+
+std::vector<const TypeInfo*> PgConnection::column_types(const PGresult* result,
+                                                        milliseconds timeout) {
+  const int columns = PQnfields(result);
+  std::string unknown;  // an oid[] literal of types not yet known on this connection
+  for (int c = 0; c < columns; ++c) {
+    const Oid oid = PQftype(result, c);
+    if (types_.find(oid) == nullptr) unknown += (unknown.empty() ? "{" : ",") + std::to_string(oid);
+  }
+  if (!unknown.empty()) {
+    unknown += "}";
+    const boost::json::array oids_param{boost::json::string(unknown)};
+    const boost::json::value params(oids_param);
+    const Parameters p(&params);
+    auto rows = runner_.run(kDescribeTypesQuery, p, timeout);
+    for (int r = 0; r < PQntuples(rows.get()); ++r) {
+      const Oid oid = static_cast<Oid>(std::stoul(PQgetvalue(rows.get(), r, 0)));
+      TypeInfo info;
+      info.name = PQgetvalue(rows.get(), r, 1);
+      info.is_array = PQgetvalue(rows.get(), r, 2)[0] == 't';
+      const Oid element = static_cast<Oid>(std::stoul(PQgetvalue(rows.get(), r, 3)));
+      if (const auto* e = info.is_array ? types_.find(element) : nullptr) info.kind = e->kind;
+      types_.add(oid, std::move(info));
+    }
+  }
+  std::vector<const TypeInfo*> out;
+  out.reserve(static_cast<std::size_t>(columns));
+  for (int c = 0; c < columns; ++c) {
+    const auto* info = types_.find(PQftype(result, c));
+    if (info == nullptr) {  // dropped between the query and the lookup: still readable as text
+      types_.add(PQftype(result, c), TypeInfo{"oid:" + std::to_string(PQftype(result, c))});
+      info = types_.find(PQftype(result, c));
+    }
+    out.push_back(info);
+  }
+  return out;
+}
+
+bool PgConnection::ping() {
+  try {
+    auto r = run("SELECT 1", kPingTimeout);
+    return PQresultStatus(r.get()) == PGRES_TUPLES_OK;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+void PgConnection::describe_backend(weir::sdk::ValueWriter& out) {
+  PGconn* c = conn_.get();
+  const char* version = PQparameterStatus(c, "server_version");
+  // in_hot_standby is reported by servers 14+; older ones are asked.
+  bool in_recovery = false;
+  if (const char* standby = PQparameterStatus(c, "in_hot_standby")) {
+    in_recovery = std::strcmp(standby, "on") == 0;
+  } else {
+    auto r = run("SELECT pg_catalog.pg_is_in_recovery()", kPingTimeout);
+    in_recovery = PQgetvalue(r.get(), 0, 0)[0] == 't';
+  }
+  out.begin_object();
+  out.member("server_version", version != nullptr ? version : "");
+  out.member("server_version_num", static_cast<std::int64_t>(PQserverVersion(c)));
+  out.key("in_recovery");
+  out.boolean(in_recovery);
+  out.member("host", PQhost(c));
+  out.member("port", PQport(c));
+  out.member("backend_pid", static_cast<std::int64_t>(PQbackendPID(c)));
+  out.end_object();
+}
+
+void PgConnection::reset() {
+  if (in_transaction()) rollback();
+  if (reset_mode_ == ResetMode::kAlways || session_dirty_) {
+    run("DISCARD ALL", kHousekeepingTimeout);
+    session_dirty_ = false;
+  }
+}
+
+void PgConnection::begin(const boost::json::object& options) {
+  for (const auto& member : options) {
+    if (member.key() != "read_only" && member.key() != "isolation" &&
+        member.key() != "deferrable") {
+      throw Error(WEIR_E_INVALID_REQUEST, "unknown transaction option \"" +
+                                              std::string(member.key()) +
+                                              "\" (known: read_only, isolation, deferrable)");
+    }
+  }
+  if (in_transaction())
+    throw Error(WEIR_E_INVALID_REQUEST, "a transaction is already open on this connection");
+  const bool read_only = flag(options, "read_only");
+  std::string sql = "BEGIN";
+  if (const auto* isolation = options.if_contains("isolation")) sql += isolation_clause(*isolation);
+  sql += read_only ? " READ ONLY" : " READ WRITE";
+  if (flag(options, "deferrable")) sql += " DEFERRABLE";
+  run(sql.c_str(), kHousekeepingTimeout);
+  read_only_transaction_ = read_only;
+}
+
+void PgConnection::commit() {
+  if (!in_transaction())
+    throw Error(WEIR_E_INVALID_REQUEST, "no transaction is open on this connection");
+  auto r = run("COMMIT", kHousekeepingTimeout);
+  // COMMIT of a transaction that already failed succeeds with the tag ROLLBACK.
+  if (std::strcmp(PQcmdStatus(r.get()), "ROLLBACK") == 0) {
+    throw Error(WEIR_E_QUERY,
+                "the transaction was rolled back, not committed, because a statement in it failed",
+                false, "25P02");
+  }
+}
+
+void PgConnection::rollback() {
+  if (!in_transaction()) return;  // idempotent, so cleanup paths may always call it
+  run("ROLLBACK", kHousekeepingTimeout);
+}
+
+bool PgConnection::in_transaction() const {
+  const auto status = PQtransactionStatus(conn_.get());
+  return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
+}
+
+void PgConnection::cancel() noexcept { runner_.cancel(); }
+
+}  // namespace weir::postgres

@@ -1,0 +1,54 @@
+// weir::postgres::PgConnection — one libpq connection as a weir Connection:
+// parameterised queries with typed results, transactions (optionally
+// read-only), deadline and cancel, reset on return, health.
+#pragma once
+
+#include "command_runner.hpp"
+#include "settings.hpp"
+#include "type_catalog.hpp"
+
+#include <weir/sdk/connection.hpp>
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <vector>
+
+namespace weir::postgres {
+
+class PgConnection final : public weir::sdk::Connection {
+ public:
+  // Takes ownership of an established connection.
+  PgConnection(PGconn* conn, ResetMode reset);
+  ~PgConnection() override;
+
+  // Request: {"query": "...", "params": [...]}; see parameters.hpp for binding.
+  void execute(const boost::json::object& request, const weir::sdk::ExecOptions& options,
+               weir::sdk::ValueWriter& result) override;
+  bool ping() override;
+  // {"server_version", "server_version_num", "in_recovery", "host", "port", "backend_pid"}
+  void describe_backend(weir::sdk::ValueWriter& detail) override;
+  void reset() override;
+  // Options: {"read_only": bool, "isolation": "read_committed" | "repeatable_read" |
+  // "serializable", "deferrable": bool}.
+  void begin(const boost::json::object& options) override;
+  void commit() override;
+  void rollback() override;
+  bool in_transaction() const override;
+  void cancel() noexcept override;
+
+ private:
+  ResultPtr run(const char* sql, std::chrono::milliseconds timeout);
+  void enforce_read_only(bool read_only, std::chrono::milliseconds timeout);
+  std::vector<const TypeInfo*> column_types(const PGresult* result,
+                                            std::chrono::milliseconds timeout);
+
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+  CommandRunner runner_;
+  TypeCache types_;
+  const ResetMode reset_mode_;
+  bool session_dirty_ = false;  // a statement may have changed session state since the last reset
+  bool read_only_transaction_ = false;
+};
+
+}  // namespace weir::postgres

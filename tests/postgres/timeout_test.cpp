@@ -1,0 +1,88 @@
+// Deadlines and cancel: the statement is stopped on the server, the caller
+// hears about it promptly, and the same connection keeps working.
+#include "pg_test_support.hpp"
+
+#include <chrono>
+#include <thread>
+
+namespace weir::postgres::test {
+namespace {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+class PostgresTimeouts : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    conn_ = connect(cluster());
+    pid_ = scalar(*conn_, "SELECT pg_backend_pid()");
+  }
+  // The same server session as before: reused, not replaced.
+  void expect_same_session() { EXPECT_EQ(scalar(*conn_, "SELECT pg_backend_pid()"), pid_); }
+  std::unique_ptr<weir::sdk::Connection> conn_;
+  json::value pid_;
+};
+
+TEST_F(PostgresTimeouts, PastTheDeadlineTheStatementIsCancelledAndTheConnectionReused) {
+  weir::sdk::ExecOptions options;
+  options.timeout = milliseconds(300);
+  const auto start = Clock::now();
+  const auto e = run_error(*conn_, "SELECT pg_sleep(10)", {}, options);
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  EXPECT_EQ(e.status(), WEIR_E_TIMEOUT);
+  EXPECT_EQ(e.code(), "57014");
+  EXPECT_EQ(e.message(),
+            "the statement ran past its deadline of 300 ms and was cancelled on the server");
+  EXPECT_GE(took, milliseconds(300));
+  EXPECT_LT(took, milliseconds(800)) << "cancel took too long";
+  EXPECT_FALSE(conn_->in_transaction());
+  expect_same_session();
+  // The server really stopped: nothing of ours is still running.
+  EXPECT_EQ(
+      cluster().psql("SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(10)' "
+                     "AND state = 'active'"),
+      "0\n");
+}
+
+TEST_F(PostgresTimeouts, CancelFromAnotherThreadStopsTheStatement) {
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(200));
+    conn_->cancel();
+  });
+  const auto start = Clock::now();
+  const auto e = run_error(*conn_, "SELECT pg_sleep(10)");
+  canceller.join();
+  EXPECT_EQ(e.status(), WEIR_E_CANCELLED);
+  EXPECT_EQ(e.code(), "57014");
+  EXPECT_LT(Clock::now() - start, milliseconds(2000));
+  expect_same_session();
+}
+
+TEST_F(PostgresTimeouts, CancelWithNothingRunningIsHarmless) {
+  conn_->cancel();
+  EXPECT_EQ(scalar(*conn_, "SELECT 1"), json::value(1));
+}
+
+TEST_F(PostgresTimeouts, TimeoutInsideATransactionLeavesItToRollBack) {
+  conn_->begin({});
+  weir::sdk::ExecOptions options;
+  options.timeout = milliseconds(200);
+  EXPECT_EQ(run_error(*conn_, "SELECT pg_sleep(10)", {}, options).status(), WEIR_E_TIMEOUT);
+  EXPECT_TRUE(conn_->in_transaction());
+  conn_->rollback();
+  EXPECT_FALSE(conn_->in_transaction());
+  expect_same_session();
+}
+
+TEST_F(PostgresTimeouts, ServerStatementTimeoutIsATimeoutToo) {
+  run(*conn_, "SET statement_timeout = 100");
+  const auto e = run_error(*conn_, "SELECT pg_sleep(5)");
+  EXPECT_EQ(e.status(), WEIR_E_TIMEOUT);
+  EXPECT_EQ(e.code(), "57014");
+  EXPECT_EQ(e.message(), "canceling statement due to statement timeout");
+  expect_same_session();
+}
+
+}  // namespace
+}  // namespace weir::postgres::test
