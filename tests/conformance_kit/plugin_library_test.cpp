@@ -1,5 +1,5 @@
 // What the test loader (weir::testing::PluginLibrary) reports for each
-// rejected-plugin fixture. The host's loader mirrors these reasons, so an
+// rejected-plugin fixture: the same reasons as the host's loader, so an
 // operator reads the same words whichever tool refused a plugin.
 #include <weir/testing/plugin_library.hpp>
 
@@ -31,54 +31,57 @@ LoadError refusal(const std::string& path, std::uint32_t offer = WEIR_ABI_VERSIO
 TEST(PluginLibrary, TextFileNamedLikeAPluginCannotLoad) {
   const auto error = refusal(fixture("not_a_plugin.so"));
   EXPECT_EQ(error.failure(), LoadFailure::cannot_load);
-  EXPECT_EQ(std::string(error.what()),
-            "cannot load the library: " + fixture("not_a_plugin.so") + ": invalid ELF header");
+  EXPECT_EQ(std::string(error.what()), "cannot be loaded as a shared library: " +
+                                           fixture("not_a_plugin.so") + ": invalid ELF header");
 }
 
 TEST(PluginLibrary, MissingFileCannotLoad) {
   const auto error = refusal(fixture("absent.so"));
   EXPECT_EQ(error.failure(), LoadFailure::cannot_load);
   EXPECT_EQ(std::string(error.what()),
-            "cannot load the library: " + fixture("absent.so") +
+            "cannot be loaded as a shared library: " + fixture("absent.so") +
                 ": cannot open shared object file: No such file or directory");
 }
 
 TEST(PluginLibrary, LibraryWithoutTheEntrySymbolIsRefused) {
   const auto error = refusal(fixture("no_entry_symbol.so"));
   EXPECT_EQ(error.failure(), LoadFailure::no_entry_symbol);
-  EXPECT_STREQ(error.what(), "no entry symbol weir_plugin_entry");
+  EXPECT_STREQ(error.what(),
+               "not a weir plugin: it does not export the entry symbol weir_plugin_entry");
 }
 
 TEST(PluginLibrary, EntryAnsweringAbiErrorIsRefusedWithItsReason) {
   const auto error = refusal(fixture("entry_returns_abi_error.so"));
   EXPECT_EQ(error.failure(), LoadFailure::no_common_abi);
   EXPECT_STREQ(error.what(),
-               "no ABI version in common: host offers 1; plugin says: this fixture implements ABI "
-               "version 99 only");
+               "no ABI version in common with this host (which speaks version 1): this fixture "
+               "implements ABI version 99 only");
 }
 
 TEST(PluginLibrary, AnswerNewerThanTheOfferIsRefused) {
   const auto error = refusal(fixture("answers_newer_abi.so"));
   EXPECT_EQ(error.failure(), LoadFailure::abi_newer_than_offer);
-  EXPECT_STREQ(error.what(), "plugin answered ABI version 2, not one of the offered 1..1");
+  EXPECT_STREQ(error.what(),
+               "it answered ABI version 2 but this host offered version 1 (a plugin must answer a "
+               "version no newer than the offer)");
 }
 
 TEST(PluginLibrary, NullRequiredSlotIsRefusedNamingIt) {
   const auto error = refusal(fixture("missing_required_slot.so"));
   EXPECT_EQ(error.failure(), LoadFailure::missing_required_slot);
-  EXPECT_STREQ(error.what(), "required slot execute is NULL");
+  EXPECT_STREQ(error.what(), "its function table lacks the required function execute");
 }
 
 TEST(PluginLibrary, EntryErrorIsRefusedWithStatusAndMessage) {
   const auto error = refusal(fixture("entry_returns_error.so"));
   EXPECT_EQ(error.failure(), LoadFailure::entry_failed);
-  EXPECT_STREQ(error.what(), "entry failed with status 15: fixture: cannot start");
+  EXPECT_STREQ(error.what(), "its entry function failed with status 15: fixture: cannot start");
 }
 
 TEST(PluginLibrary, NameOutsideTheAllowedAlphabetIsRefused) {
   const auto error = refusal(fixture("bad_plugin_name.so"));
   EXPECT_EQ(error.failure(), LoadFailure::bad_description);
-  EXPECT_STREQ(error.what(), "plugin name \"Bad-Name\" is not [a-z0-9_]+");
+  EXPECT_STREQ(error.what(), "its name is missing or not of the form [a-z0-9_]+");
 }
 
 #ifdef WEIR_SQLITE_PLUGIN
@@ -93,8 +96,8 @@ TEST(PluginLibrary, RealPluginRefusesOfferZeroWithItsOwnReason) {
   const auto error = refusal(WEIR_SQLITE_PLUGIN, 0);
   EXPECT_EQ(error.failure(), LoadFailure::no_common_abi);
   EXPECT_STREQ(error.what(),
-               "no ABI version in common: host offers 0; plugin says: host offers ABI version 0; "
-               "this plugin needs version 1 or newer");
+               "no ABI version in common with this host (which speaks version 0): host offers ABI "
+               "version 0; this plugin needs version 1 or newer");
 }
 #endif
 

@@ -1,10 +1,9 @@
 // weir::testing::PluginLibrary — loads a plugin .so the way the weir host
 // does, for tests: dlopen, find weir_plugin_entry, offer an ABI version,
 // check the answer and the required slots. Failures are LoadError with a
-// LoadFailure kind and a fixed reason text (the host's loader reports the
-// same reasons). PoolHandle and LeaseHandle are RAII handles over the table,
-// and every call returns a CallOutcome: the status, the filled weir_error and
-// whatever the plugin wrote through the value writer.
+// LoadFailure kind and the same reason text the host's loader logs. PoolHandle and LeaseHandle are
+// RAII handles over the table, and every call returns a CallOutcome: the status, the filled
+// weir_error and whatever the plugin wrote through the value writer.
 //
 // Threads: a PluginLibrary and its handles follow the ABI's rules (a pool from
 // any thread, a lease from one thread at a time, cancel from any thread).
@@ -243,7 +242,7 @@ class PluginLibrary {
     handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle_ == nullptr) {
       throw LoadError(LoadFailure::cannot_load,
-                      std::string("cannot load the library: ") + dlerror());
+                      std::string("cannot be loaded as a shared library: ") + dlerror());
     }
     try {
       negotiate(offered_abi);
@@ -289,42 +288,43 @@ class PluginLibrary {
     std::vector<std::string> log;
   };
 
+  // The reasons match the host's loader (host/plugin_loader.cpp) word for word.
   void negotiate(std::uint32_t offered_abi) {
     entry_ = reinterpret_cast<weir_plugin_entry_fn>(dlsym(handle_, WEIR_ENTRY_SYMBOL));
     if (entry_ == nullptr) {
-      throw LoadError(LoadFailure::no_entry_symbol, "no entry symbol " WEIR_ENTRY_SYMBOL);
+      throw LoadError(LoadFailure::no_entry_symbol,
+                      "not a weir plugin: it does not export the entry symbol " WEIR_ENTRY_SYMBOL);
     }
     table_ = weir_plugin{};
     table_.struct_size = sizeof(weir_plugin);
     weir_error error = make_error();
     const weir_status status = entry_(offered_abi, &state_->host, &table_, &error);
-    if (status == WEIR_E_ABI) {
-      throw LoadError(LoadFailure::no_common_abi, "no ABI version in common: host offers " +
-                                                      std::to_string(offered_abi) +
-                                                      "; plugin says: " + error.message);
-    }
     if (status != WEIR_OK) {
-      throw LoadError(LoadFailure::entry_failed,
-                      "entry failed with status " + std::to_string(status) + ": " + error.message);
+      const bool abi = status == WEIR_E_ABI;
+      std::string reason = abi ? "no ABI version in common with this host (which speaks version " +
+                                     std::to_string(offered_abi) + ")"
+                               : "its entry function failed with status " + std::to_string(status);
+      if (error.message[0] != '\0') reason += ": " + std::string(error.message);
+      throw LoadError(abi ? LoadFailure::no_common_abi : LoadFailure::entry_failed, reason);
     }
     if (table_.abi_version == 0 || table_.abi_version > offered_abi) {
       throw LoadError(LoadFailure::abi_newer_than_offer,
-                      "plugin answered ABI version " + std::to_string(table_.abi_version) +
-                          ", not one of the offered 1.." + std::to_string(offered_abi));
+                      "it answered ABI version " + std::to_string(table_.abi_version) +
+                          " but this host offered version " + std::to_string(offered_abi) +
+                          " (a plugin must answer a version no newer than the offer)");
+    }
+    if (!is_valid_plugin_name(table_.name)) {
+      throw LoadError(LoadFailure::bad_description,
+                      "its name is missing or not of the form [a-z0-9_]+");
+    }
+    if (table_.version == nullptr || *table_.version == '\0') {
+      throw LoadError(LoadFailure::bad_description, "it does not state its version");
     }
     for (const auto& [slot, present] : required_slots(table_)) {
       if (!present) {
         throw LoadError(LoadFailure::missing_required_slot,
-                        std::string("required slot ") + slot + " is NULL");
+                        std::string("its function table lacks the required function ") + slot);
       }
-    }
-    if (!is_valid_plugin_name(table_.name)) {
-      throw LoadError(LoadFailure::bad_description, std::string("plugin name \"") +
-                                                        (table_.name ? table_.name : "") +
-                                                        "\" is not [a-z0-9_]+");
-    }
-    if (table_.version == nullptr || *table_.version == '\0') {
-      throw LoadError(LoadFailure::bad_description, "plugin version is empty");
     }
   }
 
