@@ -4,6 +4,7 @@
 #include "sqlite_result_codes.hpp"
 #include "sqlite_rows.hpp"
 #include "sqlite_statement.hpp"
+#include "workspace_guard.hpp"
 
 #include <boost/json.hpp>
 
@@ -153,8 +154,12 @@ void SqliteConnection::release_writer_lock_when_idle() noexcept {
 }
 
 // SQLite reports an interrupt or a busy wait the same way whatever caused
-// it; the client is told which of its limits it hit.
+// it; the client is told which of its limits it hit. SQLITE_AUTH only ever
+// comes from the workspace guard, whose refusal SQLite words vaguely.
 Error SqliteConnection::explain(const Error& error) const {
+  if (error.code() == "SQLITE_AUTH") {
+    return Error(WEIR_E_PERMISSION, kOutsideDatabaseRefused, false, error.code());
+  }
   const bool interrupted = error.code() == "SQLITE_INTERRUPT";
   if (!interrupted && error.status() != WEIR_E_UNAVAILABLE) return error;
   if (cancelled_.load())

@@ -1,6 +1,7 @@
 #include "sqlite_handle.hpp"
 
 #include "sqlite_result_codes.hpp"
+#include "workspace_guard.hpp"
 
 #include <weir/sdk/error.hpp>
 
@@ -69,8 +70,10 @@ Handle open_handle(const SharedDatabase& database) {
                 true, std::string(result_code_name(code)));
   }
   sqlite3_extended_result_codes(db.get(), 1);
+  install_workspace_guard(db.get());
   sqlite3_busy_timeout(db.get(), static_cast<int>(settings.busy_timeout.count()));
   run(db.get(), "PRAGMA foreign_keys = ON", settings);
+  run(db.get(), ("PRAGMA synchronous = " + settings.synchronous).c_str(), settings);
   // WAL lets readers go on while one writer writes. A read-only handle cannot
   // switch modes; it reads whatever mode the file is in.
   if (!settings.in_memory && !settings.read_only) enable_wal(db.get(), settings);

@@ -2,11 +2,15 @@
 
 #include <weir/sdk/workspace_path.hpp>
 
+#include <algorithm>
+#include <array>
+#include <string_view>
+
 namespace weir::sqlite {
 
 SqliteSettings read_settings(const weir::sdk::OpenContext& context) {
   const auto& reader = context.connection;
-  reader.allow_only({"path", "busy_timeout_ms", "read_only", "create"});
+  reader.allow_only({"path", "busy_timeout_ms", "read_only", "create", "synchronous"});
 
   SqliteSettings settings;
   const std::string path = reader.string("path", "databases/" + context.database + ".db");
@@ -18,6 +22,14 @@ SqliteSettings read_settings(const weir::sdk::OpenContext& context) {
   settings.create = reader.boolean("create", !settings.read_only);
   if (settings.read_only && settings.create) {
     reader.fail("create", "cannot be true when read_only is true");
+  }
+
+  // Spliced into a PRAGMA, so only these exact words get through.
+  settings.synchronous = reader.string("synchronous", settings.synchronous);
+  constexpr std::array<std::string_view, 4> kLevels{"off", "normal", "full", "extra"};
+  if (std::find(kLevels.begin(), kLevels.end(), settings.synchronous) == kLevels.end()) {
+    reader.fail("synchronous",
+                "must be one of off, normal, full, extra, got \"" + settings.synchronous + "\"");
   }
 
   if (path == ":memory:") {

@@ -15,7 +15,8 @@ struct SqliteSettings {
   std::filesystem::path path;  // the database file; empty when in memory
   std::chrono::milliseconds busy_timeout{5000};  // how long a writer waits for the write lock
   bool read_only = false;                        // open the file read-only; every write is refused
-  bool create = true;  // create a missing file (and its parent directories)
+  bool create = true;                // create a missing file (and its parent directories)
+  std::string synchronous = "full";  // PRAGMA synchronous: off, normal, full or extra
 };
 
 // Reads `context.connection`; throws Error(WEIR_E_INVALID_CONFIG) naming the field.

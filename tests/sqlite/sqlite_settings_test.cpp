@@ -11,6 +11,7 @@ namespace weir::sqlite_test {
 namespace {
 
 namespace fs = std::filesystem;
+using boost::json::parse;
 
 TEST_F(SqliteTest, DefaultPathIsDatabasesSlashNameUnderTheDataDir) {
   auto pool = open({});
@@ -29,8 +30,8 @@ TEST_F(SqliteTest, RelativePathResolvesUnderTheDataDirAndCreatesParents) {
 TEST_F(SqliteTest, FilesUseWalWithForeignKeysOn) {
   auto pool = open();
   auto conn = lease(pool);
-  EXPECT_EQ(rows(conn, "PRAGMA journal_mode"), boost::json::parse(R"([["wal"]])"));
-  EXPECT_EQ(rows(conn, "PRAGMA foreign_keys"), boost::json::parse("[[1]]"));
+  EXPECT_EQ(rows(conn, "PRAGMA journal_mode"), parse(R"([["wal"]])"));
+  EXPECT_EQ(rows(conn, "PRAGMA foreign_keys"), parse("[[1]]"));
 }
 
 TEST_F(SqliteTest, PathEscapingTheDataDirIsRefusedNamingTheField) {
@@ -46,7 +47,7 @@ TEST_F(SqliteTest, UnknownSettingIsRefusedListingTheKnownOnes) {
   EXPECT_EQ(failed.status, WEIR_E_INVALID_CONFIG);
   EXPECT_EQ(failed.message(),
             "databases.main.connection.busy_timeout: is not a known setting (known: path, "
-            "busy_timeout_ms, read_only, create)");
+            "busy_timeout_ms, read_only, create, synchronous)");
 }
 
 TEST_F(SqliteTest, WrongTypesAreRefusedNamingTheField) {
@@ -58,6 +59,21 @@ TEST_F(SqliteTest, WrongTypesAreRefusedNamingTheField) {
   EXPECT_EQ(open_failure({{"path", ""}}).message(),
             "databases.main.connection.path: must not be empty (use \":memory:\" for an in-memory "
             "database)");
+}
+
+TEST_F(SqliteTest, SynchronousDefaultsToFullAndCanBeRelaxed) {
+  auto full = open({{"path", "full.db"}});
+  EXPECT_EQ(rows(lease(full), "PRAGMA synchronous"), parse("[[2]]"));
+  auto normal = open({{"path", "normal.db"}, {"synchronous", "normal"}});
+  EXPECT_EQ(rows(lease(normal), "PRAGMA synchronous"), parse("[[1]]"));
+}
+
+TEST_F(SqliteTest, UnknownSynchronousLevelIsRefused) {
+  const auto failed = open_failure({{"synchronous", "fast"}});
+  EXPECT_EQ(failed.status, WEIR_E_INVALID_CONFIG);
+  EXPECT_EQ(failed.message(),
+            "databases.main.connection.synchronous: must be one of off, normal, full, extra, got "
+            "\"fast\"");
 }
 
 TEST_F(SqliteTest, ReadOnlyWithCreateIsRefused) {
@@ -106,7 +122,7 @@ TEST_F(SqliteTest, ReadOnlyDatabaseReadsButRefusesWrites) {
   }
   auto pool = open({{"path", "shared.db"}, {"read_only", true}});
   auto conn = lease(pool);
-  EXPECT_EQ(rows(conn, "SELECT x FROM t"), boost::json::parse("[[7]]"));
+  EXPECT_EQ(rows(conn, "SELECT x FROM t"), parse("[[7]]"));
   const auto refused = run(conn, "INSERT INTO t VALUES (8)");
   EXPECT_EQ(refused.status, WEIR_E_PERMISSION);
   EXPECT_EQ(refused.message(),
