@@ -278,6 +278,50 @@ TEST_P(PluginConformance, CancelWithNothingRunningLeavesTheConnectionUsable) {
   EXPECT_TRUE(result.ok()) << result.message();
 }
 
+TEST_P(PluginConformance, ErrorsNeverWritePastTheCallersErrorStruct) {
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  // An older host's weir_error may be shorter; a NULL one means "no detail wanted".
+  constexpr std::uint32_t kDeclared = 8;
+  alignas(weir_error) unsigned char buffer[sizeof(weir_error)];
+  std::memset(buffer, 0xA5, sizeof(buffer));
+  std::memcpy(buffer, &kDeclared, sizeof(kDeclared));
+  weir_exec_options options{};
+  options.struct_size = sizeof(options);
+  const std::string& request = param().failing_request;
+  ValueBuilder result;
+  EXPECT_EQ(table().execute(lease.get(), request.data(), request.size(), &options, result.writer(),
+                            reinterpret_cast<weir_error*>(buffer)),
+            param().failing_status);
+  for (std::size_t i = kDeclared; i < sizeof(buffer); ++i) {
+    ASSERT_EQ(buffer[i], 0xA5) << "byte " << i << " beyond struct_size was written";
+  }
+  ValueBuilder ignored;
+  EXPECT_EQ(table().execute(lease.get(), request.data(), request.size(), &options, ignored.writer(),
+                            nullptr),
+            param().failing_status);
+}
+
+TEST_P(PluginConformance, ConcurrentClientsEachGetTheirAnswer) {
+  auto pool = open_ready_pool();
+  constexpr int kClients = 4;
+  constexpr int kRounds = 10;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&] {
+      for (int r = 0; r < kRounds; ++r) {
+        LeaseHandle lease;
+        const auto acquired = pool.acquire(lease);
+        const auto result = acquired.ok() ? lease.execute(param().probe_request) : acquired;
+        if (!result.ok() || first_value(result.value) != param().probe_first_value) ++failures;
+      }
+    });
+  }
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 // ---- pool statistics, health, drain ----
 
 TEST_P(PluginConformance, StatsFollowLeases) {
@@ -298,6 +342,43 @@ TEST_P(PluginConformance, StatsFollowLeases) {
   stats = pool.stats();
   EXPECT_EQ(stats.active, 0u);
   EXPECT_EQ(stats.idle, stats.total);
+}
+
+TEST_P(PluginConformance, FullPoolRefusesWithExhaustedAfterTheTimeout) {
+  auto pool = open_ready_pool(config_with("pool", "max_size", 1));
+  auto holder = acquire(pool);
+  LeaseHandle second;
+  const auto started = std::chrono::steady_clock::now();
+  const auto refused = pool.acquire(second, 50);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(40));
+  EXPECT_EQ(refused.status, WEIR_E_EXHAUSTED);
+  EXPECT_EQ(refused.error.retryable, 1);
+  EXPECT_STRNE(refused.error.message, "");
+  holder.release();
+  EXPECT_TRUE(pool.acquire(second, 1000).ok()) << "the returned lease is handed out again";
+}
+
+TEST_P(PluginConformance, LeaseReleasedBrokenIsClosedNotReused) {
+  if (table().pool_stats == nullptr) GTEST_SKIP() << "no pool_stats";
+  // min_size 0: no background refill races the count below.
+  auto pool = open_ready_pool(config_with("pool", "min_size", 0));
+  auto lease = acquire(pool);
+  const auto before = pool.stats();
+  lease.release(WEIR_RELEASE_BROKEN);
+  const auto after = pool.stats();
+  EXPECT_EQ(after.total, before.total - 1) << "the broken connection is closed";
+  EXPECT_EQ(after.active, 0u);
+  auto next = acquire(pool);
+  const auto result = next.execute(param().probe_request);
+  EXPECT_TRUE(result.ok()) << "a fresh connection replaces it: " << result.message();
+}
+
+TEST_P(PluginConformance, DescribeWritesAnObject) {
+  if (table().pool_describe == nullptr) GTEST_SKIP() << "no pool_describe";
+  auto pool = open_ready_pool();
+  ValueBuilder described;
+  EXPECT_EQ(table().pool_describe(pool.get(), described.writer()), WEIR_OK);
+  EXPECT_TRUE(described.value().is_object()) << described.value();
 }
 
 TEST_P(PluginConformance, HealthyPoolAndConnectionCheck) {
