@@ -180,9 +180,31 @@ void BoltSession::reset(Deadline deadline) {
   in_transaction_ = false;
 }
 
+// A result the caller stopped reading (the host aborted it: too large, client
+// gone) leaves replies outstanding. Outside a transaction RESET is the short way
+// back to READY; inside one RESET would end the transaction, so the rest of the
+// result is read and discarded instead.
+void BoltSession::settle(Deadline deadline) {
+  if (pending_ == 0) return;
+  if (!in_transaction_) return reset(deadline);
+  for (;;) {
+    Map meta;
+    while (pending_ > 0) {
+      Structure m = receive(deadline);
+      if (m.tag == bolt::kRecord) continue;
+      if (m.tag != bolt::kSuccess) recover_and_throw(m, deadline);
+      meta = m.fields.empty() || !m.fields[0].is<Map>() ? Map{} : std::get<Map>(m.fields[0].v);
+    }
+    if (!bool_member(meta, "has_more")) return;
+    send(bolt::kDiscard, {Map{{"n", std::int64_t{-1}}}});
+    flush(deadline);
+  }
+}
+
 std::vector<std::string> BoltSession::run(const std::string& query, Map params, Map extra,
                                           std::int64_t fetch_size, bool discard,
                                           Deadline deadline) {
+  settle(deadline);
   send(bolt::kRun, {query, std::move(params), std::move(extra)});
   send(discard ? bolt::kDiscard : bolt::kPull,
        {Map{{"n", discard ? std::int64_t{-1} : fetch_size}}});
@@ -219,6 +241,7 @@ Map BoltSession::consume(const std::function<void(const List&)>& on_record, std:
 }
 
 void BoltSession::begin(Map extra, Deadline deadline) {
+  settle(deadline);
   send(bolt::kBegin, {std::move(extra)});
   flush(deadline);
   summary(deadline);
@@ -226,6 +249,7 @@ void BoltSession::begin(Map extra, Deadline deadline) {
 }
 
 std::string BoltSession::commit(Deadline deadline) {
+  settle(deadline);
   send(bolt::kCommit, {});
   flush(deadline);
   const Map meta = summary(deadline);
@@ -234,6 +258,7 @@ std::string BoltSession::commit(Deadline deadline) {
 }
 
 void BoltSession::rollback(Deadline deadline) {
+  settle(deadline);
   send(bolt::kRollback, {});
   flush(deadline);
   summary(deadline);
@@ -242,6 +267,7 @@ void BoltSession::rollback(Deadline deadline) {
 
 Map BoltSession::route(Map context, List bookmarks, std::optional<std::string> database,
                        Deadline deadline) {
+  settle(deadline);
   Map extra;
   if (database) extra.emplace_back("db", *database);
   send(bolt::kRoute, {std::move(context), std::move(bookmarks), std::move(extra)});

@@ -73,6 +73,7 @@ class BoltSession {
   void flush(Deadline deadline);
   Structure receive(Deadline deadline);
   Map summary(Deadline deadline);  // one SUCCESS, or recover and throw
+  void settle(Deadline deadline);  // finishes a result the caller stopped reading
   [[noreturn]] void recover_and_throw(const Structure& failure, Deadline deadline);
   [[noreturn]] void violation(const std::string& what);
 

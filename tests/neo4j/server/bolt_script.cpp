@@ -74,6 +74,27 @@ BoltScript BoltScript::parse(const std::string& json_text,
   script.version = {std::stoi(version.substr(0, version.find('.'))),
                     std::stoi(version.substr(version.find('.') + 1))};
   const ParamOptions options{script.version.major >= 5, true};
+  if (const auto* rules = o.if_contains("rules")) {
+    for (const auto& r : rules->as_array()) {
+      const auto& rule = r.as_object();
+      const std::string where = "rule " + std::to_string(script.rules.size());
+      ScriptRule parsed;
+      parsed.client = bolt::message_signature(std::string(rule.at("client").as_string()));
+      if (parsed.client == 0) throw std::runtime_error(where + ": unknown client message");
+      if (const auto* f = rule.if_contains("fields")) parsed.fields = f->as_array();
+      if (const auto* w = rule.if_contains("when")) parsed.when = w->as_object();
+      if (const auto* w = rule.if_contains("set")) parsed.set = w->as_object();
+      for (const auto* key : {"server", "on_pull"}) {
+        if (const auto* actions = rule.if_contains(key)) {
+          auto& into = std::string_view(key) == "server" ? parsed.server : parsed.on_pull;
+          for (const auto& a : actions->as_array()) into.push_back(parse_action(a, options, where));
+        }
+      }
+      script.rules.push_back(std::move(parsed));
+    }
+    if (script.rules.empty()) throw std::runtime_error("\"rules\" is empty");
+    return script;
+  }
   for (const auto& session : o.at("sessions").as_array()) {
     auto& steps = script.sessions.emplace_back();
     for (const auto& s : session.as_array()) {

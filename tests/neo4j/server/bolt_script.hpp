@@ -9,6 +9,10 @@
 // form: objects as subsets, "*" matches anything. Values in replies use the
 // same JSON forms (json_mapping), so "${NAME}" variables and typed values
 // like {"$date": "..."} can be scripted. ${SELF} is the server's own address.
+//
+// Instead of "sessions", a script may give "rules" (see rule_book.hpp): every
+// message of every connection is answered by the first rule that matches it,
+// for tests whose connection count and order are up to a pool.
 #pragma once
 
 #include "bolt_messages.hpp"
@@ -37,9 +41,21 @@ struct ScriptStep {
   std::vector<ScriptAction> server;
 };
 
+// {"client": "RUN", "fields": [...], "when": {"var": value}, "set": {"var": value},
+//  "server": [...], "on_pull": [...]}
+struct ScriptRule {
+  std::uint8_t client = 0;
+  std::optional<boost::json::array> fields;
+  boost::json::object when;  // server variables that must hold
+  boost::json::object set;   // variables to assign (staged inside a transaction)
+  std::vector<ScriptAction> server;
+  std::vector<ScriptAction> on_pull;  // RUN only: the reply to the PULL that follows
+};
+
 struct BoltScript {
   bolt::Version version;
   std::vector<std::vector<ScriptStep>> sessions;
+  std::vector<ScriptRule> rules;  // when non-empty, sessions is empty
 
   // Throws std::runtime_error naming the step that is malformed.
   static BoltScript parse(const std::string& json_text,

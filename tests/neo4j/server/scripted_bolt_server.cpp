@@ -2,6 +2,7 @@
 
 #include "bolt_framing.hpp"
 #include "packstream.hpp"
+#include "rule_book.hpp"
 
 #include <weir/sdk/error.hpp>
 
@@ -11,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 namespace weir::neo4j::testing {
@@ -75,11 +77,13 @@ struct ScriptedBoltServer::State {
   asio::io_context io;
   tcp::acceptor acceptor{io};
   BoltScript script;
+  std::unique_ptr<RuleBook> rules;  // when the script has "rules"
   std::thread accept_thread;
   mutable std::mutex mutex;
   std::vector<std::shared_ptr<tcp::socket>> sockets;
   std::vector<std::thread> threads;
   std::vector<std::string> failures;
+  std::vector<std::string> received;
   int accepted = 0;
   bool stopped = false;
 
@@ -127,6 +131,7 @@ struct ScriptedBoltServer::State {
           static_cast<unsigned char>(agreed ? script.version.major : 0)};
       stream->write(std::string_view(reinterpret_cast<const char*>(answer), 4), kNoDeadline);
       if (!agreed) return;
+      if (rules) return serve_rules(*stream, socket, index);
 
       for (;;) {
         Structure message;
@@ -135,6 +140,7 @@ struct ScriptedBoltServer::State {
         } catch (const boost::system::system_error&) {
           break;  // the client hung up
         }
+        record(message);
         while (next < steps.size() && steps[next].optional && steps[next].client != message.tag)
           ++next;
         if (next == steps.size()) {
@@ -155,7 +161,7 @@ struct ScriptedBoltServer::State {
           if (!diff.empty()) return fail(index, diff);
         }
         if (message.tag == bolt::kGoodbye) break;
-        if (!play(step, *stream, socket)) return;
+        if (!play(step.server, *stream, socket)) return;
       }
     } catch (const std::exception& e) {
       std::lock_guard lock(mutex);
@@ -169,10 +175,38 @@ struct ScriptedBoltServer::State {
     }
   }
 
-  // Sends the step's replies; false when the script closes the connection.
-  static bool play(const ScriptStep& step, Transport& stream, tcp::socket& socket) {
+  void record(const Structure& message) {
+    std::string line = bolt::message_name(message.tag);
+    if (message.tag == bolt::kRun && !message.fields.empty()) {
+      if (const auto* query = message.fields[0].get_if<std::string>()) line += " " + *query;
+    }
+    std::lock_guard lock(mutex);
+    received.push_back(std::move(line));
+  }
+
+  void serve_rules(Transport& stream, tcp::socket& socket, int index) {
+    RuleBook::Session session(*rules);
+    for (;;) {
+      Structure message;
+      try {
+        message = bolt::read_message(stream, kNoDeadline);
+      } catch (const boost::system::system_error&) {
+        return;  // the client hung up
+      }
+      record(message);
+      if (message.tag == bolt::kGoodbye) return;
+      std::string mismatch;
+      const auto actions = session.answer(message, mismatch);
+      if (!mismatch.empty()) fail(index, mismatch);
+      if (!play(actions, stream, socket)) return;
+    }
+  }
+
+  // Sends the replies; false when the script closes the connection.
+  static bool play(const std::vector<ScriptAction>& actions, Transport& stream,
+                   tcp::socket& socket) {
     std::string out;
-    for (const auto& action : step.server) {
+    for (const auto& action : actions) {
       switch (action.kind) {
         case ScriptAction::kMessage:
           bolt::append_message(action.message, out);
@@ -208,6 +242,7 @@ ScriptedBoltServer::ScriptedBoltServer(const std::string& script_path,
   s.acceptor.listen();
   vars["SELF"] = address();
   s.script = BoltScript::load(script_path, vars);
+  if (!s.script.rules.empty()) s.rules = std::make_unique<RuleBook>(std::move(s.script.rules));
   s.accept_thread = std::thread([&s] { s.accept_loop(); });
 }
 
@@ -239,6 +274,16 @@ void ScriptedBoltServer::stop() {
 std::vector<std::string> ScriptedBoltServer::failures() const {
   std::lock_guard lock(state_->mutex);
   return state_->failures;
+}
+
+std::vector<std::string> ScriptedBoltServer::received() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->received;
+}
+
+void ScriptedBoltServer::set(const std::string& name, boost::json::value value) {
+  if (!state_->rules) throw std::logic_error("set() needs a script with rules");
+  state_->rules->set(name, std::move(value));
 }
 
 int ScriptedBoltServer::connections() const {

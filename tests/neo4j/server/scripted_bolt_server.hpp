@@ -7,6 +7,8 @@
 
 #include "bolt_script.hpp"
 
+#include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,6 +32,11 @@ class ScriptedBoltServer {
   void stop();
   std::vector<std::string> failures() const;
   int connections() const;  // accepted so far
+  // Every message received, in arrival order over all connections: its name,
+  // and for RUN the query ("RUN RETURN 1").
+  std::vector<std::string> received() const;
+  // Assigns a server variable of a rules script (see rule_book.hpp).
+  void set(const std::string& name, boost::json::value value);
 
  private:
   struct State;
