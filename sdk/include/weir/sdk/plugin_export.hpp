@@ -22,6 +22,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <new>
@@ -78,6 +80,16 @@ inline Pool& pool_of(weir_pool* p) noexcept { return *reinterpret_cast<Pool*>(p)
 inline Pool::Lease& lease_of(weir_conn* c) noexcept { return *reinterpret_cast<Pool::Lease*>(c); }
 inline Connection& connection_of(weir_conn* c) noexcept { return *lease_of(c).connection; }
 
+// Copies `full` into the caller's struct, writing no byte at or beyond the
+// struct_size the caller set (an older host knows a shorter struct).
+template <class Struct>
+void copy_within_size(const Struct& full, Struct* out) noexcept {
+  if (out == nullptr || out->struct_size <= sizeof(std::uint32_t)) return;
+  const std::size_t n = std::min<std::size_t>(out->struct_size, sizeof(Struct));
+  std::memcpy(reinterpret_cast<char*>(out) + sizeof(std::uint32_t),
+              reinterpret_cast<const char*>(&full) + sizeof(std::uint32_t), n - sizeof(std::uint32_t));
+}
+
 // A connection that broke mid-request is never handed out again, whatever
 // flags the host passes on release.
 template <class Body>
@@ -119,7 +131,11 @@ struct Trampolines {
     auto& lease = lease_of(conn);
     pool_of(pool).release(&lease, lease.broken || (flags & WEIR_RELEASE_BROKEN) != 0);
   }
-  static void pool_stats(weir_pool* pool, weir_pool_stats* out) noexcept { pool_of(pool).stats(*out); }
+  static void pool_stats(weir_pool* pool, weir_pool_stats* out) noexcept {
+    weir_pool_stats full{};
+    pool_of(pool).stats(full);
+    copy_within_size(full, out);
+  }
   static weir_status pool_drain(weir_pool* pool, std::uint32_t timeout_ms, std::uint32_t* forced) noexcept {
     const auto n = pool_of(pool).drain(std::chrono::milliseconds(timeout_ms));
     if (forced != nullptr) *forced = n;
@@ -131,7 +147,11 @@ struct Trampolines {
       pool_of(pool).describe(writer);
     });
   }
-  static void pool_health(weir_pool* pool, weir_health* out) noexcept { pool_of(pool).health(*out); }
+  static void pool_health(weir_pool* pool, weir_health* out) noexcept {
+    weir_health full{};
+    pool_of(pool).health(full);
+    copy_within_size(full, out);
+  }
 
   static weir_status check(weir_conn* conn, std::uint32_t /*timeout_ms*/, weir_value_writer* detail,
                            weir_error* error) noexcept {

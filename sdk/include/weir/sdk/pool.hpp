@@ -1,126 +1,773 @@
-// weir::sdk::Pool — the generic connection pool every plugin uses.
-// FIRST FORM: bounded size, blocking acquire with timeout, reset on release.
-// The pool issue grows it (FIFO hand-off, validation, recycling, backoff,
-// leak detection, statistics); this public surface is what the export glue uses.
+// weir::sdk::Pool — the generic connection pool every plugin uses, so a
+// backend author writes connect / execute / ping / reset and gets everything
+// below. docs/pool.md describes the behaviour and every setting.
+//
+// Thread-safety: every member function may be called from any thread at once.
+// One mutex guards the pool's state; it is never held while connecting,
+// pinging, resetting or closing a connection, nor while logging.
+//
+// Hot path: acquiring an idle connection and releasing it take the lock once
+// each, read no clock (a coarse time kept by the maintenance thread stands in)
+// and allocate nothing.
 #pragma once
 
 #include <weir/sdk/connection.hpp>
+#include <weir/sdk/error.hpp>
+#include <weir/sdk/log.hpp>
+#include <weir/sdk/pool/backoff.hpp>
+#include <weir/sdk/pool/clock.hpp>
+#include <weir/sdk/pool/environment.hpp>
+#include <weir/sdk/pool/holders.hpp>
+#include <weir/sdk/pool/intrusive_list.hpp>
+#include <weir/sdk/pool/jitter.hpp>
+#include <weir/sdk/pool/lease.hpp>
+#include <weir/sdk/pool/maintenance_thread.hpp>
+#include <weir/sdk/pool/wait_window.hpp>
+#include <weir/sdk/pool/waiter.hpp>
 #include <weir/sdk/pool_config.hpp>
 #include <weir/sdk/value_writer.hpp>
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
-#include <deque>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace weir::sdk {
 
 struct AcquireOptions {
   std::chrono::milliseconds timeout{0};  // 0 = the configured acquire_timeout
-  std::string_view client_id;
-  std::string_view tag;
+  std::string_view client_id;            // who asks: holders lists, per-client cap
+  std::string_view tag;                  // where, e.g. "POST /v1/databases/main/query"
 };
 
 class Pool {
  public:
-  // One pooled connection; a leased Lease* is what the C ABI calls weir_conn.
-  struct Lease {
-    std::unique_ptr<Connection> connection;
-    bool broken = false;  // set when a request broke the connection; release then closes it
-  };
+  using Lease = pool::Lease;
+  using Environment = pool::Environment;
 
-  Pool(PoolConfig config, std::unique_ptr<ConnectionFactory> factory, std::string name)
-      : config_(config), factory_(std::move(factory)), name_(std::move(name)) {}
-  ~Pool() { drain(std::chrono::milliseconds(0)); }
+  // Validates `config` (WEIR_E_INVALID_CONFIG naming the setting) and starts
+  // the maintenance thread, which opens the first min_size connections: a
+  // backend that is down does not fail the constructor.
+  Pool(PoolConfig config, std::unique_ptr<ConnectionFactory> factory, std::string name,
+       Environment environment = {})
+      : config_(validated(config, name)),
+        factory_(std::move(factory)),
+        name_(std::move(name)),
+        clock_(*environment.clock),
+        coarse_(clock_.now()),
+        capacity_(config_.max_size + config_.max_overflow),
+        backoff_(config_.backoff_initial, config_.backoff_max, config_.backoff_jitter_percent),
+        jitter_(environment.seed) {
+    idle_.reserve(capacity_);
+    if (environment.maintenance_thread) {
+      maintenance_ = std::make_unique<pool::MaintenanceThread>(
+          std::min(config_.maintenance_interval, kClockTick), [this] { tick(); });
+    }
+  }
+
+  // Stops maintenance, then drains without waiting. Leases still out break
+  // the C ABI's contract (no call may follow pool_close); they are freed anyway.
+  ~Pool() {
+    maintenance_.reset();
+    drain(std::chrono::milliseconds(0));
+    while (Lease* lease = active_.pop_front()) delete lease;
+  }
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
 
   const PoolConfig& config() const noexcept { return config_; }
+  const std::string& name() const noexcept { return name_; }
 
+  // Leases a connection, waiting in FIFO order up to the timeout. Throws Error:
+  // WEIR_E_EXHAUSTED (timed out, or the client's cap is reached), WEIR_E_UNAVAILABLE
+  // (the backend is down: fails fast during backoff), WEIR_E_CLOSED (draining),
+  // or the factory's own error when this call's connect attempt fails.
   Lease* acquire(const AcquireOptions& options) {
-    const auto timeout = options.timeout.count() > 0 ? options.timeout : config_.acquire_timeout;
     std::unique_lock lock(mutex_);
-    const bool ready = available_.wait_for(lock, timeout, [&] {
-      return closed_ || !idle_.empty() || total_ < config_.max_size;
-    });
-    if (closed_) throw Error(WEIR_E_CLOSED, "pool " + name_ + " is closed", true);
-    if (!ready) throw Error(WEIR_E_EXHAUSTED, "pool " + name_ + " exhausted", true);
-    if (!idle_.empty()) {
-      Lease* lease = idle_.front().release();
-      idle_.pop_front();
-      return lease;
-    }
-    ++total_;
-    lock.unlock();
-    try {
-      return new Lease{factory_->connect()};
-    } catch (...) {
+    for (;;) {
+      if (draining_) throw closed_error();
+      enforce_client_cap(options.client_id);
+      if (!waiters_.empty()) break;  // strict FIFO: queue behind them
+      if (idle_.empty()) {
+        if (open_ + connecting_ + closing_ >= capacity_) break;
+        return open_for(lock, options);
+      }
+      Lease* lease = idle_.back();
+      idle_.pop_back();
+      const pool::Instant now = coarse_.now();
+      const bool expired = now >= lease->expires_at;
+      if (!expired && now - lease->last_used < config_.validation_interval) {
+        checkout(*lease, options.client_id, options.tag, now);
+        waits_.record(0);
+        return lease;
+      }
+      // Expired or stale: close or ping it without the lock, held by nobody meanwhile.
+      lock.unlock();
+      const bool usable = !expired && alive(*lease->connection);
       lock.lock();
-      --total_;
-      available_.notify_one();
-      throw;
+      if (usable && !draining_) {
+        checkout(*lease, options.client_id, options.tag, coarse_.now());
+        waits_.record(0);
+        return lease;
+      }
+      forget(!usable && !expired ? Reason::kBroken : Reason::kLifetime);
+      close_unlocked(lock, &lease, 1);
     }
+    return wait_for_turn(lock, options);
   }
 
+  // Returns a lease. The connection is reset (an open transaction rolled
+  // back) and reused, or closed when `broken`, when the reset fails, when it
+  // has reached its lifetime or use limit, or when it is an overflow
+  // connection nobody is waiting for. `lease` must not be used afterwards.
   void release(Lease* lease, bool broken) noexcept {
-    std::unique_ptr<Lease> owned(lease);
-    if (!broken) {
-      try {
-        if (owned->connection->in_transaction()) owned->connection->rollback();
-        owned->connection->reset();
-      } catch (...) {
-        broken = true;
+    const bool reusable = !broken && !lease->broken && reset_for_reuse(*lease->connection);
+    std::unique_lock lock(mutex_);
+    active_.remove(lease);
+    if (lease->leak_reported) --leaked_out_;
+    const pool::Instant now = coarse_.now();
+    Reason reason = Reason::kKeep;
+    if (!reusable) {
+      reason = Reason::kBroken;
+    } else if (draining_) {
+      reason = Reason::kClosed;
+    } else if (config_.max_uses != 0 && lease->uses >= config_.max_uses) {
+      reason = Reason::kUses;
+    } else if (now >= lease->expires_at) {
+      reason = Reason::kLifetime;
+    }
+    if (reason == Reason::kKeep && place(*lease, now)) return;
+    forget(reason);
+    close_unlocked(lock, &lease, 1);
+  }
+
+  // Fills every field of `out` except struct_size. Any thread; never waits on I/O.
+  void stats(weir_pool_stats& out) const noexcept {
+    pool::WaitWindow::Samples samples;
+    std::size_t count = 0;
+    {
+      std::lock_guard lock(mutex_);
+      const auto idle = static_cast<std::uint32_t>(idle_.size());
+      out.min_size = config_.min_size;
+      out.max_size = config_.max_size;
+      out.max_overflow = config_.max_overflow;
+      out.total = open_;
+      out.idle = idle;
+      out.active = open_ - idle;
+      out.waiting = static_cast<std::uint32_t>(waiters_.size());
+      out.overflow_active = out.active > config_.max_size ? out.active - config_.max_size : 0;
+      out.backoff_ms = backoff_.down() ? static_cast<std::uint32_t>(millis(backoff_.delay())) : 0;
+      out.acquired = counters_.acquired;
+      out.created = counters_.created;
+      out.closed = counters_.closed;
+      out.recycled_lifetime = counters_.recycled_lifetime;
+      out.recycled_idle = counters_.recycled_idle;
+      out.recycled_uses = counters_.recycled_uses;
+      out.discarded_broken = counters_.discarded_broken;
+      out.failed_connects = counters_.failed_connects;
+      out.timeouts = counters_.timeouts;
+      out.leaks = counters_.leaks;
+      count = waits_.copy(samples);
+    }
+    const auto wait = pool::WaitWindow::summarize(samples, count);
+    out.wait_mean_us = wait.mean_us;
+    out.wait_max_us = wait.max_us;
+    out.wait_p50_us = wait.p50_us;
+    out.wait_p95_us = wait.p95_us;
+    out.wait_p99_us = wait.p99_us;
+  }
+
+  // Unhealthy: the backend is down and no connection is open. Degraded: the
+  // backend is down but connections remain, a lease has leaked, or callers
+  // are waiting with every connection in use. Any thread; never waits on I/O.
+  void health(weir_health& out) const noexcept {
+    std::string reason;
+    out.state = WEIR_HEALTHY;
+    try {
+      std::lock_guard lock(mutex_);
+      const pool::Instant now = clock_.now();
+      if (backoff_.down()) {
+        out.state = open_ == 0 ? WEIR_UNHEALTHY : WEIR_DEGRADED;
+        reason = unavailable_text(now);
+      } else if (leaked_out_ > 0) {
+        out.state = WEIR_DEGRADED;
+        reason = std::to_string(leaked_out_) + " lease(s) held longer than leak_timeout_ms (" +
+                 std::to_string(config_.leak_timeout.count()) + "): " + leak_holders(now);
+      } else if (!waiters_.empty() && open_ + connecting_ + closing_ >= capacity_) {
+        out.state = WEIR_DEGRADED;
+        reason = "saturated: " + numbers_text();
+      }
+    } catch (...) {
+      reason = "out of memory while describing the pool's health";
+    }
+    copy_truncated(out.reason, reason);
+  }
+
+  // Stops handing out leases (waiters and later callers get WEIR_E_CLOSED),
+  // closes idle connections, waits up to `timeout` for the leases to come
+  // back, then cancels the requests on those still out; they are closed when
+  // released. Returns how many leases were still out.
+  std::uint32_t drain(std::chrono::milliseconds timeout) noexcept {
+    std::vector<Lease*> idle;
+    std::string report;
+    std::uint32_t forced = 0;
+    {
+      std::unique_lock lock(mutex_);
+      draining_ = true;
+      fail_waiters(pool::Waiter::Grant::kClosed, {});
+      idle.swap(idle_);
+      for (std::size_t i = 0; i < idle.size(); ++i) forget(Reason::kClosed);
+      close_unlocked(lock, idle.data(), idle.size());
+      drained_.wait_for(lock, timeout,
+                        [&] { return open_ == 0 && connecting_ == 0 && closing_ == 0; });
+      forced = open_;
+      if (forced > 0) {
+        active_.for_each([](Lease& lease) { lease.connection->cancel(); });
+        try {
+          report = "pool " + name_ + ": drain gave up after " + std::to_string(timeout.count()) +
+                   " ms with " + std::to_string(forced) +
+                   " lease(s) still out; their requests were cancelled and they close on "
+                   "release. Holders: " +
+                   pool::holders_text(active_, clock_.now());
+        } catch (...) {
+        }
       }
     }
-    std::lock_guard lock(mutex_);
-    if (broken || closed_) {
-      --total_;
-    } else {
-      idle_.push_back(std::move(owned));
-    }
-    available_.notify_one();
-  }
-
-  void stats(weir_pool_stats& out) const noexcept {
-    std::lock_guard lock(mutex_);
-    out.min_size = config_.min_size;
-    out.max_size = config_.max_size;
-    out.max_overflow = config_.max_overflow;
-    out.total = total_;
-    out.idle = static_cast<std::uint32_t>(idle_.size());
-    out.active = total_ - out.idle;
-  }
-
-  void health(weir_health& out) const noexcept { out.state = WEIR_HEALTHY; }
-
-  std::uint32_t drain(std::chrono::milliseconds timeout) noexcept {
-    std::unique_lock lock(mutex_);
-    closed_ = true;
-    available_.notify_all();
-    available_.wait_for(lock, timeout, [&] { return total_ == idle_.size(); });
-    const auto forced = static_cast<std::uint32_t>(total_ - idle_.size());
-    total_ -= static_cast<std::uint32_t>(idle_.size());
-    idle_.clear();
+    if (!report.empty()) log_warn(report);
     return forced;
   }
 
+  // One object for operators: settings in force, gauges, backoff state,
+  // current leases (client, tag, held_ms, uses, leaked) and leases by client.
   void describe(ValueWriter& out) const {
+    const Snapshot s = snapshot();
     out.begin_object();
-    out.member("max_size", static_cast<std::int64_t>(config_.max_size));
+    out.member("name", name_);
+    out.key("settings");
+    out.begin_object();
+    PoolConfig::visit(config_, [&](std::string_view key, const auto& value, std::int64_t,
+                                   std::int64_t) { out.member(key, as_int(value)); });
+    out.end_object();
+    out.key("state");
+    out.begin_object();
+    out.member("total", s.open);
+    out.member("idle", s.idle);
+    out.member("active", s.open - s.idle);
+    out.member("connecting", s.connecting);
+    out.member("waiting", s.waiting);
+    out.key("draining");
+    out.boolean(s.draining);
+    out.end_object();
+    out.key("backoff");
+    out.begin_object();
+    out.key("backend_down");
+    out.boolean(s.down);
+    out.member("consecutive_failures", s.failures);
+    out.member("backoff_ms", s.backoff_ms);
+    out.member("retry_in_ms", s.retry_in_ms);
+    out.member("last_error", s.last_error);
+    out.end_object();
+    out.key("leases");
+    out.begin_array();
+    std::map<std::string, std::int64_t> by_client;
+    for (const auto& lease : s.leases) {
+      out.begin_object();
+      out.member("client", lease.client);
+      out.member("tag", lease.tag);
+      out.member("held_ms", lease.held_ms);
+      out.member("uses", lease.uses);
+      out.key("leaked");
+      out.boolean(lease.leaked);
+      out.end_object();
+      ++by_client[lease.client];
+    }
+    out.end_array();
+    out.key("clients");
+    out.begin_object();
+    for (const auto& [client, count] : by_client) out.member(client, count);
+    out.end_object();
     out.end_object();
   }
 
+  // Refreshes the coarse clock, closes idle connections past their lifetime or
+  // idle time (never below min_size), reports leaks, and opens connections up
+  // to min_size (or one probe once a backoff delay has passed). The
+  // maintenance thread calls this every maintenance_interval; tests call it
+  // directly with a manual clock.
+  void run_maintenance() noexcept {
+    const pool::Instant now = clock_.now();
+    coarse_.advance_to(now);
+    std::vector<Lease*> retired;
+    std::vector<std::string> leaks;
+    try {
+      std::unique_lock lock(mutex_);
+      retire_idle(now, retired);
+      report_leaks(now, leaks);
+      close_unlocked(lock, retired.data(), retired.size());
+      lock.unlock();
+      for (const auto& report : leaks) log_warn(report);
+      refill();
+    } catch (...) {
+      // Out of memory: the next run tries again.
+    }
+  }
+
  private:
+  // The maintenance thread's wake-up period, which bounds the coarse clock's lag.
+  static constexpr std::chrono::milliseconds kClockTick{50};
+
+  enum class Reason { kKeep, kClosed, kBroken, kLifetime, kIdle, kUses };
+
+  struct Counters {
+    std::uint64_t acquired = 0, created = 0, closed = 0, recycled_lifetime = 0, recycled_idle = 0,
+                  recycled_uses = 0, discarded_broken = 0, failed_connects = 0, timeouts = 0,
+                  leaks = 0;
+  };
+
+  struct LeaseView {
+    std::string client, tag;
+    std::int64_t held_ms, uses;
+    bool leaked;
+  };
+  struct Snapshot {
+    std::int64_t open, idle, connecting, waiting, failures, backoff_ms, retry_in_ms;
+    bool draining, down;
+    std::string last_error;
+    std::vector<LeaseView> leases;
+  };
+
+  static PoolConfig validated(const PoolConfig& config, const std::string& name) {
+    config.validate("databases." + name + ".pool");
+    return config;
+  }
+  static std::int64_t millis(std::chrono::nanoseconds d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  }
+  static std::int64_t as_int(std::chrono::milliseconds v) { return v.count(); }
+  static std::int64_t as_int(std::uint32_t v) { return v; }
+  static std::int64_t as_int(std::uint64_t v) { return static_cast<std::int64_t>(v); }
+
+  static bool alive(Connection& connection) noexcept {
+    try {
+      return connection.ping();
+    } catch (...) {
+      return false;
+    }
+  }
+  static bool reset_for_reuse(Connection& connection) noexcept {
+    try {
+      if (connection.in_transaction()) connection.rollback();
+      connection.reset();
+      return true;
+    } catch (...) {
+      return false;
+    }
+  }
+
+  // ---- everything below runs with mutex_ held unless it says otherwise ----
+
+  void tick() noexcept {
+    const pool::Instant now = clock_.now();
+    coarse_.advance_to(now);
+    if (now < next_maintenance_) return;  // only the maintenance thread touches it
+    next_maintenance_ = now + config_.maintenance_interval;
+    run_maintenance();
+  }
+
+  // Marks `lease` as held by a caller.
+  void checkout(Lease& lease, std::string_view client, std::string_view tag,
+                pool::Instant now) noexcept {
+    active_.push_back(&lease);
+    lease.acquired_at = now;
+    lease.client.assign(client);
+    lease.tag.assign(tag);
+    lease.leak_reported = false;
+    ++lease.uses;
+    ++counters_.acquired;
+    if (config_.leak_timeout.count() != 0) lease.acquired_from.capture();
+  }
+
+  // Gives a free connection to the first waiter, or keeps it idle. False when
+  // it is an overflow connection nobody wants: the caller closes it.
+  bool place(Lease& lease, pool::Instant now) noexcept {
+    lease.last_used = now;
+    if (pool::Waiter* waiter = waiters_.pop_front()) {
+      checkout(lease, waiter->client, waiter->tag, now);
+      waiter->lease = &lease;
+      grant(*waiter, pool::Waiter::Grant::kLease);
+      return true;
+    }
+    if (open_ > config_.max_size) return false;
+    idle_.push_back(&lease);
+    return true;
+  }
+
+  // Accounts for a connection about to be closed with close_unlocked(); it is
+  // in no list. Its capacity stays taken until it is closed, so the backend
+  // never sees more than max_size + max_overflow connections.
+  void forget(Reason reason) noexcept {
+    --open_;
+    ++closing_;
+    ++counters_.closed;
+    switch (reason) {
+      case Reason::kBroken:
+        ++counters_.discarded_broken;
+        break;
+      case Reason::kLifetime:
+        ++counters_.recycled_lifetime;
+        break;
+      case Reason::kIdle:
+        ++counters_.recycled_idle;
+        break;
+      case Reason::kUses:
+        ++counters_.recycled_uses;
+        break;
+      case Reason::kKeep:
+      case Reason::kClosed:
+        break;
+    }
+  }
+
+  // Closes forgotten connections with the lock released (closing may wait on
+  // the network), then passes their capacity on. Returns with the lock held.
+  void close_unlocked(std::unique_lock<std::mutex>& lock, Lease* const* leases,
+                      std::size_t count) noexcept {
+    if (count == 0) return;
+    lock.unlock();
+    for (std::size_t i = 0; i < count; ++i) delete leases[i];
+    lock.lock();
+    closing_ -= static_cast<std::uint32_t>(count);
+    grant_capacity();
+    notify_if_drained();
+  }
+
+  // Free capacity goes to the first waiters as permission to connect; while
+  // the backend is down, only as the one probe allowed once the delay is over.
+  void grant_capacity() noexcept {
+    while (!waiters_.empty() && !draining_ && open_ + connecting_ + closing_ < capacity_) {
+      if (backoff_.down()) {
+        if (probing_ || backoff_.paused(clock_.now())) return;
+        probing_ = true;
+      }
+      ++connecting_;
+      grant(*waiters_.pop_front(), pool::Waiter::Grant::kSlot);
+    }
+  }
+
+  static void grant(pool::Waiter& waiter, pool::Waiter::Grant what) noexcept {
+    waiter.grant = what;
+    waiter.wake.notify_one();
+  }
+
+  void fail_waiters(pool::Waiter::Grant why, const std::string& reason) noexcept {
+    while (pool::Waiter* waiter = waiters_.pop_front()) {
+      try {
+        waiter->reason = reason;
+      } catch (...) {
+      }
+      grant(*waiter, why);
+    }
+  }
+
+  void notify_if_drained() noexcept {
+    if (draining_ && open_ == 0 && connecting_ == 0 && closing_ == 0) drained_.notify_all();
+  }
+
+  // No idle connection but room for one: connect for this caller, unless the
+  // backend is down and the backoff delay has not passed (or another caller is
+  // already probing), in which case fail fast.
+  Lease* open_for(std::unique_lock<std::mutex>& lock, const AcquireOptions& options) {
+    const pool::Instant started = clock_.now();
+    if (backoff_.down()) {
+      if (backoff_.paused(started) || probing_) throw unavailable_error(started);
+      probing_ = true;
+    }
+    ++connecting_;
+    return hand_new(lock, connect_reserved(lock), options, started);
+  }
+
+  // Queues the caller until a connection, permission to open one, or a
+  // reason to give up is handed to it, or the timeout passes. During a
+  // backoff delay nobody queues: the backend is down, waiting would only
+  // burn the caller's timeout.
+  Lease* wait_for_turn(std::unique_lock<std::mutex>& lock, const AcquireOptions& options) {
+    if (backoff_.down()) {
+      const pool::Instant now = clock_.now();
+      if (backoff_.paused(now)) throw unavailable_error(now);
+    }
+    const auto timeout = options.timeout.count() > 0 ? options.timeout : config_.acquire_timeout;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const pool::Instant started = clock_.now();
+    pool::Waiter waiter;
+    waiter.client = options.client_id;
+    waiter.tag = options.tag;
+    waiters_.push_back(&waiter);
+    while (waiter.grant == pool::Waiter::Grant::kNone) {
+      if (waiter.wake.wait_until(lock, deadline) == std::cv_status::timeout &&
+          waiter.grant == pool::Waiter::Grant::kNone) {
+        waiters_.remove(&waiter);
+        ++counters_.timeouts;
+        throw exhausted_error(timeout);
+      }
+    }
+    switch (waiter.grant) {
+      case pool::Waiter::Grant::kLease:
+        record_wait(started);
+        return waiter.lease;
+      case pool::Waiter::Grant::kSlot:
+        return hand_new(lock, connect_reserved(lock), options, started);
+      case pool::Waiter::Grant::kClosed:
+        throw closed_error();
+      default:
+        throw Error(WEIR_E_UNAVAILABLE, waiter.reason, true);
+    }
+  }
+
+  // Hands a freshly opened connection to the caller that opened it.
+  Lease* hand_new(std::unique_lock<std::mutex>& lock, Lease* lease, const AcquireOptions& options,
+                  pool::Instant started) {
+    if (draining_) {
+      forget(Reason::kClosed);
+      close_unlocked(lock, &lease, 1);
+      throw closed_error();
+    }
+    checkout(*lease, options.client_id, options.tag, coarse_.now());
+    record_wait(started);
+    return lease;
+  }
+
+  // Slow paths only (a hand-off or a connect): the fast path records 0 without a clock read.
+  void record_wait(pool::Instant started) noexcept {
+    const auto waited = clock_.now() - started;
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(waited).count();
+    waits_.record(static_cast<std::uint32_t>(std::min<std::int64_t>(us, UINT32_MAX)));
+  }
+
+  // Opens one connection for which connecting_ was already counted, without
+  // the lock; returns with the lock held and the connection counted as open
+  // (in no list yet). On failure: enters or extends backoff, fails the
+  // waiters fast, logs once when the backend goes down, and throws the
+  // factory's error with the lock released.
+  Lease* connect_reserved(std::unique_lock<std::mutex>& lock) {
+    lock.unlock();
+    std::unique_ptr<Connection> connection;
+    std::optional<Error> failure;
+    try {
+      connection = factory_->connect();
+      if (!connection) failure.emplace(WEIR_E_INTERNAL, "the connection factory returned nothing");
+    } catch (const Error& e) {
+      failure = e;
+    } catch (const std::exception& e) {
+      failure.emplace(WEIR_E_UNAVAILABLE, e.what(), true);
+    } catch (...) {
+      failure.emplace(WEIR_E_UNAVAILABLE, "unknown error while connecting", true);
+    }
+    const pool::Instant now = clock_.now();
+    coarse_.advance_to(now);
+    std::unique_ptr<Lease> lease;
+    if (!failure) {
+      lease = std::make_unique<Lease>();
+      lease->connection = std::move(connection);
+    }
+    lock.lock();
+    --connecting_;
+    probing_ = false;
+    if (failure) {
+      const bool was_up = !backoff_.down();
+      backoff_.fail(now, failure->message(), jitter_);
+      ++counters_.failed_connects;
+      const std::string note = "pool " + name_ + ": " + unavailable_text(now);
+      fail_waiters(pool::Waiter::Grant::kUnavailable, note);
+      notify_if_drained();
+      lock.unlock();
+      if (was_up) log_warn(note);
+      throw Error(failure->status(), "pool " + name_ + ": cannot connect: " + failure->message(),
+                  failure->retryable(), failure->code(), failure->detail());
+    }
+    lease->created_at = now;
+    lease->last_used = now;
+    lease->expires_at =
+        now + jitter_.shorten(config_.max_lifetime, config_.lifetime_jitter_percent);
+    ++open_;
+    ++counters_.created;
+    if (backoff_.down()) {
+      const std::string note = "pool " + name_ + ": backend recovered after " +
+                               std::to_string(backoff_.failures()) + " failed connect(s) over " +
+                               pool::seconds_text(now - backoff_.down_since());
+      backoff_.succeed();
+      lock.unlock();
+      log_info(note);
+      lock.lock();
+    }
+    return lease.release();
+  }
+
+  // Opens connections up to min_size, or one probe after a backoff delay.
+  void refill() {
+    for (;;) {
+      std::unique_lock lock(mutex_);
+      if (!reserve_refill(clock_.now())) return;
+      Lease* lease = nullptr;
+      try {
+        lease = connect_reserved(lock);
+      } catch (const Error&) {
+        return;  // recorded, logged and passed on to waiters already
+      }
+      if (!draining_ && place(*lease, coarse_.now())) continue;
+      forget(Reason::kClosed);
+      close_unlocked(lock, &lease, 1);
+      return;
+    }
+  }
+
+  bool reserve_refill(pool::Instant now) noexcept {
+    if (draining_ || open_ + connecting_ + closing_ >= capacity_) return false;
+    if (backoff_.down()) {
+      if (backoff_.paused(now) || probing_) return false;
+      probing_ = true;
+    } else if (open_ + connecting_ >= config_.min_size) {
+      return false;
+    }
+    ++connecting_;
+    return true;
+  }
+
+  void retire_idle(pool::Instant now, std::vector<Lease*>& retired) {
+    // Oldest first, so idle extras above min_size go before fresher ones.
+    auto keep = idle_.begin();
+    for (Lease* lease : idle_) {
+      Reason reason = Reason::kKeep;
+      if (now >= lease->expires_at) {
+        reason = Reason::kLifetime;
+      } else if (now - lease->last_used >= config_.max_idle && open_ > config_.min_size) {
+        reason = Reason::kIdle;
+      }
+      if (reason == Reason::kKeep) {
+        *keep++ = lease;
+      } else {
+        retired.push_back(lease);
+        forget(reason);
+      }
+    }
+    idle_.erase(keep, idle_.end());
+  }
+
+  void report_leaks(pool::Instant now, std::vector<std::string>& reports) {
+    if (config_.leak_timeout.count() == 0) return;
+    active_.for_each([&](Lease& lease) {
+      if (lease.leak_reported || now - lease.acquired_at < config_.leak_timeout) return;
+      lease.leak_reported = true;
+      ++leaked_out_;
+      ++counters_.leaks;
+      reports.push_back(
+          "pool " + name_ + ": possible connection leak: " + pool::holder_text(lease, now) +
+          ", longer than leak_timeout_ms (" + std::to_string(config_.leak_timeout.count()) +
+          "); it stays open until released" + lease.acquired_from.render());
+    });
+  }
+
+  void enforce_client_cap(std::string_view client) const {
+    if (config_.max_per_client == 0 || client.empty()) return;
+    std::uint32_t held = 0;
+    active_.for_each([&](const Lease& lease) { held += lease.client.view() == client; });
+    waiters_.for_each([&](const pool::Waiter& waiter) { held += waiter.client == client; });
+    if (held < config_.max_per_client) return;
+    throw Error(WEIR_E_EXHAUSTED,
+                "pool " + name_ + ": client \"" + std::string(client) +
+                    "\" already holds or awaits " + std::to_string(held) +
+                    " connection(s), its cap (max_per_client) is " +
+                    std::to_string(config_.max_per_client),
+                true);
+  }
+
+  std::string numbers_text() const {
+    return std::to_string(open_ - idle_.size()) + "/" + std::to_string(config_.max_size) +
+           " active, " + std::to_string(waiters_.size()) + " waiting, max_overflow " +
+           std::to_string(config_.max_overflow);
+  }
+
+  std::string leak_holders(pool::Instant now) const {
+    std::string text;
+    active_.for_each([&](const Lease& lease) {
+      if (lease.leak_reported) text += (text.empty() ? "" : ", ") + pool::holder_text(lease, now);
+    });
+    return text;
+  }
+
+  std::string unavailable_text(pool::Instant now) const {
+    return "backend unavailable (" + std::to_string(backoff_.failures()) +
+           " failed connect(s), next attempt in " +
+           std::to_string(millis(backoff_.remaining(now))) + " ms): " + backoff_.last_error();
+  }
+
+  Error exhausted_error(std::chrono::milliseconds timeout) const {
+    return Error(WEIR_E_EXHAUSTED,
+                 "pool " + name_ + " exhausted after " + std::to_string(timeout.count()) + " ms: " +
+                     numbers_text() + "; holders: " + pool::holders_text(active_, clock_.now()),
+                 true);
+  }
+  Error unavailable_error(pool::Instant now) const {
+    return Error(WEIR_E_UNAVAILABLE, "pool " + name_ + ": " + unavailable_text(now), true);
+  }
+  Error closed_error() const {
+    return Error(WEIR_E_CLOSED, "pool " + name_ + " is closed (draining for shutdown)", true);
+  }
+
+  Snapshot snapshot() const {
+    std::lock_guard lock(mutex_);
+    const pool::Instant now = clock_.now();
+    Snapshot s{open_,
+               static_cast<std::int64_t>(idle_.size()),
+               connecting_,
+               static_cast<std::int64_t>(waiters_.size()),
+               backoff_.failures(),
+               backoff_.down() ? millis(backoff_.delay()) : 0,
+               millis(backoff_.remaining(now)),
+               draining_,
+               backoff_.down(),
+               backoff_.last_error(),
+               {}};
+    s.leases.reserve(active_.size());
+    active_.for_each([&](const Lease& lease) {
+      s.leases.push_back({std::string(lease.client.view()), std::string(lease.tag.view()),
+                          millis(now - lease.acquired_at), static_cast<std::int64_t>(lease.uses),
+                          lease.leak_reported});
+    });
+    return s;
+  }
+
   const PoolConfig config_;
   const std::unique_ptr<ConnectionFactory> factory_;
   const std::string name_;
+  const pool::Clock& clock_;
+  pool::CoarseTime coarse_;
+  const std::uint32_t capacity_;  // max_size + max_overflow
+
   mutable std::mutex mutex_;
-  std::condition_variable available_;
-  std::deque<std::unique_ptr<Lease>> idle_;
-  std::uint32_t total_ = 0;
-  bool closed_ = false;
+  std::vector<Lease*> idle_;  // owned; most recently used at the back
+  pool::IntrusiveList<Lease> active_;
+  pool::IntrusiveList<pool::Waiter> waiters_;
+  std::uint32_t open_ = 0;        // idle + leased + being validated
+  std::uint32_t connecting_ = 0;  // connects in flight, counted against capacity
+  std::uint32_t closing_ = 0;     // closes in flight, counted against capacity
+  std::uint32_t leaked_out_ = 0;  // reported leaks not yet released
+  bool draining_ = false;
+  bool probing_ = false;  // the one connect allowed once a backoff delay has passed
+  pool::Backoff backoff_;
+  pool::Jitter jitter_;
+  pool::WaitWindow waits_;
+  Counters counters_;
+  std::condition_variable drained_;
+  pool::Instant next_maintenance_{0};  // the maintenance thread's own
+
+  std::unique_ptr<pool::MaintenanceThread> maintenance_;  // last: stops first
 };
 
 }  // namespace weir::sdk

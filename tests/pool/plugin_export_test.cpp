@@ -1,0 +1,131 @@
+// The pool through the C ABI, as the host sees it: the trampolines in
+// plugin_export.hpp turn Pool's exceptions into statuses and filled
+// weir_error structs, and respect the caller's struct_size.
+#include "pool_fixture.hpp"
+
+#include <weir/sdk/plugin_export.hpp>
+#include <weir/testing/value_builder.hpp>
+
+#include <cstring>
+
+namespace weir::pool_test {
+namespace {
+Backend* export_backend = nullptr;
+}  // namespace
+
+struct ExportTestDriver {
+  static constexpr sdk::PluginInfo info{"pooltest", "1.0.0", "pool export test", WEIR_KIND_OTHER,
+                                        0};
+  static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext&) {
+    return std::make_unique<ScriptedFactory>(*export_backend);
+  }
+};
+
+}  // namespace weir::pool_test
+
+WEIR_EXPORT_PLUGIN(weir::pool_test::ExportTestDriver)
+
+namespace weir::pool_test {
+namespace {
+
+using ::testing::HasSubstr;
+
+class PluginExportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    export_backend = &backend;
+    table.struct_size = sizeof table;
+    ASSERT_EQ(weir_plugin_entry(WEIR_ABI_VERSION, nullptr, &table, nullptr), WEIR_OK);
+  }
+  void TearDown() override {
+    if (pool != nullptr) table.pool_close(pool);
+  }
+  weir_status open(const std::string& config) {
+    weir_pool_params params{sizeof(weir_pool_params), "main", config.data(), config.size(), "/tmp"};
+    return table.pool_open(&params, &pool, &error);
+  }
+  static weir_error fresh_error() {
+    weir_error e{};
+    e.struct_size = sizeof e;
+    return e;
+  }
+
+  Backend backend;
+  weir_plugin table{};
+  weir_pool* pool = nullptr;
+  weir_error error = fresh_error();
+};
+
+TEST_F(PluginExportTest, OpenRefusesBadPoolSettingsNamingTheField) {
+  EXPECT_EQ(open(R"({"pool": {"min_size": 5, "max_size": 2}})"), WEIR_E_INVALID_CONFIG);
+  EXPECT_EQ(error.status, WEIR_E_INVALID_CONFIG);
+  EXPECT_STREQ(error.message, "databases.main.pool.min_size: must not exceed max_size (2), got 5");
+  EXPECT_EQ(pool, nullptr);
+}
+
+TEST_F(PluginExportTest, ExhaustedCrossesAsAStatusWithHoldersInTheMessage) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 1}})"), WEIR_OK);
+  weir_acquire_options options{sizeof options, 0, "agent-7", "POST /v1/databases/main/query"};
+  weir_conn* conn = nullptr;
+  ASSERT_EQ(table.acquire(pool, &options, &conn, &error), WEIR_OK);
+
+  weir_acquire_options quick{sizeof quick, 10, nullptr, nullptr};
+  weir_conn* none = nullptr;
+  EXPECT_EQ(table.acquire(pool, &quick, &none, &error), WEIR_E_EXHAUSTED);
+  EXPECT_EQ(error.retryable, 1);
+  EXPECT_THAT(error.message, HasSubstr("pool main exhausted after 10 ms: 1/1 active, 0 waiting, "
+                                       "max_overflow 0; holders: client \"agent-7\""));
+  EXPECT_THAT(error.message, HasSubstr("at \"POST /v1/databases/main/query\""));
+  table.release(pool, conn, WEIR_RELEASE_OK);
+}
+
+TEST_F(PluginExportTest, ReleaseBrokenClosesTheConnection) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0}})"), WEIR_OK);
+  weir_conn* conn = nullptr;
+  ASSERT_EQ(table.acquire(pool, nullptr, &conn, &error), WEIR_OK);
+  table.release(pool, conn, WEIR_RELEASE_BROKEN);
+  EXPECT_EQ(backend.live, 0);
+}
+
+TEST_F(PluginExportTest, StatsAndHealthWriteNothingBeyondTheCallersStructSize) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 7}})"), WEIR_OK);
+  weir_pool_stats stats;
+  std::memset(&stats, 0xAB, sizeof stats);
+  stats.struct_size = offsetof(weir_pool_stats, total);  // knows only the sizes
+  table.pool_stats(pool, &stats);
+  EXPECT_EQ(stats.max_size, 7u);
+  EXPECT_EQ(stats.total, 0xABABABABu);
+
+  weir_health health;
+  std::memset(&health, 0xAB, sizeof health);
+  health.struct_size = sizeof health;
+  table.pool_health(pool, &health);
+  EXPECT_EQ(health.state, WEIR_HEALTHY);
+  EXPECT_STREQ(health.reason, "");
+}
+
+TEST_F(PluginExportTest, DrainReportsForcedLeasesAndLaterAcquiresAreClosed) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0}})"), WEIR_OK);
+  weir_conn* conn = nullptr;
+  ASSERT_EQ(table.acquire(pool, nullptr, &conn, &error), WEIR_OK);
+  std::uint32_t forced = 0;
+  EXPECT_EQ(table.pool_drain(pool, 10, &forced), WEIR_OK);
+  EXPECT_EQ(forced, 1u);
+  weir_conn* none = nullptr;
+  EXPECT_EQ(table.acquire(pool, nullptr, &none, &error), WEIR_E_CLOSED);
+  EXPECT_STREQ(error.message, "pool main is closed (draining for shutdown)");
+  table.release(pool, conn, WEIR_RELEASE_OK);
+  EXPECT_EQ(backend.live, 0);
+}
+
+TEST_F(PluginExportTest, DescribeWritesThePoolObject) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_per_client": 4}})"), WEIR_OK);
+  testing::ValueBuilder builder;
+  EXPECT_EQ(table.pool_describe(pool, builder.writer()), WEIR_OK);
+  EXPECT_EQ(builder.value().at("settings").at("max_per_client"), 4);
+  builder.refuse_after(0);
+  EXPECT_EQ(table.pool_describe(pool, builder.writer()), WEIR_E_ABORTED);
+}
+
+}  // namespace
+}  // namespace weir::pool_test

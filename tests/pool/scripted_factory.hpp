@@ -1,0 +1,96 @@
+// A scripted backend for the pool's own unit tests (the one place a fake
+// belongs): connections count themselves, and the test decides whether
+// connect, ping, reset and rollback succeed.
+#pragma once
+
+#include <weir/sdk/connection.hpp>
+#include <weir/sdk/error.hpp>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace weir::pool_test {
+
+// What the test scripts and observes; shared by the factory and its connections.
+struct Backend {
+  std::atomic<int> connects{0};  // attempts, failed ones included
+  std::atomic<int> live{0};      // connections open right now
+  std::atomic<int> closed{0};
+  std::atomic<int> pings{0};
+  std::atomic<int> resets{0};
+  std::atomic<bool> down{false};   // connect throws WEIR_E_UNAVAILABLE
+  std::atomic<int> fail_every{0};  // > 0: every n-th connect fails (stress)
+  std::string down_message = "connection refused (127.0.0.1:5432)";
+};
+
+class ScriptedConnection final : public sdk::Connection {
+ public:
+  ScriptedConnection(Backend& backend, int id) : backend_(backend), id_(id) { ++backend_.live; }
+  ~ScriptedConnection() override {
+    --backend_.live;
+    ++backend_.closed;
+  }
+
+  void execute(const boost::json::object&, const sdk::ExecOptions&, sdk::ValueWriter&) override {}
+  bool ping() override {
+    ++backend_.pings;
+    if (ping_throws) throw sdk::Error(WEIR_E_BROKEN, "server closed the connection");
+    return ping_ok;
+  }
+  void reset() override {
+    ++resets;
+    ++backend_.resets;
+    if (reset_throws) throw sdk::Error(WEIR_E_BROKEN, "reset failed");
+  }
+  void begin(const boost::json::object&) override { in_tx = true; }
+  void rollback() override {
+    ++rollbacks;
+    if (rollback_throws) throw sdk::Error(WEIR_E_BROKEN, "rollback failed");
+    in_tx = false;
+  }
+  bool in_transaction() const override { return in_tx; }
+  void cancel() noexcept override { ++cancels; }
+
+  int id() const noexcept { return id_; }
+
+  // Scripted by the test.
+  bool ping_ok = true;
+  bool ping_throws = false;
+  bool reset_throws = false;
+  bool rollback_throws = false;
+  bool in_tx = false;
+  // Observed by the test.
+  int resets = 0;
+  int rollbacks = 0;
+  std::atomic<int> cancels{0};
+  std::atomic<int> holder{0};  // stress test: who holds it (0 = nobody)
+
+ private:
+  Backend& backend_;
+  const int id_;
+};
+
+class ScriptedFactory final : public sdk::ConnectionFactory {
+ public:
+  explicit ScriptedFactory(Backend& backend) : backend_(backend) {}
+  std::unique_ptr<sdk::Connection> connect() override {
+    const int n = ++backend_.connects;
+    if (backend_.down) throw sdk::Error(WEIR_E_UNAVAILABLE, backend_.down_message, true);
+    const int every = backend_.fail_every;
+    if (every > 0 && n % every == 0) {
+      throw sdk::Error(WEIR_E_UNAVAILABLE, "intermittent failure", true);
+    }
+    return std::make_unique<ScriptedConnection>(backend_, n);
+  }
+
+ private:
+  Backend& backend_;
+};
+
+inline ScriptedConnection& scripted(sdk::Connection& c) {
+  return static_cast<ScriptedConnection&>(c);
+}
+
+}  // namespace weir::pool_test
