@@ -53,6 +53,7 @@ class Admission {
 
   AdmissionStats stats() const;
   const AdmissionLimits& limits() const noexcept { return limits_; }
+  const std::string& database() const noexcept { return database_; }
 
  private:
   struct Waiter {

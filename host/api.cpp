@@ -24,6 +24,8 @@ HttpResponse json_response(unsigned status, std::string body) {
 
 HttpResponse error_response(const ApiError& error) {
   auto response = json_response(error.http_status(), error.body());
+  // The code in a header too: cheap to read for proxies, logs and our metrics.
+  response.set("x-weir-error", error.code());
   if (error.retry_after_s() > 0)
     response.set(http::field::retry_after, std::to_string(error.retry_after_s()));
   return response;
@@ -163,12 +165,22 @@ void Api::handle(HttpRequest request, const std::string& client_address,
     // Answered from memory (listings, health, 404, unavailable): cheap enough for the I/O thread.
     return reply(route(request, client_address, deadline));
   }
+  const auto received = std::chrono::steady_clock::now();
+  auto measured_reply = [this, received, name = database->name(), operation = path[3],
+                         reply = std::move(reply)](HttpResponse response) {
+    const auto error = response.find("x-weir-error");
+    const std::string code = error == response.end() ? "ok" : std::string(error->value());
+    metrics_.record_request(name, operation, code, std::chrono::steady_clock::now() - received);
+    reply(std::move(response));
+  };
   auto& admission = *admissions_.at(database->name());
   auto shared = std::make_shared<std::pair<HttpRequest, std::function<void(HttpResponse)>>>(
-      std::move(request), std::move(reply));
+      std::move(request), std::move(measured_reply));
   admission.submit(
       deadline,
-      [this, shared, client_address, deadline, &admission] {
+      [this, shared, client_address, deadline, received, &admission] {
+        metrics_.record_queue_wait(admission.database(),
+                                   std::chrono::steady_clock::now() - received);
         boost::asio::post(workers_, [this, shared, client_address, deadline, &admission] {
           auto response = route(shared->first, client_address, deadline);
           admission.finished();
@@ -195,6 +207,7 @@ HttpResponse Api::route(const HttpRequest& request, const std::string& client_ad
       return json_response(200, R"({"status":"live"})");
     }
     if (path == std::vector<std::string>{"health", "ready"}) return only_get(), readiness();
+    if (path == std::vector<std::string>{"metrics"}) return only_get(), metrics();
     if (path.size() >= 2 && path[0] == "v1") {
       if (path.size() == 2 && path[1] == "databases") return only_get(), list_databases();
       if (path.size() == 2 && path[1] == "plugins") return only_get(), list_plugins();

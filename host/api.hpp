@@ -7,6 +7,7 @@
 #include "api_error.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
+#include "metrics.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -47,10 +48,12 @@ class Api : public RequestHandler {
   // The database's own description plus its admission queue.
   boost::json::object describe(const Database& database) const;
   HttpResponse list_plugins() const;
+  HttpResponse metrics() const;
 
   Gateway& gateway_;
   boost::asio::thread_pool workers_;
   std::map<std::string, std::unique_ptr<Admission>> admissions_;  // per available database
+  Metrics metrics_;
 };
 
 // Splits "/v1/databases/x/query" into {"v1", "databases", "x", "query"}; false if a segment is
