@@ -8,14 +8,30 @@ WriterGate::Outcome WriterGate::acquire(std::chrono::steady_clock::time_point gi
                                         const std::atomic<bool>& cancelled) {
   // Short slices so a cancel does not wait for the whole timeout.
   constexpr auto kSlice = std::chrono::milliseconds(10);
-  while (true) {
-    if (cancelled.load()) return Outcome::cancelled;
+  std::unique_lock lock(mutex_);
+  const std::uint64_t ticket = next_ticket_++;
+  line_.push_back(ticket);
+  while (held_ || line_.front() != ticket) {
     const auto now = std::chrono::steady_clock::now();
-    if (mutex_.try_lock_until(std::min(give_up_at, now + kSlice))) return Outcome::acquired;
-    if (std::chrono::steady_clock::now() >= give_up_at) return Outcome::timed_out;
+    const bool stop = cancelled.load() || now >= give_up_at;
+    if (stop) {
+      line_.erase(std::find(line_.begin(), line_.end(), ticket));
+      changed_.notify_all();  // the writer behind may now be first
+      return cancelled.load() ? Outcome::cancelled : Outcome::timed_out;
+    }
+    changed_.wait_until(lock, std::min(give_up_at, now + kSlice));
   }
+  line_.pop_front();
+  held_ = true;
+  return Outcome::acquired;
 }
 
-void WriterGate::release() noexcept { mutex_.unlock(); }
+void WriterGate::release() noexcept {
+  {
+    const std::lock_guard lock(mutex_);
+    held_ = false;
+  }
+  changed_.notify_all();
+}
 
 }  // namespace weir::sqlite

@@ -77,6 +77,38 @@ TEST_F(SqliteTest, ConcurrentWritersQueueAndAllSucceed) {
   EXPECT_EQ(rows(check, "SELECT count(*) FROM t"), parse("[[100]]"));
 }
 
+TEST_F(SqliteTest, WaitingWritersAreServedInArrivalOrder) {
+  auto pool = open({{"path", "order.db"}}, {{"max_size", 4}});
+  auto holder = lease(pool);
+  ASSERT_TRUE(run(holder, "CREATE TABLE t (who TEXT)").ok());
+  ASSERT_TRUE(holder.begin().ok());
+  auto insert_as = [&](const char* who) {
+    auto conn = lease(pool);
+    EXPECT_TRUE(run(conn, "INSERT INTO t VALUES (?)", boost::json::array{who}).ok()) << who;
+  };
+  std::thread first(insert_as, "first");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::thread second(insert_as, "second");
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(holder.commit().ok());
+  first.join();
+  second.join();
+  EXPECT_EQ(rows(holder, "SELECT who FROM t ORDER BY rowid"), parse(R"([["first"], ["second"]])"));
+}
+
+TEST_F(SqliteTest, TransactionMayEndOnAnotherThreadThanItBegan) {
+  // The host runs each call of a lease on whichever worker thread is free.
+  auto pool = open({{"path", "threads.db"}, {"busy_timeout_ms", 200}});
+  auto conn = lease(pool);
+  ASSERT_TRUE(run(conn, "CREATE TABLE t (x)").ok());
+  std::thread([&] { ASSERT_TRUE(conn.begin().ok()); }).join();
+  std::thread([&] { ASSERT_TRUE(run(conn, "INSERT INTO t VALUES (1)").ok()); }).join();
+  std::thread([&] { ASSERT_TRUE(conn.commit().ok()); }).join();
+  auto other = lease(pool);
+  EXPECT_TRUE(run(other, "INSERT INTO t VALUES (2)").ok()) << "the write lock was let go";
+  EXPECT_EQ(rows(other, "SELECT count(*) FROM t"), parse("[[2]]"));
+}
+
 TEST_F(SqliteTest, LockHeldOutsideThePoolIsBusyUnavailableAfterTheTimeout) {
   auto pool = open({{"path", "locked.db"}, {"busy_timeout_ms", 50}});
   auto conn = lease(pool);

@@ -96,7 +96,8 @@ TEST_F(SqliteTest, MissingFileWithCreateFalseIsUnavailableOnAcquire) {
   const auto acquired = pool.acquire(conn);
   EXPECT_EQ(acquired.status, WEIR_E_UNAVAILABLE);
   EXPECT_EQ(acquired.error.retryable, 1);
-  EXPECT_EQ(acquired.message(), "database file " + (data_dir_.path() / "absent.db").string() +
+  EXPECT_EQ(acquired.message(), "pool main: cannot connect: database file " +
+                                    (data_dir_.path() / "absent.db").string() +
                                     " does not exist (connection.create is false)");
   EXPECT_FALSE(fs::exists(data_dir_.path() / "absent.db"));
 }
@@ -108,7 +109,7 @@ TEST_F(SqliteTest, FileThatIsNotADatabaseIsUnavailableWithSqlitesReason) {
   const auto acquired = pool.acquire(conn);
   EXPECT_EQ(acquired.status, WEIR_E_UNAVAILABLE);
   EXPECT_EQ(acquired.code(), "SQLITE_NOTADB");
-  EXPECT_EQ(acquired.message(), "cannot use database file " +
+  EXPECT_EQ(acquired.message(), "pool main: cannot connect: cannot use database file " +
                                     (data_dir_.path() / "junk.db").string() +
                                     ": file is not a database");
 }

@@ -36,8 +36,11 @@ class CsvTest : public ::testing::Test {
   void write(const std::string& name, const std::string& text) {
     std::ofstream(data_dir_ / "csv" / name, std::ios::binary) << text;
   }
-  CallOutcome open(boost::json::object connection, PoolHandle& pool) {
-    const boost::json::object config{{"backend", "csv"}, {"connection", std::move(connection)}};
+  CallOutcome open(boost::json::object connection, PoolHandle& pool,
+                   boost::json::object pool_settings = {}) {
+    const boost::json::object config{{"backend", "csv"},
+                                     {"connection", std::move(connection)},
+                                     {"pool", std::move(pool_settings)}};
     return library_.open_pool("files", config, data_dir_, pool);
   }
   // Runs one request on a fresh pool over data_dir/csv.
@@ -140,15 +143,21 @@ TEST_F(CsvTest, BadRequestsSayWhatIsWrong) {
 
 TEST_F(CsvTest, MissingDirectoryIsUnavailableUntilItAppears) {
   PoolHandle pool;
-  ASSERT_TRUE(open({{"dir", "later"}}, pool).ok());
+  // A short reconnect backoff, so the pool notices the directory quickly.
+  ASSERT_TRUE(
+      open({{"dir", "later"}}, pool, {{"backoff_initial_ms", 10}, {"backoff_max_ms", 10}}).ok());
   LeaseHandle lease;
   const auto refused = pool.acquire(lease);
   EXPECT_EQ(refused.status, WEIR_E_UNAVAILABLE);
   EXPECT_EQ(refused.error.retryable, 1);
-  EXPECT_EQ(refused.message(),
-            "CSV directory " + (data_dir_ / "later").string() + " does not exist");
+  EXPECT_EQ(refused.message(), "pool files: cannot connect: CSV directory " +
+                                   (data_dir_ / "later").string() + " does not exist");
   fs::create_directories(data_dir_ / "later");
-  EXPECT_TRUE(pool.acquire(lease).ok());
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!pool.acquire(lease).ok() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(lease) << "the pool reconnected once the directory appeared";
 }
 
 TEST_F(CsvTest, BadSettingsAreRefusedByField) {
