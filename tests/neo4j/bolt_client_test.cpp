@@ -152,6 +152,33 @@ TEST(BoltClient, FailureReachesTheCallerAndTheConnectionIsReusedAfterReset) {
   expect_script_played(server);
 }
 
+TEST(BoltClient, AResultTheHostStopsInATransactionIsDiscardedAndTheTransactionGoesOn) {
+  ScriptedBoltServer server(script("transaction_abandoned_result.json"));
+  {
+    boost::json::object o{{"url", "bolt://" + server.address()}, {"fetch_size", 2}};
+    auto settings = std::make_shared<const ConnectionSettings>(
+        ConnectionSettings::from(sdk::ConfigReader(o, "c")));
+    DirectConnectionFactory factory(settings, settings->host, settings->port,
+                                    std::make_shared<BookmarkStore>());
+    auto connection = factory.connect();
+    connection->begin({});
+    weir::testing::ValueBuilder refusing;
+    refusing.refuse_after(6);  // {, columns, [, "i", ], rows: the rows array is refused
+    sdk::ValueWriter writer(refusing.writer());
+    try {
+      connection->execute({{"query", "UNWIND range(1, 5) AS i RETURN i"}}, {}, writer);
+      FAIL() << "the writer's refusal was not reported";
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_ABORTED);
+    }
+    EXPECT_TRUE(connection->in_transaction());
+    EXPECT_EQ(run(*connection, {{"query", "RETURN 1 AS one"}}).at("rows"),
+              boost::json::parse("[[1]]"));
+    connection->commit();  // DISCARD, not RESET: the transaction survived
+  }
+  expect_script_played(server);
+}
+
 TEST(BoltClient, ASocketClosedMidStreamIsBrokenAndNotReused) {
   ScriptedBoltServer server(script("broken_mid_stream.json"));
   {

@@ -106,7 +106,11 @@ struct ScriptedBoltServer::State {
   }
 
   void serve(tcp::socket& socket, int index) {
-    const auto& steps = script.sessions[std::min<std::size_t>(index, script.sessions.size() - 1)];
+    static const std::vector<ScriptStep> kRulesOnly;  // a rules script has no sessions
+    const auto& steps =
+        script.sessions.empty()
+            ? kRulesOnly
+            : script.sessions[std::min<std::size_t>(index, script.sessions.size() - 1)];
     std::size_t next = 0;
     try {
       // Peek, so the WebSocket handshake can still read the request itself.
