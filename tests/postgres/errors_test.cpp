@@ -2,6 +2,12 @@
 // server's message, and its detail and hint; credentials never leak.
 #include "pg_test_support.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdlib>
 
 namespace weir::postgres::test {
@@ -64,6 +70,20 @@ TEST_F(PostgresErrors, MissingPrivilegeIsPermission) {
   EXPECT_EQ(e.status(), WEIR_E_PERMISSION);
   EXPECT_EQ(e.code(), "42501");
   EXPECT_EQ(e.message(), "permission denied for table secrets");
+}
+
+TEST_F(PostgresErrors, CopyToOrFromTheClientIsRefusedAndTheConnectionStaysInSync) {
+  run(*conn_, "CREATE TEMP TABLE c (x int)");
+  for (const char* copy :
+       {"COPY (SELECT generate_series(1, 1000)) TO STDOUT", "COPY c FROM STDIN"}) {
+    const auto e = run_error(*conn_, copy);
+    EXPECT_EQ(e.status(), WEIR_E_INVALID_REQUEST) << copy;
+    EXPECT_EQ(e.message(),
+              "COPY to or from the client is not supported through weir; use INSERT with "
+              "parameters or COPY to a server-side file");
+    EXPECT_EQ(scalar(*conn_, "SELECT 7"), json::value(7)) << "out of sync after " << copy;
+  }
+  EXPECT_EQ(scalar(*conn_, "SELECT count(*) FROM c"), json::value(0));
 }
 
 TEST_F(PostgresErrors, TerminatedSessionIsBrokenAndRetryable) {
@@ -131,6 +151,36 @@ TEST(PostgresConnect, NothingListeningIsUnavailableAndRetryable) {
             std::string::npos)
       << e.message();
   EXPECT_NE(e.message().find("Connection refused"), std::string::npos) << e.message();
+}
+
+TEST(PostgresConnect, ServerThatNeverAnswersTimesOutAsUnavailable) {
+  // A listener that accepts and then says nothing: the connect deadline is ours.
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 4), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int port = ntohs(addr.sin_port);
+  const auto start = std::chrono::steady_clock::now();
+  const auto e = error_of([&] {
+    PgConnectionFactory(settings_for({{"host", "127.0.0.1"},
+                                      {"port", port},
+                                      {"user", "postgres"},
+                                      {"sslmode", "disable"},
+                                      {"connect_timeout_ms", 300}}))
+        .connect();
+  });
+  const auto took = std::chrono::steady_clock::now() - start;
+  ::close(fd);
+  EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+  EXPECT_TRUE(e.retryable());
+  EXPECT_EQ(e.message(), "cannot connect to PostgreSQL at host=127.0.0.1 port=" +
+                             std::to_string(port) + " user=postgres: no answer within 300 ms");
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::milliseconds(800));
 }
 
 TEST(PostgresConnect, MissingDatabaseIsNotFound) {

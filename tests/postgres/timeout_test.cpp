@@ -2,6 +2,8 @@
 // hears about it promptly, and the same connection keeps working.
 #include "pg_test_support.hpp"
 
+#include <signal.h>
+
 #include <chrono>
 #include <thread>
 
@@ -57,6 +59,30 @@ TEST_F(PostgresTimeouts, CancelFromAnotherThreadStopsTheStatement) {
   EXPECT_EQ(e.code(), "57014");
   EXPECT_LT(Clock::now() - start, milliseconds(2000));
   expect_same_session();
+}
+
+// A server process that cannot answer the cancel (stopped with SIGSTOP, as a
+// hung host would be): after the grace period the connection is given up.
+TEST_F(PostgresTimeouts, ServerThatIgnoresTheCancelMakesTheConnectionBroken) {
+  const pid_t backend = static_cast<pid_t>(pid_.as_int64());
+  std::thread freezer([&] {
+    std::this_thread::sleep_for(milliseconds(100));
+    ::kill(backend, SIGSTOP);
+  });
+  weir::sdk::ExecOptions options;
+  options.timeout = milliseconds(300);
+  const auto start = Clock::now();
+  const auto e = run_error(*conn_, "SELECT pg_sleep(10)", {}, options);
+  const auto took = Clock::now() - start;
+  freezer.join();
+  ::kill(backend, SIGCONT);
+  cluster().psql("SELECT pg_terminate_backend(" + std::to_string(backend) + ")");
+  EXPECT_EQ(e.status(), WEIR_E_BROKEN);
+  EXPECT_TRUE(e.retryable());
+  EXPECT_EQ(e.message(),
+            "PostgreSQL did not stop the statement within 1000 ms of the cancel request; "
+            "the connection was given up");
+  EXPECT_LT(took, milliseconds(300) + CommandRunner::kCancelGrace + milliseconds(300));
 }
 
 TEST_F(PostgresTimeouts, CancelWithNothingRunningIsHarmless) {
