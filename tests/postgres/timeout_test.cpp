@@ -82,7 +82,9 @@ TEST_F(PostgresTimeouts, ServerThatIgnoresTheCancelMakesTheConnectionBroken) {
   EXPECT_EQ(e.message(),
             "PostgreSQL did not stop the statement within 1000 ms of the cancel request; "
             "the connection was given up");
-  EXPECT_LT(took, milliseconds(300) + CommandRunner::kCancelGrace + milliseconds(300));
+  // Deadline + the cancel round trip (a fork in the postmaster, slow on a loaded
+  // machine) + the grace period; the point is that it ends, not the exact time.
+  EXPECT_LT(took, milliseconds(300) + CommandRunner::kCancelGrace + milliseconds(1000));
 }
 
 TEST_F(PostgresTimeouts, CancelWithNothingRunningIsHarmless) {
