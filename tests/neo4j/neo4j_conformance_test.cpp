@@ -1,6 +1,7 @@
 // The plugin conformance suite for weir_neo4j.so, loaded as the host loads
 // it, against the scripted Bolt server playing scripts/conformance.json (a
-// rules script, so the pool may open connections in any order). The server
+// rules script, so the pool may open connections in any order), once over
+// bolt:// and once over neo4j://. The server
 // lives for the whole binary; an environment checks at the end that it saw
 // nothing its rules could not answer.
 #include "scripted_bolt_server.hpp"
@@ -16,6 +17,9 @@ ScriptedBoltServer& server() {
   return instance;
 }
 
+// scheme "bolt": one server; "neo4j": the same server as a one-member
+// cluster (it answers ROUTE naming itself for every role), so every request
+// also passes through the routing layer.
 weir::testing::ConformanceCase neo4j_case(const std::string& scheme) {
   weir::testing::ConformanceCase c;
   c.label = scheme == "bolt" ? "Neo4jBolt" : "Neo4jRouting";
@@ -54,3 +58,4 @@ const auto* const kServerCheck = ::testing::AddGlobalTestEnvironment(new ServerP
 }  // namespace
 
 WEIR_CONFORMANCE_SUITE(Neo4j, neo4j_case("bolt"))
+WEIR_CONFORMANCE_SUITE(Neo4jCluster, neo4j_case("neo4j"))

@@ -1,0 +1,127 @@
+#include "routed_connection.hpp"
+
+#include "failure_mapping.hpp"
+#include "watched_writer.hpp"
+
+namespace weir::neo4j {
+namespace {
+
+bool breaks_connection(const sdk::Error& e) {
+  return e.status() == WEIR_E_BROKEN || e.status() == WEIR_E_TIMEOUT;
+}
+
+void write_list(sdk::ValueWriter& out, const char* key, const std::vector<std::string>& items) {
+  out.key(key);
+  out.begin_array();
+  for (const auto& item : items) out.string(item);
+  out.end_array();
+}
+
+}  // namespace
+
+void RoutedConnection::execute(const boost::json::object& request, const sdk::ExecOptions& options,
+                               sdk::ValueWriter& out) {
+  if (tx_) {
+    try {
+      return tx_->connection().execute(request, options, out);
+    } catch (const sdk::Error& e) {
+      if (breaks_connection(e)) tx_->mark_broken();
+      // A failure ends the transaction on the server (the member RESETs).
+      if (!tx_->connection().in_transaction()) tx_.reset();
+      throw;
+    }
+  }
+  const auto mode = options.read_only ? AccessMode::kRead : AccessMode::kWrite;
+  for (int attempt = 0;; ++attempt) {
+    auto member = cluster_->lease(mode);
+    WatchedWriter watched(out);
+    try {
+      member.connection().execute(request, options, watched.writer());
+      return;
+    } catch (const sdk::Error& e) {
+      if (breaks_connection(e)) member.mark_broken();
+      if (!is_not_a_leader(e.code())) throw;
+      cluster_->forget_writer(member.address());
+      if (attempt > 0 || watched.started()) throw;
+    }
+  }
+}
+
+bool RoutedConnection::ping() {
+  try {
+    cluster_->ensure_fresh();
+    return true;
+  } catch (const sdk::Error&) {
+    return false;
+  }
+}
+
+void RoutedConnection::describe_backend(sdk::ValueWriter& out) {
+  auto member = cluster_->lease(AccessMode::kRead);
+  const auto table = cluster_->table();
+  out.begin_object();
+  out.key("member");
+  out.string(member.address());
+  out.key("backend");
+  member.connection().describe_backend(out);
+  out.key("routing");
+  out.begin_object();
+  write_list(out, "routers", table.routers);
+  write_list(out, "readers", table.readers);
+  write_list(out, "writers", table.writers);
+  out.member("database", table.database);
+  out.end_object();
+  out.end_object();
+}
+
+void RoutedConnection::reset() {
+  // Returning the member lease rolls back whatever is open there.
+  tx_.reset();
+}
+
+void RoutedConnection::begin(const boost::json::object& options) {
+  if (tx_) throw sdk::Error(WEIR_E_INVALID_REQUEST, "a transaction is already open");
+  const auto* ro = options.if_contains("read_only");
+  const bool read_only = ro != nullptr && ro->is_bool() && ro->get_bool();
+  const auto mode = read_only ? AccessMode::kRead : AccessMode::kWrite;
+  for (int attempt = 0;; ++attempt) {
+    auto member = cluster_->lease(mode);
+    try {
+      member.connection().begin(options);
+      tx_.emplace(std::move(member));
+      return;
+    } catch (const sdk::Error& e) {
+      if (breaks_connection(e)) member.mark_broken();
+      if (!is_not_a_leader(e.code())) throw;
+      cluster_->forget_writer(member.address());
+      if (attempt > 0) throw;  // nothing ran yet, so one retry is safe
+    }
+  }
+}
+
+void RoutedConnection::commit() { end_transaction(true); }
+void RoutedConnection::rollback() { end_transaction(false); }
+
+void RoutedConnection::end_transaction(bool commit) {
+  if (!tx_) throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
+  // The member goes back to its pool whatever happens.
+  std::optional<MemberLease> member = std::move(tx_);
+  tx_.reset();
+  try {
+    if (commit)
+      member->connection().commit();
+    else
+      member->connection().rollback();
+  } catch (const sdk::Error& e) {
+    if (breaks_connection(e)) member->mark_broken();
+    if (is_not_a_leader(e.code())) cluster_->forget_writer(member->address());
+    throw;
+  }
+}
+
+std::unique_ptr<sdk::Connection> RoutingConnectionFactory::connect() {
+  cluster_->ensure_fresh();
+  return std::make_unique<RoutedConnection>(cluster_);
+}
+
+}  // namespace weir::neo4j

@@ -1,0 +1,50 @@
+// neo4j:// — what the database's weir pool hands out is a RoutedConnection,
+// which holds no socket: each request leases a connection from the member
+// its access mode calls for (Cluster) and returns it afterwards; a
+// transaction keeps its member from begin to commit or rollback.
+#pragma once
+
+#include "cluster.hpp"
+
+#include <optional>
+
+namespace weir::neo4j {
+
+class RoutedConnection : public sdk::Connection {
+ public:
+  explicit RoutedConnection(std::shared_ptr<Cluster> cluster) : cluster_(std::move(cluster)) {}
+
+  // Reads (options.read_only) go to readers in turn, the rest to the writer.
+  // A "not a leader" answer refreshes the table and, when nothing of the
+  // result was written yet, retries once on the new writer.
+  void execute(const boost::json::object& request, const sdk::ExecOptions& options,
+               sdk::ValueWriter& out) override;
+  bool ping() override;
+  // The routing table, and the backend as one reader describes it.
+  void describe_backend(sdk::ValueWriter& out) override;
+  void reset() override;
+  void begin(const boost::json::object& options) override;
+  void commit() override;
+  void rollback() override;
+  bool in_transaction() const override { return tx_.has_value(); }
+
+ private:
+  void end_transaction(bool commit);
+
+  std::shared_ptr<Cluster> cluster_;
+  std::optional<MemberLease> tx_;  // the member holding the open transaction
+};
+
+class RoutingConnectionFactory : public sdk::ConnectionFactory {
+ public:
+  explicit RoutingConnectionFactory(std::shared_ptr<Cluster> cluster)
+      : cluster_(std::move(cluster)) {}
+  // Fetches the routing table when it is missing or expired, so an
+  // unreachable cluster is WEIR_E_UNAVAILABLE here and the pool backs off.
+  std::unique_ptr<sdk::Connection> connect() override;
+
+ private:
+  std::shared_ptr<Cluster> cluster_;
+};
+
+}  // namespace weir::neo4j

@@ -1,0 +1,204 @@
+// neo4j:// routing against a scripted cluster on loopback: a router and
+// three members (writer "a", readers "r1" and "r2"), each a rules script, so
+// every test can assert which server received which message.
+#include "routed_connection.hpp"
+#include "scripted_bolt_server.hpp"
+
+#include <weir/sdk/config_reader.hpp>
+#include <weir/testing/value_builder.hpp>
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace weir::neo4j {
+namespace {
+
+using testing::ScriptedBoltServer;
+
+std::string script(const char* name) { return std::string(WEIR_BOLT_SCRIPTS_DIR) + "/" + name; }
+
+const boost::json::object kWrite{{"query", "CREATE (:Visit {by: $who})"},
+                                 {"params", {{"who", "test"}}}};
+const boost::json::object kWhoAmI{{"query", "CALL weir.test.whoami()"}};
+
+long count(const ScriptedBoltServer& server, const std::string& message) {
+  const auto seen = server.received();
+  return std::count(seen.begin(), seen.end(), message);
+}
+
+std::shared_ptr<const ConnectionSettings> settings_for(const std::string& address) {
+  boost::json::object o{{"url", "neo4j://" + address},
+                        {"user", "neo4j"},
+                        {"password", "secret"},
+                        {"database", "neo4j"},
+                        {"connect_timeout_ms", 2000}};
+  return std::make_shared<const ConnectionSettings>(
+      ConnectionSettings::from(sdk::ConfigReader(o, "databases.g.connection")));
+}
+
+struct ScriptedCluster {
+  ScriptedBoltServer a{script("cluster_member.json"), {{"NAME", "a"}}};
+  ScriptedBoltServer r1{script("cluster_member.json"), {{"NAME", "r1"}}};
+  ScriptedBoltServer r2{script("cluster_member.json"), {{"NAME", "r2"}}};
+  ScriptedBoltServer router{script("cluster_router.json"),
+                            {{"A", a.address()}, {"R1", r1.address()}, {"R2", r2.address()}}};
+  RoutingConnectionFactory factory{
+      std::make_shared<Cluster>(settings_for(router.address()), std::make_shared<BookmarkStore>())};
+
+  ScriptedCluster() {
+    a.set("role", "writer");
+    r1.set("role", "follower");
+    r2.set("role", "follower");
+  }
+  ~ScriptedCluster() {
+    for (auto* s : {&a, &r1, &r2, &router}) {
+      s->stop();
+      EXPECT_EQ(s->failures(), std::vector<std::string>{});
+    }
+  }
+};
+
+boost::json::value run(sdk::Connection& c, const boost::json::object& request,
+                       bool read_only = false) {
+  weir::testing::ValueBuilder builder;
+  sdk::ValueWriter writer(builder.writer());
+  c.execute(request, {std::chrono::milliseconds(0), read_only}, writer);
+  return builder.value();
+}
+
+std::string who_answers(sdk::Connection& c, bool read_only = true) {
+  return std::string(run(c, kWhoAmI, read_only).at("rows").at(0).at(0).as_string());
+}
+
+TEST(Routing, WritesGoToTheWriterAndReadsTakeTurnsOverTheReaders) {
+  ScriptedCluster cluster;
+  auto connection = cluster.factory.connect();
+  EXPECT_EQ(run(*connection, kWrite).at("bookmark"), "FB:a");
+  std::vector<std::string> readers;
+  for (int i = 0; i < 4; ++i) readers.push_back(who_answers(*connection));
+  EXPECT_NE(readers[0], readers[1]);
+  EXPECT_EQ(readers[0], readers[2]);
+  EXPECT_EQ(readers[1], readers[3]);
+  EXPECT_EQ(count(cluster.a, "RUN CREATE (:Visit {by: $who})"), 1);
+  EXPECT_EQ(count(cluster.a, "RUN CALL weir.test.whoami()"), 0);
+  EXPECT_EQ(count(cluster.r1, "RUN CALL weir.test.whoami()"), 2);
+  EXPECT_EQ(count(cluster.r2, "RUN CALL weir.test.whoami()"), 2);
+  EXPECT_EQ(count(cluster.router, "ROUTE"), 1);  // one table serves them all (ttl 300)
+}
+
+TEST(Routing, TransactionsKeepTheirMemberFromBeginToCommit) {
+  ScriptedCluster cluster;
+  auto connection = cluster.factory.connect();
+  connection->begin({{"read_only", true}});
+  const auto reader = who_answers(*connection, false);
+  EXPECT_EQ(who_answers(*connection, false), reader);
+  connection->commit();
+  EXPECT_FALSE(connection->in_transaction());
+  auto& read_member = reader == "r1" ? cluster.r1 : cluster.r2;
+  EXPECT_EQ(count(read_member, "BEGIN"), 1);
+  EXPECT_EQ(count(read_member, "COMMIT"), 1);
+
+  connection->begin({});
+  EXPECT_EQ(who_answers(*connection, false), "a");
+  connection->rollback();
+  EXPECT_EQ(count(cluster.a, "BEGIN"), 1);
+  EXPECT_EQ(count(cluster.a, "ROLLBACK"), 1);
+}
+
+TEST(Routing, ALeaderSwitchIsFollowedAndTheWriteRetriedOnce) {
+  ScriptedCluster cluster;
+  auto connection = cluster.factory.connect();
+  EXPECT_EQ(run(*connection, kWrite).at("bookmark"), "FB:a");
+  // r1 is elected: a now refuses writes and the router names r1.
+  cluster.a.set("role", "follower");
+  cluster.r1.set("role", "writer");
+  cluster.router.set("table", "switched");
+  EXPECT_EQ(run(*connection, kWrite).at("bookmark"), "FB:r1");
+  EXPECT_EQ(count(cluster.a, "RUN CREATE (:Visit {by: $who})"), 2);  // the second was refused
+  EXPECT_EQ(count(cluster.r1, "RUN CREATE (:Visit {by: $who})"), 1);
+  EXPECT_EQ(count(cluster.router, "ROUTE"), 2);
+  // The new table stays in use: the next write goes straight to r1.
+  EXPECT_EQ(run(*connection, kWrite).at("bookmark"), "FB:r1");
+  EXPECT_EQ(count(cluster.a, "RUN CREATE (:Visit {by: $who})"), 2);
+  EXPECT_EQ(count(cluster.router, "ROUTE"), 2);
+}
+
+TEST(Routing, AWriterThatStillIsNotALeaderAfterTheRetryReachesTheCaller) {
+  ScriptedCluster cluster;
+  auto connection = cluster.factory.connect();
+  cluster.a.set("role", "follower");  // but the router still names a
+  try {
+    run(*connection, kWrite);
+    FAIL() << "the refused write was not reported";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+    EXPECT_EQ(e.code(), "Neo.ClientError.Cluster.NotALeader");
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(e.message().find("This is a read only Neo4j instance"), std::string::npos);
+  }
+  EXPECT_EQ(count(cluster.a, "RUN CREATE (:Visit {by: $who})"), 2);  // once, and one retry
+  EXPECT_EQ(count(cluster.router, "ROUTE"), 2);
+}
+
+TEST(Routing, AnExpiredTableIsFetchedAgain) {
+  ScriptedCluster cluster;
+  cluster.router.set("table", "ttl-0");
+  auto connection = cluster.factory.connect();
+  who_answers(*connection);
+  who_answers(*connection);
+  EXPECT_EQ(count(cluster.router, "ROUTE"), 3);  // connect, then once per request
+}
+
+TEST(Routing, ATableWithoutWriterRefusesWritesButServesReads) {
+  ScriptedCluster cluster;
+  cluster.router.set("table", "no-writer");
+  auto connection = cluster.factory.connect();
+  try {
+    run(*connection, kWrite);
+    FAIL() << "a write without a writer was not refused";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(e.message().find("has no writer"), std::string::npos) << e.message();
+  }
+  EXPECT_EQ(count(cluster.router, "ROUTE"), 2);  // asked again before giving up
+  EXPECT_NE(who_answers(*connection), "a");
+}
+
+TEST(Routing, ARouterThatRefusesTheDatabaseReachesTheCaller) {
+  ScriptedCluster cluster;
+  cluster.router.set("table", "missing-db");
+  try {
+    cluster.factory.connect();
+    FAIL() << "the refusal was not reported";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.status(), WEIR_E_NOT_FOUND);
+    EXPECT_EQ(e.code(), "Neo.ClientError.Database.DatabaseNotFound");
+    EXPECT_EQ(e.message(), "Database does not exist. Database name: 'neo4j'.");
+  }
+}
+
+TEST(Routing, NoReachableRouterIsUnavailableAndNamesTheAddress) {
+  std::string address;
+  {
+    ScriptedBoltServer gone(script("cluster_router.json"));
+    address = gone.address();
+  }
+  RoutingConnectionFactory factory(
+      std::make_shared<Cluster>(settings_for(address), std::make_shared<BookmarkStore>()));
+  try {
+    factory.connect();
+    FAIL() << "connected without a router";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(e.message().find("no neo4j router answered ROUTE (" + address + ": "),
+              std::string::npos)
+        << e.message();
+  }
+}
+
+}  // namespace
+}  // namespace weir::neo4j
