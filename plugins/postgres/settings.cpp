@@ -4,6 +4,8 @@
 
 #include <libpq-fe.h>
 
+#include <array>
+#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -20,17 +22,43 @@ using weir::sdk::Error;
 // which makes them session defaults that DISCARD ALL / RESET ALL restore.
 constexpr const char* kSessionDefaults = "-c DateStyle=ISO,YMD -c IntervalStyle=iso_8601";
 
-bool one_of(const std::string& value, std::initializer_list<const char*> allowed) {
-  for (const char* a : allowed) {
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+constexpr std::array<const char*, 6> kSslModes = {"disable", "allow",     "prefer",
+                                                  "require", "verify-ca", "verify-full"};
+constexpr std::array<const char*, 6> kSessionAttrs = {"any",     "read-write", "read-only",
+                                                      "primary", "standby",    "prefer-standby"};
+
+template <const auto& kAllowed>
+bool one_of_list(const std::string& value) {
+  for (const char* a : kAllowed) {
     if (value == a) return true;
   }
   return false;
 }
 
-std::string join(std::initializer_list<const char*> items) {
+template <std::size_t N>
+std::string join(const std::array<const char*, N>& items) {
   std::string out;
   for (const char* i : items) out += (out.empty() ? "" : ", ") + std::string(i);
   return out;
+}
+
+// "5432" or "5432,5433" (an empty element means libpq's default for that host).
+bool valid_ports(const std::string& ports) {
+  std::size_t start = 0;
+  while (true) {
+    const auto end = ports.find(',', start);
+    const auto item =
+        ports.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (!item.empty()) {
+      int n = 0;
+      const auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), n);
+      if (ec != std::errc() || p != item.data() + item.size() || n < 1 || n > 65535) return false;
+    }
+    if (end == std::string::npos) return true;
+    start = end + 1;
+  }
 }
 
 // A URL's user-info ("user:password@") or a key=value string's password=...
@@ -65,6 +93,15 @@ const std::string* get(const std::vector<std::pair<std::string, std::string>>& p
     if (k == key) return &v;
   }
   return nullptr;
+}
+
+// Validates a merged value, blaming the field when it was set there, else the URL.
+void check_value(const ConfigReader& c, const Pairs& pairs, const char* key,
+                 bool (*valid)(const std::string&), const std::string& expected) {
+  const auto* v = get(pairs, key);
+  if (v == nullptr || valid(*v)) return;
+  if (c.has(key)) c.fail(key, expected + ", got \"" + *v + "\"");
+  c.fail("url", std::string(key) + " " + expected + ", got \"" + *v + "\"");
 }
 
 void read_url(const ConfigReader& c, std::vector<std::pair<std::string, std::string>>& pairs) {
@@ -156,31 +193,21 @@ Settings Settings::from(const ConfigReader& c, const std::filesystem::path& data
     if (auto v = c.optional_string(key)) set(s.libpq, key, *v);
   }
   if (auto port = read_port(c)) set(s.libpq, "port", *port);
-
-  static constexpr std::initializer_list<const char*> kSslModes = {
-      "disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
-  if (auto mode = c.optional_string("sslmode")) {
-    if (!one_of(*mode, kSslModes))
-      c.fail("sslmode", "must be one of " + join(kSslModes) + ", got \"" + *mode + "\"");
-    set(s.libpq, "sslmode", *mode);
+  for (const char* key : {"sslmode", "target_session_attrs"}) {
+    if (auto v = c.optional_string(key)) set(s.libpq, key, *v);
   }
   for (const char* key : {"sslrootcert", "sslcert", "sslkey", "sslcrl"}) {
     if (auto v = c.optional_string(key)) {
       set(s.libpq, key, weir::sdk::resolve_workspace_path(data_dir, *v, c.field(key)).string());
     }
   }
-  static constexpr std::initializer_list<const char*> kSessionAttrs = {
-      "any", "read-write", "read-only", "primary", "standby", "prefer-standby"};
-  if (auto attrs = c.optional_string("target_session_attrs")) {
-    if (!one_of(*attrs, kSessionAttrs)) {
-      c.fail("target_session_attrs",
-             "must be one of " + join(kSessionAttrs) + ", got \"" + *attrs + "\"");
-    }
-    set(s.libpq, "target_session_attrs", *attrs);
-  } else if (const auto* from_url = get(s.libpq, "target_session_attrs");
-             from_url != nullptr && !one_of(*from_url, kSessionAttrs)) {
-    c.fail("url", "target_session_attrs must be one of " + join(kSessionAttrs));
-  }
+  // Checked here, whether they came from a field or the URL: libpq would only
+  // refuse them when connecting, where they would look like an outage.
+  check_value(c, s.libpq, "port", valid_ports,
+              "must be a port number (1-65535) or a comma list of them");
+  check_value(c, s.libpq, "sslmode", one_of_list<kSslModes>, "must be one of " + join(kSslModes));
+  check_value(c, s.libpq, "target_session_attrs", one_of_list<kSessionAttrs>,
+              "must be one of " + join(kSessionAttrs));
 
   const auto user_options = c.optional_string("options");
   const auto* url_options = get(s.libpq, "options");

@@ -103,6 +103,16 @@ TEST(PostgresSettings, EnumeratedValuesListWhatIsValid) {
   e = config_error({{"target_session_attrs", "replica"}});
   EXPECT_NE(e.message().find("target_session_attrs: must be one of any, read-write"),
             std::string::npos);
+  e = config_error({{"url", "postgresql://db/x?sslmode=bogus"}});
+  EXPECT_EQ(e.message(),
+            "databases.main.connection.url: sslmode must be one of disable, allow, prefer, "
+            "require, verify-ca, verify-full, got \"bogus\"");
+  e = config_error({{"port", "5432,abc"}});
+  EXPECT_EQ(e.message(),
+            "databases.main.connection.port: must be a port number (1-65535) or a comma "
+            "list of them, got \"5432,abc\"");
+  EXPECT_EQ(config_error({{"port", 70000}}).message(),
+            "databases.main.connection.port: must be an integer from 1 to 65535, got 70000");
   e = config_error({{"reset", "sometimes"}});
   EXPECT_NE(e.message().find("reset: must be \"auto\""), std::string::npos);
   e = config_error({{"url", "postgresql://db/x?bogus=1"}});

@@ -37,7 +37,8 @@ TEST_F(PostgresTimeouts, PastTheDeadlineTheStatementIsCancelledAndTheConnectionR
   EXPECT_EQ(e.message(),
             "the statement ran past its deadline of 300 ms and was cancelled on the server");
   EXPECT_GE(took, milliseconds(300));
-  EXPECT_LT(took, milliseconds(800)) << "cancel took too long";
+  // Normally a few ms past the deadline; the margin absorbs a loaded machine.
+  EXPECT_LT(took, milliseconds(1300)) << "cancel took too long";
   EXPECT_FALSE(conn_->in_transaction());
   expect_same_session();
   // The server really stopped: nothing of ours is still running.
