@@ -91,7 +91,8 @@ TEST_F(SqliteTest, ReadOnlyMemoryDatabaseIsRefused) {
 }
 
 TEST_F(SqliteTest, MissingFileWithCreateFalseIsUnavailableOnAcquire) {
-  auto pool = open({{"path", "absent.db"}, {"create", false}});
+  // min_size 0: this acquire makes the first connect attempt, not the pool's refill.
+  auto pool = open({{"path", "absent.db"}, {"create", false}}, {{"min_size", 0}});
   LeaseHandle conn;
   const auto acquired = pool.acquire(conn);
   EXPECT_EQ(acquired.status, WEIR_E_UNAVAILABLE);
@@ -104,7 +105,7 @@ TEST_F(SqliteTest, MissingFileWithCreateFalseIsUnavailableOnAcquire) {
 
 TEST_F(SqliteTest, FileThatIsNotADatabaseIsUnavailableWithSqlitesReason) {
   std::ofstream(data_dir_.path() / "junk.db") << std::string(4096, 'x');
-  auto pool = open({{"path", "junk.db"}});
+  auto pool = open({{"path", "junk.db"}}, {{"min_size", 0}});
   LeaseHandle conn;
   const auto acquired = pool.acquire(conn);
   EXPECT_EQ(acquired.status, WEIR_E_UNAVAILABLE);
