@@ -49,6 +49,21 @@ void Cluster::forget_writer(const std::string& address) {
 }
 
 MemberLease Cluster::lease(AccessMode mode) {
+  for (int attempt = 0;; ++attempt) {
+    const auto address = pick(mode);
+    auto& pool = pool_for(address);
+    try {
+      return MemberLease(pool, pool.acquire({}), address);
+    } catch (const sdk::Error& e) {
+      // An unreachable member is dropped until a fresh table names it again,
+      // and the request tries once more elsewhere.
+      if (e.status() != WEIR_E_UNAVAILABLE || attempt > 0) throw;
+      forget(address);
+    }
+  }
+}
+
+std::string Cluster::pick(AccessMode mode) {
   ensure_fresh();
   std::string address;
   for (int attempt = 0; attempt < 2 && address.empty(); ++attempt) {
@@ -59,13 +74,20 @@ MemberLease Cluster::lease(AccessMode mode) {
       address = members[mode == AccessMode::kRead ? next_reader_++ % members.size() : 0];
   }
   if (address.empty()) {
-    throw sdk::Error(
-        WEIR_E_UNAVAILABLE,
-        "the neo4j cluster has no writer for " + seed_ + " (a leader election may be in progress)",
-        true);
+    throw sdk::Error(WEIR_E_UNAVAILABLE,
+                     "the neo4j cluster has no " +
+                         std::string(mode == AccessMode::kRead ? "reader" : "writer") + " for " +
+                         seed_ + " (a leader election may be in progress)",
+                     true);
   }
-  auto& pool = pool_for(address);
-  return MemberLease(pool, pool.acquire({}), address);
+  return address;
+}
+
+void Cluster::forget(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  std::erase(table_.readers, address);
+  std::erase(table_.writers, address);
+  table_.expires_at = {};
 }
 
 sdk::Pool& Cluster::pool_for(const std::string& address) {

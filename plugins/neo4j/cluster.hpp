@@ -57,7 +57,8 @@ class Cluster {
   // Leases a connection from a member that takes `mode`: readers in turn,
   // the writer for writes. Refreshes an expired table first. Throws
   // Error(WEIR_E_UNAVAILABLE, retryable) when no router answers or the table
-  // has no member for the mode.
+  // has no member for the mode; a member that cannot be reached is dropped
+  // from the table and one other member tried before its error is thrown.
   MemberLease lease(AccessMode mode);
   // `address` answered "not a leader": stop writing to it and refresh before
   // the next write.
@@ -69,6 +70,8 @@ class Cluster {
  private:
   // Fetches a new table unless one was fetched after `asked_at`.
   void refresh(Deadline asked_at);
+  std::string pick(AccessMode mode);
+  void forget(const std::string& address);  // unreachable: drop it, refresh next time
   RoutingTable fetch_from(const std::string& router, const std::vector<std::string>& bookmarks);
   sdk::Pool& pool_for(const std::string& address);
 

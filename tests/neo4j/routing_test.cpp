@@ -167,6 +167,25 @@ TEST(Routing, ATableWithoutWriterRefusesWritesButServesReads) {
   EXPECT_NE(who_answers(*connection), "a");
 }
 
+TEST(Routing, AnUnreachableReaderIsSkippedAndAnUnreachableWriterReported) {
+  ScriptedCluster cluster;
+  auto connection = cluster.factory.connect();
+  cluster.r2.stop();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(who_answers(*connection), "r1");
+  EXPECT_GE(count(cluster.router, "ROUTE"), 2);  // dropping r2 forced a refresh
+
+  cluster.a.stop();
+  try {
+    run(*connection, kWrite);
+    FAIL() << "a write to a stopped writer was not reported";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(e.message().find("neo4j at " + cluster.a.address()), std::string::npos)
+        << e.message();
+  }
+}
+
 TEST(Routing, ARouterThatRefusesTheDatabaseReachesTheCaller) {
   ScriptedCluster cluster;
   cluster.router.set("table", "missing-db");
