@@ -129,7 +129,9 @@ bool split_path(const std::string& target, std::vector<std::string>& segments) {
 }
 
 Api::Api(Gateway& gateway, boost::asio::any_io_executor timers)
-    : gateway_(gateway), workers_(gateway.config().worker_threads) {
+    : gateway_(gateway),
+      access_(gateway.config().tokens),
+      workers_(gateway.config().worker_threads) {
   const auto& limits = gateway.config().limits;
   for (const auto& [name, db] : gateway.databases()) {
     const auto stats = db->stats();
@@ -148,41 +150,58 @@ HttpResponse Api::refuse(unsigned status, const std::string& code, const std::st
   return error_response(ApiError(status, code, message));
 }
 
-void Api::handle(HttpRequest request, const std::string& client_address,
+void Api::handle(HttpRequest request, const std::string& peer_address,
                  std::function<void(HttpResponse)> reply) {
   std::vector<std::string> path;
-  const bool database_call = split_path(std::string(request.target()), path) && path.size() == 4 &&
-                             path[0] == "v1" && path[1] == "databases" &&
-                             request.method() == http::verb::post;
-  const Database* database = database_call ? gateway_.find(path[2]) : nullptr;
+  split_path(std::string(request.target()), path);
+  // Probes must work without credentials; everything else is the API proper.
+  const bool open_path = !path.empty() && path[0] == "health";
+  Caller caller{peer_address, nullptr};
   Deadline deadline{};
   try {
     deadline = deadline_for(request, gateway_.config().limits);
+    if (!open_path) {
+      const auto authorization = request.find(http::field::authorization);
+      caller = access_.authenticate(authorization == request.end()
+                                        ? std::string_view()
+                                        : std::string_view(authorization->value()),
+                                    peer_address);
+      client_limits_.admit(caller.client_id, limit_for(caller));
+    }
   } catch (const ApiError& e) {
     return reply(error_response(e));
   }
-  if (database == nullptr || !database->available()) {
-    // Answered from memory (listings, health, 404, unavailable): cheap enough for the I/O thread.
-    return reply(route(request, client_address, deadline));
+  auto finish = [this, open_path, client = caller.client_id,
+                 reply = std::move(reply)](HttpResponse response) {
+    if (!open_path) client_limits_.release(client);
+    reply(std::move(response));
+  };
+
+  const bool database_call = path.size() == 4 && path[0] == "v1" && path[1] == "databases" &&
+                             request.method() == http::verb::post;
+  Database* database = database_call ? gateway_.find(path[2]) : nullptr;
+  if (database == nullptr || !database->available() || !access_.may_see(caller, database->name())) {
+    // Answered from memory (listings, health, errors): cheap enough for the I/O thread.
+    return finish(route(request, caller, deadline));
   }
   const auto received = std::chrono::steady_clock::now();
-  auto measured_reply = [this, received, name = database->name(), operation = path[3],
-                         reply = std::move(reply)](HttpResponse response) {
+  auto measured = [this, received, name = database->name(), operation = path[3],
+                   finish = std::move(finish)](HttpResponse response) {
     const auto error = response.find("x-weir-error");
     const std::string code = error == response.end() ? "ok" : std::string(error->value());
     metrics_.record_request(name, operation, code, std::chrono::steady_clock::now() - received);
-    reply(std::move(response));
+    finish(std::move(response));
   };
   auto& admission = *admissions_.at(database->name());
   auto shared = std::make_shared<std::pair<HttpRequest, std::function<void(HttpResponse)>>>(
-      std::move(request), std::move(measured_reply));
+      std::move(request), std::move(measured));
   admission.submit(
       deadline,
-      [this, shared, client_address, deadline, received, &admission] {
+      [this, shared, caller, deadline, received, &admission] {
         metrics_.record_queue_wait(admission.database(),
                                    std::chrono::steady_clock::now() - received);
-        boost::asio::post(workers_, [this, shared, client_address, deadline, &admission] {
-          auto response = route(shared->first, client_address, deadline);
+        boost::asio::post(workers_, [this, shared, caller, deadline, &admission] {
+          auto response = route(shared->first, caller, deadline);
           admission.finished();
           shared->second(std::move(response));
         });
@@ -190,8 +209,11 @@ void Api::handle(HttpRequest request, const std::string& client_address,
       [shared](const ApiError& error) { shared->second(error_response(error)); });
 }
 
-HttpResponse Api::route(const HttpRequest& request, const std::string& client_address,
-                        Deadline deadline) {
+ClientLimit Api::limit_for(const Caller& caller) const {
+  return caller.token != nullptr ? caller.token->limit : gateway_.config().client_limit;
+}
+
+HttpResponse Api::route(const HttpRequest& request, const Caller& caller, Deadline deadline) {
   try {
     std::vector<std::string> path;
     if (!split_path(std::string(request.target()), path)) {
@@ -209,7 +231,7 @@ HttpResponse Api::route(const HttpRequest& request, const std::string& client_ad
     if (path == std::vector<std::string>{"health", "ready"}) return only_get(), readiness();
     if (path == std::vector<std::string>{"metrics"}) return only_get(), metrics();
     if (path.size() >= 2 && path[0] == "v1") {
-      if (path.size() == 2 && path[1] == "databases") return only_get(), list_databases();
+      if (path.size() == 2 && path[1] == "databases") return only_get(), list_databases(caller);
       if (path.size() == 2 && path[1] == "plugins") return only_get(), list_plugins();
       if (path[1] == "databases" && (path.size() == 3 || path.size() == 4)) {
         Database* database = gateway_.find(path[2]);
@@ -217,18 +239,20 @@ HttpResponse Api::route(const HttpRequest& request, const std::string& client_ad
           ApiError e(404, "database_not_found",
                      "no database named \"" + path[2] + "\" is configured");
           boost::json::array known;
-          for (const auto& [name, db] : gateway_.databases())
-            known.push_back(boost::json::value(name));
+          for (const auto& [name, db] : gateway_.databases()) {
+            if (access_.may_see(caller, name)) known.push_back(boost::json::value(name));
+          }
           e.extra()["databases"] = std::move(known);
           throw e;
         }
+        access_.authorize(caller, database->name());
         if (path.size() == 3) {
           only_get();
           return json_response(200, boost::json::serialize(describe(*database)));
         }
         if (path[3] == "query" || path[3] == "transaction") {
           if (method != http::verb::post) throw method_not_allowed("POST");
-          return database_request(request, client_address, *database, path[3], deadline);
+          return database_request(request, caller, *database, path[3], deadline);
         }
       }
     }
@@ -243,16 +267,18 @@ HttpResponse Api::route(const HttpRequest& request, const std::string& client_ad
   }
 }
 
-HttpResponse Api::database_request(const HttpRequest& request, const std::string& client_address,
+HttpResponse Api::database_request(const HttpRequest& request, const Caller& caller,
                                    Database& database, const std::string& operation,
                                    Deadline deadline) {
   RequestContext context;
-  context.client_id = client_address;
+  context.client_id = caller.client_id;
   context.tag = "POST /v1/databases/" + database.name() + "/" + operation;
   context.deadline = deadline;
   context.max_result_bytes = gateway_.config().limits.max_result_bytes;
   auto body = parse_body(request);
-  const bool read_only = take_read_only(body);
+  // A read-only token makes every request read-only, whatever the client says.
+  const bool read_only =
+      take_read_only(body) || (caller.token != nullptr && caller.token->read_only);
   if (operation == "query") return json_response(200, database.query(body, read_only, context));
   return json_response(200, database.transaction(take_statements(body), read_only, context));
 }
@@ -309,9 +335,11 @@ boost::json::object Api::describe(const Database& database) const {
   return out;
 }
 
-HttpResponse Api::list_databases() const {
+HttpResponse Api::list_databases(const Caller& caller) const {
   boost::json::array list;
-  for (const auto& [name, db] : gateway_.databases()) list.push_back(describe(*db));
+  for (const auto& [name, db] : gateway_.databases()) {
+    if (access_.may_see(caller, name)) list.push_back(describe(*db));
+  }
   return json_response(200,
                        boost::json::serialize(boost::json::object{{"databases", std::move(list)}}));
 }

@@ -3,8 +3,10 @@
 // every outcome as JSON, errors included.
 #pragma once
 
+#include "access.hpp"
 #include "admission.hpp"
 #include "api_error.hpp"
+#include "client_limits.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
 #include "metrics.hpp"
@@ -37,20 +39,22 @@ class Api : public RequestHandler {
  private:
   using Deadline = std::chrono::steady_clock::time_point;
 
-  HttpResponse route(const HttpRequest& request, const std::string& client_address,
-                     Deadline deadline);
-  HttpResponse database_request(const HttpRequest& request, const std::string& client_address,
+  HttpResponse route(const HttpRequest& request, const Caller& caller, Deadline deadline);
+  HttpResponse database_request(const HttpRequest& request, const Caller& caller,
                                 Database& database, const std::string& operation,
                                 Deadline deadline);
+  ClientLimit limit_for(const Caller& caller) const;
   HttpResponse health() const;
   HttpResponse readiness() const;
-  HttpResponse list_databases() const;
+  HttpResponse list_databases(const Caller& caller) const;
   // The database's own description plus its admission queue.
   boost::json::object describe(const Database& database) const;
   HttpResponse list_plugins() const;
   HttpResponse metrics() const;
 
   Gateway& gateway_;
+  AccessControl access_;
+  ClientLimits client_limits_;
   boost::asio::thread_pool workers_;
   std::map<std::string, std::unique_ptr<Admission>> admissions_;  // per available database
   Metrics metrics_;

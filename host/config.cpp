@@ -79,26 +79,6 @@ void resolve_env(boost::json::value& value, const std::string& path) {
   }
 }
 
-void parse_listen(const ConfigReader& root, Config& config) {
-  const std::string listen = root.string("listen", "127.0.0.1:7300");
-  const auto colon = listen.rfind(':');
-  const auto invalid = [&] {
-    root.fail("listen", "must be \"host:port\" (e.g. \"127.0.0.1:7300\"), got \"" + listen + "\"");
-  };
-  if (colon == std::string::npos || colon == 0) invalid();
-  std::string host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  const std::string port_text = listen.substr(colon + 1);
-  if (port_text.empty() || port_text.size() > 5 ||
-      !std::all_of(port_text.begin(), port_text.end(), ::isdigit))
-    invalid();
-  const long port = std::stol(port_text);
-  if (port > 65535) invalid();
-  config.listen_address = host;
-  config.listen_port = static_cast<std::uint16_t>(port);
-}
-
 void parse_databases(const ConfigReader& root, const boost::json::object& resolved_root,
                      Config& config) {
   const auto* databases = root.object().if_contains("databases");
@@ -134,7 +114,98 @@ void parse_databases(const ConfigReader& root, const boost::json::object& resolv
   }
 }
 
+ClientLimit parse_client_limit(const ConfigReader& r, ClientLimit fallback) {
+  ClientLimit l = fallback;
+  l.max_concurrent = static_cast<std::size_t>(
+      r.integer("max_concurrent", static_cast<std::int64_t>(l.max_concurrent), 0, 1000000));
+  l.rate_per_second = static_cast<double>(
+      r.integer("rate_per_second", static_cast<std::int64_t>(l.rate_per_second), 0, 1000000));
+  l.burst = static_cast<double>(r.integer("burst", static_cast<std::int64_t>(l.burst), 0, 1000000));
+  return l;
+}
+
+void parse_auth(const ConfigReader& root, const boost::json::object& resolved_root,
+                Config& config) {
+  const auto limits = root.child("client_limits");
+  limits.allow_only({"max_concurrent", "rate_per_second", "burst"});
+  config.client_limit = parse_client_limit(limits, {});
+
+  const auto auth = root.child("auth");
+  auth.allow_only({"tokens"});
+  const auto* tokens = auth.object().if_contains("tokens");
+  if (tokens != nullptr) {
+    if (!tokens->is_array())
+      auth.fail("tokens", "must be an array of {\"name\", \"token\", \"databases\", ...}");
+    const auto& resolved = resolved_root.at("auth").at("tokens").as_array();
+    for (std::size_t i = 0; i < tokens->get_array().size(); ++i) {
+      const std::string field = "auth.tokens[" + std::to_string(i) + "]";
+      if (!resolved[i].is_object()) throw ConfigError(field + ": must be an object");
+      const ConfigReader t(resolved[i].get_object(), field);
+      t.allow_only({"name", "token", "databases", "read_only", "max_concurrent", "rate_per_second",
+                    "burst"});
+      ApiToken token;
+      token.name = t.required_string("name");
+      token.secret = t.required_string("token");
+      if (token.secret.size() < 16)
+        t.fail("token",
+               "must be at least 16 characters (use a random secret, e.g. from ${env:...})");
+      token.read_only = t.boolean("read_only", false);
+      token.limit = parse_client_limit(t, config.client_limit);
+      const auto* dbs = t.object().if_contains("databases");
+      if (dbs == nullptr || !dbs->is_array() || dbs->get_array().empty()) {
+        t.fail("databases", "must list the databases this token may use, or [\"*\"] for all");
+      }
+      for (const auto& db : dbs->get_array()) {
+        if (!db.is_string()) t.fail("databases", "must contain only database names");
+        const std::string name(db.get_string());
+        if (name != "*" && config.find_database(name) == nullptr) {
+          t.fail("databases", "names \"" + name + "\", which is not a configured database");
+        }
+        token.databases.push_back(name);
+      }
+      for (const auto& other : config.tokens) {
+        if (other.name == token.name)
+          t.fail("name", "\"" + token.name + "\" is used by another token");
+        if (other.secret == token.secret)
+          t.fail("token", "is the same secret as token \"" + other.name + "\"");
+      }
+      config.tokens.push_back(std::move(token));
+    }
+  }
+  check_exposure(config);
+}
+
 }  // namespace
+
+void set_listen(Config& config, const std::string& listen, const std::string& field) {
+  const auto invalid = [&] {
+    throw ConfigError(field + ": must be \"host:port\" (e.g. \"127.0.0.1:7300\"), got \"" + listen +
+                      "\"");
+  };
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) invalid();
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string port = listen.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+      std::stol(port) > 65535) {
+    invalid();
+  }
+  config.listen_address = host;
+  config.listen_port = static_cast<std::uint16_t>(std::stol(port));
+}
+
+void check_exposure(const Config& config) {
+  const auto& a = config.listen_address;
+  const bool loopback = a == "localhost" || a == "::1" || a.rfind("127.", 0) == 0;
+  if (config.tokens.empty() && !loopback) {
+    throw ConfigError(
+        "listen: " + a +
+        " is not a loopback address, but no API tokens are configured: add auth.tokens, "
+        "or listen on 127.0.0.1 (local-only mode)");
+  }
+}
 
 const DatabaseConfig* Config::find_database(const std::string& name) const {
   for (const auto& d : databases) {
@@ -176,10 +247,10 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     resolve_env(resolved, "");
     const ConfigReader root(parsed.get_object(), "");
     root.allow_only({"listen", "io_threads", "worker_threads", "plugin_dirs", "workspace", "limits",
-                     "drain_timeout_ms", "log", "databases"});
+                     "auth", "client_limits", "drain_timeout_ms", "log", "databases"});
     Config config;
     config.source = source;
-    parse_listen(root, config);
+    set_listen(config, root.string("listen", "127.0.0.1:7300"), "listen");
     config.io_threads = static_cast<unsigned>(root.integer("io_threads", config.io_threads, 1, 64));
     config.worker_threads =
         static_cast<unsigned>(root.integer("worker_threads", config.worker_threads, 1, 1024));
@@ -225,6 +296,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     config.log_format = format == "json" ? LogFormat::json : LogFormat::text;
 
     parse_databases(root, resolved.get_object(), config);
+    parse_auth(root, resolved.get_object(), config);
     return config;
   } catch (const sdk::Error& e) {
     throw ConfigError("config " + source + ": " + e.message());

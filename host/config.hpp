@@ -4,6 +4,8 @@
 // "${env:NAME}" are replaced by that environment variable (for secrets).
 #pragma once
 
+#include "access.hpp"
+#include "client_limits.hpp"
 #include "logger.hpp"
 #include "workspace.hpp"
 
@@ -55,6 +57,8 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::text;
   std::vector<DatabaseConfig> databases;
+  std::vector<ApiToken> tokens;  // empty = local-only mode (loopback listener required)
+  ClientLimit client_limit;      // per client, unless its token says otherwise
 
   const DatabaseConfig* find_database(const std::string& name) const;
 };
@@ -68,6 +72,11 @@ Config parse_config(const std::string& text, const std::string& source,
 // else the built-in default (one SQLite database "default").
 Config load_config(const std::optional<std::filesystem::path>& explicit_path,
                    const std::filesystem::path& cwd);
+
+// Sets the listen address from "host:port" / "[v6]:port"; errors name `field`.
+void set_listen(Config& config, const std::string& listen, const std::string& field);
+// Refuses a non-loopback listener without API tokens (local-only mode).
+void check_exposure(const Config& config);
 
 // The built-in default config text.
 const char* default_config_text() noexcept;

@@ -99,12 +99,8 @@ fs::path executable_dir() {
 weir::Config load(const Options& o) {
   weir::Config config = weir::load_config(o.config, fs::current_path());
   if (o.listen) {
-    const auto text =
-        std::string("{\"listen\":\"") + *o.listen + "\",\"databases\":{\"x\":{\"backend\":\"x\"}}}";
-    const auto parsed =
-        weir::parse_config(text, "--listen", fs::current_path(), fs::current_path());
-    config.listen_address = parsed.listen_address;
-    config.listen_port = parsed.listen_port;
+    weir::set_listen(config, *o.listen, "--listen");
+    weir::check_exposure(config);
   }
   if (o.log_level && !weir::parse_log_level(*o.log_level, config.log_level)) {
     usage_error("--log-level must be debug, info, warn or error");
