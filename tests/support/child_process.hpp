@@ -1,0 +1,54 @@
+// Runs a program as a child process for tests: spawn with arguments and a
+// working directory, capture stderr to a file, signal it, wait for its exit.
+// The destructor kills and reaps it, so a failing test leaves nothing behind.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <csignal>
+#include <string>
+#include <vector>
+
+namespace weir::testing {
+
+class ChildProcess {
+ public:
+  ChildProcess(const std::string& program, const std::vector<std::string>& args,
+               const std::string& cwd, const std::string& stderr_file) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+      const int fd = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) ::dup2(fd, STDERR_FILENO);
+      std::vector<char*> argv{const_cast<char*>(program.c_str())};
+      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+      argv.push_back(nullptr);
+      ::execv(program.c_str(), argv.data());
+      ::_exit(127);
+    }
+  }
+  ~ChildProcess() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  void signal(int sig) const { ::kill(pid_, sig); }
+  // Waits for the exit; returns the exit status, or 128+signal when killed.
+  int wait() {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    exited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+}  // namespace weir::testing
