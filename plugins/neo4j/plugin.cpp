@@ -10,7 +10,8 @@ namespace weir::neo4j {
 struct Neo4jDriver {
   static constexpr sdk::PluginInfo info{
       "neo4j", "0.1.0", "Neo4j over Bolt 4.4/5.x (bolt://, neo4j://, ws://)", WEIR_KIND_GRAPH,
-      WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_NAMED_PARAMETERS | WEIR_CAP_STREAMING};
+      WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_NAMED_PARAMETERS | WEIR_CAP_STREAMING |
+          WEIR_CAP_READ_REPLICAS};
 
   static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext& context) {
     auto settings =

@@ -55,6 +55,16 @@ class ServerPlayedItsRules : public ::testing::Environment {
 
 const auto* const kServerCheck = ::testing::AddGlobalTestEnvironment(new ServerPlayedItsRules);
 
+// Beyond the suite: what the host reads from the table to route requests.
+TEST(Neo4jPlugin, DeclaresGraphKindAndReadReplicaRouting) {
+  weir::testing::PluginLibrary library(WEIR_NEO4J_PLUGIN);
+  EXPECT_EQ(library.table().kind, WEIR_KIND_GRAPH);
+  for (const auto cap : {WEIR_CAP_TRANSACTIONS, WEIR_CAP_NAMED_PARAMETERS, WEIR_CAP_STREAMING,
+                         WEIR_CAP_READ_REPLICAS}) {
+    EXPECT_NE(library.table().capabilities & cap, 0u) << "capability bit " << cap;
+  }
+}
+
 }  // namespace
 
 WEIR_CONFORMANCE_SUITE(Neo4j, neo4j_case("bolt"))
