@@ -95,6 +95,7 @@ void PgConnection::enforce_read_only(bool read_only, milliseconds timeout) {
     }
     return;
   }
+  read_only_transaction_ = false;  // only begin() sets it, for the transaction it opens
   const char* current = PQparameterStatus(conn_.get(), "default_transaction_read_only");
   const bool is_on = current != nullptr && std::strcmp(current, "on") == 0;
   if (current != nullptr && is_on == read_only) return;

@@ -108,6 +108,19 @@ TEST_F(PostgresTransactions, ReadOnlyRequestInsideReadWriteTransactionIsRefused)
   conn_->rollback();
 }
 
+// A later read-write transaction opened with a plain BEGIN statement must not
+// inherit the earlier read-only transaction's standing.
+TEST_F(PostgresTransactions, ReadOnlyStandingDoesNotOutliveItsTransaction) {
+  conn_->begin({{"read_only", true}});
+  conn_->commit();
+  run(*conn_, "BEGIN");
+  weir::sdk::ExecOptions read_only;
+  read_only.read_only = true;
+  EXPECT_EQ(error_of([&] { run(*conn_, request("SELECT 1"), read_only); }).status(),
+            WEIR_E_INVALID_REQUEST);
+  conn_->rollback();
+}
+
 TEST_F(PostgresTransactions, IsolationLevelAndOptionsAreValidated) {
   conn_->begin({{"isolation", "serializable"}, {"deferrable", true}, {"read_only", true}});
   EXPECT_EQ(scalar(*conn_, "SHOW transaction_isolation"), json::value("serializable"));
