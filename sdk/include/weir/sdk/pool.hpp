@@ -117,7 +117,7 @@ class Pool {
         waits_.record(0);
         return lease;
       }
-      forget(!usable && !expired ? Reason::kBroken : Reason::kLifetime);
+      forget(usable ? Reason::kClosed : expired ? Reason::kLifetime : Reason::kBroken);
       close_unlocked(lock, &lease, 1);
     }
     return wait_for_turn(lock, options);
