@@ -2,7 +2,10 @@
 // standby (in recovery, refuses writes), and libpq's multi-host selection.
 #include "pg_test_support.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
 #include <thread>
 
 namespace weir::postgres::test {
@@ -77,6 +80,30 @@ TEST(PostgresHealth, MultiHostUrlPicksTheServerByTargetSessionAttrs) {
                     std::to_string(cluster().port()) + "&user=postgres";
   auto fallback = PgConnectionFactory(settings_for({{"url", down}})).connect();
   EXPECT_EQ(describe(*fallback).at("port"), json::value(std::to_string(cluster().port())));
+}
+
+// A failover moves the name the pool connects to; new connections must follow
+// without a restart. DNS cannot be changed in a test, so a unix-socket path
+// stands in for the name: the same factory, the path re-pointed from the
+// primary's socket to the standby's, and the next connection lands there.
+TEST(PostgresHealth, NewConnectionsFollowATargetThatMoved) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("weir-moving-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const int port = cluster().port();
+  const fs::path name = dir / (".s.PGSQL." + std::to_string(port));
+  const auto point_at = [&](const PostgresCluster& server) {
+    fs::remove(name);
+    fs::create_symlink(
+        fs::path(server.socket_dir()) / (".s.PGSQL." + std::to_string(server.port())), name);
+  };
+  PgConnectionFactory factory(
+      settings_for({{"host", dir.string()}, {"port", port}, {"user", "postgres"}}));
+  point_at(cluster());
+  EXPECT_EQ(describe(*factory.connect()).at("in_recovery"), json::value(false));
+  point_at(replica());
+  EXPECT_EQ(describe(*factory.connect()).at("in_recovery"), json::value(true));
+  fs::remove_all(dir);
 }
 
 }  // namespace
