@@ -188,7 +188,8 @@ typedef struct weir_pool_params {
 /** Per-acquisition options. Owned by the caller, borrowed for the call. */
 typedef struct weir_acquire_options {
   uint32_t struct_size;
-  uint32_t timeout_ms;   /* 0 = the pool's configured acquire timeout */
+  uint32_t timeout_ms;   /* the caller's limit; the pool waits at most the smaller of this
+                            and its configured acquire timeout (0 = that timeout) */
   const char* client_id; /* who asks (token name or address); may be NULL */
   const char* tag;       /* where the lease is taken, for leak reports; may be NULL */
 } weir_acquire_options;

@@ -67,12 +67,15 @@ weir_status guarded(weir_error* error, Body&& body) noexcept {
   }
 }
 
-inline boost::json::object parse_object(const char* json, std::size_t length, const char* what) {
+// Parses a JSON object handed over the ABI; `invalid` is the status for bad input
+// (WEIR_E_INVALID_CONFIG for pool settings, WEIR_E_INVALID_REQUEST for requests).
+inline boost::json::object parse_object(const char* json, std::size_t length, const char* what,
+                                        weir_status invalid = WEIR_E_INVALID_REQUEST) {
   if (json == nullptr || length == 0) return {};
   boost::system::error_code ec;
   auto value = boost::json::parse(boost::json::string_view(json, length), ec);
-  if (ec) throw Error(WEIR_E_INVALID_REQUEST, std::string(what) + " is not valid JSON: " + ec.message());
-  if (!value.is_object()) throw Error(WEIR_E_INVALID_REQUEST, std::string(what) + " must be a JSON object");
+  if (ec) throw Error(invalid, std::string(what) + " is not valid JSON: " + ec.message());
+  if (!value.is_object()) throw Error(invalid, std::string(what) + " must be a JSON object");
   return std::move(value.get_object());
 }
 
@@ -104,7 +107,8 @@ struct Trampolines {
   static weir_status pool_open(const weir_pool_params* params, weir_pool** out, weir_error* error) noexcept {
     return guarded(error, [&] {
       const std::string database = params->database != nullptr ? params->database : "";
-      const auto config = parse_object(params->config_json, params->config_length, "database config");
+      const auto config = parse_object(params->config_json, params->config_length, "database config",
+                                       WEIR_E_INVALID_CONFIG);
       const ConfigReader root(config, "databases." + database);
       auto pool_config = PoolConfig::from(root.child("pool"));
       OpenContext context{database, root.child("connection"),
@@ -120,7 +124,11 @@ struct Trampolines {
     return guarded(error, [&] {
       AcquireOptions o;
       if (options != nullptr) {
-        o.timeout = std::chrono::milliseconds(options->timeout_ms);
+        // The caller's limit (its request deadline) may shorten the wait, never
+        // lengthen it past the operator's acquire_timeout_ms.
+        const std::chrono::milliseconds limit(options->timeout_ms);
+        const auto configured = pool_of(pool).config().acquire_timeout;
+        o.timeout = limit.count() > 0 ? std::min(limit, configured) : configured;
         if (options->client_id != nullptr) o.client_id = options->client_id;
         if (options->tag != nullptr) o.tag = options->tag;
       }

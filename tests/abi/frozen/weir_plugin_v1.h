@@ -1,0 +1,412 @@
+/* FROZEN COPY of weir/plugin.h as released in ABI version 1. Never edit: it
+ * stands for every v1 plugin in the field; tests/abi builds a plugin against it
+ * and the current host must keep loading and running it. */
+/*
+ * weir/plugin.h — the weir plugin C ABI, version 1.
+ *
+ * This header is the whole contract between the weir host and a backend
+ * plugin (a shared library). It is C99 and carries no C++ types, so a plugin
+ * can be written in any language that speaks the C calling convention. The
+ * optional C++ helpers in <weir/sdk/...> implement it for C++ authors.
+ *
+ * Shape
+ *   A plugin exports one symbol, WEIR_ENTRY_SYMBOL, of type weir_plugin_entry_fn.
+ *   The host calls it once, offering the newest ABI version it speaks; the
+ *   plugin answers with the version it implements (<= the offer) and fills a
+ *   weir_plugin function table. Every struct that crosses the boundary starts
+ *   with `struct_size`, written by whoever allocates it, so later versions can
+ *   append fields: a reader only touches a field when
+ *   offsetof(field) < struct_size. Fields are never reordered or removed, and
+ *   status codes are never renumbered.
+ *
+ * Ownership (stated once here and again per function)
+ *   - Strings and buffers passed *into* a function are borrowed for the
+ *     duration of that call only; copy what you keep.
+ *   - Memory the host keeps (results, error text, health detail) is written
+ *     by the plugin through host-provided structs: results through a
+ *     weir_value_writer, errors into a caller-owned weir_error. No memory
+ *     allocated on one side is ever freed on the other.
+ *   - weir_pool and weir_conn are opaque handles owned by the plugin.
+ *   - Static strings in weir_plugin (name, version, description) live as long
+ *     as the library stays loaded.
+ *
+ * Threads
+ *   Unless a function says otherwise: a weir_pool may be used from any number
+ *   of threads at once; a weir_conn is used by one thread at a time (the one
+ *   that acquired it, or one it handed the lease to). cancel() and the pool
+ *   statistics/health functions may be called from any thread at any time.
+ *
+ * Errors
+ *   Functions that can fail return weir_status (WEIR_OK on success). On
+ *   failure, when the caller passed a non-NULL weir_error, the plugin fills it
+ *   (see weir_error). Nothing ever unwinds across this boundary: no C++
+ *   exception, longjmp or signal may escape a plugin function.
+ *
+ * Versioning policy
+ *   ABI version 1 is frozen: the sizes WEIR_*_V1_SIZE below are checked by the
+ *   host's tests. A later version appends fields and raises
+ *   WEIR_ABI_VERSION; a v1 plugin keeps loading in every later host.
+ */
+#ifndef WEIR_PLUGIN_V1_FROZEN_H
+#define WEIR_PLUGIN_V1_FROZEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Versions and the entry symbol                                            */
+/* ------------------------------------------------------------------------ */
+
+/** ABI versions are plain integers; each release that appends to a struct adds one. */
+#define WEIR_ABI_VERSION_1 1u
+/** The newest ABI version this header describes. */
+#define WEIR_ABI_VERSION WEIR_ABI_VERSION_1
+
+/** The one symbol every plugin exports (see weir_plugin_entry_fn). */
+#define WEIR_ENTRY_SYMBOL "weir_plugin_entry"
+
+#if defined(_WIN32)
+#define WEIR_EXPORT __declspec(dllexport)
+#else
+#define WEIR_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Status codes: a fixed set, never renumbered. The host maps each to an    */
+/* HTTP status (shown in brackets) and a stable error code string.          */
+/* ------------------------------------------------------------------------ */
+
+typedef int32_t weir_status;
+
+#define WEIR_OK 0
+#define WEIR_E_UNKNOWN 1           /* anything not covered below          [500] */
+#define WEIR_E_NOT_IMPLEMENTED 2   /* the plugin lacks this operation     [501] */
+#define WEIR_E_INVALID_REQUEST 3   /* the request is malformed            [400] */
+#define WEIR_E_INVALID_CONFIG 4    /* pool_open: bad settings             [500] */
+#define WEIR_E_NOT_FOUND 5         /* a named object does not exist       [404] */
+#define WEIR_E_CONFLICT 6          /* already exists / constraint failed  [409] */
+#define WEIR_E_QUERY 7             /* backend rejected the statement      [400] */
+#define WEIR_E_UNAVAILABLE 8       /* backend unreachable, retry later    [503] */
+#define WEIR_E_EXHAUSTED 9         /* no connection within the timeout    [503] */
+#define WEIR_E_TIMEOUT 10          /* the request's deadline passed       [504] */
+#define WEIR_E_CANCELLED 11        /* cancelled by the host               [499] */
+#define WEIR_E_BROKEN 12           /* connection broke during the request [502] */
+#define WEIR_E_UNAUTHENTICATED 13  /* backend refused our credentials     [502] */
+#define WEIR_E_PERMISSION 14       /* backend refused the operation       [403] */
+#define WEIR_E_INTERNAL 15         /* a bug in the plugin                 [500] */
+#define WEIR_E_ABI 16              /* entry: no ABI version in common          */
+#define WEIR_E_ABORTED 17          /* the host's writer asked to stop     [413] */
+#define WEIR_E_CLOSED 18           /* the pool is draining or closed      [503] */
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Error detail, owned by the caller (usually the host), filled by the callee.
+ * The caller zero-initialises it and sets struct_size; the callee writes
+ * NUL-terminated UTF-8, truncating to fit. No pointers, so nothing to free.
+ */
+typedef struct weir_error {
+  uint32_t struct_size; /* sizeof(weir_error) as the caller knows it */
+  weir_status status;   /* same value the function returned */
+  int32_t retryable;    /* 1 when the same request may succeed later */
+  char code[64];        /* backend code, e.g. SQLSTATE "23505"; may be empty */
+  char message[1024];   /* for humans; never contains credentials */
+  char detail[1024];    /* optional backend detail and hint; may be empty */
+} weir_error;
+
+/* ------------------------------------------------------------------------ */
+/* Host services                                                            */
+/* ------------------------------------------------------------------------ */
+
+#define WEIR_LOG_DEBUG 0
+#define WEIR_LOG_INFO 1
+#define WEIR_LOG_WARN 2
+#define WEIR_LOG_ERROR 3
+
+/**
+ * What the host offers every plugin. Owned by the host; valid from the entry
+ * call until the library is unloaded. All functions are thread-safe.
+ */
+typedef struct weir_host {
+  uint32_t struct_size;
+  uint32_t abi_version;     /* the version the host offered */
+  const char* host_version; /* e.g. "0.1.0" */
+  void* host_data;          /* pass back to the callbacks below */
+  /** Log one line. `message` is borrowed; never pass credentials. */
+  void (*log)(void* host_data, int32_t level, const char* message);
+} weir_host;
+
+/**
+ * The streaming writer for results and health detail, owned by the host.
+ * A plugin describes one JSON-like value through it: scalars, arrays and
+ * objects (inside an object, call key() before each member's value).
+ * Every function returns 0 to go on, or non-zero when the host wants the
+ * plugin to stop (result too large, client gone); the plugin then stops
+ * writing and returns WEIR_E_ABORTED. Strings are UTF-8 and borrowed for the
+ * call. Used only by the thread that received it, only during that call.
+ */
+typedef struct weir_value_writer {
+  uint32_t struct_size;
+  void* host_data;
+  int (*null_value)(void* host_data);
+  int (*bool_value)(void* host_data, int value);
+  int (*int64_value)(void* host_data, int64_t value);
+  int (*double_value)(void* host_data, double value);
+  int (*string_value)(void* host_data, const char* utf8, size_t length);
+  /** Binary data; the host picks the encoding (base64 in JSON). */
+  int (*bytes_value)(void* host_data, const void* data, size_t length);
+  /** A value already encoded as JSON text (e.g. a jsonb column); the host validates it. */
+  int (*json_value)(void* host_data, const char* json, size_t length);
+  int (*begin_array)(void* host_data);
+  int (*end_array)(void* host_data);
+  int (*begin_object)(void* host_data);
+  int (*key)(void* host_data, const char* utf8, size_t length);
+  int (*end_object)(void* host_data);
+} weir_value_writer;
+
+/* ------------------------------------------------------------------------ */
+/* Plain structs for the pool                                               */
+/* ------------------------------------------------------------------------ */
+
+typedef struct weir_pool weir_pool; /* opaque, plugin-owned */
+typedef struct weir_conn weir_conn; /* opaque, plugin-owned: one leased connection */
+
+/** Everything pool_open needs. Owned by the host, borrowed for the call. */
+typedef struct weir_pool_params {
+  uint32_t struct_size;
+  const char* database;    /* logical database name, for logs and errors */
+  const char* config_json; /* the database's config object (UTF-8 JSON) */
+  size_t config_length;
+  /** Absolute workspace data directory (e.g. /project/.weir). Relative file
+   *  paths in config resolve under it and must never escape it. */
+  const char* data_dir;
+} weir_pool_params;
+
+/** Per-acquisition options. Owned by the caller, borrowed for the call. */
+typedef struct weir_acquire_options {
+  uint32_t struct_size;
+  uint32_t timeout_ms;   /* the caller's limit; the pool waits at most the smaller of this
+                            and its configured acquire timeout (0 = that timeout) */
+  const char* client_id; /* who asks (token name or address); may be NULL */
+  const char* tag;       /* where the lease is taken, for leak reports; may be NULL */
+} weir_acquire_options;
+
+#define WEIR_RELEASE_OK 0u
+/** The connection must not be reused: close it. */
+#define WEIR_RELEASE_BROKEN 1u
+
+#define WEIR_HEALTHY 0
+#define WEIR_DEGRADED 1
+#define WEIR_UNHEALTHY 2
+
+/** A pool's health as last observed; cheap, never waits on the backend. */
+typedef struct weir_health {
+  uint32_t struct_size;
+  int32_t state;    /* WEIR_HEALTHY, WEIR_DEGRADED or WEIR_UNHEALTHY */
+  char reason[256]; /* why, when not healthy; empty otherwise */
+} weir_health;
+
+/** Live pool statistics. Counters are totals since the pool opened. */
+typedef struct weir_pool_stats {
+  uint32_t struct_size;
+  /* configured sizes */
+  uint32_t min_size;
+  uint32_t max_size;
+  uint32_t max_overflow;
+  /* gauges */
+  uint32_t total;           /* open connections, idle + active */
+  uint32_t idle;
+  uint32_t active;          /* leased out */
+  uint32_t waiting;         /* callers blocked in acquire */
+  uint32_t overflow_active; /* leased connections above max_size */
+  uint32_t backoff_ms;      /* current reconnect backoff, 0 when connecting works */
+  /* counters */
+  uint64_t acquired;
+  uint64_t created;
+  uint64_t closed;
+  uint64_t recycled_lifetime;
+  uint64_t recycled_idle;
+  uint64_t recycled_uses;
+  uint64_t discarded_broken; /* released broken, failed validation or reset */
+  uint64_t failed_connects;
+  uint64_t timeouts;         /* acquisitions that gave up */
+  uint64_t leaks;            /* leases reported as held too long */
+  /* acquisition wait over a recent window, microseconds */
+  double wait_mean_us;
+  double wait_max_us;
+  double wait_p50_us;
+  double wait_p95_us;
+  double wait_p99_us;
+} weir_pool_stats;
+
+/** Per-request options. Owned by the caller, borrowed for the call. */
+typedef struct weir_exec_options {
+  uint32_t struct_size;
+  uint32_t timeout_ms; /* time left before the deadline; 0 = no deadline */
+  uint32_t flags;      /* WEIR_EXEC_* */
+} weir_exec_options;
+
+/** The client declared the request read-only (may go to a replica; writes must fail). */
+#define WEIR_EXEC_READ_ONLY 1u
+
+/* ------------------------------------------------------------------------ */
+/* Plugin description and capabilities                                      */
+/* ------------------------------------------------------------------------ */
+
+#define WEIR_KIND_SQL 1u
+#define WEIR_KIND_VECTOR 2u
+#define WEIR_KIND_GRAPH 3u
+#define WEIR_KIND_OTHER 4u
+
+#define WEIR_CAP_TRANSACTIONS (1ull << 0)   /* begin / commit / rollback work */
+#define WEIR_CAP_PARAMETERS (1ull << 1)     /* `params` are bound, never spliced */
+#define WEIR_CAP_NAMED_PARAMETERS (1ull << 2)
+#define WEIR_CAP_STREAMING (1ull << 3)      /* rows are written as they arrive */
+#define WEIR_CAP_CANCEL (1ull << 4)         /* cancel() interrupts a running request */
+#define WEIR_CAP_READ_REPLICAS (1ull << 5)  /* honours WEIR_EXEC_READ_ONLY routing */
+
+/* ------------------------------------------------------------------------ */
+/* The function table                                                       */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * Filled by the plugin in its entry function. The host allocates it, zeroes
+ * it and sets struct_size to the size it knows; the plugin writes no byte at
+ * or beyond struct_size. After the entry returns, the host rejects the plugin
+ * if a required slot is NULL and points every NULL optional slot at a stub
+ * returning WEIR_E_NOT_IMPLEMENTED, so host code never tests for NULL.
+ */
+typedef struct weir_plugin {
+  uint32_t struct_size; /* set by the host */
+  uint32_t abi_version; /* set by the plugin: the version it implements */
+  const char* name;        /* required: [a-z0-9_]+, unique per host, static */
+  const char* version;     /* required: the plugin's own version, static */
+  const char* description; /* optional, static */
+  uint32_t kind;           /* WEIR_KIND_* */
+  uint32_t reserved;       /* zero */
+  uint64_t capabilities;   /* WEIR_CAP_* */
+
+  /* ---- pool (required unless marked optional) ---- */
+
+  /**
+   * Open a pool for one logical database. Validates every setting before
+   * connecting and fails with WEIR_E_INVALID_CONFIG naming the field. A backend
+   * that is down is not an error here: the pool opens, reports itself
+   * unhealthy and reconnects in the background.
+   * Thread-safe. `params` is borrowed; `*out` is owned by the plugin until
+   * pool_close.
+   */
+  weir_status (*pool_open)(const weir_pool_params* params, weir_pool** out, weir_error* error);
+
+  /** Close every connection and free the pool. No call on `pool` may be in
+   *  flight or follow. Call pool_drain first for a graceful stop. */
+  void (*pool_close)(weir_pool* pool);
+
+  /**
+   * Lease a connection, waiting in FIFO order up to the timeout.
+   * Fails with WEIR_E_EXHAUSTED (with the pool's numbers and the current
+   * holders in the message), WEIR_E_UNAVAILABLE while the backend is down,
+   * or WEIR_E_CLOSED while draining. Thread-safe; blocks the calling thread.
+   */
+  weir_status (*acquire)(weir_pool* pool, const weir_acquire_options* options, weir_conn** out,
+                         weir_error* error);
+
+  /**
+   * Return a lease. The plugin resets the session (rolling back an open
+   * transaction) before reuse, or closes the connection when `flags` has
+   * WEIR_RELEASE_BROKEN or the reset fails. Never fails. Thread-safe; `conn`
+   * must not be used afterwards.
+   */
+  void (*release)(weir_pool* pool, weir_conn* conn, uint32_t flags);
+
+  /** Optional. Fill `out` (caller sets struct_size). Any thread, never blocks on I/O. */
+  void (*pool_stats)(weir_pool* pool, weir_pool_stats* out);
+
+  /**
+   * Optional. Stop handing out leases, wait up to timeout_ms for leases to
+   * come back, then close every connection. `*forced` (may be NULL) receives
+   * how many leases were still out when the time ran out. Thread-safe.
+   */
+  weir_status (*pool_drain)(weir_pool* pool, uint32_t timeout_ms, uint32_t* forced);
+
+  /**
+   * Optional. Describe the pool for operators as one object: settings in
+   * force (no secrets), current leases (client, tag, held for), backoff state.
+   * Any thread; never blocks on I/O.
+   */
+  weir_status (*pool_describe)(weir_pool* pool, weir_value_writer* out);
+
+  /* ---- health ---- */
+
+  /** Optional. The pool's cached health (connect failures, leaks, saturation).
+   *  Any thread; never blocks on I/O. */
+  void (*pool_health)(weir_pool* pool, weir_health* out);
+
+  /**
+   * Optional. One round trip to the backend on a leased connection; write an
+   * object with what was learned (at least "server_version" when known).
+   * The host measures the latency.
+   */
+  weir_status (*check)(weir_conn* conn, uint32_t timeout_ms, weir_value_writer* detail,
+                       weir_error* error);
+
+  /* ---- adapter ---- */
+
+  /**
+   * Execute one request on a leased connection and write its result.
+   * `request_json` is one UTF-8 JSON object; its common shape is
+   * {"query": "...", "params": [...] | {...}} and a backend may accept more
+   * members (documented per plugin). Tabular results are written as
+   * {"columns": [...], "rows": [[...], ...]} plus optional members such as
+   * "rows_affected" and "last_insert_id".
+   * On failure the writer may hold a partial value; the host discards it.
+   */
+  weir_status (*execute)(weir_conn* conn, const char* request_json, size_t request_length,
+                         const weir_exec_options* options, weir_value_writer* result,
+                         weir_error* error);
+
+  /** Optional. Begin a transaction. `options_json` (may be NULL) is an object
+   *  such as {"read_only": true}. */
+  weir_status (*begin)(weir_conn* conn, const char* options_json, size_t options_length,
+                       weir_error* error);
+  /** Optional. Commit the open transaction. */
+  weir_status (*commit)(weir_conn* conn, weir_error* error);
+  /** Optional. Roll back the open transaction. */
+  weir_status (*rollback)(weir_conn* conn, weir_error* error);
+
+  /**
+   * Optional. Ask the request running on `conn` to stop as soon as it can;
+   * that call then returns WEIR_E_CANCELLED or WEIR_E_TIMEOUT. Callable from
+   * any thread, while another thread is inside execute on the same conn.
+   */
+  weir_status (*cancel)(weir_conn* conn);
+} weir_plugin;
+
+/* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64). */
+#define WEIR_PLUGIN_V1_SIZE 160u
+#define WEIR_ERROR_V1_SIZE 2124u
+#define WEIR_POOL_STATS_V1_SIZE 160u
+
+/**
+ * The entry point, exported as WEIR_ENTRY_SYMBOL.
+ *
+ * `host_abi_version` is the newest version the host speaks. The plugin sets
+ * plugin->abi_version to the newest version it implements that is not newer
+ * than that, fills the table and returns WEIR_OK; or returns WEIR_E_ABI when
+ * it implements none of them. The host rejects a plugin whose answer is newer
+ * than its offer. `host` stays valid until unload. Called once, on one thread.
+ */
+typedef weir_status (*weir_plugin_entry_fn)(uint32_t host_abi_version, const weir_host* host,
+                                            weir_plugin* plugin, weir_error* error);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* WEIR_PLUGIN_V1_FROZEN_H */
