@@ -134,8 +134,7 @@ Api::Api(Gateway& gateway, boost::asio::any_io_executor timers)
       workers_(gateway.config().worker_threads) {
   const auto& limits = gateway.config().limits;
   for (const auto& [name, db] : gateway.databases()) {
-    const auto stats = db->stats();
-    const std::size_t capacity = std::max<std::size_t>(1, stats.max_size + stats.max_overflow);
+    const std::size_t capacity = std::max<std::size_t>(1, db->capacity());
     admissions_.emplace(
         name, std::make_unique<Admission>(
                   timers, name, AdmissionLimits{capacity, limits.max_queue, limits.queue_timeout}));

@@ -101,7 +101,7 @@ void parse_databases(const ConfigReader& root, const boost::json::object& resolv
     if (!member.value().is_object())
       throw ConfigError(field + ": must be an object with at least \"backend\"");
     const ConfigReader db(member.value().get_object(), field);
-    db.allow_only({"backend", "optional", "connection", "pool"});
+    db.allow_only({"backend", "optional", "connection", "pool", "replicas"});
     DatabaseConfig d;
     d.name = name;
     d.backend = db.required_string("backend");
@@ -109,6 +109,25 @@ void parse_databases(const ConfigReader& root, const boost::json::object& resolv
     db.child("connection");  // type checks: must be objects when present
     db.child("pool");
     d.settings = resolved.at(member.key()).get_object();
+    d.settings.erase("replicas");
+    if (const auto* replicas = resolved.at(member.key()).get_object().if_contains("replicas")) {
+      if (!replicas->is_array())
+        db.fail("replicas", "must be an array of {\"connection\": {...}, \"pool\": {...}}");
+      for (std::size_t i = 0; i < replicas->get_array().size(); ++i) {
+        const auto& r = replicas->get_array()[i];
+        const std::string rfield = field + ".replicas[" + std::to_string(i) + "]";
+        if (!r.is_object()) throw ConfigError(rfield + ": must be an object with \"connection\"");
+        const ConfigReader replica(r.get_object(), rfield);
+        replica.allow_only({"connection", "pool"});
+        if (!replica.has("connection"))
+          replica.fail("connection", "is required: how to reach this replica");
+        // A replica is the primary's settings with its own connection (and pool, if given).
+        auto settings = d.settings;
+        settings["connection"] = replica.child("connection").object();
+        if (replica.has("pool")) settings["pool"] = replica.child("pool").object();
+        d.replicas.push_back(std::move(settings));
+      }
+    }
     d.masked = mask_secrets(member.value()).get_object();
     config.databases.push_back(std::move(d));
   }

@@ -30,9 +30,10 @@ struct DatabaseConfig {
   std::string name;
   std::string backend;  // plugin name
   bool optional = false;
-  boost::json::object
-      settings;  // the whole database object, env references resolved: goes to the plugin
-  boost::json::object masked;  // the same with secrets masked: for display only
+  // The database object minus "replicas", env references resolved: goes to the plugin.
+  boost::json::object settings;
+  std::vector<boost::json::object> replicas;  // the same per read replica (own connection/pool)
+  boost::json::object masked;                 // the same with secrets masked: for display only
 };
 
 struct Limits {

@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace weir {
 
@@ -34,21 +35,21 @@ ApiError deadline_error(const RequestContext& context) {
 // A leased connection, returned to the pool on every path out of a request.
 class Database::Lease {
  public:
-  Lease(const Database& db, const RequestContext& context) : db_(db) {
+  Lease(const Database& db, weir_pool* pool, const RequestContext& context) : db_(db), pool_(pool) {
     weir_acquire_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
     options.client_id = context.client_id.c_str();
     options.tag = context.tag.c_str();
     weir_error error = new_error();
-    const weir_status status = table().acquire(db_.pool_, &options, &conn_, &error);
+    const weir_status status = table().acquire(pool_, &options, &conn_, &error);
     if (status != WEIR_OK) {
       auto api = api_error_from_plugin(status, error);
       api.extra()["database"] = db_.name();
       throw api;
     }
   }
-  ~Lease() { table().release(db_.pool_, conn_, broken_ ? WEIR_RELEASE_BROKEN : WEIR_RELEASE_OK); }
+  ~Lease() { table().release(pool_, conn_, broken_ ? WEIR_RELEASE_BROKEN : WEIR_RELEASE_OK); }
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
 
@@ -107,6 +108,7 @@ class Database::Lease {
   }
 
   const Database& db_;
+  weir_pool* pool_;
   weir_conn* conn_ = nullptr;
   bool broken_ = false;
 };
@@ -118,26 +120,40 @@ Database::Database(DatabaseConfig config, const LoadedPlugin* plugin,
       unavailable_reason_(std::move(unavailable_reason)) {}
 
 Database::~Database() {
+  for (auto* replica : replicas_) plugin_->table.pool_close(replica);
   if (pool_ != nullptr) plugin_->table.pool_close(pool_);
 }
 
-void Database::open(const std::filesystem::path& data_dir) {
-  if (plugin_ == nullptr) return;
-  const std::string json = boost::json::serialize(config_.settings);
-  const std::string dir = data_dir.string();
+weir_pool* Database::open_pool(const boost::json::object& settings, const std::string& data_dir) {
+  const std::string json = boost::json::serialize(settings);
   weir_pool_params params{};
   params.struct_size = sizeof params;
   params.database = config_.name.c_str();
   params.config_json = json.data();
   params.config_length = json.size();
-  params.data_dir = dir.c_str();
+  params.data_dir = data_dir.c_str();
   weir_error error = new_error();
-  const weir_status status = plugin_->table.pool_open(&params, &pool_, &error);
-  if (status == WEIR_OK) return;
-  pool_ = nullptr;
+  weir_pool* pool = nullptr;
+  const weir_status status = plugin_->table.pool_open(&params, &pool, &error);
+  if (status == WEIR_OK) return pool;
   if (status == WEIR_E_INVALID_CONFIG) throw ConfigError(error.message);
   unavailable_reason_ =
       "the " + config_.backend + " plugin could not open the pool: " + std::string(error.message);
+  return nullptr;
+}
+
+void Database::open(const std::filesystem::path& data_dir) {
+  if (plugin_ == nullptr) return;
+  if (!config_.replicas.empty() && (plugin_->table.capabilities & WEIR_CAP_READ_REPLICAS) == 0) {
+    throw ConfigError(
+        "databases." + name() + ".replicas: backend \"" + config_.backend +
+        "\" does not support read replicas (it does not declare the read_replicas capability)");
+  }
+  pool_ = open_pool(config_.settings, data_dir.string());
+  if (pool_ == nullptr) return;
+  for (const auto& settings : config_.replicas) {
+    if (auto* replica = open_pool(settings, data_dir.string())) replicas_.push_back(replica);
+  }
 }
 
 ApiError Database::unavailable_error() const {
@@ -151,53 +167,133 @@ ApiError Database::unavailable_error() const {
 std::string Database::query(const boost::json::object& request, bool read_only,
                             const RequestContext& context) {
   if (!available()) throw unavailable_error();
-  Lease lease(*this, context);
-  return lease.execute(boost::json::serialize(request), read_only, context);
+  const std::string text = boost::json::serialize(request);
+  return with_lease(read_only, context,
+                    [&](Lease& lease) { return lease.execute(text, read_only, context); });
+}
+
+template <class Work>
+std::string Database::with_lease(bool read_only, const RequestContext& context, Work&& work) {
+  if (read_only && !replicas_.empty()) {
+    weir_pool* replica =
+        replicas_[next_replica_.fetch_add(1, std::memory_order_relaxed) % replicas_.size()];
+    std::optional<Lease> lease;
+    try {
+      lease.emplace(*this, replica, context);
+    } catch (const ApiError& e) {
+      if (e.http_status() != 503) throw;  // only "cannot serve now" falls back to the primary
+    }
+    if (lease) return work(*lease);
+  }
+  Lease lease(*this, pool_, context);
+  return work(lease);
 }
 
 std::string Database::transaction(const boost::json::array& statements, bool read_only,
                                   const RequestContext& context) {
   if (!available()) throw unavailable_error();
-  Lease lease(*this, context);
-  lease.begin(read_only);
-  std::string body = "{\"results\":[";
-  for (std::size_t i = 0; i < statements.size(); ++i) {
+  return with_lease(read_only, context, [&](Lease& lease) {
+    lease.begin(read_only);
+    std::string body = "{\"results\":[";
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+      try {
+        if (i > 0) body += ',';
+        body += lease.execute(boost::json::serialize(statements[i]), read_only, context);
+      } catch (ApiError& e) {
+        lease.rollback();
+        e.extra()["statement"] = i;
+        e.extra()["rolled_back"] = true;
+        throw;
+      }
+    }
     try {
-      if (i > 0) body += ',';
-      body += lease.execute(boost::json::serialize(statements[i]), read_only, context);
+      lease.commit();
     } catch (ApiError& e) {
       lease.rollback();
-      e.extra()["statement"] = i;
       e.extra()["rolled_back"] = true;
       throw;
     }
-  }
-  try {
-    lease.commit();
-  } catch (ApiError& e) {
-    lease.rollback();
-    e.extra()["rolled_back"] = true;
-    throw;
-  }
-  return body + "]}";
+    return body + "]}";
+  });
 }
 
-weir_pool_stats Database::stats() const {
+weir_pool_stats Database::stats_of(const weir_plugin& table, weir_pool* pool) {
   weir_pool_stats stats{};
   stats.struct_size = sizeof stats;
-  if (available()) plugin_->table.pool_stats(pool_, &stats);
+  if (pool != nullptr) table.pool_stats(pool, &stats);
   return stats;
 }
 
-DatabaseHealth Database::health() const {
-  if (!available()) return {"unavailable", unavailable_reason_};
+weir_pool_stats Database::stats() const {
+  return available() ? stats_of(plugin_->table, pool_) : weir_pool_stats{};
+}
+
+std::size_t Database::capacity() const {
+  std::size_t total = 0;
+  if (!available()) return 0;
+  for (auto* pool : replicas_) {
+    const auto s = stats_of(plugin_->table, pool);
+    total += s.max_size + s.max_overflow;
+  }
+  const auto s = stats();
+  return total + s.max_size + s.max_overflow;
+}
+
+namespace {
+
+DatabaseHealth health_of(const weir_plugin& table, weir_pool* pool) {
   weir_health h{};
   h.struct_size = sizeof h;
-  plugin_->table.pool_health(pool_, &h);
+  table.pool_health(pool, &h);
   const char* state = h.state == WEIR_HEALTHY    ? "healthy"
                       : h.state == WEIR_DEGRADED ? "degraded"
                                                  : "unhealthy";
   return {state, h.reason};
+}
+
+boost::json::object pool_json(const weir_pool_stats& s) {
+  return {{"min_size", s.min_size},
+          {"max_size", s.max_size},
+          {"max_overflow", s.max_overflow},
+          {"total", s.total},
+          {"idle", s.idle},
+          {"active", s.active},
+          {"waiting", s.waiting},
+          {"overflow_active", s.overflow_active},
+          {"backoff_ms", s.backoff_ms},
+          {"acquired", s.acquired},
+          {"created", s.created},
+          {"closed", s.closed},
+          {"recycled_lifetime", s.recycled_lifetime},
+          {"recycled_idle", s.recycled_idle},
+          {"recycled_uses", s.recycled_uses},
+          {"discarded_broken", s.discarded_broken},
+          {"failed_connects", s.failed_connects},
+          {"timeouts", s.timeouts},
+          {"leaks", s.leaks},
+          {"wait_mean_us", s.wait_mean_us},
+          {"wait_max_us", s.wait_max_us},
+          {"wait_p50_us", s.wait_p50_us},
+          {"wait_p95_us", s.wait_p95_us},
+          {"wait_p99_us", s.wait_p99_us}};
+}
+
+}  // namespace
+
+DatabaseHealth Database::health() const {
+  if (!available()) return {"unavailable", unavailable_reason_};
+  auto primary = health_of(plugin_->table, pool_);
+  if (primary.state != "healthy") return primary;
+  // Reads fall back to the primary, so a sick replica degrades but never breaks the database.
+  for (std::size_t i = 0; i < replicas_.size(); ++i) {
+    const auto replica = health_of(plugin_->table, replicas_[i]);
+    if (replica.state != "healthy")
+      return {"degraded",
+              "replica " + std::to_string(i) + " is " + replica.state + ": " + replica.reason};
+  }
+  if (replicas_.size() < config_.replicas.size())
+    return {"degraded", "a replica could not be opened: " + unavailable_reason_};
+  return primary;
 }
 
 boost::json::object Database::describe() const {
@@ -210,31 +306,18 @@ boost::json::object Database::describe() const {
   if (!h.reason.empty()) out["reason"] = h.reason;
   if (plugin_ != nullptr) out["plugin_version"] = plugin_->version;
   if (available()) {
-    const auto s = stats();
-    out["pool"] = boost::json::object{{"min_size", s.min_size},
-                                      {"max_size", s.max_size},
-                                      {"max_overflow", s.max_overflow},
-                                      {"total", s.total},
-                                      {"idle", s.idle},
-                                      {"active", s.active},
-                                      {"waiting", s.waiting},
-                                      {"overflow_active", s.overflow_active},
-                                      {"backoff_ms", s.backoff_ms},
-                                      {"acquired", s.acquired},
-                                      {"created", s.created},
-                                      {"closed", s.closed},
-                                      {"recycled_lifetime", s.recycled_lifetime},
-                                      {"recycled_idle", s.recycled_idle},
-                                      {"recycled_uses", s.recycled_uses},
-                                      {"discarded_broken", s.discarded_broken},
-                                      {"failed_connects", s.failed_connects},
-                                      {"timeouts", s.timeouts},
-                                      {"leaks", s.leaks},
-                                      {"wait_mean_us", s.wait_mean_us},
-                                      {"wait_max_us", s.wait_max_us},
-                                      {"wait_p50_us", s.wait_p50_us},
-                                      {"wait_p95_us", s.wait_p95_us},
-                                      {"wait_p99_us", s.wait_p99_us}};
+    out["pool"] = pool_json(stats());
+    if (!replicas_.empty()) {
+      boost::json::array replicas;
+      for (auto* replica : replicas_) {
+        const auto rh = health_of(plugin_->table, replica);
+        replicas.push_back(
+            boost::json::object{{"state", rh.state},
+                                {"reason", rh.reason},
+                                {"pool", pool_json(stats_of(plugin_->table, replica))}});
+      }
+      out["replicas"] = std::move(replicas);
+    }
   }
   return out;
 }
@@ -243,10 +326,18 @@ void Database::drain(std::chrono::milliseconds timeout) {
   std::lock_guard lock(drain_mutex_);
   if (!available()) return;
   std::uint32_t forced = 0;
-  plugin_->table.pool_drain(pool_, static_cast<std::uint32_t>(timeout.count()), &forced);
-  if (forced > 0)
+  for (auto* pool : replicas_) {
+    std::uint32_t n = 0;
+    plugin_->table.pool_drain(pool, static_cast<std::uint32_t>(timeout.count()), &n);
+    forced += n;
+  }
+  std::uint32_t n = 0;
+  plugin_->table.pool_drain(pool_, static_cast<std::uint32_t>(timeout.count()), &n);
+  forced += n;
+  if (forced > 0) {
     log_warn("host", "database " + name() + ": " + std::to_string(forced) +
                          " lease(s) force-closed at drain");
+  }
 }
 
 }  // namespace weir

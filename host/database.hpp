@@ -11,6 +11,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -59,6 +60,8 @@ class Database {
   // For GET /v1/databases: state, backend, masked settings, pool statistics.
   boost::json::object describe() const;
   weir_pool_stats stats() const;
+  // Requests the database can run at once: max_size + max_overflow of every pool.
+  std::size_t capacity() const;
 
   // Stops handing out leases, waits up to `timeout` for leases, closes the pool.
   void drain(std::chrono::milliseconds timeout);
@@ -67,11 +70,19 @@ class Database {
   class Lease;
 
   ApiError unavailable_error() const;
+  // Runs `work` on a lease: read-only work on the next replica when there are
+  // replicas, falling back to the primary when that replica cannot serve.
+  template <class Work>
+  std::string with_lease(bool read_only, const RequestContext& context, Work&& work);
+  weir_pool* open_pool(const boost::json::object& settings, const std::string& data_dir);
+  static weir_pool_stats stats_of(const weir_plugin& table, weir_pool* pool);
 
   DatabaseConfig config_;
   const LoadedPlugin* plugin_;
   std::string unavailable_reason_;
-  weir_pool* pool_ = nullptr;
+  weir_pool* pool_ = nullptr;         // the primary
+  std::vector<weir_pool*> replicas_;  // read-only requests go here first
+  std::atomic<std::size_t> next_replica_{0};
   mutable std::mutex drain_mutex_;
 };
 

@@ -1,0 +1,185 @@
+// The gateway in front of real PostgreSQL servers, through HTTP: read-only
+// requests go to replicas with the primary as fallback, and steady load
+// survives a server outage with only retryable errors.
+#include "gateway_fixture.hpp"
+#include "http_client.hpp"
+#include "postgres_cluster.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+namespace weir {
+namespace {
+
+using testing::http_call;
+using testing::http_post;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+boost::json::object pg_database(const testing::PostgresCluster& primary,
+                                const std::vector<const testing::PostgresCluster*>& replicas) {
+  const boost::json::object pool{{"min_size", 1},
+                                 {"max_size", 4},
+                                 {"acquire_timeout_ms", 1000},
+                                 {"backoff_initial_ms", 100},
+                                 {"backoff_max_ms", 500},
+                                 {"validation_interval_ms", 0}};
+  boost::json::array replica_list;
+  for (const auto* r : replicas) {
+    replica_list.push_back(boost::json::object{{"connection",
+                                                {{"url", r->url()},
+                                                 {"password_env", "WEIR_GATEWAY_TEST_PW"},
+                                                 {"connect_timeout_ms", 1000}}},
+                                               {"pool", pool}});
+  }
+  boost::json::object db{{"backend", "postgres"},
+                         {"connection",
+                          {{"url", primary.url()},
+                           {"password_env", "WEIR_GATEWAY_TEST_PW"},
+                           {"connect_timeout_ms", 1000}}},
+                         {"pool", pool}};
+  if (!replica_list.empty()) db["replicas"] = std::move(replica_list);
+  return {{"databases", {{"pg", db}}}};
+}
+
+bool served_by_replica(std::uint16_t port, bool read_only) {
+  const auto r = http_post(port, "/v1/databases/pg/query",
+                           std::string(R"J({"query":"select pg_is_in_recovery()","read_only":)J") +
+                               (read_only ? "true" : "false") + "}");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  return r.status == 200u && r.json().at("rows").at(0).at(0).as_bool();
+}
+
+TEST(PostgresGateway, ReadOnlyRequestsGoToTheReplicaAndFallBackToThePrimary) {
+  testing::PostgresCluster primary;
+  auto replica = testing::PostgresCluster::replica_of(primary);
+  ::setenv("WEIR_GATEWAY_TEST_PW", primary.superuser_password().c_str(), 1);
+  testing::RunningGateway gw(pg_database(primary, {&replica}));
+
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(served_by_replica(gw.port(), true)) << "read-only request " << i;
+  EXPECT_FALSE(served_by_replica(gw.port(), false)) << "read-write requests go to the primary";
+  const auto tx =
+      http_post(gw.port(), "/v1/databases/pg/transaction",
+                R"J({"read_only":true,"statements":[{"query":"select pg_is_in_recovery()"}]})J");
+  ASSERT_EQ(tx.status, 200u) << tx.body;
+  EXPECT_TRUE(tx.json().at("results").at(0).at("rows").at(0).at(0).as_bool())
+      << "read-only transactions too";
+
+  replica.stop("fast");
+  // The replica's pool notices and backs off; reads are then served by the primary.
+  bool fell_back = false;
+  for (int i = 0; i < 50 && !fell_back; ++i) {
+    const auto r = http_post(gw.port(), "/v1/databases/pg/query",
+                             R"J({"query":"select pg_is_in_recovery()","read_only":true})J");
+    fell_back = r.status == 200u && !r.json().at("rows").at(0).at(0).as_bool();
+    if (!fell_back) EXPECT_TRUE(r.status == 200u || r.status == 502u || r.status == 503u) << r.body;
+  }
+  EXPECT_TRUE(fell_back);
+  const auto health = testing::http_get(gw.port(), "/health").json();
+  EXPECT_EQ(health.at("databases").at("pg").at("state").as_string(), "degraded");
+}
+
+TEST(PostgresGateway, ReplicasNeedABackendThatSupportsThem) {
+  try {
+    testing::RunningGateway gw(boost::json::object{
+        {"databases",
+         {{"main",
+           {{"backend", "sqlite"}, {"replicas", {{{"connection", {{"path", "r.db"}}}}}}}}}}});
+    FAIL() << "sqlite accepted replicas";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(
+                  "databases.main.replicas: backend \"sqlite\" does not support read replicas"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(PostgresGateway, LoadThroughHttpSurvivesAnOutageWithRetryableErrorsOnly) {
+  testing::PostgresCluster pg;
+  ::setenv("WEIR_GATEWAY_TEST_PW", pg.superuser_password().c_str(), 1);
+  auto config = pg_database(pg, {});
+  config["limits"] = boost::json::object{{"request_timeout_ms", 2000}};
+  testing::RunningGateway gw(config);
+  ASSERT_EQ(
+      http_post(gw.port(), "/v1/databases/pg/query", R"J({"query":"create table hits(n int)"})J")
+          .status,
+      200u);
+
+  struct Outcome {
+    Clock::time_point at;
+    unsigned status;
+    bool retryable;
+    double ms;
+  };
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::vector<Outcome> outcomes;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 6; ++c) {
+    clients.emplace_back([&] {
+      while (!stop.load()) {
+        const auto t0 = Clock::now();
+        testing::HttpReply r;
+        try {
+          r = http_post(gw.port(), "/v1/databases/pg/query",
+                        R"J({"query":"insert into hits values (1)"})J");
+        } catch (const std::exception&) {
+          r.status = 0;
+        }
+        const bool retryable =
+            r.status != 200u && r.body.find("\"retryable\":true") != std::string::npos;
+        {
+          std::lock_guard lock(mutex);
+          outcomes.push_back(
+              {Clock::now(), r.status, retryable,
+               std::chrono::duration<double, std::milli>(Clock::now() - t0).count()});
+        }
+        if (r.status != 200u) std::this_thread::sleep_for(milliseconds(20));
+      }
+    });
+  }
+  std::this_thread::sleep_for(milliseconds(800));
+  pg.stop("fast");
+  std::this_thread::sleep_for(milliseconds(3000));
+  pg.start();
+  const auto back = Clock::now();
+  std::this_thread::sleep_for(milliseconds(2500));
+  stop = true;
+  for (auto& t : clients) t.join();
+
+  std::size_t ok = 0, retryable = 0, other = 0;
+  double worst = 0;
+  Clock::time_point first_success_after{};
+  for (const auto& o : outcomes) {
+    worst = std::max(worst, o.ms);
+    if (o.status == 200u) {
+      ++ok;
+      if (o.at > back && first_success_after == Clock::time_point{}) first_success_after = o.at;
+    } else if (o.retryable) {
+      ++retryable;
+    } else {
+      ++other;
+      ADD_FAILURE() << "a non-retryable failure: status " << o.status;
+    }
+  }
+  ASSERT_NE(first_success_after, Clock::time_point{}) << "service never resumed";
+  const double recovery =
+      std::chrono::duration<double, std::milli>(first_success_after - back).count();
+  std::printf(
+      "[http outage] %zu requests: %zu ok, %zu retryable errors, %zu other; slowest %.0f ms "
+      "(deadline 2000); "
+      "first success %.0f ms after the server was accepting again\n",
+      outcomes.size(), ok, retryable, other, worst, recovery);
+  EXPECT_EQ(other, 0u);
+  EXPECT_LT(worst, 2500.0) << "a request hung past its deadline";
+  EXPECT_LT(recovery, 2000.0);
+  EXPECT_GT(retryable, 0u) << "the outage was not observed";
+}
+
+}  // namespace
+}  // namespace weir
