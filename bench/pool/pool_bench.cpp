@@ -135,10 +135,9 @@ Percentiles hand_off(const std::string& path, int rounds) {
   std::atomic<int> received_turn{-1};  // the round whose waiter got the connection
   std::vector<std::int64_t> samples;
   samples.reserve(static_cast<std::size_t>(rounds));
-  auto player = [&](int parity) {
-    decltype(variant.acquire()) held{};
-    bool holding = parity == 0;
-    if (holding) held = variant.acquire();
+  using Held = decltype(variant.acquire());
+  auto player = [&](Held held) {
+    bool holding = static_cast<bool>(held);
     for (int round = 0; round < rounds; ++round) {
       if (holding) {
         while (blocked_turn.load() != round) std::this_thread::yield();
@@ -158,8 +157,10 @@ Percentiles hand_off(const std::string& path, int rounds) {
     }
     if (holding) variant.release(std::move(held));
   };
-  std::thread a(player, 0);
-  std::thread b(player, 1);
+  // The first holder takes the connection before either thread starts, so
+  // the other cannot grab it first and leave the turns out of step.
+  std::thread a(player, variant.acquire());
+  std::thread b(player, Held{});
   a.join();
   b.join();
   return percentiles(samples);

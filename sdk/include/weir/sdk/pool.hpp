@@ -37,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace weir::sdk {
@@ -143,7 +144,15 @@ class Pool {
     } else if (now >= lease->expires_at) {
       reason = Reason::kLifetime;
     }
-    if (reason == Reason::kKeep && place(*lease, now)) return;
+    pool::Waiter* woken = nullptr;
+    if (reason == Reason::kKeep && place(*lease, now, &woken)) {
+      if (woken != nullptr) {
+        lock.unlock();
+        woken->wake.notify_one();
+        woken->notifying.store(false, std::memory_order_release);
+      }
+      return;
+    }
     forget(reason);
     close_unlocked(lock, &lease, 1);
   }
@@ -395,13 +404,21 @@ class Pool {
   }
 
   // Gives a free connection to the first waiter, or keeps it idle. False when
-  // it is an overflow connection nobody wants: the caller closes it.
-  bool place(Lease& lease, pool::Instant now) noexcept {
+  // it is an overflow connection nobody wants: the caller closes it. With
+  // `deferred`, the waiter is not notified but returned there, for the caller
+  // to notify after unlocking and then clear its `notifying`.
+  bool place(Lease& lease, pool::Instant now, pool::Waiter** deferred = nullptr) noexcept {
     lease.last_used = now;
     if (pool::Waiter* waiter = waiters_.pop_front()) {
       checkout(lease, waiter->client, waiter->tag, now);
       waiter->lease = &lease;
-      grant(*waiter, pool::Waiter::Grant::kLease);
+      if (deferred == nullptr) {
+        grant(*waiter, pool::Waiter::Grant::kLease);
+      } else {
+        waiter->notifying.store(true, std::memory_order_relaxed);
+        waiter->grant = pool::Waiter::Grant::kLease;
+        *deferred = waiter;
+      }
       return true;
     }
     if (open_ > config_.max_size) return false;
@@ -520,6 +537,9 @@ class Pool {
     switch (waiter.grant) {
       case pool::Waiter::Grant::kLease:
         record_wait(started);
+        lock.unlock();
+        // The granter is between its unlock and its notify: a few instructions.
+        while (waiter.notifying.load(std::memory_order_acquire)) std::this_thread::yield();
         return waiter.lease;
       case pool::Waiter::Grant::kSlot:
         return hand_new(lock, connect_reserved(lock), options, started);

@@ -5,6 +5,7 @@
 
 #include <weir/sdk/pool/lease.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ struct Waiter {
   Grant grant = Grant::kNone;
   Lease* lease = nullptr;  // with kLease: already checked out to this waiter
   std::string reason;      // with kUnavailable: the message to fail with
+  // Set when the granter notifies after unlocking (the hand-off hot path, so
+  // the woken waiter finds the lock free): the waiter must not return, and so
+  // destroy `wake`, until it is cleared.
+  std::atomic<bool> notifying{false};
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
 };
