@@ -77,7 +77,13 @@ TEST(PoolStressTest, SixtyFourThreadsKeepEveryInvariant) {
     std::vector<std::thread> threads;
     for (int i = 0; i < kThreads; ++i) threads.emplace_back(worker, i + 1);
     threads.emplace_back(checker);
-    std::this_thread::sleep_for(kRunFor);  // how long to hammer, not synchronisation
+    // Hammer for kRunFor, longer on a loaded machine until the run has done
+    // enough work to mean something; a pool that stops making progress fails below.
+    const auto started = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - started < kRunFor ||
+           (acquired.load() < 1000 && std::chrono::steady_clock::now() - started < 30s)) {
+      std::this_thread::sleep_for(50ms);
+    }
     stop = true;
     for (auto& t : threads) t.join();
 
