@@ -59,8 +59,6 @@ StatusMapping mapping_for(weir_status status) noexcept {
 
 }  // namespace
 
-const char* status_code_name(weir_status status) noexcept { return mapping_for(status).code; }
-
 ApiError api_error_from_plugin(weir_status status, const weir_error& error) {
   const auto m = mapping_for(status);
   std::string message = error.message[0] != '\0' ? error.message : m.code;

@@ -48,7 +48,4 @@ class ApiError : public std::runtime_error {
 // Maps a plugin's failure to what the client sees. `error` holds the plugin's detail.
 ApiError api_error_from_plugin(weir_status status, const weir_error& error);
 
-// The stable code string for a plugin status, e.g. "pool_exhausted".
-const char* status_code_name(weir_status status) noexcept;
-
 }  // namespace weir

@@ -24,8 +24,7 @@ std::uint32_t remaining_ms(const RequestContext& context) {
   return static_cast<std::uint32_t>(std::clamp<std::int64_t>(left.count(), 1, UINT32_MAX));
 }
 
-ApiError deadline_error(const RequestContext& context) {
-  (void)context;
+ApiError deadline_error() {
   return ApiError(504, "timeout", "the request's deadline passed before the backend answered",
                   true);
 }
@@ -55,7 +54,7 @@ class Database::Lease {
 
   // Runs one request; returns its result as JSON text or throws ApiError.
   std::string execute(const std::string& request, bool read_only, const RequestContext& context) {
-    if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error(context);
+    if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
     weir_exec_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);

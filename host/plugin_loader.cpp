@@ -3,6 +3,8 @@
 #include "logger.hpp"
 #include "plugin_stubs.hpp"
 
+#include <weir/sdk/negotiation.hpp>
+
 #include <algorithm>
 #include <cstdlib>
 #include <sstream>
@@ -18,14 +20,6 @@ bool looks_like_library(const fs::path& p) {
   return name.size() > 3 && (name.ends_with(".so") || name.find(".so.") != std::string::npos);
 }
 
-bool valid_name(const char* name) {
-  if (name == nullptr || *name == '\0') return false;
-  for (const char* c = name; *c != '\0'; ++c) {
-    if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) return false;
-  }
-  return true;
-}
-
 void plugin_log(void* host_data, int32_t level, const char* message) {
   const auto* plugin = static_cast<const LoadedPlugin*>(host_data);
   const std::string source =
@@ -35,15 +29,6 @@ void plugin_log(void* host_data, int32_t level, const char* message) {
                    : level == WEIR_LOG_WARN ? LogLevel::warn
                                             : LogLevel::error;
   Logger::instance().write(lvl, source, message != nullptr ? message : "");
-}
-
-const char* missing_required_slot(const weir_plugin& t) {
-  if (t.pool_open == nullptr) return "pool_open";
-  if (t.pool_close == nullptr) return "pool_close";
-  if (t.acquire == nullptr) return "acquire";
-  if (t.release == nullptr) return "release";
-  if (t.execute == nullptr) return "execute";
-  return nullptr;
 }
 
 }  // namespace
@@ -84,10 +69,7 @@ std::string PluginCatalog::try_load(const fs::path& file) {
   } catch (const std::exception& e) {
     return std::string("cannot be loaded as a shared library: ") + e.what();
   }
-  if (!plugin->library.has(WEIR_ENTRY_SYMBOL)) {
-    return std::string("not a weir plugin: it does not export the entry symbol ") +
-           WEIR_ENTRY_SYMBOL;
-  }
+  if (!plugin->library.has(WEIR_ENTRY_SYMBOL)) return sdk::missing_entry_refusal().reason;
   auto& entry = plugin->library.get<std::remove_pointer_t<weir_plugin_entry_fn>>(WEIR_ENTRY_SYMBOL);
 
   plugin->host.struct_size = sizeof(weir_host);
@@ -95,30 +77,9 @@ std::string PluginCatalog::try_load(const fs::path& file) {
   plugin->host.host_version = WEIR_VERSION;
   plugin->host.host_data = plugin.get();
   plugin->host.log = plugin_log;
+  if (auto refusal = sdk::negotiate(&entry, WEIR_ABI_VERSION, &plugin->host, plugin->table))
+    return refusal->reason;
   weir_plugin& t = plugin->table;
-  t.struct_size = sizeof(weir_plugin);
-  weir_error error{};
-  error.struct_size = sizeof(weir_error);
-
-  const weir_status status = entry(WEIR_ABI_VERSION, &plugin->host, &t, &error);
-  if (status != WEIR_OK) {
-    std::string reason = status == WEIR_E_ABI
-                             ? "no ABI version in common with this host (which speaks version " +
-                                   std::to_string(WEIR_ABI_VERSION) + ")"
-                             : "its entry function failed with status " + std::to_string(status);
-    if (error.message[0] != '\0') reason += ": " + std::string(error.message);
-    return reason;
-  }
-  if (t.abi_version == 0 || t.abi_version > WEIR_ABI_VERSION) {
-    return "it answered ABI version " + std::to_string(t.abi_version) +
-           " but this host offered version " + std::to_string(WEIR_ABI_VERSION) +
-           " (a plugin must answer a version no newer than the offer)";
-  }
-  if (!valid_name(t.name)) return "its name is missing or not of the form [a-z0-9_]+";
-  if (t.version == nullptr || *t.version == '\0') return "it does not state its version";
-  if (const char* slot = missing_required_slot(t)) {
-    return std::string("its function table lacks the required function ") + slot;
-  }
   if (const auto* other = find(t.name)) {
     return "a plugin named \"" + std::string(t.name) + "\" is already loaded from " +
            other->path.string();

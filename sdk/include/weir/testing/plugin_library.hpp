@@ -10,6 +10,7 @@
 #pragma once
 
 #include <weir/plugin.h>
+#include <weir/sdk/negotiation.hpp>
 #include <weir/testing/value_builder.hpp>
 
 #include <boost/json.hpp>
@@ -29,15 +30,7 @@
 
 namespace weir::testing {
 
-enum class LoadFailure {
-  cannot_load,            // dlopen failed: not a shared library, missing dependency, ...
-  no_entry_symbol,        // weir_plugin_entry is not exported
-  no_common_abi,          // the entry returned WEIR_E_ABI
-  entry_failed,           // the entry returned another error
-  abi_newer_than_offer,   // the plugin answered a version the host did not offer (or 0)
-  missing_required_slot,  // pool_open, pool_close, acquire, release or execute is NULL
-  bad_description,        // name not [a-z0-9_]+, or version empty
-};
+using sdk::LoadFailure;
 
 class LoadError : public std::runtime_error {
  public:
@@ -65,23 +58,6 @@ struct CallOutcome {
   std::string message() const { return error.message; }
   std::string code() const { return error.code; }
 };
-
-// The required slots, in table order, with the names the load reasons use.
-inline std::vector<std::pair<const char*, bool>> required_slots(const weir_plugin& p) {
-  return {{"pool_open", p.pool_open != nullptr},
-          {"pool_close", p.pool_close != nullptr},
-          {"acquire", p.acquire != nullptr},
-          {"release", p.release != nullptr},
-          {"execute", p.execute != nullptr}};
-}
-
-inline bool is_valid_plugin_name(const char* name) {
-  if (name == nullptr || *name == '\0') return false;
-  for (const char* c = name; *c != '\0'; ++c) {
-    if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')) return false;
-  }
-  return true;
-}
 
 class LeaseHandle;
 
@@ -288,43 +264,15 @@ class PluginLibrary {
     std::vector<std::string> log;
   };
 
-  // The reasons match the host's loader (host/plugin_loader.cpp) word for word.
+  // The same handshake and refusal reasons as the host (weir/sdk/negotiation.hpp).
   void negotiate(std::uint32_t offered_abi) {
     entry_ = reinterpret_cast<weir_plugin_entry_fn>(dlsym(handle_, WEIR_ENTRY_SYMBOL));
     if (entry_ == nullptr) {
-      throw LoadError(LoadFailure::no_entry_symbol,
-                      "not a weir plugin: it does not export the entry symbol " WEIR_ENTRY_SYMBOL);
+      const auto refusal = sdk::missing_entry_refusal();
+      throw LoadError(refusal.failure, refusal.reason);
     }
-    table_ = weir_plugin{};
-    table_.struct_size = sizeof(weir_plugin);
-    weir_error error = make_error();
-    const weir_status status = entry_(offered_abi, &state_->host, &table_, &error);
-    if (status != WEIR_OK) {
-      const bool abi = status == WEIR_E_ABI;
-      std::string reason = abi ? "no ABI version in common with this host (which speaks version " +
-                                     std::to_string(offered_abi) + ")"
-                               : "its entry function failed with status " + std::to_string(status);
-      if (error.message[0] != '\0') reason += ": " + std::string(error.message);
-      throw LoadError(abi ? LoadFailure::no_common_abi : LoadFailure::entry_failed, reason);
-    }
-    if (table_.abi_version == 0 || table_.abi_version > offered_abi) {
-      throw LoadError(LoadFailure::abi_newer_than_offer,
-                      "it answered ABI version " + std::to_string(table_.abi_version) +
-                          " but this host offered version " + std::to_string(offered_abi) +
-                          " (a plugin must answer a version no newer than the offer)");
-    }
-    if (!is_valid_plugin_name(table_.name)) {
-      throw LoadError(LoadFailure::bad_description,
-                      "its name is missing or not of the form [a-z0-9_]+");
-    }
-    if (table_.version == nullptr || *table_.version == '\0') {
-      throw LoadError(LoadFailure::bad_description, "it does not state its version");
-    }
-    for (const auto& [slot, present] : required_slots(table_)) {
-      if (!present) {
-        throw LoadError(LoadFailure::missing_required_slot,
-                        std::string("its function table lacks the required function ") + slot);
-      }
+    if (auto refusal = sdk::negotiate(entry_, offered_abi, &state_->host, table_)) {
+      throw LoadError(refusal->failure, refusal->reason);
     }
   }
 
