@@ -4,6 +4,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 
@@ -24,6 +25,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(tcp::socket socket, HttpLimits limits, RequestHandler& handler,
           std::shared_ptr<std::atomic<std::size_t>> in_flight)
       : stream_(std::move(socket)),
+        read_timer_(stream_.get_executor()),
         limits_(limits),
         handler_(handler),
         in_flight_(std::move(in_flight)) {
@@ -41,10 +43,22 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(limits_.max_body_bytes);
     parser_->header_limit(16 * 1024);
-    stream_.expires_after(limits_.read_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    // Our own timer rather than the stream's timeout: the stream would close
+    // the socket, and a client stalled mid-request deserves a 408 first.
+    read_timed_out_ = false;
+    stream_.expires_never();  // the write's timeout must not carry into this read
+    read_timer_.expires_after(limits_.read_timeout);
+    read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // the read finished first
+      self->read_timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                       self->read_timer_.cancel();
+                       self->on_read(ec);
+                     });
   }
 
   void on_read(beast::error_code ec) {
@@ -52,7 +66,7 @@ class Session : public std::enable_shared_from_this<Session> {
         ec == net::error::eof) {
       return close();
     }
-    if (ec == beast::error::timeout) {
+    if (read_timed_out_) {
       // A client that is mid-request gets told why; an idle keep-alive one is just closed.
       if (parser_->got_some()) {
         return send(handler_.refuse(408, "request_timeout",
@@ -77,7 +91,6 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(handler_.refuse(400, "bad_http", "malformed HTTP request: " + ec.message()),
                   true);
     }
-    stream_.expires_never();  // the handler's deadline governs from here
     in_flight_->fetch_add(1);
     keep_alive_ = parser_->keep_alive();
     handler_.handle(
@@ -108,6 +121,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  net::steady_timer read_timer_;
+  bool read_timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpLimits limits_;

@@ -294,3 +294,58 @@ TEST(HttpApiStartup, DataLivesUnderTheProjectsWeirDirectory) {
 
 }  // namespace
 }  // namespace weir
+
+namespace weir {
+namespace {
+
+// A client that starts a request and stalls is told why and disconnected.
+TEST(HttpApiLimits, SlowClientGets408AfterTheReadTimeout) {
+  testing::RunningGateway gw(boost::json::object{
+      {"limits", {{"read_timeout_ms", 200}}}, {"databases", {{"main", {{"backend", "sqlite"}}}}}});
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  socket.connect({boost::asio::ip::make_address("127.0.0.1"), gw.port()});
+  boost::asio::write(
+      socket,
+      boost::asio::buffer(std::string("POST /v1/databases/main/query HTTP/1.1\r\nHost: x\r\n")));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::string reply;
+  boost::system::error_code ec;
+  char chunk[4096];
+  while (!ec) {
+    const auto n = socket.read_some(boost::asio::buffer(chunk), ec);
+    reply.append(chunk, n);
+  }
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_EQ(reply.rfind("HTTP/1.1 408", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\"code\":\"request_timeout\""), std::string::npos) << reply;
+  EXPECT_NE(reply.find("limits.read_timeout_ms (200 ms)"), std::string::npos) << reply;
+  EXPECT_GE(waited, std::chrono::milliseconds(150));
+  EXPECT_LT(waited, std::chrono::seconds(5));
+}
+
+// An idle keep-alive connection past the timeout is closed without a response.
+TEST(HttpApiLimits, IdleKeepAliveConnectionIsClosedQuietly) {
+  testing::RunningGateway gw(boost::json::object{
+      {"limits", {{"read_timeout_ms", 200}}}, {"databases", {{"main", {{"backend", "sqlite"}}}}}});
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  stream.connect(
+      boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), gw.port()));
+  http::request<http::string_body> req{http::verb::get, "/health/live", 11};
+  req.set(http::field::host, "x");
+  http::write(stream, req);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  http::read(stream, buffer, res);
+  ASSERT_EQ(res.result_int(), 200u);
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  char byte;
+  boost::system::error_code ec;
+  const auto n = stream.socket().read_some(boost::asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(n, 0u) << "the server sent something to an idle connection";
+  EXPECT_EQ(ec, boost::asio::error::eof);
+}
+
+}  // namespace
+}  // namespace weir
