@@ -49,4 +49,11 @@ void AccessControl::authorize(const Caller& caller, const std::string& database)
   throw e;
 }
 
+void AccessControl::authorize_admin(const Caller& caller) const {
+  if (caller.token == nullptr || caller.token->admin) return;
+  throw ApiError(403, "forbidden",
+                 "API token \"" + caller.token->name +
+                     "\" may not call admin endpoints (give a token \"admin\": true)");
+}
+
 }  // namespace weir

@@ -20,7 +20,8 @@ struct ApiToken {
   std::string secret;
   std::vector<std::string> databases;  // "*" = all
   bool read_only = false;
-  ClientLimit limit;  // unset fields take the client_limits defaults
+  bool admin = false;  // may call /v1/admin/* (reload)
+  ClientLimit limit;   // unset fields take the client_limits defaults
 };
 
 struct Caller {
@@ -38,6 +39,8 @@ class AccessControl {
   // Throws 403 unless `caller` may use `database`.
   void authorize(const Caller& caller, const std::string& database) const;
   bool may_see(const Caller& caller, const std::string& database) const noexcept;
+  // Throws 403 unless `caller` may use the admin endpoints (any local caller in local-only mode).
+  void authorize_admin(const Caller& caller) const;
 
  private:
   std::vector<ApiToken> tokens_;

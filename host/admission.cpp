@@ -2,6 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <vector>
+
 namespace weir {
 
 Admission::Admission(boost::asio::any_io_executor timers, std::string database,
@@ -27,6 +29,11 @@ ApiError Admission::refusal(const std::string& code, const std::string& why) con
 
 void Admission::submit(Clock::time_point deadline, Start start, Reject reject) {
   std::unique_lock lock(mutex_);
+  if (closed_) {
+    const ApiError error = *closed_;
+    lock.unlock();
+    return reject(error);
+  }
   if (stats_.running < limits_.capacity && queue_.empty()) {
     ++stats_.running;
     ++stats_.admitted;
@@ -78,21 +85,54 @@ void Admission::expire(const std::shared_ptr<Waiter>& waiter, bool by_deadline) 
 void Admission::finished() {
   std::unique_lock lock(mutex_);
   --stats_.running;
-  if (queue_.empty()) return;
-  auto next = queue_.front();
-  queue_.pop_front();
-  next->position = queue_.end();
-  stats_.queued = queue_.size();
-  ++stats_.running;
-  ++stats_.admitted;
+  admit_waiters(std::move(lock));
+}
+
+void Admission::update(AdmissionLimits limits) {
+  std::unique_lock lock(mutex_);
+  limits_ = limits;
+  admit_waiters(std::move(lock));
+}
+
+void Admission::close(const ApiError& why) {
+  std::unique_lock lock(mutex_);
+  closed_ = why;
+  auto waiters = std::move(queue_);  // leaves queue_ empty
+  stats_.queued = 0;
+  for (auto& waiter : waiters) waiter->position = queue_.end();
   lock.unlock();
-  boost::asio::post(timers_, [next] { next->timer.cancel(); });
-  next->start();
+  for (auto& waiter : waiters) {
+    boost::asio::post(timers_, [waiter] { waiter->timer.cancel(); });
+    waiter->reject(why);
+  }
+}
+
+void Admission::admit_waiters(std::unique_lock<std::mutex> lock) {
+  std::vector<std::shared_ptr<Waiter>> admitted;
+  while (!queue_.empty() && stats_.running < limits_.capacity) {
+    auto next = queue_.front();
+    queue_.pop_front();
+    next->position = queue_.end();
+    ++stats_.running;
+    ++stats_.admitted;
+    admitted.push_back(std::move(next));
+  }
+  stats_.queued = queue_.size();
+  lock.unlock();
+  for (auto& next : admitted) {
+    boost::asio::post(timers_, [next] { next->timer.cancel(); });
+    next->start();
+  }
 }
 
 AdmissionStats Admission::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
+}
+
+AdmissionLimits Admission::limits() const {
+  std::lock_guard lock(mutex_);
+  return limits_;
 }
 
 }  // namespace weir

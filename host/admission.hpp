@@ -17,6 +17,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace weir {
@@ -51,8 +52,14 @@ class Admission {
   // A started request ended: admit the next waiter, if any.
   void finished();
 
+  // New limits from a reload; a larger capacity admits waiters at once.
+  void update(AdmissionLimits limits);
+  // Rejects every queued request, and every later one, with `why` (the
+  // database was replaced by a reload, or the gateway is shutting down).
+  void close(const ApiError& why);
+
   AdmissionStats stats() const;
-  const AdmissionLimits& limits() const noexcept { return limits_; }
+  AdmissionLimits limits() const;
   const std::string& database() const noexcept { return database_; }
 
  private:
@@ -65,14 +72,17 @@ class Admission {
 
   ApiError refusal(const std::string& code, const std::string& why) const;
   void expire(const std::shared_ptr<Waiter>& waiter, bool by_deadline);
+  // Starts queued requests while there is capacity; called with `lock` held, releases it.
+  void admit_waiters(std::unique_lock<std::mutex> lock);
 
   // Every timer operation runs on this strand: timers are not thread-safe.
   boost::asio::strand<boost::asio::any_io_executor> timers_;
   const std::string database_;
-  const AdmissionLimits limits_;
+  AdmissionLimits limits_;
   mutable std::mutex mutex_;
   std::list<std::shared_ptr<Waiter>> queue_;
   AdmissionStats stats_;
+  std::optional<ApiError> closed_;
 };
 
 }  // namespace weir

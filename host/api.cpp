@@ -128,18 +128,8 @@ bool split_path(const std::string& target, std::vector<std::string>& segments) {
   return true;
 }
 
-Api::Api(Gateway& gateway, boost::asio::any_io_executor timers)
-    : gateway_(gateway),
-      access_(gateway.config().tokens),
-      workers_(gateway.config().worker_threads) {
-  const auto& limits = gateway.config().limits;
-  for (const auto& [name, db] : gateway.databases()) {
-    const std::size_t capacity = std::max<std::size_t>(1, db->capacity());
-    admissions_.emplace(
-        name, std::make_unique<Admission>(
-                  timers, name, AdmissionLimits{capacity, limits.max_queue, limits.queue_timeout}));
-  }
-}
+Api::Api(Gateway& gateway)
+    : gateway_(gateway), workers_(gateway.snapshot()->config.worker_threads) {}
 
 Api::~Api() { join_workers(); }
 
@@ -151,6 +141,8 @@ HttpResponse Api::refuse(unsigned status, const std::string& code, const std::st
 
 void Api::handle(HttpRequest request, const std::string& peer_address,
                  std::function<void(HttpResponse)> reply) {
+  // Held until the response is sent: a reload cannot take anything from under this request.
+  auto state = gateway_.snapshot();
   std::vector<std::string> path;
   split_path(std::string(request.target()), path);
   // Probes must work without credentials; everything else is the API proper.
@@ -158,14 +150,14 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
   Caller caller{peer_address, nullptr};
   Deadline deadline{};
   try {
-    deadline = deadline_for(request, gateway_.config().limits);
+    deadline = deadline_for(request, state->config.limits);
     if (!open_path) {
       const auto authorization = request.find(http::field::authorization);
-      caller = access_.authenticate(authorization == request.end()
-                                        ? std::string_view()
-                                        : std::string_view(authorization->value()),
-                                    peer_address);
-      client_limits_.admit(caller.client_id, limit_for(caller));
+      caller = state->access.authenticate(authorization == request.end()
+                                              ? std::string_view()
+                                              : std::string_view(authorization->value()),
+                                          peer_address);
+      client_limits_.admit(caller.client_id, limit_for(*state, caller));
     }
   } catch (const ApiError& e) {
     return reply(error_response(e));
@@ -176,31 +168,39 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
     reply(std::move(response));
   };
 
-  const bool database_call = path.size() == 4 && path[0] == "v1" && path[1] == "databases" &&
-                             request.method() == http::verb::post;
-  Database* database = database_call ? gateway_.find(path[2]) : nullptr;
-  if (database == nullptr || !database->available() || !access_.may_see(caller, database->name())) {
+  const bool post = request.method() == http::verb::post;
+  if (post && path == std::vector<std::string>{"v1", "admin", "reload"}) {
+    // Opens pools and may wait on backends: a worker's job, outside every admission queue.
+    return boost::asio::post(workers_, [this, state, caller, deadline, finish = std::move(finish),
+                                        request = std::move(request)]() mutable {
+      finish(route(request, *state, caller, deadline));
+    });
+  }
+  const bool database_call = post && path.size() == 4 && path[0] == "v1" && path[1] == "databases";
+  const ServedDatabase* served = database_call ? state->find(path[2]) : nullptr;
+  if (served == nullptr || served->admission == nullptr ||
+      !state->access.may_see(caller, path[2])) {
     // Answered from memory (listings, health, errors): cheap enough for the I/O thread.
-    return finish(route(request, caller, deadline));
+    return finish(route(request, *state, caller, deadline));
   }
   const auto received = std::chrono::steady_clock::now();
-  auto measured = [this, received, name = database->name(), operation = path[3],
+  auto measured = [this, received, name = path[2], operation = path[3],
                    finish = std::move(finish)](HttpResponse response) {
     const auto error = response.find("x-weir-error");
     const std::string code = error == response.end() ? "ok" : std::string(error->value());
     metrics_.record_request(name, operation, code, std::chrono::steady_clock::now() - received);
     finish(std::move(response));
   };
-  auto& admission = *admissions_.at(database->name());
+  Admission& admission = *served->admission;  // alive while `state` is
   auto shared = std::make_shared<std::pair<HttpRequest, std::function<void(HttpResponse)>>>(
       std::move(request), std::move(measured));
   admission.submit(
       deadline,
-      [this, shared, caller, deadline, received, &admission] {
+      [this, shared, state, caller, deadline, received, &admission] {
         metrics_.record_queue_wait(admission.database(),
                                    std::chrono::steady_clock::now() - received);
-        boost::asio::post(workers_, [this, shared, caller, deadline, &admission] {
-          auto response = route(shared->first, caller, deadline);
+        boost::asio::post(workers_, [this, shared, state, caller, deadline, &admission] {
+          auto response = route(shared->first, *state, caller, deadline);
           admission.finished();
           shared->second(std::move(response));
         });
@@ -208,11 +208,12 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
       [shared](const ApiError& error) { shared->second(error_response(error)); });
 }
 
-ClientLimit Api::limit_for(const Caller& caller) const {
-  return caller.token != nullptr ? caller.token->limit : gateway_.config().client_limit;
+ClientLimit Api::limit_for(const Snapshot& state, const Caller& caller) {
+  return caller.token != nullptr ? caller.token->limit : state.config.client_limit;
 }
 
-HttpResponse Api::route(const HttpRequest& request, const Caller& caller, Deadline deadline) {
+HttpResponse Api::route(const HttpRequest& request, const Snapshot& state, const Caller& caller,
+                        Deadline deadline) {
   try {
     std::vector<std::string> path;
     if (!split_path(std::string(request.target()), path)) {
@@ -222,36 +223,41 @@ HttpResponse Api::route(const HttpRequest& request, const Caller& caller, Deadli
     const auto only_get = [&] {
       if (method != http::verb::get && method != http::verb::head) throw method_not_allowed("GET");
     };
-    if (path == std::vector<std::string>{"health"}) return only_get(), health();
+    if (path == std::vector<std::string>{"health"}) return only_get(), health(state);
     if (path == std::vector<std::string>{"health", "live"}) {
       only_get();
       return json_response(200, R"({"status":"live"})");
     }
-    if (path == std::vector<std::string>{"health", "ready"}) return only_get(), readiness();
-    if (path == std::vector<std::string>{"metrics"}) return only_get(), metrics();
+    if (path == std::vector<std::string>{"health", "ready"}) return only_get(), readiness(state);
+    if (path == std::vector<std::string>{"metrics"}) return only_get(), metrics(state);
+    if (path == std::vector<std::string>{"v1", "admin", "reload"}) {
+      if (method != http::verb::post) throw method_not_allowed("POST");
+      return reload(state, caller);
+    }
     if (path.size() >= 2 && path[0] == "v1") {
-      if (path.size() == 2 && path[1] == "databases") return only_get(), list_databases(caller);
-      if (path.size() == 2 && path[1] == "plugins") return only_get(), list_plugins();
+      if (path.size() == 2 && path[1] == "databases")
+        return only_get(), list_databases(state, caller);
+      if (path.size() == 2 && path[1] == "plugins") return only_get(), list_plugins(state);
       if (path[1] == "databases" && (path.size() == 3 || path.size() == 4)) {
-        Database* database = gateway_.find(path[2]);
-        if (database == nullptr) {
+        const ServedDatabase* served = state.find(path[2]);
+        if (served == nullptr) {
           ApiError e(404, "database_not_found",
                      "no database named \"" + path[2] + "\" is configured");
           boost::json::array known;
-          for (const auto& [name, db] : gateway_.databases()) {
-            if (access_.may_see(caller, name)) known.push_back(boost::json::value(name));
+          for (const auto& [name, db] : state.databases) {
+            if (state.access.may_see(caller, name)) known.push_back(boost::json::value(name));
           }
           e.extra()["databases"] = std::move(known);
           throw e;
         }
-        access_.authorize(caller, database->name());
+        state.access.authorize(caller, path[2]);
         if (path.size() == 3) {
           only_get();
-          return json_response(200, boost::json::serialize(describe(*database)));
+          return json_response(200, boost::json::serialize(describe(*served)));
         }
         if (path[3] == "query" || path[3] == "transaction") {
           if (method != http::verb::post) throw method_not_allowed("POST");
-          return database_request(request, caller, *database, path[3], deadline);
+          return database_request(request, state, caller, *served->database, path[3], deadline);
         }
       }
     }
@@ -266,14 +272,14 @@ HttpResponse Api::route(const HttpRequest& request, const Caller& caller, Deadli
   }
 }
 
-HttpResponse Api::database_request(const HttpRequest& request, const Caller& caller,
-                                   Database& database, const std::string& operation,
-                                   Deadline deadline) {
+HttpResponse Api::database_request(const HttpRequest& request, const Snapshot& state,
+                                   const Caller& caller, Database& database,
+                                   const std::string& operation, Deadline deadline) {
   RequestContext context;
   context.client_id = caller.client_id;
   context.tag = "POST /v1/databases/" + database.name() + "/" + operation;
   context.deadline = deadline;
-  context.max_result_bytes = gateway_.config().limits.max_result_bytes;
+  context.max_result_bytes = state.config.limits.max_result_bytes;
   auto body = parse_body(request);
   // A read-only token makes every request read-only, whatever the client says.
   const bool read_only =
@@ -282,11 +288,37 @@ HttpResponse Api::database_request(const HttpRequest& request, const Caller& cal
   return json_response(200, database.transaction(take_statements(body), read_only, context));
 }
 
-HttpResponse Api::health() const {
+HttpResponse Api::reload(const Snapshot& state, const Caller& caller) {
+  state.access.authorize_admin(caller);
+  ReloadReport report;
+  try {
+    report = gateway_.reload();
+  } catch (const ConfigError& e) {
+    ApiError refused(422, "reload_refused",
+                     std::string(e.what()) + " (the previous config is still serving)");
+    throw refused;
+  }
+  const auto names = [](const std::vector<std::string>& list) {
+    boost::json::array out;
+    for (const auto& name : list) out.push_back(boost::json::value(name));
+    return out;
+  };
+  return json_response(200, boost::json::serialize(boost::json::object{
+                                {"status", "reloaded"},
+                                {"config", gateway_.snapshot()->config.source},
+                                {"added", names(report.added)},
+                                {"replaced", names(report.replaced)},
+                                {"removed", names(report.removed)},
+                                {"unchanged", names(report.unchanged)},
+                                {"restart_required", names(report.restart_required)}}));
+}
+
+HttpResponse Api::health(const Snapshot& state) {
   boost::json::object databases;
   bool required_down = false;
   bool any_unhealthy = false;
-  for (const auto& [name, db] : gateway_.databases()) {
+  for (const auto& [name, served] : state.databases) {
+    const auto& db = served.database;
     const auto h = db->health();
     boost::json::object entry{
         {"state", h.state}, {"backend", db->config().backend}, {"optional", db->config().optional}};
@@ -302,9 +334,10 @@ HttpResponse Api::health() const {
                            {"status", status}, {"databases", std::move(databases)}}));
 }
 
-HttpResponse Api::readiness() const {
+HttpResponse Api::readiness(const Snapshot& state) {
   boost::json::array not_ready;
-  for (const auto& [name, db] : gateway_.databases()) {
+  for (const auto& [name, served] : state.databases) {
+    const auto& db = served.database;
     const auto h = db->health();
     if (!db->config().optional && (h.state == "unavailable" || h.state == "unhealthy")) {
       not_ready.push_back(
@@ -317,12 +350,11 @@ HttpResponse Api::readiness() const {
   return json_response(ready ? 200 : 503, boost::json::serialize(body));
 }
 
-boost::json::object Api::describe(const Database& database) const {
-  auto out = database.describe();
-  const auto it = admissions_.find(database.name());
-  if (it != admissions_.end()) {
-    const auto s = it->second->stats();
-    const auto& l = it->second->limits();
+boost::json::object Api::describe(const ServedDatabase& served) {
+  auto out = served.database->describe();
+  if (served.admission != nullptr) {
+    const auto s = served.admission->stats();
+    const auto l = served.admission->limits();
     out["admission"] = boost::json::object{{"running", s.running},
                                            {"queued", s.queued},
                                            {"capacity", l.capacity},
@@ -334,18 +366,18 @@ boost::json::object Api::describe(const Database& database) const {
   return out;
 }
 
-HttpResponse Api::list_databases(const Caller& caller) const {
+HttpResponse Api::list_databases(const Snapshot& state, const Caller& caller) {
   boost::json::array list;
-  for (const auto& [name, db] : gateway_.databases()) {
-    if (access_.may_see(caller, name)) list.push_back(describe(*db));
+  for (const auto& [name, served] : state.databases) {
+    if (state.access.may_see(caller, name)) list.push_back(describe(served));
   }
   return json_response(200,
                        boost::json::serialize(boost::json::object{{"databases", std::move(list)}}));
 }
 
-HttpResponse Api::list_plugins() const {
+HttpResponse Api::list_plugins(const Snapshot& state) {
   boost::json::array loaded;
-  for (const auto& p : gateway_.plugins().loaded()) {
+  for (const auto& p : state.plugins->loaded()) {
     boost::json::array capabilities;
     for (auto& c : plugin_capability_names(p->table.capabilities))
       capabilities.push_back(boost::json::value(c));
@@ -358,11 +390,11 @@ HttpResponse Api::list_plugins() const {
                                          {"path", p->path.string()}});
   }
   boost::json::array rejected;
-  for (const auto& r : gateway_.plugins().rejected()) {
+  for (const auto& r : state.plugins->rejected()) {
     rejected.push_back(boost::json::object{{"path", r.path.string()}, {"reason", r.reason}});
   }
   boost::json::array searched;
-  for (const auto& d : gateway_.plugins().searched())
+  for (const auto& d : state.plugins->searched())
     searched.push_back(boost::json::value(d.string()));
   return json_response(
       200, boost::json::serialize(boost::json::object{{"loaded", std::move(loaded)},

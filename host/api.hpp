@@ -14,9 +14,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include <map>
 #include <memory>
-
 #include <string>
 #include <vector>
 
@@ -24,8 +22,7 @@ namespace weir {
 
 class Api : public RequestHandler {
  public:
-  // `timers` runs the admission queues' timeouts (the HTTP I/O context).
-  Api(Gateway& gateway, boost::asio::any_io_executor timers);
+  explicit Api(Gateway& gateway);
   ~Api() override;
 
   void handle(HttpRequest request, const std::string& client_address,
@@ -39,24 +36,25 @@ class Api : public RequestHandler {
  private:
   using Deadline = std::chrono::steady_clock::time_point;
 
-  HttpResponse route(const HttpRequest& request, const Caller& caller, Deadline deadline);
-  HttpResponse database_request(const HttpRequest& request, const Caller& caller,
-                                Database& database, const std::string& operation,
-                                Deadline deadline);
-  ClientLimit limit_for(const Caller& caller) const;
-  HttpResponse health() const;
-  HttpResponse readiness() const;
-  HttpResponse list_databases(const Caller& caller) const;
+  // Every request is served by the snapshot it started with (see gateway.hpp).
+  HttpResponse route(const HttpRequest& request, const Snapshot& state, const Caller& caller,
+                     Deadline deadline);
+  HttpResponse database_request(const HttpRequest& request, const Snapshot& state,
+                                const Caller& caller, Database& database,
+                                const std::string& operation, Deadline deadline);
+  HttpResponse reload(const Snapshot& state, const Caller& caller);
+  static ClientLimit limit_for(const Snapshot& state, const Caller& caller);
+  static HttpResponse health(const Snapshot& state);
+  static HttpResponse readiness(const Snapshot& state);
+  static HttpResponse list_databases(const Snapshot& state, const Caller& caller);
   // The database's own description plus its admission queue.
-  boost::json::object describe(const Database& database) const;
-  HttpResponse list_plugins() const;
-  HttpResponse metrics() const;
+  static boost::json::object describe(const ServedDatabase& served);
+  static HttpResponse list_plugins(const Snapshot& state);
+  HttpResponse metrics(const Snapshot& state) const;
 
   Gateway& gateway_;
-  AccessControl access_;
-  ClientLimits client_limits_;
+  ClientLimits client_limits_;  // outlives reloads: a client's window is not reset by one
   boost::asio::thread_pool workers_;
-  std::map<std::string, std::unique_ptr<Admission>> admissions_;  // per available database
   Metrics metrics_;
 };
 

@@ -29,13 +29,13 @@ class Exposition {
 
 }  // namespace
 
-HttpResponse Api::metrics() const {
+HttpResponse Api::metrics(const Snapshot& state) const {
   Exposition m;
   m.family("weir_build_info", "gauge", "The gateway's version and plugin ABI.");
   m.sample("weir_build_info",
            "version=\"" WEIR_VERSION "\",abi=\"" + std::to_string(WEIR_ABI_VERSION) + "\"", 1);
   m.family("weir_plugin_info", "gauge", "Loaded plugins.");
-  for (const auto& p : gateway_.plugins().loaded()) {
+  for (const auto& p : state.plugins->loaded()) {
     m.sample("weir_plugin_info",
              "name=\"" + p->name + "\",version=\"" + prometheus_label(p->version) + "\",kind=\"" +
                  plugin_kind_name(p->table.kind) + "\"",
@@ -43,7 +43,12 @@ HttpResponse Api::metrics() const {
   }
   m.family("weir_plugins_rejected", "gauge",
            "Plugin files that were skipped (see GET /v1/plugins).");
-  m.sample("weir_plugins_rejected", "", static_cast<double>(gateway_.plugins().rejected().size()));
+  m.sample("weir_plugins_rejected", "", static_cast<double>(state.plugins->rejected().size()));
+  const auto reloads = gateway_.reload_counts();
+  m.family("weir_config_reloads_total", "counter",
+           "Config reloads (SIGHUP or POST /v1/admin/reload), applied or refused.");
+  m.sample("weir_config_reloads_total", "result=\"applied\"", static_cast<double>(reloads.applied));
+  m.sample("weir_config_reloads_total", "result=\"refused\"", static_cast<double>(reloads.refused));
 
   struct Row {
     std::string labels;
@@ -52,10 +57,10 @@ HttpResponse Api::metrics() const {
     AdmissionStats admission;
   };
   std::vector<Row> rows;
-  for (const auto& [name, db] : gateway_.databases()) {
-    const auto it = admissions_.find(name);
-    rows.push_back({"database=\"" + prometheus_label(name) + "\"", db->health().state, db->stats(),
-                    it == admissions_.end() ? AdmissionStats{} : it->second->stats()});
+  for (const auto& [name, served] : state.databases) {
+    rows.push_back({"database=\"" + prometheus_label(name) + "\"", served.database->health().state,
+                    served.database->stats(),
+                    served.admission != nullptr ? served.admission->stats() : AdmissionStats{}});
   }
   const auto each = [&](const char* name, const char* type, const char* help, auto&& samples) {
     m.family(name, type, help);

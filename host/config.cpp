@@ -160,8 +160,8 @@ void parse_auth(const ConfigReader& root, const boost::json::object& resolved_ro
       const std::string field = "auth.tokens[" + std::to_string(i) + "]";
       if (!resolved[i].is_object()) throw ConfigError(field + ": must be an object");
       const ConfigReader t(resolved[i].get_object(), field);
-      t.allow_only({"name", "token", "databases", "read_only", "max_concurrent", "rate_per_second",
-                    "burst"});
+      t.allow_only({"name", "token", "databases", "read_only", "admin", "max_concurrent",
+                    "rate_per_second", "burst"});
       ApiToken token;
       token.name = t.required_string("name");
       token.secret = t.required_string("token");
@@ -169,6 +169,7 @@ void parse_auth(const ConfigReader& root, const boost::json::object& resolved_ro
         t.fail("token",
                "must be at least 16 characters (use a random secret, e.g. from ${env:...})");
       token.read_only = t.boolean("read_only", false);
+      token.admin = t.boolean("admin", false);
       token.limit = parse_client_limit(t, config.client_limit);
       const auto* dbs = t.object().if_contains("databases");
       if (dbs == nullptr || !dbs->is_array() || dbs->get_array().empty()) {
@@ -226,6 +227,27 @@ void check_exposure(const Config& config) {
   }
 }
 
+std::vector<std::string> keep_restart_only_settings(const Config& running, Config& next) {
+  std::vector<std::string> changed;
+  const auto keep = [&](const char* field, auto& value, const auto& running_value) {
+    if (value == running_value) return;
+    changed.emplace_back(field);
+    value = running_value;
+  };
+  const auto listen = [](const Config& c) { return std::pair(c.listen_address, c.listen_port); };
+  if (listen(next) != listen(running)) changed.emplace_back("listen");
+  next.listen_address = running.listen_address;
+  next.listen_port = running.listen_port;
+  keep("io_threads", next.io_threads, running.io_threads);
+  keep("worker_threads", next.worker_threads, running.worker_threads);
+  keep("workspace", next.workspace.data_dir, running.workspace.data_dir);
+  next.workspace = running.workspace;
+  keep("limits.max_body_bytes", next.limits.max_body_bytes, running.limits.max_body_bytes);
+  keep("limits.read_timeout_ms", next.limits.read_timeout, running.limits.read_timeout);
+  check_exposure(next);
+  return changed;
+}
+
 const DatabaseConfig* Config::find_database(const std::string& name) const {
   for (const auto& d : databases) {
     if (d.name == name) return &d;
@@ -266,7 +288,8 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     resolve_env(resolved, "");
     const ConfigReader root(parsed.get_object(), "");
     root.allow_only({"listen", "io_threads", "worker_threads", "plugin_dirs", "workspace", "limits",
-                     "auth", "client_limits", "drain_timeout_ms", "log", "databases"});
+                     "auth", "client_limits", "drain_timeout_ms", "retry_interval_ms", "log",
+                     "databases"});
     Config config;
     config.source = source;
     set_listen(config, root.string("listen", "127.0.0.1:7300"), "listen");
@@ -274,6 +297,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     config.worker_threads =
         static_cast<unsigned>(root.integer("worker_threads", config.worker_threads, 1, 1024));
     config.drain_timeout = root.millis("drain_timeout_ms", config.drain_timeout, 0, 600000);
+    config.retry_interval = root.millis("retry_interval_ms", config.retry_interval, 0, 3600000);
 
     if (const auto* dirs = root.object().if_contains("plugin_dirs")) {
       if (!dirs->is_array()) root.fail("plugin_dirs", "must be an array of directory paths");

@@ -34,6 +34,9 @@ struct DatabaseConfig {
   boost::json::object settings;
   std::vector<boost::json::object> replicas;  // the same per read replica (own connection/pool)
   boost::json::object masked;                 // the same with secrets masked: for display only
+
+  // Equal settings: a reload keeps such a database (and its pool) as it is.
+  bool operator==(const DatabaseConfig&) const = default;
 };
 
 struct Limits {
@@ -55,6 +58,7 @@ struct Config {
   Workspace workspace;
   Limits limits;
   std::chrono::milliseconds drain_timeout{10000};
+  std::chrono::milliseconds retry_interval{5000};  // unavailable databases retried; 0 = never
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::text;
   std::vector<DatabaseConfig> databases;
@@ -78,6 +82,12 @@ Config load_config(const std::optional<std::filesystem::path>& explicit_path,
 void set_listen(Config& config, const std::string& listen, const std::string& field);
 // Refuses a non-loopback listener without API tokens (local-only mode).
 void check_exposure(const Config& config);
+
+// For a reload: puts `running`'s value back into `next` for every setting
+// that only a restart can change (listener, threads, workspace, ...) and
+// returns the names of those that differed. Throws ConfigError if `next`
+// would then expose the listener (its tokens were removed).
+std::vector<std::string> keep_restart_only_settings(const Config& running, Config& next);
 
 // The built-in default config text.
 const char* default_config_text() noexcept;

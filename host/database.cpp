@@ -112,10 +112,10 @@ class Database::Lease {
   bool broken_ = false;
 };
 
-Database::Database(DatabaseConfig config, const LoadedPlugin* plugin,
+Database::Database(DatabaseConfig config, std::shared_ptr<const LoadedPlugin> plugin,
                    std::string unavailable_reason)
     : config_(std::move(config)),
-      plugin_(plugin),
+      plugin_(std::move(plugin)),
       unavailable_reason_(std::move(unavailable_reason)) {}
 
 Database::~Database() {

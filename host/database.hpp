@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -35,7 +36,8 @@ struct DatabaseHealth {
 class Database {
  public:
   // `plugin` may be null (not installed); the database is then unavailable.
-  Database(DatabaseConfig config, const LoadedPlugin* plugin, std::string unavailable_reason);
+  Database(DatabaseConfig config, std::shared_ptr<const LoadedPlugin> plugin,
+           std::string unavailable_reason);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -78,7 +80,7 @@ class Database {
   static weir_pool_stats stats_of(const weir_plugin& table, weir_pool* pool);
 
   DatabaseConfig config_;
-  const LoadedPlugin* plugin_;
+  std::shared_ptr<const LoadedPlugin> plugin_;
   std::string unavailable_reason_;
   weir_pool* pool_ = nullptr;         // the primary
   std::vector<weir_pool*> replicas_;  // read-only requests go here first

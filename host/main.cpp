@@ -96,6 +96,7 @@ fs::path executable_dir() {
   return ec ? fs::current_path() : exe.parent_path();
 }
 
+// The config file with the command line's overrides; run again on every reload.
 weir::Config load(const Options& o) {
   weir::Config config = weir::load_config(o.config, fs::current_path());
   if (o.listen) {
@@ -105,7 +106,6 @@ weir::Config load(const Options& o) {
   if (o.log_level && !weir::parse_log_level(*o.log_level, config.log_level)) {
     usage_error("--log-level must be debug, info, warn or error");
   }
-  weir::Logger::instance().configure(config.log_level, config.log_format);
   return config;
 }
 
@@ -138,10 +138,11 @@ int check_config(const weir::Config& config) {
   return 0;
 }
 
-int serve(const weir::Config& config) {
+int serve(const weir::Config& config, const Options& options) {
   boost::asio::io_context io(static_cast<int>(config.io_threads));
-  weir::Gateway gateway(config, executable_dir());
-  weir::Api api(gateway, io.get_executor());
+  weir::Gateway gateway(
+      config, [&options] { return load(options); }, executable_dir(), io.get_executor());
+  weir::Api api(gateway);
   weir::HttpServer server(io, config.listen_address, config.listen_port,
                           {config.limits.max_body_bytes, config.limits.read_timeout}, api);
   server.start();
@@ -173,11 +174,21 @@ int serve(const weir::Config& config) {
       };
   signals.async_wait(on_signal);
 
+  boost::asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        weir::log_info("host", "received SIGHUP: reloading the config");
+        gateway.request_reload();
+        hangup.async_wait(on_hangup);
+      };
+  hangup.async_wait(on_hangup);
+
   const std::string where = config.listen_address + ":" + std::to_string(server.port());
   weir::log_info("host", "weir " WEIR_VERSION " listening on http://" + where + " (config: " +
                              config.source + ", data: " + config.workspace.data_dir.string() + ")");
-  if (!gateway.databases().empty()) {
-    const auto& first = gateway.databases().begin()->first;
+  if (const auto state = gateway.snapshot(); !state->databases.empty()) {
+    const auto& first = state->databases.begin()->first;
     std::cerr
         << "\n  weir is listening on http://" << where << "\n  try:  curl -s -X POST http://"
         << where << "/v1/databases/" << first
@@ -199,9 +210,10 @@ int main(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
   try {
     const weir::Config config = load(options);
+    weir::Logger::instance().configure(config.log_level, config.log_format);
     if (options.command == "plugins") return list_plugins(config);
     if (options.command == "check-config") return check_config(config);
-    return serve(config);
+    return serve(config, options);
   } catch (const weir::ConfigError& e) {
     std::cerr << "weir: " << e.what() << "\n";
     return 78;  // EX_CONFIG

@@ -47,21 +47,42 @@ void PluginCatalog::scan(const std::vector<fs::path>& dirs) {
         files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
-    for (const auto& file : files) load(file);
+    for (const auto& file : files) {
+      if (!is_loaded(file)) load(file);
+    }
   }
+}
+
+PluginCatalog PluginCatalog::rescan(const PluginCatalog& previous,
+                                    const std::vector<fs::path>& dirs) {
+  PluginCatalog next;
+  next.loaded_ = previous.loaded_;
+  next.already_reported_ = previous.rejected_;
+  next.scan(dirs);
+  next.already_reported_.clear();
+  return next;
+}
+
+bool PluginCatalog::is_loaded(const fs::path& file) const {
+  const auto path = fs::absolute(file);
+  return std::any_of(loaded_.begin(), loaded_.end(),
+                     [&](const auto& p) { return p->path == path; });
 }
 
 std::string PluginCatalog::load(const fs::path& file) {
   std::string reason = try_load(file);
   if (!reason.empty()) {
-    log_warn("loader", "skipped " + file.string() + ": " + reason);
+    const bool reported =
+        std::any_of(already_reported_.begin(), already_reported_.end(),
+                    [&](const RejectedPlugin& r) { return r.path == file && r.reason == reason; });
+    if (!reported) log_warn("loader", "skipped " + file.string() + ": " + reason);
     rejected_.push_back({file, reason});
   }
   return reason;
 }
 
 std::string PluginCatalog::try_load(const fs::path& file) {
-  auto plugin = std::make_unique<LoadedPlugin>();
+  auto plugin = std::make_shared<LoadedPlugin>();
   plugin->path = fs::absolute(file);
   try {
     plugin->library.load(plugin->path,
@@ -80,7 +101,7 @@ std::string PluginCatalog::try_load(const fs::path& file) {
   if (auto refusal = sdk::negotiate(&entry, WEIR_ABI_VERSION, &plugin->host, plugin->table))
     return refusal->reason;
   weir_plugin& t = plugin->table;
-  if (const auto* other = find(t.name)) {
+  if (const auto other = find(t.name)) {
     return "a plugin named \"" + std::string(t.name) + "\" is already loaded from " +
            other->path.string();
   }
@@ -95,9 +116,9 @@ std::string PluginCatalog::try_load(const fs::path& file) {
   return {};
 }
 
-const LoadedPlugin* PluginCatalog::find(std::string_view name) const {
+std::shared_ptr<const LoadedPlugin> PluginCatalog::find(std::string_view name) const {
   for (const auto& p : loaded_) {
-    if (p->name == name) return p.get();
+    if (p->name == name) return p;
   }
   return nullptr;
 }

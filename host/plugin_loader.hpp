@@ -1,8 +1,9 @@
 // weir::PluginCatalog — finds plugin libraries, loads them with Boost.DLL,
 // negotiates the ABI and keeps each validated function table. A file that is
 // not a usable plugin is skipped with one log line and listed with its reason;
-// loading never stops the host. Libraries stay loaded for the process's life,
-// so no pointer into a plugin can dangle.
+// loading never stops the host. A loaded library is never unloaded: a rescan
+// (on reload) keeps every plugin already loaded and adds new files, so no
+// pointer into a plugin can dangle while a database still uses it.
 #pragma once
 
 #define BOOST_DLL_USE_STD_FS
@@ -37,18 +38,26 @@ class PluginCatalog {
  public:
   // Loads every *.so in each directory (in order; the first plugin of a name wins).
   void scan(const std::vector<std::filesystem::path>& dirs);
+  // A new catalog of `dirs` that keeps every plugin `previous` loaded and loads
+  // the files added since. Rejections `previous` already reported are not logged again.
+  static PluginCatalog rescan(const PluginCatalog& previous,
+                              const std::vector<std::filesystem::path>& dirs);
   // Loads one file; returns the reason when it is rejected, empty on success.
   std::string load(const std::filesystem::path& file);
 
-  const LoadedPlugin* find(std::string_view name) const;
-  const std::vector<std::unique_ptr<LoadedPlugin>>& loaded() const noexcept { return loaded_; }
+  std::shared_ptr<const LoadedPlugin> find(std::string_view name) const;
+  const std::vector<std::shared_ptr<const LoadedPlugin>>& loaded() const noexcept {
+    return loaded_;
+  }
   const std::vector<RejectedPlugin>& rejected() const noexcept { return rejected_; }
   const std::vector<std::filesystem::path>& searched() const noexcept { return searched_; }
 
  private:
   std::string try_load(const std::filesystem::path& file);
+  bool is_loaded(const std::filesystem::path& file) const;
 
-  std::vector<std::unique_ptr<LoadedPlugin>> loaded_;
+  std::vector<std::shared_ptr<const LoadedPlugin>> loaded_;
+  std::vector<RejectedPlugin> already_reported_;  // by the catalog this one rescans
   std::vector<RejectedPlugin> rejected_;
   std::vector<std::filesystem::path> searched_;
 };

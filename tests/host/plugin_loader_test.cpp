@@ -71,7 +71,7 @@ TEST(PluginLoader, SearchPathOrderIsConfigThenEnvironmentThenBesideTheBinary) {
 TEST(PluginLoader, AV1PluginBuiltAgainstTheFrozenHeaderStillWorks) {
   PluginCatalog catalog;
   catalog.scan({WEIR_TEST_V1_PLUGIN_DIR});
-  const auto* plugin = catalog.find("frozen_v1");
+  const auto plugin = catalog.find("frozen_v1");
   ASSERT_NE(plugin, nullptr) << (catalog.rejected().empty() ? "" : catalog.rejected()[0].reason);
   EXPECT_EQ(plugin->table.abi_version, 1u);
   // Optional slots it never filled answer "not implemented" instead of crashing.

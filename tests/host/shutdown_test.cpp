@@ -1,5 +1,6 @@
 // The weir binary itself: SIGTERM stops accepting, finishes in-flight
-// requests, drains pools and exits 0; bad configs fail fast with exit 78.
+// requests, drains pools and exits 0; SIGHUP reloads the config file; bad
+// configs fail fast with exit 78.
 #include "child_process.hpp"
 #include "http_client.hpp"
 #include "temp_dir.hpp"
@@ -91,6 +92,49 @@ TEST(Shutdown, MissingRequiredPluginExits69) {
   EXPECT_EQ(weir.wait(), 69);
   EXPECT_NE(read_file(dir.path() / "stderr.log").find("backend plugin \"nosuch\" is not installed"),
             std::string::npos);
+}
+
+TEST(Reload, SighupRereadsTheConfigFileAndABadFileKeepsTheOldConfig) {
+  testing::TempDir dir;
+  const auto port = free_port();
+  const auto write_config = [&](const std::string& databases) {
+    std::ofstream(dir.path() / "weir.json") << R"({"listen": "127.0.0.1:)" << port << R"(",
+        "plugin_dirs": [")" WEIR_TEST_PLUGIN_DIR R"("], "databases": {)"
+                                            << databases << "}}";
+  };
+  write_config(R"("main": {"backend": "sqlite"})");
+  testing::ChildProcess weir(WEIR_TEST_BINARY, {"serve", "--config", "weir.json"},
+                             dir.path().string(), (dir.path() / "stderr.log").string());
+  const auto until = Clock::now() + std::chrono::seconds(20);
+  while (!answers(port) && Clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_TRUE(answers(port)) << read_file(dir.path() / "stderr.log");
+  const auto status_of = [&](const std::string& db) {
+    return testing::http_get(port, "/v1/databases/" + db).status;
+  };
+  const auto eventually = [&](const std::string& db, unsigned status) {
+    for (int i = 0; i < 500 && status_of(db) != status; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return status_of(db);
+  };
+
+  write_config(R"("main": {"backend": "sqlite"}, "added": {"backend": "sqlite"})");
+  weir.signal(SIGHUP);
+  EXPECT_EQ(eventually("added", 200u), 200u) << read_file(dir.path() / "stderr.log");
+
+  write_config(R"("main": {"backend": "sqlite"}, "added": {"backend": "sqlite", "oops": 1})");
+  weir.signal(SIGHUP);
+  const auto refused = "reload refused, still serving the previous config";
+  for (int i = 0;
+       i < 500 && read_file(dir.path() / "stderr.log").find(refused) == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const auto log = read_file(dir.path() / "stderr.log");
+  EXPECT_NE(log.find(refused), std::string::npos) << log;
+  EXPECT_NE(log.find("databases.added.oops"), std::string::npos) << log;
+  EXPECT_EQ(status_of("added"), 200u);
+
+  weir.signal(SIGTERM);
+  EXPECT_EQ(weir.wait(), 0);
 }
 
 }  // namespace

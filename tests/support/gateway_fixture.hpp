@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,16 +25,17 @@ class RunningGateway {
  public:
   // `config` is the JSON config; "listen" is forced to 127.0.0.1:0 and
   // plugin_dirs defaults to the build tree's plugin directory.
-  explicit RunningGateway(boost::json::object config, const std::filesystem::path& project = {}) {
-    config["listen"] = "127.0.0.1:0";
-    if (!config.contains("plugin_dirs"))
-      config["plugin_dirs"] = boost::json::array{WEIR_TEST_PLUGIN_DIR};
-    const auto root = project.empty() ? dir_.path() : project;
-    if (!config.contains("workspace"))
-      config["workspace"] = boost::json::object{{"root", root.string()}};
-    config_ = parse_config(boost::json::serialize(config), "test config", root, root);
-    gateway_ = std::make_unique<Gateway>(config_, root);
-    api_ = std::make_unique<Api>(*gateway_, io_.get_executor());
+  explicit RunningGateway(boost::json::object config, const std::filesystem::path& project = {})
+      : root_(project.empty() ? dir_.path() : project), reload_with_(config) {
+    config_ = parse(std::move(config));
+    gateway_ = std::make_unique<Gateway>(
+        config_,
+        [this] {
+          std::lock_guard lock(reload_mutex_);
+          return parse(reload_with_);
+        },
+        root_, io_.get_executor());
+    api_ = std::make_unique<Api>(*gateway_);
     server_ = std::make_unique<HttpServer>(
         io_, config_.listen_address, config_.listen_port,
         HttpLimits{config_.limits.max_body_bytes, config_.limits.read_timeout}, *api_);
@@ -42,6 +44,7 @@ class RunningGateway {
   }
   ~RunningGateway() {
     server_->stop_accepting();
+    gateway_->drain();
     api_->join_workers();
     io_.stop();
     for (auto& t : threads_) t.join();
@@ -50,9 +53,26 @@ class RunningGateway {
   std::uint16_t port() const { return server_->port(); }
   Gateway& gateway() { return *gateway_; }
   HttpServer& server() { return *server_; }
+  // The config the next reload reads (as the file would be rewritten).
+  void set_reload_config(boost::json::object config) {
+    std::lock_guard lock(reload_mutex_);
+    reload_with_ = std::move(config);
+  }
 
  private:
+  Config parse(boost::json::object config) const {
+    config["listen"] = "127.0.0.1:0";
+    if (!config.contains("plugin_dirs"))
+      config["plugin_dirs"] = boost::json::array{WEIR_TEST_PLUGIN_DIR};
+    if (!config.contains("workspace"))
+      config["workspace"] = boost::json::object{{"root", root_.string()}};
+    return parse_config(boost::json::serialize(config), "test config", root_, root_);
+  }
+
   TempDir dir_;
+  std::filesystem::path root_;
+  std::mutex reload_mutex_;
+  boost::json::object reload_with_;
   Config config_;
   boost::asio::io_context io_;
   std::unique_ptr<Gateway> gateway_;
