@@ -147,12 +147,10 @@ void Gateway::publish(std::shared_ptr<Snapshot> next) {
 void Gateway::retire(ServedDatabase old, std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;
   const auto until = Clock::now() + timeout;
-  // Requests admitted before the swap still run on the old pools: let them finish first.
-  while (Clock::now() < until) {
-    const auto s = old.admission->stats();
-    if (s.running == 0 && s.queued == 0) break;
+  // Every request that may still use the old database holds a snapshot that holds it, queued
+  // ones included; once `old` is the last holder, none can start on it any more.
+  while (old.database.use_count() > 1 && Clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
   const std::string& name = old.database->name();
   old.admission->close(ApiError(503, "database_replaced",
                                 "database \"" + name +
@@ -162,7 +160,7 @@ void Gateway::retire(ServedDatabase old, std::chrono::milliseconds timeout) {
                            .with_retry_after(1));
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
   old.database->drain(std::max(left, std::chrono::milliseconds(0)));
-  log_info("host", "database " + old.database->name() + ": the previous pool is drained");
+  log_info("host", "database " + name + ": the previous pool is drained");
 }
 
 ReloadReport Gateway::reload() {

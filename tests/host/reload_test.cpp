@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -138,6 +139,37 @@ TEST(Reload, RequestsStillQueuedForAReplacedDatabaseAreToldToRetry) {
   EXPECT_EQ(told.headers.at("retry-after"), "1");
   EXPECT_NE(slow.get().status, 200u) << "cancelled at the drain timeout";
   EXPECT_EQ(http_post(gw.port(), "/v1/databases/changed/query", kSelect).status, 200u);
+}
+
+TEST(Reload, ReloadsUnderLoadLoseNoRequest) {
+  testing::RunningGateway gw(two_databases());
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0};
+  std::vector<std::future<std::vector<std::string>>> clients;
+  for (int c = 0; c < 4; ++c) {
+    clients.push_back(std::async(std::launch::async, [&, c] {
+      std::vector<std::string> failures;
+      const std::string db = c % 2 == 0 ? "kept" : "changed";
+      while (!stop) {
+        const auto r = http_post(gw.port(), "/v1/databases/" + db + "/query", kSelect);
+        if (r.status == 200u)
+          ++ok;
+        else
+          failures.push_back(db + ": " + std::to_string(r.status) + " " + r.body);
+      }
+      return failures;
+    }));
+  }
+  for (int i = 0; i < 6; ++i) {
+    auto next = two_databases();
+    next["databases"].as_object()["changed"] = sqlite_db("changed-" + std::to_string(i) + ".db");
+    gw.set_reload_config(next);
+    ASSERT_EQ(reload(gw.port()).status, 200u);
+    std::this_thread::sleep_for(50ms);
+  }
+  stop = true;
+  for (auto& client : clients) EXPECT_EQ(client.get(), std::vector<std::string>{});
+  EXPECT_GT(ok.load(), 0);
 }
 
 TEST(Reload, AnInvalidConfigIsRefusedAndThePreviousOneKeepsServing) {
