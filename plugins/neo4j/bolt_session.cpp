@@ -60,7 +60,12 @@ void BoltSession::handshake(Deadline deadline) {
   } catch (const sdk::Error& e) {
     broken_ = true;
     if (e.status() == WEIR_E_BROKEN || e.status() == WEIR_E_TIMEOUT) {
-      throw sdk::Error(WEIR_E_UNAVAILABLE, "Bolt handshake failed: " + e.message(), true);
+      // A server that requires TLS hangs up on a plain-text Bolt handshake.
+      const char* hint = e.status() == WEIR_E_BROKEN && !transport_->encrypted()
+                             ? " (a server that requires TLS closes plain-text connections: use "
+                               "bolt+s://, neo4j+s:// or their +ssc forms)"
+                             : "";
+      throw sdk::Error(WEIR_E_UNAVAILABLE, "Bolt handshake failed: " + e.message() + hint, true);
     }
     throw;
   }

@@ -1,7 +1,5 @@
 #include "cluster.hpp"
 
-#include "socket_transports.hpp"
-
 #include <weir/sdk/error.hpp>
 
 #include <algorithm>
@@ -142,10 +140,9 @@ RoutingTable Cluster::fetch_from(const std::string& router,
   const auto [host, port] = split_address(router);
   const auto until = deadline_after(settings_->connect_timeout);
   Map context{{"address", seed_}};
-  HelloOptions hello{settings_->user_agent, settings_->auth, context};
-  BoltSession session(connect_tcp(host, port, until), hello, until);
+  const auto session = open_session(*settings_, host, port, context, until);
   List marks(bookmarks.begin(), bookmarks.end());
-  const Map rt = session.route(std::move(context), std::move(marks), settings_->database, until);
+  const Map rt = session->route(std::move(context), std::move(marks), settings_->database, until);
   return RoutingTable::from_route(rt, Clock::now(), router);
 }
 

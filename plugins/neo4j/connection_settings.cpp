@@ -1,6 +1,10 @@
 #include "connection_settings.hpp"
 
+#include <weir/sdk/workspace_path.hpp>
+
+#include <algorithm>
 #include <cstdlib>
+#include <iterator>
 
 namespace weir::neo4j {
 namespace {
@@ -17,24 +21,48 @@ std::optional<std::string> secret(const sdk::ConfigReader& r, std::string_view k
   return std::string(value);
 }
 
+enum class Tls { kNone, kVerify, kAnyCertificate };
+
+struct Scheme {
+  std::string_view name;
+  bool routing;
+  Framing framing;
+  Tls tls;
+};
+
+// The official drivers' url schemes: +s verifies the server's certificate
+// and name, +ssc encrypts but accepts any certificate (self-signed).
+constexpr Scheme kSchemes[] = {
+    {"bolt", false, Framing::kBolt, Tls::kNone},
+    {"bolt+s", false, Framing::kBolt, Tls::kVerify},
+    {"bolt+ssc", false, Framing::kBolt, Tls::kAnyCertificate},
+    {"neo4j", true, Framing::kBolt, Tls::kNone},
+    {"neo4j+s", true, Framing::kBolt, Tls::kVerify},
+    {"neo4j+ssc", true, Framing::kBolt, Tls::kAnyCertificate},
+    {"ws", false, Framing::kWebSocket, Tls::kNone},
+    {"wss", false, Framing::kWebSocket, Tls::kVerify},
+};
+
 }  // namespace
 
-ConnectionSettings ConnectionSettings::from(const sdk::ConfigReader& r) {
+ConnectionSettings ConnectionSettings::from(const sdk::ConfigReader& r,
+                                            const std::filesystem::path& data_dir) {
   r.allow_only({"url", "user", "user_env", "password", "password_env", "database", "user_agent",
-                "connect_timeout_ms", "request_timeout_ms", "fetch_size"});
+                "connect_timeout_ms", "request_timeout_ms", "fetch_size", "trusted_certificates"});
   ConnectionSettings s;
   const std::string url = r.required_string("url");
   const auto colon = url.find("://");
   if (colon == std::string::npos) r.fail("url", "must look like bolt://host:7687, got " + url);
   s.scheme = url.substr(0, colon);
-  if (s.scheme == "bolt+s" || s.scheme == "bolt+ssc" || s.scheme == "neo4j+s" ||
-      s.scheme == "neo4j+ssc" || s.scheme == "wss") {
-    r.fail("url", "TLS schemes (" + s.scheme +
-                      "://) are not supported by this build; use bolt://, neo4j:// or ws://");
+  const auto* scheme = std::find_if(std::begin(kSchemes), std::end(kSchemes),
+                                    [&](const Scheme& k) { return k.name == s.scheme; });
+  if (scheme == std::end(kSchemes)) {
+    r.fail("url",
+           "scheme must be bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, neo4j+ssc, ws or wss, got " +
+               s.scheme);
   }
-  if (s.scheme != "bolt" && s.scheme != "neo4j" && s.scheme != "ws") {
-    r.fail("url", "scheme must be bolt, neo4j or ws, got " + s.scheme);
-  }
+  s.routing = scheme->routing;
+  s.framing = scheme->framing;
   std::string authority = url.substr(colon + 3);
   authority = authority.substr(0, authority.find_first_of("/?"));
   const auto port_at = authority.rfind(':');
@@ -54,6 +82,22 @@ ConnectionSettings ConnectionSettings::from(const sdk::ConfigReader& r) {
     if (!password)
       r.fail("password", "is required when a user is set (or name it with password_env)");
     s.auth = {"basic", *user, *password};
+  }
+  const auto trusted = r.optional_string("trusted_certificates");
+  if (trusted && scheme->tls != Tls::kVerify) {
+    r.fail("trusted_certificates",
+           "only applies to urls that verify the server's certificate (bolt+s, neo4j+s, wss); " +
+               s.scheme + "://" +
+               (scheme->tls == Tls::kNone ? " does not use TLS" : " accepts any certificate"));
+  }
+  if (scheme->tls != Tls::kNone) {
+    TlsPolicy policy{s.scheme, scheme->tls == Tls::kVerify, std::nullopt,
+                     r.field("trusted_certificates")};
+    if (trusted) {
+      policy.trusted_certificates =
+          sdk::resolve_workspace_path(data_dir, *trusted, policy.trusted_certificates_field);
+    }
+    s.tls = std::make_shared<const TlsContext>(std::move(policy));
   }
   s.user_agent = r.string("user_agent", s.user_agent);
   s.database = r.optional_string("database");

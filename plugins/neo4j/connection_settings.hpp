@@ -2,18 +2,27 @@
 #pragma once
 
 #include "bolt_session.hpp"
+#include "tls_context.hpp"
+#include "transport.hpp"
 
 #include <weir/sdk/config_reader.hpp>
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 namespace weir::neo4j {
 
 struct ConnectionSettings {
-  std::string scheme;  // "bolt", "neo4j" or "ws"
+  // As in the url: bolt, neo4j, ws, or a TLS form (bolt+s, bolt+ssc,
+  // neo4j+s, neo4j+ssc, wss).
+  std::string scheme;
+  bool routing = false;                   // neo4j, neo4j+s, neo4j+ssc: a cluster (cluster.hpp)
+  Framing framing = Framing::kBolt;       // kWebSocket for ws and wss
+  std::shared_ptr<const TlsContext> tls;  // null: plain text
   std::string host;
   std::uint16_t port = 7687;
   AuthToken auth;
@@ -23,8 +32,10 @@ struct ConnectionSettings {
   std::chrono::milliseconds request_timeout{0};  // 0: only the host's deadline applies
   std::int64_t fetch_size = 1000;
 
-  // Throws Error(WEIR_E_INVALID_CONFIG) naming the field.
-  static ConnectionSettings from(const sdk::ConfigReader& reader);
+  // Throws Error(WEIR_E_INVALID_CONFIG) naming the field. A relative
+  // trusted_certificates path resolves under `data_dir` (the workspace).
+  static ConnectionSettings from(const sdk::ConfigReader& reader,
+                                 const std::filesystem::path& data_dir);
 };
 
 }  // namespace weir::neo4j

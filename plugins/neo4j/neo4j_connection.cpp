@@ -207,12 +207,17 @@ DirectConnectionFactory::DirectConnectionFactory(std::shared_ptr<const Connectio
       port_(port),
       bookmarks_(std::move(bookmarks)) {}
 
+std::unique_ptr<BoltSession> open_session(const ConnectionSettings& settings,
+                                          const std::string& host, std::uint16_t port,
+                                          std::optional<Map> routing, Deadline deadline) {
+  auto transport = connect_transport(settings.framing, host, port, settings.tls.get(), deadline);
+  HelloOptions hello{settings.user_agent, settings.auth, std::move(routing)};
+  return std::make_unique<BoltSession>(std::move(transport), hello, deadline);
+}
+
 std::unique_ptr<sdk::Connection> DirectConnectionFactory::connect() {
-  const auto until = deadline_after(settings_->connect_timeout);
-  auto transport = settings_->scheme == "ws" ? connect_websocket(host_, port_, until)
-                                             : connect_tcp(host_, port_, until);
-  HelloOptions hello{settings_->user_agent, settings_->auth, std::nullopt};
-  auto session = std::make_unique<BoltSession>(std::move(transport), hello, until);
+  auto session = open_session(*settings_, host_, port_, std::nullopt,
+                              deadline_after(settings_->connect_timeout));
   return std::make_unique<Neo4jConnection>(std::move(session), settings_, bookmarks_);
 }
 

@@ -61,7 +61,14 @@ class Neo4jConnection : public sdk::Connection {
   std::shared_ptr<BookmarkStore> bookmarks_;
 };
 
-// Opens direct connections (bolt://, ws://) to one server.
+// One authenticated Bolt session with host:port, over the transport and TLS
+// the settings call for; `routing` is HELLO's routing context (neo4j:// only).
+// One deadline covers the TCP, TLS, WebSocket and Bolt handshakes and HELLO.
+std::unique_ptr<BoltSession> open_session(const ConnectionSettings& settings,
+                                          const std::string& host, std::uint16_t port,
+                                          std::optional<Map> routing, Deadline deadline);
+
+// Opens direct connections (bolt://, ws:// and their TLS forms) to one server.
 class DirectConnectionFactory : public sdk::ConnectionFactory {
  public:
   DirectConnectionFactory(std::shared_ptr<const ConnectionSettings> settings, std::string host,

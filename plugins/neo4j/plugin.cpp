@@ -9,15 +9,16 @@ namespace weir::neo4j {
 
 struct Neo4jDriver {
   static constexpr sdk::PluginInfo info{
-      "neo4j", "0.1.0", "Neo4j over Bolt 4.4/5.x (bolt://, neo4j://, ws://)", WEIR_KIND_GRAPH,
+      "neo4j", "0.1.0", "Neo4j over Bolt 4.4/5.x (bolt, neo4j, ws; +s/+ssc/wss for TLS)",
+      WEIR_KIND_GRAPH,
       WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_NAMED_PARAMETERS | WEIR_CAP_STREAMING |
           WEIR_CAP_READ_REPLICAS};
 
   static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext& context) {
-    auto settings =
-        std::make_shared<const ConnectionSettings>(ConnectionSettings::from(context.connection));
+    auto settings = std::make_shared<const ConnectionSettings>(
+        ConnectionSettings::from(context.connection, context.data_dir));
     auto bookmarks = std::make_shared<BookmarkStore>();
-    if (settings->scheme == "neo4j") {
+    if (settings->routing) {
       return std::make_unique<RoutingConnectionFactory>(
           std::make_shared<Cluster>(settings, std::move(bookmarks)));
     }

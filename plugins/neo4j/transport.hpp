@@ -19,9 +19,16 @@ inline Deadline deadline_after(std::chrono::milliseconds timeout) {
   return timeout.count() > 0 ? Clock::now() + timeout : kNoDeadline;
 }
 
+// How Bolt travels on the stream: its chunks as they are, or inside
+// WebSocket binary frames (ws://, wss://).
+enum class Framing { kBolt, kWebSocket };
+
 class Transport {
  public:
   virtual ~Transport() = default;
+  // Whether the bytes travel inside TLS, so a failure can say which side of a
+  // TLS/plain-text mismatch this end is on.
+  virtual bool encrypted() const noexcept = 0;
   virtual void write(std::string_view bytes, Deadline deadline) = 0;
   virtual void read_exact(char* out, std::size_t n, Deadline deadline) = 0;
   // Best effort, never throws; later calls fail with WEIR_E_BROKEN.

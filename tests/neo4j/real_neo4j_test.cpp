@@ -1,7 +1,8 @@
-// Against a real Neo4j, when one is named: NEO4J_URL (bolt://, neo4j:// or
-// ws://), NEO4J_USER and NEO4J_PASSWORD. Without NEO4J_URL every test skips
-// and says what to set. Nothing is left behind: writes happen in rolled-back
-// transactions or are deleted again.
+// Against a real Neo4j, when one is named: NEO4J_URL (any scheme the plugin
+// takes, TLS ones too), NEO4J_USER, NEO4J_PASSWORD and, for a +s url whose
+// CA is not in the system store, NEO4J_TRUSTED_CERTIFICATES (a PEM file).
+// Without NEO4J_URL every test skips and says what to set. Nothing is left
+// behind: writes happen in rolled-back transactions or are deleted again.
 #include "routed_connection.hpp"
 
 #include <weir/sdk/config_reader.hpp>
@@ -26,10 +27,11 @@ class RealNeo4j : public ::testing::Test {
     boost::json::object o{{"url", url}, {"connect_timeout_ms", 10000}};
     if (const char* user = std::getenv("NEO4J_USER")) o["user"] = user;
     if (const char* password = std::getenv("NEO4J_PASSWORD")) o["password"] = password;
+    if (const char* ca = std::getenv("NEO4J_TRUSTED_CERTIFICATES")) o["trusted_certificates"] = ca;
     settings_ = std::make_shared<const ConnectionSettings>(
-        ConnectionSettings::from(sdk::ConfigReader(o, "NEO4J_URL")));
+        ConnectionSettings::from(sdk::ConfigReader(o, "NEO4J_URL"), "."));
     auto bookmarks = std::make_shared<BookmarkStore>();
-    if (settings_->scheme == "neo4j") {
+    if (settings_->routing) {
       factory_ = std::make_unique<RoutingConnectionFactory>(
           std::make_shared<Cluster>(settings_, bookmarks));
     } else {

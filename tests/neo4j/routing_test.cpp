@@ -3,6 +3,8 @@
 // every test can assert which server received which message.
 #include "routed_connection.hpp"
 #include "scripted_bolt_server.hpp"
+#include "scripted_requests.hpp"
+#include "temp_dir.hpp"
 
 #include <weir/sdk/config_reader.hpp>
 #include <weir/testing/value_builder.hpp>
@@ -11,11 +13,14 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <optional>
 
 namespace weir::neo4j {
 namespace {
 
+using testing::run;
 using testing::ScriptedBoltServer;
+using testing::ServerOptions;
 
 std::string script(const char* name) { return std::string(WEIR_BOLT_SCRIPTS_DIR) + "/" + name; }
 
@@ -28,26 +33,31 @@ long count(const ScriptedBoltServer& server, const std::string& message) {
   return std::count(seen.begin(), seen.end(), message);
 }
 
-std::shared_ptr<const ConnectionSettings> settings_for(const std::string& address) {
-  boost::json::object o{{"url", "neo4j://" + address},
+// neo4j:// or, when the servers serve TLS, neo4j+s:// trusting their certificate.
+std::shared_ptr<const ConnectionSettings> settings_for(
+    const std::string& address, const std::optional<weir::testing::TestCertificate>& tls = {}) {
+  boost::json::object o{{"url", (tls ? "neo4j+s://" : "neo4j://") + address},
                         {"user", "neo4j"},
                         {"password", "secret"},
                         {"database", "neo4j"},
                         {"connect_timeout_ms", 2000}};
+  if (tls) o["trusted_certificates"] = tls->certificate.string();
   return std::make_shared<const ConnectionSettings>(
-      ConnectionSettings::from(sdk::ConfigReader(o, "databases.g.connection")));
+      ConnectionSettings::from(sdk::ConfigReader(o, "databases.g.connection"), "."));
 }
 
 struct ScriptedCluster {
-  ScriptedBoltServer a{script("cluster_member.json"), {{"NAME", "a"}}};
-  ScriptedBoltServer r1{script("cluster_member.json"), {{"NAME", "r1"}}};
-  ScriptedBoltServer r2{script("cluster_member.json"), {{"NAME", "r2"}}};
-  ScriptedBoltServer router{script("cluster_router.json"),
-                            {{"A", a.address()}, {"R1", r1.address()}, {"R2", r2.address()}}};
-  RoutingConnectionFactory factory{
-      std::make_shared<Cluster>(settings_for(router.address()), std::make_shared<BookmarkStore>())};
+  ScriptedBoltServer a, r1, r2, router;
+  RoutingConnectionFactory factory;
 
-  ScriptedCluster() {
+  explicit ScriptedCluster(const ServerOptions& options = {})
+      : a(script("cluster_member.json"), {{"NAME", "a"}}, options),
+        r1(script("cluster_member.json"), {{"NAME", "r1"}}, options),
+        r2(script("cluster_member.json"), {{"NAME", "r2"}}, options),
+        router(script("cluster_router.json"),
+               {{"A", a.address()}, {"R1", r1.address()}, {"R2", r2.address()}}, options),
+        factory(std::make_shared<Cluster>(settings_for(router.address(), options.tls),
+                                          std::make_shared<BookmarkStore>())) {
     a.set("role", "writer");
     r1.set("role", "follower");
     r2.set("role", "follower");
@@ -59,14 +69,6 @@ struct ScriptedCluster {
     }
   }
 };
-
-boost::json::value run(sdk::Connection& c, const boost::json::object& request,
-                       bool read_only = false) {
-  weir::testing::ValueBuilder builder;
-  sdk::ValueWriter writer(builder.writer());
-  c.execute(request, {std::chrono::milliseconds(0), read_only}, writer);
-  return builder.value();
-}
 
 std::string who_answers(sdk::Connection& c, bool read_only = true) {
   return std::string(run(c, kWhoAmI, read_only).at("rows").at(0).at(0).as_string());
@@ -86,6 +88,19 @@ TEST(Routing, WritesGoToTheWriterAndReadsTakeTurnsOverTheReaders) {
   EXPECT_EQ(count(cluster.r1, "RUN CALL weir.test.whoami()"), 2);
   EXPECT_EQ(count(cluster.r2, "RUN CALL weir.test.whoami()"), 2);
   EXPECT_EQ(count(cluster.router, "ROUTE"), 1);  // one table serves them all (ttl 300)
+}
+
+TEST(Routing, NeoPlusSReachesTheRouterAndEveryMemberOverTls) {
+  weir::testing::TempDir dir;
+  // Every server serves TLS only, so each answer below came over TLS.
+  ScriptedCluster cluster({weir::testing::make_test_certificate(dir.path())});
+  auto connection = cluster.factory.connect();
+  EXPECT_EQ(run(*connection, kWrite).at("bookmark"), "FB:a");
+  EXPECT_NE(who_answers(*connection), who_answers(*connection));  // r1 and r2 in turn
+  EXPECT_EQ(count(cluster.router, "ROUTE"), 1);
+  EXPECT_EQ(count(cluster.a, "RUN CREATE (:Visit {by: $who})"), 1);
+  EXPECT_EQ(count(cluster.r1, "RUN CALL weir.test.whoami()"), 1);
+  EXPECT_EQ(count(cluster.r2, "RUN CALL weir.test.whoami()"), 1);
 }
 
 TEST(Routing, TransactionsKeepTheirMemberFromBeginToCommit) {

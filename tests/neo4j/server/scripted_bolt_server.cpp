@@ -7,13 +7,16 @@
 #include <weir/sdk/error.hpp>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <type_traits>
 
 namespace weir::neo4j::testing {
 
@@ -23,28 +26,42 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-// Blocking server-side streams; deadlines are the client's concern here.
+// Whether a stream carries TLS: a tcp::socket does not, an ssl::stream does.
+template <class Next>
+constexpr bool kEncrypted = !std::is_same_v<Next, tcp::socket>;
+
+// Blocking server-side streams over `Next` (the socket, or TLS over it);
+// deadlines are the client's concern here. `head` holds the first bytes,
+// already read to tell the transports apart.
+template <class Next>
 class PlainStream : public Transport {
  public:
-  explicit PlainStream(tcp::socket& s) : s_(s) {}
+  PlainStream(Next& next, std::string head) : next_(next), head_(std::move(head)) {}
+  bool encrypted() const noexcept override { return kEncrypted<Next>; }
   void write(std::string_view bytes, Deadline) override {
-    asio::write(s_, asio::buffer(bytes.data(), bytes.size()));
+    asio::write(next_, asio::buffer(bytes.data(), bytes.size()));
   }
   void read_exact(char* out, std::size_t n, Deadline) override {
-    asio::read(s_, asio::buffer(out, n));
+    const std::size_t early = std::min(n, head_.size());
+    head_.copy(out, early);
+    head_.erase(0, early);
+    asio::read(next_, asio::buffer(out + early, n - early));
   }
   void close() noexcept override {}
 
  private:
-  tcp::socket& s_;
+  Next& next_;
+  std::string head_;
 };
 
+template <class Next>
 class WebSocketStream : public Transport {
  public:
-  explicit WebSocketStream(tcp::socket& s) : ws_(s) {
-    ws_.accept();
+  WebSocketStream(Next& next, const std::string& head) : ws_(next) {
+    ws_.accept(asio::buffer(head));
     ws_.binary(true);
   }
+  bool encrypted() const noexcept override { return kEncrypted<Next>; }
   void write(std::string_view bytes, Deadline) override {
     ws_.write(asio::buffer(bytes.data(), bytes.size()));
   }
@@ -56,7 +73,7 @@ class WebSocketStream : public Transport {
   void close() noexcept override {}
 
  private:
-  beast::websocket::stream<tcp::socket&> ws_;
+  beast::websocket::stream<Next&> ws_;
   beast::flat_buffer buffer_;
 };
 
@@ -76,6 +93,8 @@ bool offered(const unsigned char* proposals, bolt::Version wanted) {
 struct ScriptedBoltServer::State {
   asio::io_context io;
   tcp::acceptor acceptor{io};
+  std::string bind_address;
+  std::unique_ptr<asio::ssl::context> tls;  // TLS only, when set
   BoltScript script;
   std::unique_ptr<RuleBook> rules;  // when the script has "rules"
   std::thread accept_thread;
@@ -106,76 +125,96 @@ struct ScriptedBoltServer::State {
   }
 
   void serve(tcp::socket& socket, int index) {
+    try {
+      if (!tls) {
+        converse(socket, socket, index);
+      } else if (opens_tls(socket)) {
+        asio::ssl::stream<tcp::socket&> encrypted(socket, *tls);
+        encrypted.handshake(asio::ssl::stream_base::server);
+        converse(encrypted, socket, index);
+      }
+    } catch (const std::exception& e) {
+      std::lock_guard lock(mutex);
+      if (!stopped) failures.push_back("session " + std::to_string(index) + ": " + e.what());
+    }
+    // Like a real server, and so a client the script failed is not left waiting.
+    std::lock_guard lock(mutex);
+    boost::system::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+  }
+
+  // A TLS connection opens with a handshake record (0x16); anything else is
+  // a plain-text client, which a TLS-only Neo4j hangs up on.
+  static bool opens_tls(tcp::socket& socket) {
+    unsigned char first = 0;
+    socket.receive(asio::buffer(&first, 1), tcp::socket::message_peek);
+    return first == 0x16;
+  }
+
+  template <class Next>
+  void converse(Next& next, tcp::socket& socket, int index) {
     static const std::vector<ScriptStep> kRulesOnly;  // a rules script has no sessions
     const auto& steps =
         script.sessions.empty()
             ? kRulesOnly
             : script.sessions[std::min<std::size_t>(index, script.sessions.size() - 1)];
-    std::size_t next = 0;
-    try {
-      // Peek, so the WebSocket handshake can still read the request itself.
-      char head[4];
-      std::size_t seen = 0;
-      while (seen < 4) seen = socket.receive(asio::buffer(head, 4), tcp::socket::message_peek);
-      std::unique_ptr<Transport> stream;
-      if (std::string_view(head, 4) == "GET ")
-        stream = std::make_unique<WebSocketStream>(socket);
-      else
-        stream = std::make_unique<PlainStream>(socket);
+    std::string head(4, '\0');
+    asio::read(next, asio::buffer(head.data(), head.size()));
+    std::unique_ptr<Transport> stream;
+    if (head == "GET ")
+      stream = std::make_unique<WebSocketStream<Next>>(next, head);
+    else
+      stream = std::make_unique<PlainStream<Next>>(next, head);
 
-      unsigned char hello[20];
-      stream->read_exact(reinterpret_cast<char*>(hello), 20, kNoDeadline);
-      if (std::string_view(reinterpret_cast<char*>(hello), 4) !=
-          std::string_view(bolt::kMagic, 4)) {
-        return fail(index, "the client did not start with the Bolt magic");
-      }
-      const bool agreed = offered(hello + 4, script.version);
-      const unsigned char answer[4] = {
-          0, 0, static_cast<unsigned char>(agreed ? script.version.minor : 0),
-          static_cast<unsigned char>(agreed ? script.version.major : 0)};
-      stream->write(std::string_view(reinterpret_cast<const char*>(answer), 4), kNoDeadline);
-      if (!agreed) return;
-      if (rules) return serve_rules(*stream, socket, index);
-
-      for (;;) {
-        Structure message;
-        try {
-          message = bolt::read_message(*stream, kNoDeadline);
-        } catch (const boost::system::system_error&) {
-          break;  // the client hung up
-        }
-        record(message);
-        while (next < steps.size() && steps[next].optional && steps[next].client != message.tag)
-          ++next;
-        if (next == steps.size()) {
-          if (message.tag == bolt::kGoodbye) break;
-          return fail(index, "unexpected " + bolt::message_name(message.tag) + " " +
-                                 boost::json::serialize(fields_as_json(message)) +
-                                 " after the script ended");
-        }
-        const ScriptStep& step = steps[next++];
-        if (step.client != message.tag) {
-          return fail(index, "expected " + bolt::message_name(step.client) + ", got " +
-                                 bolt::message_name(message.tag) + " " +
-                                 boost::json::serialize(fields_as_json(message)));
-        }
-        if (step.fields) {
-          const auto diff = describe_mismatch(*step.fields, fields_as_json(message),
-                                              bolt::message_name(message.tag));
-          if (!diff.empty()) return fail(index, diff);
-        }
-        if (message.tag == bolt::kGoodbye) break;
-        if (!play(step.server, *stream, socket)) return;
-      }
-    } catch (const std::exception& e) {
-      std::lock_guard lock(mutex);
-      if (!stopped) failures.push_back("session " + std::to_string(index) + ": " + e.what());
-      return;
+    unsigned char hello[20];
+    stream->read_exact(reinterpret_cast<char*>(hello), 20, kNoDeadline);
+    if (std::string_view(reinterpret_cast<char*>(hello), 4) != std::string_view(bolt::kMagic, 4)) {
+      return fail(index, "the client did not start with the Bolt magic");
     }
-    while (next < steps.size() && steps[next].optional) ++next;
-    if (next < steps.size()) {
-      fail(index, "the client left with " + std::to_string(steps.size() - next) +
-                      " step(s) unplayed, next " + bolt::message_name(steps[next].client));
+    const bool agreed = offered(hello + 4, script.version);
+    const unsigned char answer[4] = {0, 0,
+                                     static_cast<unsigned char>(agreed ? script.version.minor : 0),
+                                     static_cast<unsigned char>(agreed ? script.version.major : 0)};
+    stream->write(std::string_view(reinterpret_cast<const char*>(answer), 4), kNoDeadline);
+    if (!agreed) return;
+    if (rules) return serve_rules(*stream, socket, index);
+
+    std::size_t next_step = 0;
+    for (;;) {
+      Structure message;
+      try {
+        message = bolt::read_message(*stream, kNoDeadline);
+      } catch (const boost::system::system_error&) {
+        break;  // the client hung up
+      }
+      record(message);
+      while (next_step < steps.size() && steps[next_step].optional &&
+             steps[next_step].client != message.tag)
+        ++next_step;
+      if (next_step == steps.size()) {
+        if (message.tag == bolt::kGoodbye) break;
+        return fail(index, "unexpected " + bolt::message_name(message.tag) + " " +
+                               boost::json::serialize(fields_as_json(message)) +
+                               " after the script ended");
+      }
+      const ScriptStep& step = steps[next_step++];
+      if (step.client != message.tag) {
+        return fail(index, "expected " + bolt::message_name(step.client) + ", got " +
+                               bolt::message_name(message.tag) + " " +
+                               boost::json::serialize(fields_as_json(message)));
+      }
+      if (step.fields) {
+        const auto diff = describe_mismatch(*step.fields, fields_as_json(message),
+                                            bolt::message_name(message.tag));
+        if (!diff.empty()) return fail(index, diff);
+      }
+      if (message.tag == bolt::kGoodbye) break;
+      if (!play(step.server, *stream, socket)) return;
+    }
+    while (next_step < steps.size() && steps[next_step].optional) ++next_step;
+    if (next_step < steps.size()) {
+      fail(index, "the client left with " + std::to_string(steps.size() - next_step) +
+                      " step(s) unplayed, next " + bolt::message_name(steps[next_step].client));
     }
   }
 
@@ -237,12 +276,19 @@ struct ScriptedBoltServer::State {
 };
 
 ScriptedBoltServer::ScriptedBoltServer(const std::string& script_path,
-                                       std::map<std::string, std::string> vars)
+                                       std::map<std::string, std::string> vars,
+                                       ServerOptions options)
     : state_(std::make_unique<State>()) {
   auto& s = *state_;
+  if (options.tls) {
+    s.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
+    s.tls->use_certificate_chain_file(options.tls->certificate.string());
+    s.tls->use_private_key_file(options.tls->private_key.string(), asio::ssl::context::pem);
+  }
+  s.bind_address = options.bind_address;
   s.acceptor.open(tcp::v4());
   s.acceptor.set_option(tcp::acceptor::reuse_address(true));
-  s.acceptor.bind(tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  s.acceptor.bind(tcp::endpoint(asio::ip::make_address(s.bind_address), 0));
   s.acceptor.listen();
   vars["SELF"] = address();
   s.script = BoltScript::load(script_path, vars);
@@ -253,6 +299,10 @@ ScriptedBoltServer::ScriptedBoltServer(const std::string& script_path,
 ScriptedBoltServer::~ScriptedBoltServer() { stop(); }
 
 std::uint16_t ScriptedBoltServer::port() const { return state_->acceptor.local_endpoint().port(); }
+
+std::string ScriptedBoltServer::address() const {
+  return state_->bind_address + ":" + std::to_string(port());
+}
 
 void ScriptedBoltServer::stop() {
   auto& s = *state_;

@@ -1,32 +1,46 @@
-// A scripted Bolt server on 127.0.0.1 (free port) for tests: each accepted
+// A scripted Bolt server on loopback (free port) for tests: each accepted
 // connection plays one session of a BoltScript. The first bytes decide the
 // transport: the Bolt magic for plain TCP, "GET " for a WebSocket upgrade on
-// the same port. Every deviation from the script is recorded in failures();
-// a session that ends with required steps left is a failure too.
+// the same port; with TLS both run inside it. Every deviation from the
+// script is recorded in failures(); a session that ends with required steps
+// left is a failure too. The server hangs up when a session ends.
 #pragma once
 
 #include "bolt_script.hpp"
+
+#include "test_certificate.hpp"
 
 #include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace weir::neo4j::testing {
 
+struct ServerOptions {
+  // Serve TLS only, with this certificate: like Neo4j with TLS required, a
+  // connection that does not open with a TLS handshake is hung up on.
+  std::optional<weir::testing::TestCertificate> tls;
+  // Any loopback address; another than 127.0.0.1 is one the test
+  // certificate does not name.
+  std::string bind_address = "127.0.0.1";
+};
+
 class ScriptedBoltServer {
  public:
   // Binds first, so the script may use ${SELF}; throws on a bad script.
-  ScriptedBoltServer(const std::string& script_path, std::map<std::string, std::string> vars = {});
+  ScriptedBoltServer(const std::string& script_path, std::map<std::string, std::string> vars = {},
+                     ServerOptions options = {});
   ~ScriptedBoltServer();  // stops and joins every connection
   ScriptedBoltServer(const ScriptedBoltServer&) = delete;
   ScriptedBoltServer& operator=(const ScriptedBoltServer&) = delete;
 
   std::uint16_t port() const;
-  std::string address() const { return "127.0.0.1:" + std::to_string(port()); }
+  std::string address() const;  // "<bind address>:<port>"
 
   // Closes the listener and every open connection, then joins their threads.
   void stop();
