@@ -7,14 +7,18 @@
 'use strict';
 const assert = require('node:assert/strict');
 const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const neo4j = require('neo4j-driver');
 
 const [serverBinary, scriptsDir] = process.argv.slice(2);
 
-function startServer(script, vars = {}) {
+// `tlsDir`: serve TLS only, with a certificate the server makes there.
+function startServer(script, vars = {}, tlsDir = null) {
   const args = ['--script', path.join(scriptsDir, script)];
   for (const [k, v] of Object.entries(vars)) args.push('--var', `${k}=${v}`);
+  if (tlsDir) args.push('--tls', tlsDir);
   const child = spawn(serverBinary, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -41,7 +45,7 @@ function startServer(script, vars = {}) {
 async function withServers(specs, body) {
   const servers = [];
   try {
-    for (const [script, vars] of specs) servers.push(await startServer(script, vars(servers)));
+    for (const [script, vars, tlsDir] of specs) servers.push(await startServer(script, vars(servers), tlsDir));
     await body(servers);
   } finally {
     for (const s of servers) {
@@ -115,19 +119,40 @@ async function checkValues() {
 
 async function checkTransaction() {
   await withServers([['transaction.json', noVars]], async ([server]) => {
-    const driver = neo4j.driver(`bolt://${server.address}`, auth);
-    try {
-      const session = driver.session({ bookmarks: ['FB:before'] });
-      const tx = await session.beginTransaction();
-      const result = await tx.run('CREATE (p:Person {name: $name}) RETURN p.name AS name', { name: 'Grace' });
-      assert.equal(result.records[0].get('name'), 'Grace');
-      await tx.commit();
-      assert.deepEqual(session.lastBookmarks(), ['FB:after-commit']);
-      await session.close();
-    } finally {
-      await driver.close();
-    }
+    await playTransaction(neo4j.driver(`bolt://${server.address}`, auth));
   });
+}
+
+// The driver's own TLS, verifying the server's certificate and address
+// against that certificate as its only CA: proves the test server's TLS is
+// what a real client expects, so the plugin's TLS tests hold it to that.
+async function checkTransactionOverTls() {
+  const tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bolt-tls-'));
+  try {
+    await withServers([['transaction.json', noVars, tlsDir]], async ([server]) => {
+      await playTransaction(neo4j.driver(`bolt://${server.address}`, auth, {
+        encrypted: 'ENCRYPTION_ON',
+        trust: 'TRUST_CUSTOM_CA_SIGNED_CERTIFICATES',
+        trustedCertificates: [path.join(tlsDir, 'localhost.crt')],
+      }));
+    });
+  } finally {
+    fs.rmSync(tlsDir, { recursive: true, force: true });
+  }
+}
+
+async function playTransaction(driver) {
+  try {
+    const session = driver.session({ bookmarks: ['FB:before'] });
+    const tx = await session.beginTransaction();
+    const result = await tx.run('CREATE (p:Person {name: $name}) RETURN p.name AS name', { name: 'Grace' });
+    assert.equal(result.records[0].get('name'), 'Grace');
+    await tx.commit();
+    assert.deepEqual(session.lastBookmarks(), ['FB:after-commit']);
+    await session.close();
+  } finally {
+    await driver.close();
+  }
 }
 
 async function checkFailureThenReset() {
@@ -168,7 +193,7 @@ async function checkRouting() {
 }
 
 (async () => {
-  for (const [name, check] of Object.entries({ checkValues, checkTransaction, checkFailureThenReset, checkRouting })) {
+  for (const [name, check] of Object.entries({ checkValues, checkTransaction, checkTransactionOverTls, checkFailureThenReset, checkRouting })) {
     await check();
     console.log(`ok - ${name}`);
   }
