@@ -5,25 +5,12 @@
 #include <algorithm>
 
 namespace weir::neo4j {
-namespace {
-
-// Members get the official drivers' per-server defaults (bolt.md); the outer
-// weir pool already caps how many requests are in flight. OpenContext does not
-// carry the database's pool settings to the factory, so they cannot be reused.
-sdk::PoolConfig member_pool_config(const ConnectionSettings& settings) {
-  sdk::PoolConfig c;
-  c.min_size = 0;
-  c.max_size = 100;
-  c.acquire_timeout = settings.connect_timeout;
-  return c;
-}
-
-}  // namespace
 
 Cluster::Cluster(std::shared_ptr<const ConnectionSettings> settings,
-                 std::shared_ptr<BookmarkStore> bookmarks)
+                 std::shared_ptr<BookmarkStore> bookmarks, sdk::PoolConfig member_pool)
     : settings_(std::move(settings)),
       bookmarks_(std::move(bookmarks)),
+      member_pool_(member_pool),
       seed_(settings_->host + ":" + std::to_string(settings_->port)) {}
 
 RoutingTable Cluster::table() const {
@@ -94,8 +81,7 @@ sdk::Pool& Cluster::pool_for(const std::string& address) {
   if (!pool) {
     const auto [host, port] = split_address(address);
     pool = std::make_unique<sdk::Pool>(
-        member_pool_config(*settings_),
-        std::make_unique<DirectConnectionFactory>(settings_, host, port, bookmarks_),
+        member_pool_, std::make_unique<DirectConnectionFactory>(settings_, host, port, bookmarks_),
         "neo4j member " + address);
   }
   return *pool;

@@ -1,7 +1,8 @@
 // A Neo4j cluster behind a neo4j:// url: the routing table (fetched with
 // ROUTE, refreshed when its ttl runs out or a writer turns out not to lead)
 // and one SDK pool per member, so each member gets every pool behaviour
-// (validation, recycling, backoff) on its own.
+// (validation, recycling, backoff) on its own, with the database's pool
+// settings.
 //
 // Thread-safety: every member function may be called from any thread.
 // Refreshes are serialised and never hold the lock that picks members.
@@ -52,7 +53,7 @@ class MemberLease {
 class Cluster {
  public:
   Cluster(std::shared_ptr<const ConnectionSettings> settings,
-          std::shared_ptr<BookmarkStore> bookmarks);
+          std::shared_ptr<BookmarkStore> bookmarks, sdk::PoolConfig member_pool);
 
   // Leases a connection from a member that takes `mode`: readers in turn,
   // the writer for writes. Refreshes an expired table first. Throws
@@ -77,7 +78,8 @@ class Cluster {
 
   std::shared_ptr<const ConnectionSettings> settings_;
   std::shared_ptr<BookmarkStore> bookmarks_;
-  std::string seed_;  // the url's host:port: the first router, and the routing context
+  sdk::PoolConfig member_pool_;  // each member's pool
+  std::string seed_;             // the url's host:port: the first router, and the routing context
   std::mutex refresh_mutex_;
   mutable std::mutex mutex_;  // table_, pools_
   RoutingTable table_;

@@ -20,7 +20,7 @@ struct Neo4jDriver {
     auto bookmarks = std::make_shared<BookmarkStore>();
     if (settings->routing) {
       return std::make_unique<RoutingConnectionFactory>(
-          std::make_shared<Cluster>(settings, std::move(bookmarks)));
+          std::make_shared<Cluster>(settings, std::move(bookmarks), context.pool));
     }
     return std::make_unique<DirectConnectionFactory>(settings, settings->host, settings->port,
                                                      std::move(bookmarks));

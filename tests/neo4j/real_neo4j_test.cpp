@@ -33,7 +33,7 @@ class RealNeo4j : public ::testing::Test {
     auto bookmarks = std::make_shared<BookmarkStore>();
     if (settings_->routing) {
       factory_ = std::make_unique<RoutingConnectionFactory>(
-          std::make_shared<Cluster>(settings_, bookmarks));
+          std::make_shared<Cluster>(settings_, bookmarks, sdk::PoolConfig{}));
     } else {
       factory_ = std::make_unique<DirectConnectionFactory>(settings_, settings_->host,
                                                            settings_->port, bookmarks);

@@ -46,18 +46,26 @@ std::shared_ptr<const ConnectionSettings> settings_for(
       ConnectionSettings::from(sdk::ConfigReader(o, "databases.g.connection"), "."));
 }
 
+// Members connect on demand, so each test sees only its own requests.
+sdk::PoolConfig on_demand_pools() {
+  sdk::PoolConfig c;
+  c.min_size = 0;
+  return c;
+}
+
 struct ScriptedCluster {
   ScriptedBoltServer a, r1, r2, router;
   RoutingConnectionFactory factory;
 
-  explicit ScriptedCluster(const ServerOptions& options = {})
+  explicit ScriptedCluster(const ServerOptions& options = {},
+                           sdk::PoolConfig member_pool = on_demand_pools())
       : a(script("cluster_member.json"), {{"NAME", "a"}}, options),
         r1(script("cluster_member.json"), {{"NAME", "r1"}}, options),
         r2(script("cluster_member.json"), {{"NAME", "r2"}}, options),
         router(script("cluster_router.json"),
                {{"A", a.address()}, {"R1", r1.address()}, {"R2", r2.address()}}, options),
         factory(std::make_shared<Cluster>(settings_for(router.address(), options.tls),
-                                          std::make_shared<BookmarkStore>())) {
+                                          std::make_shared<BookmarkStore>(), member_pool)) {
     a.set("role", "writer");
     r1.set("role", "follower");
     r2.set("role", "follower");
@@ -101,6 +109,29 @@ TEST(Routing, NeoPlusSReachesTheRouterAndEveryMemberOverTls) {
   EXPECT_EQ(count(cluster.a, "RUN CREATE (:Visit {by: $who})"), 1);
   EXPECT_EQ(count(cluster.r1, "RUN CALL weir.test.whoami()"), 1);
   EXPECT_EQ(count(cluster.r2, "RUN CALL weir.test.whoami()"), 1);
+}
+
+TEST(Routing, MemberPoolsTakeTheDatabasesPoolSettings) {
+  sdk::PoolConfig pool = on_demand_pools();
+  pool.max_size = 1;
+  pool.acquire_timeout = std::chrono::milliseconds(200);
+  ScriptedCluster cluster({}, pool);
+  auto holder = cluster.factory.connect();
+  auto other = cluster.factory.connect();
+  holder->begin({});  // holds the writer's only connection
+  try {
+    run(*other, kWrite);
+    FAIL() << "a second connection to the writer was opened";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.status(), WEIR_E_EXHAUSTED);
+    EXPECT_NE(
+        e.message().find("pool neo4j member " + cluster.a.address() + " exhausted after 200 ms"),
+        std::string::npos)
+        << e.message();
+  }
+  holder->rollback();
+  EXPECT_EQ(run(*other, kWrite).at("bookmark"), "FB:a");  // the connection came back
+  EXPECT_EQ(cluster.a.connections(), 1);
 }
 
 TEST(Routing, TransactionsKeepTheirMemberFromBeginToCommit) {
@@ -220,8 +251,8 @@ TEST(Routing, NoReachableRouterIsUnavailableAndNamesTheAddress) {
     ScriptedBoltServer gone(script("cluster_router.json"));
     address = gone.address();
   }
-  RoutingConnectionFactory factory(
-      std::make_shared<Cluster>(settings_for(address), std::make_shared<BookmarkStore>()));
+  RoutingConnectionFactory factory(std::make_shared<Cluster>(
+      settings_for(address), std::make_shared<BookmarkStore>(), on_demand_pools()));
   try {
     factory.connect();
     FAIL() << "connected without a router";

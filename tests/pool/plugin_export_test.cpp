@@ -11,12 +11,14 @@
 namespace weir::pool_test {
 namespace {
 Backend* export_backend = nullptr;
+sdk::PoolConfig export_pool_config;  // what the driver's open() was given
 }  // namespace
 
 struct ExportTestDriver {
   static constexpr sdk::PluginInfo info{"pooltest", "1.0.0", "pool export test", WEIR_KIND_OTHER,
                                         0};
-  static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext&) {
+  static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext& context) {
+    export_pool_config = context.pool;
     return std::make_unique<ScriptedFactory>(*export_backend);
   }
 };
@@ -61,6 +63,14 @@ TEST_F(PluginExportTest, OpenRefusesBadPoolSettingsNamingTheField) {
   EXPECT_EQ(error.status, WEIR_E_INVALID_CONFIG);
   EXPECT_STREQ(error.message, "databases.main.pool.min_size: must not exceed max_size (2), got 5");
   EXPECT_EQ(pool, nullptr);
+}
+
+TEST_F(PluginExportTest, OpenHandsTheDriverThePoolSettings) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 7, "acquire_timeout_ms": 250}})"),
+            WEIR_OK);
+  EXPECT_EQ(export_pool_config.min_size, 0u);
+  EXPECT_EQ(export_pool_config.max_size, 7u);
+  EXPECT_EQ(export_pool_config.acquire_timeout, std::chrono::milliseconds(250));
 }
 
 TEST_F(PluginExportTest, ExhaustedCrossesAsAStatusWithHoldersInTheMessage) {

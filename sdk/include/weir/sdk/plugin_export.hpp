@@ -40,12 +40,15 @@ struct PluginInfo {
   std::uint64_t capabilities;
 };
 
-// What a driver's open() gets: the database's name, its "connection" settings
-// and the workspace data directory for relative paths.
+// What a driver's open() gets: the database's name, its "connection" settings,
+// the workspace data directory for relative paths, and its "pool" settings
+// (already validated; the SDK pool around the factory uses them) for a driver
+// that keeps pools of its own, e.g. one per cluster member.
 struct OpenContext {
   std::string database;
   ConfigReader connection;
   std::filesystem::path data_dir;
+  PoolConfig pool;
 };
 
 namespace detail {
@@ -112,7 +115,8 @@ struct Trampolines {
       const ConfigReader root(config, "databases." + database);
       auto pool_config = PoolConfig::from(root.child("pool"));
       OpenContext context{database, root.child("connection"),
-                          std::filesystem::path(params->data_dir != nullptr ? params->data_dir : ".")};
+                          std::filesystem::path(params->data_dir != nullptr ? params->data_dir : "."),
+                          pool_config};
       auto factory = Driver::open(context);
       *out = reinterpret_cast<weir_pool*>(new Pool(pool_config, std::move(factory), database));
     });
