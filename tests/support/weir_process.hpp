@@ -1,0 +1,64 @@
+// The weir binary under test as a child process: `weir serve --config
+// weir.json` in a directory of the test's, stderr kept in <dir>/stderr.log,
+// started when `ready` says so. Needs WEIR_TEST_BINARY (the path to weir).
+#pragma once
+
+#include "child_process.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace weir::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+inline std::uint16_t free_local_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class WeirProcess : public ChildProcess {
+ public:
+  // Writes `config` to <dir>/weir.json and starts weir there.
+  WeirProcess(const std::filesystem::path& dir, const std::string& config)
+      : ChildProcess(WEIR_TEST_BINARY, {"serve", "--config", "weir.json"}, dir.string(),
+                     write_config(dir, config)),
+        stderr_path_(dir / "stderr.log") {}
+
+  std::string stderr_text() const { return read_text(stderr_path_); }
+
+  // Polls `ready` for up to 20 s (startup loads plugins and opens pools).
+  static bool eventually(const std::function<bool()>& ready) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!ready()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return true;
+  }
+
+ private:
+  static std::string write_config(const std::filesystem::path& dir, const std::string& config) {
+    std::ofstream(dir / "weir.json") << config;
+    return (dir / "stderr.log").string();
+  }
+
+  std::filesystem::path stderr_path_;
+};
+
+}  // namespace weir::testing
