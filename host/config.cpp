@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include <weir/sdk/config_reader.hpp>
+#include <weir/sdk/workspace_path.hpp>
 
 #include <boost/json/parse.hpp>
 
@@ -244,6 +245,7 @@ std::vector<std::string> keep_restart_only_settings(const Config& running, Confi
   next.workspace = running.workspace;
   keep("limits.max_body_bytes", next.limits.max_body_bytes, running.limits.max_body_bytes);
   keep("limits.read_timeout_ms", next.limits.read_timeout, running.limits.read_timeout);
+  keep("log.file", next.log_file, running.log_file);  // opened once, at start
   check_exposure(next);
   return changed;
 }
@@ -329,7 +331,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     l.queue_timeout = limits.millis("queue_timeout_ms", l.queue_timeout, 1, 3600000);
 
     const auto log = root.child("log");
-    log.allow_only({"level", "format"});
+    log.allow_only({"level", "format", "file"});
     const std::string level = log.string("level", "info");
     if (!parse_log_level(level, config.log_level))
       log.fail("level", "must be one of debug, info, warn, error; got \"" + level + "\"");
@@ -337,6 +339,11 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     if (format != "text" && format != "json")
       log.fail("format", "must be \"text\" or \"json\"; got \"" + format + "\"");
     config.log_format = format == "json" ? LogFormat::json : LogFormat::text;
+    // Logs are data the gateway writes, so they live with its other data.
+    if (const auto file = log.optional_string("file")) {
+      if (file->empty()) log.fail("file", "must be a file path, e.g. \"weir.log\"");
+      config.log_file = sdk::resolve_workspace_path(config.workspace.data_dir, *file, "log.file");
+    }
 
     parse_databases(root, resolved.get_object(), config);
     parse_auth(root, resolved.get_object(), config);

@@ -61,6 +61,7 @@ struct Config {
   std::chrono::milliseconds retry_interval{5000};  // unavailable databases retried; 0 = never
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::text;
+  std::filesystem::path log_file;  // absolute; empty = stderr
   std::vector<DatabaseConfig> databases;
   std::vector<ApiToken> tokens;  // empty = local-only mode (loopback listener required)
   ClientLimit client_limit;      // per client, unless its token says otherwise

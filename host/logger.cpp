@@ -3,9 +3,14 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <system_error>
 
 namespace weir {
 
@@ -23,6 +28,17 @@ const char* level_name(LogLevel level) noexcept {
       return "error";
   }
   return "info";
+}
+
+int open_append(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  if (ec) throw std::system_error(ec, "cannot open " + path.string());
+  // O_APPEND keeps each line whole even if another process writes to the file too.
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd < 0)
+    throw std::system_error(errno, std::generic_category(), "cannot open " + path.string());
+  return fd;
 }
 
 std::string timestamp() {
@@ -57,7 +73,46 @@ void Logger::write(LogLevel level, std::string_view source, std::string_view mes
   }
   line += '\n';
   std::lock_guard lock(mutex_);
-  std::fwrite(line.data(), 1, line.size(), stderr);
+  write_line(line);
+}
+
+void Logger::write_line(const std::string& line) {
+  // A failed write (disk full) loses the line: there is nowhere better to report it.
+  for (std::size_t done = 0; done < line.size();) {
+    const auto n = ::write(fd_, line.data() + done, line.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void Logger::open_file(const std::filesystem::path& path) {
+  const int fd = open_append(path);
+  std::lock_guard lock(mutex_);
+  if (fd_ != STDERR_FILENO) ::close(fd_);
+  fd_ = fd;
+  path_ = path;
+}
+
+void Logger::reopen() {
+  std::filesystem::path path;
+  {
+    std::lock_guard lock(mutex_);
+    path = path_;
+  }
+  if (path.empty()) return;
+  try {
+    const int fd = open_append(path);
+    std::lock_guard lock(mutex_);
+    ::close(fd_);
+    fd_ = fd;
+  } catch (const std::system_error& e) {
+    write(LogLevel::error, "host",
+          std::string("log file not reopened: ") + e.what() +
+              "; still writing to the file opened before");
+    return;
+  }
+  write(LogLevel::info, "host", "log file reopened: " + path.string());
 }
 
 bool parse_log_level(std::string_view text, LogLevel& out) noexcept {

@@ -1,8 +1,10 @@
 // weir::Logger — the host's one log: levels, text for a terminal or JSON
-// lines for machines, to stderr. Thread-safe; each line is written whole.
+// lines for machines, to stderr or a file. Thread-safe; each line is written
+// whole, with one write(2), so lines from many threads never interleave.
 #pragma once
 
 #include <atomic>
+#include <filesystem>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -24,10 +26,24 @@ class Logger {
   // `source` names the component ("host", "loader", "plugin:sqlite", ...).
   void write(LogLevel level, std::string_view source, std::string_view message);
 
+  // From now on appends lines to `path` (created with its directories) instead
+  // of stderr. Throws std::system_error naming the path when it cannot.
+  void open_file(const std::filesystem::path& path);
+  // Opens the file again by its path, so that after logrotate renamed it the
+  // lines go to a new file. When that fails, keeps the old file and logs why.
+  // A no-op when logging to stderr.
+  void reopen();
+
  private:
+  Logger() = default;
+  void write_line(const std::string& line);  // callers hold mutex_
+
   std::atomic<LogLevel> level_{LogLevel::info};
   std::atomic<LogFormat> format_{LogFormat::text};
   std::mutex mutex_;
+  // stderr until open_file. Never closed at exit: threads may still log then.
+  int fd_ = 2;
+  std::filesystem::path path_;
 };
 
 inline void log_debug(std::string_view source, std::string_view m) {

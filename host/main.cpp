@@ -135,10 +135,18 @@ int check_config(const weir::Config& config) {
             << config.workspace.found_by << "), data in " << config.workspace.data_dir.string()
             << "\n"
             << "databases: " << boost::json::serialize(databases) << "\n";
+  if (!config.log_file.empty()) std::cout << "log file: " << config.log_file.string() << "\n";
   return 0;
 }
 
 int serve(const weir::Config& config, const Options& options) {
+  if (!config.log_file.empty()) {
+    try {
+      weir::Logger::instance().open_file(config.log_file);
+    } catch (const std::system_error& e) {
+      throw weir::ConfigError("config " + config.source + ": log.file: " + e.what());
+    }
+  }
   boost::asio::io_context io(static_cast<int>(config.io_threads));
   weir::Gateway gateway(
       config, [&options] { return load(options); }, executable_dir(), io.get_executor());
@@ -146,6 +154,17 @@ int serve(const weir::Config& config, const Options& options) {
   weir::HttpServer server(io, config.listen_address, config.listen_port,
                           {config.limits.max_body_bytes, config.limits.read_timeout}, api);
   server.start();
+
+  // SIGUSR1 reopens the log file after logrotate moved it (nginx's convention;
+  // SIGHUP is left for reloading the config). Always handled: its default action would kill us.
+  boost::asio::signal_set reopen_signal(io, SIGUSR1);
+  std::function<void(const boost::system::error_code&, int)> on_reopen =
+      [&](const boost::system::error_code& ec, int) {
+        if (ec) return;
+        weir::Logger::instance().reopen();
+        reopen_signal.async_wait(on_reopen);
+      };
+  reopen_signal.async_wait(on_reopen);
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   std::thread drainer;

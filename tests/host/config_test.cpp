@@ -102,6 +102,34 @@ TEST(Config, LogLevelAndFormatAreChecked) {
             std::string::npos);
 }
 
+TEST(Config, LogFileLivesInTheDataDirectory) {
+  const Config c =
+      parse(R"({"log": {"file": "logs/weir.log"}, "databases": {"a": {"backend": "s"}}})");
+  EXPECT_EQ(c.log_file, c.workspace.data_dir / "logs/weir.log");
+  EXPECT_EQ(parse(R"({"log": {"file": "/var/log/weir.log"}, "databases": {"a": {"backend": "s"}}})")
+                .log_file,
+            "/var/log/weir.log");
+  EXPECT_TRUE(parse(R"({"databases": {"a": {"backend": "s"}}})").log_file.empty())
+      << "stderr unless configured";
+  const auto escape =
+      error_of(R"({"log": {"file": "../weir.log"}, "databases": {"a": {"backend": "s"}}})");
+  EXPECT_NE(
+      escape.find("log.file: relative path \"../weir.log\" escapes the workspace data directory"),
+      std::string::npos)
+      << escape;
+  EXPECT_NE(error_of(R"({"log": {"file": ""}, "databases": {"a": {"backend": "s"}}})")
+                .find("log.file: must be a file path"),
+            std::string::npos);
+}
+
+TEST(Config, ReloadKeepsTheRunningLogFile) {
+  const Config running =
+      parse(R"({"log": {"file": "weir.log"}, "databases": {"a": {"backend": "s"}}})");
+  Config next = parse(R"({"log": {"file": "other.log"}, "databases": {"a": {"backend": "s"}}})");
+  EXPECT_EQ(keep_restart_only_settings(running, next), std::vector<std::string>{"log.file"});
+  EXPECT_EQ(next.log_file, running.log_file);
+}
+
 TEST(Config, EnvironmentReferencesAreResolvedForThePluginOnly) {
   ::setenv("WEIR_TEST_SECRET", "s3cret", 1);
   const Config c = parse(R"({"databases": {"pg": {"backend": "postgres",
