@@ -196,6 +196,17 @@ void parse_auth(const ConfigReader& root, const boost::json::object& resolved_ro
   check_exposure(config);
 }
 
+// Certificates are the operator's files, like the config itself: paths resolve
+// against the config file's directory, not the data directory.
+TlsConfig parse_tls(const ConfigReader& tls, const fs::path& base_dir) {
+  tls.allow_only({"certificate", "private_key"});
+  TlsConfig t;
+  t.certificate = (base_dir / tls.required_string("certificate")).lexically_normal();
+  t.private_key = (base_dir / tls.required_string("private_key")).lexically_normal();
+  t.context = load_tls_context(t.certificate, t.private_key);
+  return t;
+}
+
 }  // namespace
 
 void set_listen(Config& config, const std::string& listen, const std::string& field) {
@@ -246,6 +257,13 @@ std::vector<std::string> keep_restart_only_settings(const Config& running, Confi
   keep("limits.max_body_bytes", next.limits.max_body_bytes, running.limits.max_body_bytes);
   keep("limits.read_timeout_ms", next.limits.read_timeout, running.limits.read_timeout);
   keep("log.file", next.log_file, running.log_file);  // opened once, at start
+  // The listener holds the context it started with: new paths would not be served.
+  const auto tls_files = [](const Config& c) {
+    return c.tls ? std::pair(c.tls->certificate, c.tls->private_key)
+                 : std::pair<fs::path, fs::path>();
+  };
+  if (tls_files(next) != tls_files(running)) changed.emplace_back("tls");
+  next.tls = running.tls;
   check_exposure(next);
   return changed;
 }
@@ -291,7 +309,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     const ConfigReader root(parsed.get_object(), "");
     root.allow_only({"listen", "io_threads", "worker_threads", "plugin_dirs", "workspace", "limits",
                      "auth", "client_limits", "drain_timeout_ms", "retry_interval_ms", "log",
-                     "databases"});
+                     "databases", "tls"});
     Config config;
     config.source = source;
     set_listen(config, root.string("listen", "127.0.0.1:7300"), "listen");
@@ -344,6 +362,8 @@ Config parse_config(const std::string& text, const std::string& source, const fs
       if (file->empty()) log.fail("file", "must be a file path, e.g. \"weir.log\"");
       config.log_file = sdk::resolve_workspace_path(config.workspace.data_dir, *file, "log.file");
     }
+
+    if (root.has("tls")) config.tls = parse_tls(root.child("tls"), base_dir);
 
     parse_databases(root, resolved.get_object(), config);
     parse_auth(root, resolved.get_object(), config);

@@ -7,6 +7,7 @@
 #include "access.hpp"
 #include "client_limits.hpp"
 #include "logger.hpp"
+#include "tls_context.hpp"
 #include "workspace.hpp"
 
 #include <boost/json/object.hpp>
@@ -14,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -48,6 +50,13 @@ struct Limits {
   std::chrono::milliseconds queue_timeout{5000};  // longest wait for a database slot; then 503
 };
 
+// HTTPS for the listener; paths are absolute (relative ones resolve against the config file).
+struct TlsConfig {
+  std::filesystem::path certificate;
+  std::filesystem::path private_key;
+  std::shared_ptr<boost::asio::ssl::context> context;  // loaded and checked by parse_config
+};
+
 struct Config {
   std::string source;  // the file read, or "built-in default"
   std::string listen_address = "127.0.0.1";
@@ -62,6 +71,7 @@ struct Config {
   LogLevel log_level = LogLevel::info;
   LogFormat log_format = LogFormat::text;
   std::filesystem::path log_file;  // absolute; empty = stderr
+  std::optional<TlsConfig> tls;    // unset = plain HTTP
   std::vector<DatabaseConfig> databases;
   std::vector<ApiToken> tokens;  // empty = local-only mode (loopback listener required)
   ClientLimit client_limit;      // per client, unless its token says otherwise

@@ -7,96 +7,157 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <optional>
 #include <system_error>
+#include <type_traits>
 
 namespace weir {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
+namespace ssl = net::ssl;
 using tcp = net::ip::tcp;
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+// What every session of one listener shares.
+struct SessionContext {
+  HttpLimits limits;
+  RequestHandler& handler;
+  std::shared_ptr<std::atomic<std::size_t>> in_flight;
+  std::shared_ptr<ssl::context> tls;  // null on a plain HTTP listener
+};
+
+// One connection: read a request, hand it to the handler, write the answer,
+// repeat while keep-alive. `Stream` is plain TCP or TLS over TCP; only the
+// handshake and the goodbye differ.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
  public:
-  Session(tcp::socket socket, HttpLimits limits, RequestHandler& handler,
-          std::shared_ptr<std::atomic<std::size_t>> in_flight)
-      : stream_(std::move(socket)),
+  // `buffer` holds bytes already read from the connection (by TLS detection).
+  // `plain_on_https_port`: the client spoke plain HTTP to an HTTPS listener;
+  // its request is read (so the answer is not lost to a reset) and refused.
+  Session(Stream stream, beast::flat_buffer buffer, SessionContext context,
+          bool plain_on_https_port = false)
+      : stream_(std::move(stream)),
         read_timer_(stream_.get_executor()),
-        limits_(limits),
-        handler_(handler),
-        in_flight_(std::move(in_flight)) {
+        buffer_(std::move(buffer)),
+        context_(std::move(context)),
+        plain_on_https_port_(plain_on_https_port) {
     boost::system::error_code ec;
-    const auto endpoint = stream_.socket().remote_endpoint(ec);
+    const auto endpoint = socket().remote_endpoint(ec);
     client_ = ec ? "unknown" : endpoint.address().to_string();
   }
 
   void start() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kTls) {
+        self->handshake();
+      } else {
+        self->read();
+      }
+    });
   }
 
  private:
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+
+  // Runs under the deadline set before TLS detection, so a client that
+  // connects and never completes the handshake is dropped at the read timeout.
+  void handshake() {
+    // bind_front_handler, as in Beast's flex server example: Boost 1.81's
+    // constraint on the buffered handshake rejects a lambda taking (ec, bytes_used).
+    stream_.async_handshake(
+        ssl::stream_base::server, buffer_.data(),
+        beast::bind_front_handler(&Session::on_handshake, this->shared_from_this()));
+  }
+
+  void on_handshake(beast::error_code ec, std::size_t bytes_used) {
+    if (ec) {
+      // Nothing can be said to a client without TLS; the socket closes with the session.
+      log_debug("http", "TLS handshake with " + client_ + " failed: " + ec.message());
+      return;
+    }
+    buffer_.consume(bytes_used);
+    read();
+  }
+
   void read() {
     parser_.emplace();
-    parser_->body_limit(limits_.max_body_bytes);
+    parser_->body_limit(context_.limits.max_body_bytes);
     parser_->header_limit(16 * 1024);
     // Our own timer rather than the stream's timeout: the stream would close
     // the socket, and a client stalled mid-request deserves a 408 first.
     read_timed_out_ = false;
-    stream_.expires_never();  // the write's timeout must not carry into this read
-    read_timer_.expires_after(limits_.read_timeout);
-    read_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    // Neither the write's nor the handshake's deadline may carry into this read.
+    beast::get_lowest_layer(stream_).expires_never();
+    read_timer_.expires_after(context_.limits.read_timeout);
+    read_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
       if (ec) return;  // the read finished first
       self->read_timed_out_ = true;
       beast::error_code ignored;
-      self->stream_.socket().cancel(ignored);
+      self->socket().cancel(ignored);
     });
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->read_timer_.cancel();
                        self->on_read(ec);
                      });
   }
 
   void on_read(beast::error_code ec) {
+    // stream_truncated: a TLS client closed its connection without close_notify.
     if (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-        ec == net::error::eof) {
+        ec == net::error::eof || ec == ssl::error::stream_truncated) {
       return close();
     }
     if (read_timed_out_) {
       // A client that is mid-request gets told why; an idle keep-alive one is just closed.
       if (parser_->got_some()) {
-        return send(handler_.refuse(408, "request_timeout",
-                                    "the request was not received within limits.read_timeout_ms (" +
-                                        std::to_string(limits_.read_timeout.count()) + " ms)"),
+        return send(context_.handler.refuse(
+                        408, "request_timeout",
+                        "the request was not received within limits.read_timeout_ms (" +
+                            std::to_string(context_.limits.read_timeout.count()) + " ms)"),
                     true);
       }
       return close();
     }
     if (ec == http::error::body_limit) {
-      return send(handler_.refuse(413, "payload_too_large",
-                                  "the request body is larger than limits.max_body_bytes (" +
-                                      std::to_string(limits_.max_body_bytes) + " bytes)"),
-                  true);
-    }
-    if (ec == http::error::header_limit) {
       return send(
-          handler_.refuse(431, "headers_too_large", "the request headers are larger than 16 KiB"),
+          context_.handler.refuse(413, "payload_too_large",
+                                  "the request body is larger than limits.max_body_bytes (" +
+                                      std::to_string(context_.limits.max_body_bytes) + " bytes)"),
           true);
     }
-    if (ec) {
-      return send(handler_.refuse(400, "bad_http", "malformed HTTP request: " + ec.message()),
+    if (ec == http::error::header_limit) {
+      return send(context_.handler.refuse(431, "headers_too_large",
+                                          "the request headers are larger than 16 KiB"),
                   true);
     }
-    in_flight_->fetch_add(1);
+    if (ec) {
+      return send(
+          context_.handler.refuse(400, "bad_http", "malformed HTTP request: " + ec.message()),
+          true);
+    }
+    if (plain_on_https_port_) {
+      return send(context_.handler.refuse(400, "https_required",
+                                          "this port serves HTTPS only: use https:// in the URL"),
+                  true);
+    }
+    context_.in_flight->fetch_add(1);
     keep_alive_ = parser_->keep_alive();
-    handler_.handle(
-        parser_->release(), client_, [self = shared_from_this()](HttpResponse response) {
+    context_.handler.handle(
+        parser_->release(), client_, [self = this->shared_from_this()](HttpResponse response) {
           net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-            self->in_flight_->fetch_sub(1);
+            self->context_.in_flight->fetch_sub(1);
             self->send(std::move(response), !self->keep_alive_);
           });
         });
@@ -106,43 +167,81 @@ class Session : public std::enable_shared_from_this<Session> {
     response.keep_alive(!close_after);
     response.prepare_payload();
     auto message = std::make_shared<HttpResponse>(std::move(response));
-    stream_.expires_after(limits_.read_timeout);
+    beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
     http::async_write(
         stream_, *message,
-        [self = shared_from_this(), message, close_after](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), message, close_after](beast::error_code ec, std::size_t) {
           if (ec || close_after) return self->close();
           self->read();
         });
   }
 
   void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if constexpr (kTls) {
+      // close_notify tells the client the last response is complete; a client
+      // that never answers it is not waited for beyond the read timeout.
+      beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ignored;
+      socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   net::steady_timer read_timer_;
   bool read_timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  HttpLimits limits_;
-  RequestHandler& handler_;
-  std::shared_ptr<std::atomic<std::size_t>> in_flight_;
+  SessionContext context_;  // also keeps the TLS context alive for this connection
+  bool plain_on_https_port_;
   std::string client_;
   bool keep_alive_ = true;
+};
+
+// On an HTTPS listener, looks at a connection's first bytes: a TLS client
+// goes on to the handshake, one speaking plain HTTP is told to use https://
+// instead of seeing its connection dropped for a failed handshake.
+class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
+ public:
+  TlsDetector(tcp::socket socket, SessionContext context)
+      : stream_(std::move(socket)), context_(std::move(context)) {}
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      // One deadline for detection and handshake together (see Session::handshake).
+      self->stream_.expires_after(self->context_.limits.read_timeout);
+      beast::async_detect_ssl(self->stream_, self->buffer_,
+                              [self](beast::error_code ec, bool tls) { self->on_detect(ec, tls); });
+    });
+  }
+
+ private:
+  void on_detect(beast::error_code ec, bool tls) {
+    if (ec) return;  // closed or timed out before saying anything
+    if (tls) {
+      auto& tls_context = *context_.tls;
+      std::make_shared<Session<TlsStream>>(TlsStream(std::move(stream_), tls_context),
+                                           std::move(buffer_), std::move(context_))
+          ->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(std::move(stream_), std::move(buffer_),
+                                                   std::move(context_), true)
+          ->start();
+    }
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  SessionContext context_;
 };
 
 }  // namespace
 
 class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& io, tcp::endpoint endpoint, HttpLimits limits, RequestHandler& handler,
-           std::shared_ptr<std::atomic<std::size_t>> in_flight)
-      : io_(io),
-        acceptor_(net::make_strand(io)),
-        limits_(limits),
-        handler_(handler),
-        in_flight_(std::move(in_flight)) {
+  Listener(net::io_context& io, tcp::endpoint endpoint, SessionContext context)
+      : io_(io), acceptor_(net::make_strand(io)), context_(std::move(context)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -151,14 +250,13 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
   void accept() {
-    acceptor_.async_accept(
-        net::make_strand(io_), [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-          if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
-          if (!ec)
-            std::make_shared<Session>(std::move(s), self->limits_, self->handler_, self->in_flight_)
-                ->start();
-          self->accept();
-        });
+    acceptor_.async_accept(net::make_strand(io_),
+                           [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+                             if (ec == net::error::operation_aborted || !self->acceptor_.is_open())
+                               return;
+                             if (!ec) self->serve(std::move(s));
+                             self->accept();
+                           });
   }
   void stop() {
     net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
@@ -168,22 +266,31 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
+  void serve(tcp::socket socket) {
+    if (context_.tls) {
+      std::make_shared<TlsDetector>(std::move(socket), context_)->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                   beast::flat_buffer{}, context_)
+          ->start();
+    }
+  }
+
   net::io_context& io_;
   tcp::acceptor acceptor_;
-  HttpLimits limits_;
-  RequestHandler& handler_;
-  std::shared_ptr<std::atomic<std::size_t>> in_flight_;
+  SessionContext context_;
 };
 
 HttpServer::HttpServer(net::io_context& io, const std::string& address, std::uint16_t port,
-                       HttpLimits limits, RequestHandler& handler)
+                       HttpLimits limits, RequestHandler& handler,
+                       std::shared_ptr<ssl::context> tls)
     : in_flight_(std::make_shared<std::atomic<std::size_t>>(0)) {
   boost::system::error_code ec;
   const auto ip = net::ip::make_address(address, ec);
   if (ec) throw std::system_error(ec, "listen address \"" + address + "\" is not an IP address");
   try {
-    listener_ =
-        std::make_shared<Listener>(io, tcp::endpoint(ip, port), limits, handler, in_flight_);
+    listener_ = std::make_shared<Listener>(
+        io, tcp::endpoint(ip, port), SessionContext{limits, handler, in_flight_, std::move(tls)});
   } catch (const boost::system::system_error& e) {
     throw std::system_error(e.code(), "cannot listen on " + address + ":" + std::to_string(port));
   }

@@ -1,7 +1,7 @@
-// weir::HttpServer — HTTP/1.1 over Boost.Beast: a listener and one session
-// per connection (keep-alive, read timeout, body size limit), shaped like
-// Beast's async server example. It parses and writes messages; what a request
-// means is the RequestHandler's business.
+// weir::HttpServer — HTTP/1.1 over Boost.Beast, plain or over TLS: a listener
+// and one session per connection (keep-alive, read timeout, body size limit),
+// shaped like Beast's async server examples. It parses and writes messages;
+// what a request means is the RequestHandler's business.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -13,6 +13,10 @@
 #include <functional>
 #include <memory>
 #include <string>
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace weir {
 
@@ -38,8 +42,10 @@ struct HttpLimits {
 class HttpServer {
  public:
   // Binds and listens; throws std::system_error naming the address when it cannot.
+  // With `tls`, every connection must speak HTTPS (a plain HTTP request gets 400).
   HttpServer(boost::asio::io_context& io, const std::string& address, std::uint16_t port,
-             HttpLimits limits, RequestHandler& handler);
+             HttpLimits limits, RequestHandler& handler,
+             std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~HttpServer();
 
   // The port actually bound (useful when configured as 0).

@@ -135,6 +135,10 @@ int check_config(const weir::Config& config) {
             << config.workspace.found_by << "), data in " << config.workspace.data_dir.string()
             << "\n"
             << "databases: " << boost::json::serialize(databases) << "\n";
+  if (config.tls) {
+    std::cout << "tls: certificate " << config.tls->certificate.string() << ", key "
+              << config.tls->private_key.string() << "\n";
+  }
   if (!config.log_file.empty()) std::cout << "log file: " << config.log_file.string() << "\n";
   return 0;
 }
@@ -152,7 +156,8 @@ int serve(const weir::Config& config, const Options& options) {
       config, [&options] { return load(options); }, executable_dir(), io.get_executor());
   weir::Api api(gateway);
   weir::HttpServer server(io, config.listen_address, config.listen_port,
-                          {config.limits.max_body_bytes, config.limits.read_timeout}, api);
+                          {config.limits.max_body_bytes, config.limits.read_timeout}, api,
+                          config.tls ? config.tls->context : nullptr);
   server.start();
 
   // SIGUSR1 reopens the log file after logrotate moved it (nginx's convention;
@@ -203,15 +208,20 @@ int serve(const weir::Config& config, const Options& options) {
       };
   hangup.async_wait(on_hangup);
 
-  const std::string where = config.listen_address + ":" + std::to_string(server.port());
-  weir::log_info("host", "weir " WEIR_VERSION " listening on http://" + where + " (config: " +
+  const std::string url = std::string(config.tls ? "https://" : "http://") + config.listen_address +
+                          ":" + std::to_string(server.port());
+  weir::log_info("host", "weir " WEIR_VERSION " listening on " + url + " (config: " +
                              config.source + ", data: " + config.workspace.data_dir.string() + ")");
   if (const auto state = gateway.snapshot(); !state->databases.empty()) {
     const auto& first = state->databases.begin()->first;
-    std::cerr
-        << "\n  weir is listening on http://" << where << "\n  try:  curl -s -X POST http://"
-        << where << "/v1/databases/" << first
-        << "/query -H 'content-type: application/json' -d '{\"query\":\"select 1 as x\"}'\n\n";
+    std::cerr << "\n  weir is listening on " << url << "\n  try:  curl -s -X POST " << url
+              << "/v1/databases/" << first
+              << "/query -H 'content-type: application/json' -d '{\"query\":\"select 1 as x\"}'\n";
+    if (config.tls) {
+      std::cerr << "        (add --cacert " << config.tls->certificate.string()
+                << " if the certificate is self-signed)\n";
+    }
+    std::cerr << "\n";
   }
   std::vector<std::thread> io_threads;
   for (unsigned i = 1; i < config.io_threads; ++i) io_threads.emplace_back([&io] { io.run(); });

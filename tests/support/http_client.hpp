@@ -1,5 +1,5 @@
 // A blocking HTTP/1.1 client for tests (Boost.Beast), one connection per call
-// unless a KeepAliveClient is used.
+// (https_client.hpp adds TLS).
 #pragma once
 
 #include <boost/asio/connect.hpp>
@@ -32,14 +32,12 @@ struct HttpReply {
   }
 };
 
-inline HttpReply http_call(std::uint16_t port, boost::beast::http::verb method,
-                           const std::string& target, const std::string& body = {},
-                           const std::map<std::string, std::string>& headers = {
-                               {"content-type", "application/json"}}) {
+// Writes one request on a connected stream (plain or TLS) and reads the reply.
+template <class Stream>
+HttpReply http_exchange(Stream& stream, boost::beast::http::verb method, const std::string& target,
+                        const std::string& body,
+                        const std::map<std::string, std::string>& headers) {
   namespace http = boost::beast::http;
-  boost::asio::io_context io;
-  boost::beast::tcp_stream stream(io);
-  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
   http::request<http::string_body> request{method, target, 11};
   request.set(http::field::host, "127.0.0.1");
   for (const auto& [name, value] : headers) request.set(name, value);
@@ -59,6 +57,17 @@ inline HttpReply http_call(std::uint16_t port, boost::beast::http::verb method,
     for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     reply.headers[name] = std::string(field.value());
   }
+  return reply;
+}
+
+inline HttpReply http_call(std::uint16_t port, boost::beast::http::verb method,
+                           const std::string& target, const std::string& body = {},
+                           const std::map<std::string, std::string>& headers = {
+                               {"content-type", "application/json"}}) {
+  boost::asio::io_context io;
+  boost::beast::tcp_stream stream(io);
+  stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+  auto reply = http_exchange(stream, method, target, body, headers);
   boost::beast::error_code ignored;
   stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
   return reply;
