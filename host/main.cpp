@@ -143,6 +143,16 @@ int check_config(const weir::Config& config) {
   return 0;
 }
 
+// Calls `handler` with each signal `set` delivers (one async_wait delivers one).
+void on_every_signal(boost::asio::signal_set& set, std::function<void(int)> handler) {
+  set.async_wait([&set, handler = std::move(handler)](const boost::system::error_code& ec,
+                                                      int signal) mutable {
+    if (ec) return;
+    handler(signal);
+    on_every_signal(set, std::move(handler));
+  });
+}
+
 int serve(const weir::Config& config, const Options& options) {
   if (!config.log_file.empty()) {
     try {
@@ -163,50 +173,36 @@ int serve(const weir::Config& config, const Options& options) {
   // SIGUSR1 reopens the log file after logrotate moved it (nginx's convention;
   // SIGHUP is left for reloading the config). Always handled: its default action would kill us.
   boost::asio::signal_set reopen_signal(io, SIGUSR1);
-  std::function<void(const boost::system::error_code&, int)> on_reopen =
-      [&](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        weir::Logger::instance().reopen();
-        reopen_signal.async_wait(on_reopen);
-      };
-  reopen_signal.async_wait(on_reopen);
+  on_every_signal(reopen_signal, [](int) { weir::Logger::instance().reopen(); });
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   std::thread drainer;
-  std::function<void(const boost::system::error_code&, int)> on_signal =
-      [&](const boost::system::error_code& ec, int sig) {
-        if (ec) return;
-        if (drainer.joinable()) {
-          weir::log_warn("host", "second signal: exiting without finishing the drain");
-          std::_Exit(1);
-        }
-        weir::log_info("host", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
-                                   ": no longer accepting; finishing in-flight requests");
-        server.stop_accepting();
-        signals.async_wait(on_signal);
-        drainer = std::thread([&] {
-          const auto until = std::chrono::steady_clock::now() + config.drain_timeout;
-          while (server.in_flight() > 0 && std::chrono::steady_clock::now() < until) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-          }
-          if (server.in_flight() > 0)
-            weir::log_warn("host", std::to_string(server.in_flight()) +
-                                       " request(s) still running at the drain timeout");
-          gateway.drain();
-          io.stop();
-        });
-      };
-  signals.async_wait(on_signal);
+  on_every_signal(signals, [&](int sig) {
+    if (drainer.joinable()) {
+      weir::log_warn("host", "second signal: exiting without finishing the drain");
+      std::_Exit(1);
+    }
+    weir::log_info("host", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                               ": no longer accepting; finishing in-flight requests");
+    server.stop_accepting();
+    drainer = std::thread([&] {
+      const auto until = std::chrono::steady_clock::now() + config.drain_timeout;
+      while (server.in_flight() > 0 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      if (server.in_flight() > 0)
+        weir::log_warn("host", std::to_string(server.in_flight()) +
+                                   " request(s) still running at the drain timeout");
+      gateway.drain();
+      io.stop();
+    });
+  });
 
   boost::asio::signal_set hangup(io, SIGHUP);
-  std::function<void(const boost::system::error_code&, int)> on_hangup =
-      [&](const boost::system::error_code& ec, int) {
-        if (ec) return;
-        weir::log_info("host", "received SIGHUP: reloading the config");
-        gateway.request_reload();
-        hangup.async_wait(on_hangup);
-      };
-  hangup.async_wait(on_hangup);
+  on_every_signal(hangup, [&](int) {
+    weir::log_info("host", "received SIGHUP: reloading the config");
+    gateway.request_reload();
+  });
 
   const std::string url = std::string(config.tls ? "https://" : "http://") + config.listen_address +
                           ":" + std::to_string(server.port());
