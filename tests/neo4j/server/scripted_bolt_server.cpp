@@ -246,8 +246,7 @@ struct ScriptedBoltServer::State {
   }
 
   // Sends the replies; false when the script closes the connection.
-  static bool play(const std::vector<ScriptAction>& actions, Transport& stream,
-                   tcp::socket& socket) {
+  bool play(const std::vector<ScriptAction>& actions, Transport& stream, tcp::socket& socket) {
     std::string out;
     for (const auto& action : actions) {
       switch (action.kind) {
@@ -262,12 +261,15 @@ struct ScriptedBoltServer::State {
           out.clear();
           std::this_thread::sleep_for(std::chrono::milliseconds(action.sleep_ms));
           break;
-        case ScriptAction::kClose:
+        case ScriptAction::kClose: {
           stream.write(out, kNoDeadline);
+          // Under the lock: stop() may be shutting this socket down on another thread.
+          std::lock_guard lock(mutex);
           boost::system::error_code ignored;
           socket.shutdown(tcp::socket::shutdown_both, ignored);
           socket.close(ignored);
           return false;
+        }
       }
     }
     if (!out.empty()) stream.write(out, kNoDeadline);
