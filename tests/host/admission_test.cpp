@@ -45,6 +45,33 @@ void wait_until_running(std::uint16_t port) {
   ASSERT_EQ(admission_number(port, "running"), 1);
 }
 
+// At shutdown (the drain runs once in-flight requests had drain_timeout_ms), a request still
+// queued gets an answer, not a closed socket.
+TEST(Admission, RequestsStillQueuedAtShutdownAreToldTheGatewayIsShuttingDown) {
+  auto config = two_databases();
+  config["limits"].as_object()["queue_timeout_ms"] = 30000;
+  config["drain_timeout_ms"] = 100;
+  testing::RunningGateway gw(config);
+  const auto port = gw.port();
+  auto slow = std::async(std::launch::async,
+                         [&] { return http_post(port, "/v1/databases/slow/query", kSlowQuery); });
+  wait_until_running(port);
+  auto queued = std::async(std::launch::async, [&] {
+    return http_post(port, "/v1/databases/slow/query", R"J({"query":"select 1"})J");
+  });
+  const auto until = Clock::now() + std::chrono::seconds(5);
+  while (admission_number(port, "queued") < 1 && Clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  ASSERT_EQ(admission_number(port, "queued"), 1);
+
+  gw.gateway().drain();
+  const auto told = queued.get();
+  EXPECT_EQ(told.status, 503u) << told.body;
+  EXPECT_EQ(told.error_code(), "shutting_down");
+  EXPECT_EQ(told.headers.at("retry-after"), "1");
+  EXPECT_NE(slow.get().status, 200u) << "cancelled when the drain gave up";
+}
+
 TEST(Admission, SaturatedDatabaseQueuesRefusesAndNeverSlowsAnother) {
   testing::RunningGateway gw(two_databases());
   const auto port = gw.port();
