@@ -146,6 +146,11 @@ class LeaseHandle {
     outcome.value = builder.value();
     return outcome;
   }
+  // A literal converts to both string_view and json::value; it is request text.
+  CallOutcome execute(const char* request_json, std::uint32_t timeout_ms = 0,
+                      std::uint32_t flags = 0) const {
+    return execute(std::string_view(request_json), timeout_ms, flags);
+  }
   CallOutcome execute(const boost::json::value& request, std::uint32_t timeout_ms = 0,
                       std::uint32_t flags = 0) const {
     return execute(boost::json::serialize(request), timeout_ms, flags);
