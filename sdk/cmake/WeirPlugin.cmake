@@ -1,16 +1,25 @@
 # weir_add_plugin(<target> SOURCES <files...> [LIBRARIES <libs...>])
 #
-# Builds a weir backend plugin: a MODULE library linked to weir::sdk that
-# exports nothing but the weir_plugin_entry symbol. In the weir tree it lands
-# in <build>/lib/weir/plugins; out of tree, set WEIR_PLUGIN_OUTPUT_DIR to choose.
+# Builds a weir backend plugin: a MODULE library that exports nothing but the
+# weir_plugin_entry symbol. A plugin with a C++ source links weir::sdk (the
+# C++ helpers); one written in C alone links weir::sdk_c (the C API), which
+# needs neither Boost nor a C++ compiler. In the weir tree it lands in
+# <build>/lib/weir/plugins; out of tree, set WEIR_PLUGIN_OUTPUT_DIR to choose.
 function(weir_add_plugin target)
   cmake_parse_arguments(PARSE_ARGV 1 ARG "" "" "SOURCES;LIBRARIES")
   # The export map sits beside this file, wherever the SDK is installed.
   set(export_map ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/weir_plugin.map)
+  set(sdk weir::sdk_c)
+  foreach(source ${ARG_SOURCES})
+    if(source MATCHES "\\.(cpp|cc|cxx|c\\+\\+|C)$")
+      set(sdk weir::sdk)
+    endif()
+  endforeach()
   add_library(${target} MODULE ${ARG_SOURCES})
-  target_link_libraries(${target} PRIVATE weir::sdk ${ARG_LIBRARIES})
+  target_link_libraries(${target} PRIVATE ${sdk} ${ARG_LIBRARIES})
   set_target_properties(${target} PROPERTIES
     PREFIX ""
+    C_VISIBILITY_PRESET hidden
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   # Keep static dependencies' symbols private too, and fail at link time on

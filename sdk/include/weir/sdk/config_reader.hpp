@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -88,6 +89,9 @@ class ConfigReader {
 
   // Refuses keys outside `allowed`, listing what is allowed.
   void allow_only(std::initializer_list<std::string_view> allowed) const {
+    allow_only(std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  void allow_only(std::span<const std::string_view> allowed) const {
     for (const auto& member : *object_) {
       bool known = false;
       for (auto a : allowed) known = known || member.key() == a;
