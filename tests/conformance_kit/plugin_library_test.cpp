@@ -78,6 +78,22 @@ TEST(PluginLibrary, EntryErrorIsRefusedWithStatusAndMessage) {
   EXPECT_STREQ(error.what(), "its entry function failed with status 15: fixture: cannot start");
 }
 
+TEST(PluginLibrary, CDriverWithoutARequiredCallbackIsRefusedNamingIt) {
+  const auto error = refusal(fixture("c_driver_lacks_execute.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::entry_failed);
+  EXPECT_STREQ(error.what(),
+               "its entry function failed with status 15: the plugin's weir_sdk_driver lacks "
+               "execute");
+}
+
+TEST(PluginLibrary, CDriverDeclaringCancelWithoutTheCallbackIsRefused) {
+  const auto error = refusal(fixture("c_driver_lacks_cancel.so"));
+  EXPECT_EQ(error.failure(), LoadFailure::entry_failed);
+  EXPECT_STREQ(error.what(),
+               "its entry function failed with status 15: the plugin's weir_sdk_driver lacks "
+               "cancel (it declares WEIR_CAP_CANCEL)");
+}
+
 TEST(PluginLibrary, NameOutsideTheAllowedAlphabetIsRefused) {
   const auto error = refusal(fixture("bad_plugin_name.so"));
   EXPECT_EQ(error.failure(), LoadFailure::bad_description);
