@@ -2,6 +2,9 @@
 
 #include "logger.hpp"
 
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
 #include <algorithm>
 
 namespace weir {
@@ -37,6 +40,69 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
+ServiceTicket::~ServiceTicket() {
+  if (released_) released_();
+}
+
+void ServiceTicket::on_released(std::function<void()> released) {
+  std::lock_guard lock(mutex_);
+  released_ = std::move(released);
+}
+
+// A replaced database on its way out, retired exactly once: when the last
+// snapshot holding it lets go (nothing can run on it then, so the drain is
+// quick), or at the drain timeout, whichever comes first; then what still
+// waits for it gets 503 database_replaced and what still runs is cancelled.
+class Gateway::Retirement : public std::enable_shared_from_this<Retirement> {
+ public:
+  Retirement(std::shared_ptr<Database> database, std::shared_ptr<Admission> admission,
+             boost::asio::any_io_executor timers, std::chrono::milliseconds timeout)
+      : database_(std::move(database)),
+        admission_(std::move(admission)),
+        until_(Clock::now() + timeout),
+        deadline_(std::move(timers), timeout) {}
+
+  // Blocking work goes to `retirer`, never to the thread that let go or to an I/O thread.
+  void arm(ServiceTicket& ticket, boost::asio::thread_pool& retirer) {
+    auto retire_there = [self = shared_from_this(), &retirer] {
+      boost::asio::post(retirer, [self] { self->retire(); });
+    };
+    ticket.on_released(retire_there);
+    deadline_.async_wait([retire_there](boost::system::error_code ec) {
+      if (!ec) retire_there();
+    });
+  }
+
+  void retire() {
+    std::call_once(once_, [this] {
+      const std::string name = database_->name();
+      admission_->close(ApiError(503, "database_replaced",
+                                 "database \"" + name +
+                                     "\" was replaced by a config reload while this request "
+                                     "waited; send it again",
+                                 true)
+                            .with_retry_after(1));
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(until_ - Clock::now());
+      database_->drain(std::max(left, std::chrono::milliseconds(0)));
+      log_info("host", "database " + name + ": the previous pool is drained");
+      done_ = true;
+    });
+  }
+  bool done() const noexcept { return done_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  std::shared_ptr<Database> database_;
+  std::shared_ptr<Admission> admission_;
+  Clock::time_point until_;
+  // Not cancelled once retired (that would race its own completion): it fires, finds the
+  // work done and lets go.
+  boost::asio::steady_timer deadline_;
+  std::once_flag once_;
+  std::atomic<bool> done_{false};
+};
+
 const ServedDatabase* Snapshot::find(const std::string& name) const {
   const auto it = databases.find(name);
   return it == databases.end() ? nullptr : &it->second;
@@ -52,7 +118,7 @@ Gateway::Gateway(Config config, ConfigLoader loader, const std::filesystem::path
 
 Gateway::~Gateway() {
   background_ = {};  // stops and joins
-  for (auto& t : retiring_) t.join();
+  retirer_.join();
 }
 
 std::shared_ptr<const Snapshot> Gateway::snapshot() const {
@@ -137,30 +203,17 @@ void Gateway::publish(std::shared_ptr<Snapshot> next) {
     }
   }
   if (previous == nullptr) return;
+  std::erase_if(retiring_, [](const auto& retirement) { return retirement->done(); });
   for (const auto& [name, old] : previous->databases) {
     const auto* now = next->find(name);
-    if (old.database->available() && (now == nullptr || now->database != old.database))
-      retiring_.emplace_back(&Gateway::retire, this, old, next->config.drain_timeout);
+    if (old.database->available() && (now == nullptr || now->database != old.database)) {
+      // Holds the database and its queue, not the ticket: the snapshots alone decide when.
+      auto retirement = std::make_shared<Retirement>(old.database, old.admission, timers_,
+                                                     next->config.drain_timeout);
+      retirement->arm(*old.ticket, retirer_);
+      retiring_.push_back(std::move(retirement));
+    }
   }
-}
-
-void Gateway::retire(ServedDatabase old, std::chrono::milliseconds timeout) {
-  using Clock = std::chrono::steady_clock;
-  const auto until = Clock::now() + timeout;
-  // Every request that may still use the old database holds a snapshot that holds it, queued
-  // ones included; once `old` is the last holder, none can start on it any more.
-  while (old.database.use_count() > 1 && Clock::now() < until)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  const std::string& name = old.database->name();
-  old.admission->close(ApiError(503, "database_replaced",
-                                "database \"" + name +
-                                    "\" was replaced by a config reload while this request "
-                                    "waited; send it again",
-                                true)
-                           .with_retry_after(1));
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-  old.database->drain(std::max(left, std::chrono::milliseconds(0)));
-  log_info("host", "database " + name + ": the previous pool is drained");
 }
 
 ReloadReport Gateway::reload() {
@@ -251,8 +304,9 @@ void Gateway::drain() {
   background_ = {};  // no reload or retry may start now
   std::vector<std::thread> threads;
   {
+    // Replaced databases still draining finish now, within their own timeout.
     std::lock_guard lock(change_mutex_);
-    for (auto& t : retiring_) t.join();
+    for (auto& retirement : retiring_) retirement->retire();
     retiring_.clear();
   }
   const auto current = snapshot();

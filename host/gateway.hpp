@@ -13,6 +13,7 @@
 #include "plugin_loader.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -34,9 +35,24 @@ class StartupError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Shared by every snapshot that serves one database (requests hold
+// snapshots): when the last of them lets go, no request can reach the
+// database any more, and the ticket runs what was registered for that moment.
+class ServiceTicket {
+ public:
+  ~ServiceTicket();
+  // `released` runs once, on the thread that drops the last snapshot.
+  void on_released(std::function<void()> released);
+
+ private:
+  std::mutex mutex_;
+  std::function<void()> released_;
+};
+
 struct ServedDatabase {
   std::shared_ptr<Database> database;
   std::shared_ptr<Admission> admission;  // null while the database is unavailable
+  std::shared_ptr<ServiceTicket> ticket = std::make_shared<ServiceTicket>();
 };
 
 struct Snapshot {
@@ -106,10 +122,9 @@ class Gateway {
                                   ReloadReport& report) const;
   std::shared_ptr<Database> open_database(const DatabaseConfig& db, const Snapshot& next,
                                           bool strict) const;
+  class Retirement;
   // Swaps `next` in and retires what `current` served that `next` does not.
   void publish(std::shared_ptr<Snapshot> next);
-  // Waits until a replaced database's requests are done, then drains its pools.
-  void retire(ServedDatabase old, std::chrono::milliseconds timeout);
   void retry_unavailable();
   void background_loop(std::stop_token stop);
 
@@ -120,7 +135,9 @@ class Gateway {
   std::mutex change_mutex_;  // one reload or retry at a time
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const Snapshot> snapshot_;
-  std::vector<std::thread> retiring_;  // guarded by change_mutex_
+  std::vector<std::shared_ptr<Retirement>> retiring_;  // guarded by change_mutex_
+  boost::asio::thread_pool retirer_{
+      1};  // drains replaced pools: blocking work, off the I/O threads
 
   std::atomic<std::uint64_t> reloads_applied_{0};
   std::atomic<std::uint64_t> reloads_refused_{0};

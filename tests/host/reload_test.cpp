@@ -108,6 +108,30 @@ TEST(Reload, ARequestInFlightOnAReplacedDatabaseFinishes) {
   EXPECT_EQ(http_post(gw.port(), "/v1/databases/changed/query", kSelect).status, 200u);
 }
 
+TEST(Reload, AReplacedDatabaseIsClosedAsSoonAsItsLastRequestEnds) {
+  auto config = two_databases();
+  config["drain_timeout_ms"] = 60000;  // far beyond the test: the last request decides, not this
+  testing::RunningGateway gw(config);
+  const auto wal = gw.gateway().snapshot()->config.workspace.data_dir / "changed.db-wal";
+  auto slow = std::async(std::launch::async, [&] {
+    return http_post(gw.port(), "/v1/databases/changed/query", kSlowQuery);
+  });
+  for (int i = 0; i < 200 && pool_counter(gw.port(), "changed", "active") == 0; ++i)
+    std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(std::filesystem::exists(wal));
+  auto next = config;
+  next["databases"].as_object()["changed"] = sqlite_db("changed-v2.db");
+  gw.set_reload_config(next);
+  ASSERT_EQ(reload(gw.port()).status, 200u);
+  ASSERT_EQ(slow.get().status, 200u);
+
+  // SQLite removes the WAL file when its last connection closes: the old pool is gone.
+  const auto until = std::chrono::steady_clock::now() + 2s;
+  while (std::filesystem::exists(wal) && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(std::filesystem::exists(wal)) << "the replaced pool is still open";
+}
+
 // Past drain_timeout_ms a replaced database stops waiting: what still queues for it is
 // answered, never dropped, and what still runs is cancelled.
 TEST(Reload, RequestsStillQueuedForAReplacedDatabaseAreToldToRetry) {
