@@ -3,6 +3,7 @@
 #include "logger.hpp"
 #include "plugin_stubs.hpp"
 
+#include <weir/sdk/load_failure.hpp>
 #include <weir/sdk/negotiation.hpp>
 
 #include <algorithm>
@@ -29,6 +30,16 @@ void plugin_log(void* host_data, int32_t level, const char* message) {
                    : level == WEIR_LOG_WARN ? LogLevel::warn
                                             : LogLevel::error;
   Logger::instance().write(lvl, source, message != nullptr ? message : "");
+}
+
+// Boost.DLL wraps dlerror's text as "... (dlerror system message: <text>): <errno text>",
+// and the errno part is noise (e.g. "Bad file descriptor" for a text file).
+std::string dlerror_text_of(const std::string& what) {
+  constexpr std::string_view kMarker = "dlerror system message: ";
+  const auto start = what.find(kMarker);
+  const auto end = what.rfind("): ");
+  if (start == std::string::npos || end == std::string::npos || end < start) return what;
+  return what.substr(start + kMarker.size(), end - start - kMarker.size());
 }
 
 }  // namespace
@@ -88,7 +99,7 @@ std::string PluginCatalog::try_load(const fs::path& file) {
     plugin->library.load(plugin->path,
                          boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local);
   } catch (const std::exception& e) {
-    return std::string("cannot be loaded as a shared library: ") + e.what();
+    return sdk::explain_load_failure(plugin->path.string(), dlerror_text_of(e.what()));
   }
   if (!plugin->library.has(WEIR_ENTRY_SYMBOL)) return sdk::missing_entry_refusal().reason;
   auto& entry = plugin->library.get<std::remove_pointer_t<weir_plugin_entry_fn>>(WEIR_ENTRY_SYMBOL);

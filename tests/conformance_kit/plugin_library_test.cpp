@@ -31,8 +31,29 @@ LoadError refusal(const std::string& path, std::uint32_t offer = WEIR_ABI_VERSIO
 TEST(PluginLibrary, TextFileNamedLikeAPluginCannotLoad) {
   const auto error = refusal(fixture("not_a_plugin.so"));
   EXPECT_EQ(error.failure(), LoadFailure::cannot_load);
-  EXPECT_EQ(std::string(error.what()), "cannot be loaded as a shared library: " +
-                                           fixture("not_a_plugin.so") + ": invalid ELF header");
+  EXPECT_EQ(std::string(error.what()),
+            "not a shared library (" + fixture("not_a_plugin.so") +
+                ": invalid ELF header): remove it from the plugin directory, or replace it with "
+                "a built plugin");
+}
+
+// dlerror's words as glibc says them, for failures a fixture cannot stage portably.
+TEST(PluginLibrary, LoaderComplaintsBecomeActionableReasons) {
+  EXPECT_EQ(
+      weir::sdk::explain_load_failure(
+          "/p/x.so", "libfoo.so.1: cannot open shared object file: No such file or directory"),
+      "it needs libfoo.so.1, which the system cannot find: install the package that "
+      "provides it (or add its directory to LD_LIBRARY_PATH)");
+  EXPECT_EQ(weir::sdk::explain_load_failure("/p/x.so", "/p/x.so: undefined symbol: PQpipelineSync"),
+            "it needs the symbol PQpipelineSync, which no loaded library provides: it was built "
+            "against other library versions; rebuild it against the installed ones");
+  EXPECT_EQ(
+      weir::sdk::explain_load_failure("/p/x.so", "/p/x.so: wrong ELF class: ELFCLASS32"),
+      "built for another machine or architecture (/p/x.so: wrong ELF class: ELFCLASS32): rebuild "
+      "the plugin for this one");
+  EXPECT_EQ(weir::sdk::explain_load_failure("/p/x.so", "/p/x.so: file too short"),
+            "not a shared library (/p/x.so: file too short): remove it from the plugin "
+            "directory, or replace it with a built plugin");
 }
 
 TEST(PluginLibrary, MissingFileCannotLoad) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <weir/plugin.h>
+#include <weir/sdk/load_failure.hpp>
 #include <weir/sdk/negotiation.hpp>
 #include <weir/testing/value_builder.hpp>
 
@@ -223,7 +224,7 @@ class PluginLibrary {
     handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle_ == nullptr) {
       throw LoadError(LoadFailure::cannot_load,
-                      std::string("cannot be loaded as a shared library: ") + dlerror());
+                      sdk::explain_load_failure(path.string(), dlerror()));
     }
     try {
       negotiate(offered_abi);
