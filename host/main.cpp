@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -153,6 +154,39 @@ void on_every_signal(boost::asio::signal_set& set, std::function<void(int)> hand
   });
 }
 
+// A first request that fits the first database's backend kind, for the start banner.
+std::string sample_request(std::uint32_t kind) {
+  switch (kind) {
+    case WEIR_KIND_GRAPH:
+      return R"({"query":"RETURN 1 AS x"})";
+    case WEIR_KIND_VECTOR:
+      return R"({"op":"list_collections"})";
+    case WEIR_KIND_SQL:
+      return R"({"query":"select 1 as x"})";
+    default:
+      return "";  // a backend of its own kind: its docs say what it takes
+  }
+}
+
+void print_try_it(const weir::Snapshot& state, const std::string& url) {
+  const auto served = std::find_if(state.databases.begin(), state.databases.end(),
+                                   [](const auto& db) { return db.second.database->available(); });
+  if (served == state.databases.end()) return;
+  const auto& [name, db] = *served;
+  const auto plugin = state.plugins->find(db.database->config().backend);
+  const std::string request = plugin != nullptr ? sample_request(plugin->table.kind) : "";
+  if (request.empty()) return;
+  std::cerr << "\n  weir is listening on " << url << "\n  try:  curl -s -X POST " << url
+            << "/v1/databases/" << name << "/query -H 'content-type: application/json'"
+            << (state.access.local_only() ? "" : " -H 'authorization: Bearer <token>'") << " -d '"
+            << request << "'\n";
+  if (state.config.tls) {
+    std::cerr << "        (add --cacert " << state.config.tls->certificate.string()
+              << " if the certificate is self-signed)\n";
+  }
+  std::cerr << "\n";
+}
+
 int serve(const weir::Config& config, const Options& options) {
   if (!config.log_file.empty()) {
     try {
@@ -208,17 +242,7 @@ int serve(const weir::Config& config, const Options& options) {
                           ":" + std::to_string(server.port());
   weir::log_info("host", "weir " WEIR_VERSION " listening on " + url + " (config: " +
                              config.source + ", data: " + config.workspace.data_dir.string() + ")");
-  if (const auto state = gateway.snapshot(); !state->databases.empty()) {
-    const auto& first = state->databases.begin()->first;
-    std::cerr << "\n  weir is listening on " << url << "\n  try:  curl -s -X POST " << url
-              << "/v1/databases/" << first
-              << "/query -H 'content-type: application/json' -d '{\"query\":\"select 1 as x\"}'\n";
-    if (config.tls) {
-      std::cerr << "        (add --cacert " << config.tls->certificate.string()
-                << " if the certificate is self-signed)\n";
-    }
-    std::cerr << "\n";
-  }
+  print_try_it(*gateway.snapshot(), url);
   std::vector<std::thread> io_threads;
   for (unsigned i = 1; i < config.io_threads; ++i) io_threads.emplace_back([&io] { io.run(); });
   io.run();
