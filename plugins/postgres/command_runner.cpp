@@ -9,6 +9,8 @@
 #include <cstring>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 
 namespace weir::postgres {
 namespace {
@@ -22,11 +24,12 @@ constexpr std::chrono::milliseconds kPollSlice{100};
 
 }  // namespace
 
-CommandRunner::CommandRunner(PGconn* conn) : conn_(conn), cancel_(PQgetCancel(conn)) {}
+CommandRunner::CommandRunner(PGconn* conn)
+    : conn_(conn),
+      cancel_(PQgetCancel(conn), &PQfreeCancel),
+      cancel_on_its_way_(std::make_shared<std::atomic<bool>>(false)) {}
 
-CommandRunner::~CommandRunner() {
-  if (cancel_ != nullptr) PQfreeCancel(cancel_);
-}
+CommandRunner::~CommandRunner() = default;
 
 void CommandRunner::cancel() noexcept {
   if (!in_flight_.load()) return;
@@ -34,11 +37,34 @@ void CommandRunner::cancel() noexcept {
   send_cancel();
 }
 
+// A failed or unanswered cancel (server unreachable or hung) is covered by
+// the grace period. One request at a time: a second would change nothing.
 void CommandRunner::send_cancel() noexcept {
-  if (cancel_ == nullptr) return;
-  char reason[256];
-  // A failed cancel (server unreachable) is covered by the grace period.
-  PQcancel(cancel_, reason, sizeof reason);
+  if (cancel_ == nullptr || cancel_on_its_way_->exchange(true)) return;
+  try {
+    std::thread([cancel = cancel_, on_its_way = cancel_on_its_way_] {
+      char reason[256];
+      PQcancel(cancel.get(), reason, sizeof reason);
+      on_its_way->store(false);
+    }).detach();
+  } catch (const std::system_error&) {
+    cancel_on_its_way_->store(false);  // no thread to spare: the grace period covers it
+  }
+}
+
+// A cancel request still on its way when the statement ended could stop the
+// next statement instead: the connection is reused only once the server has
+// taken the request, which it must do within the grace period.
+void CommandRunner::await_cancel_sent(Clock::time_point give_up) {
+  while (cancel_on_its_way_->load()) {
+    if (Clock::now() >= give_up) {
+      throw Error(WEIR_E_BROKEN,
+                  "PostgreSQL did not take the cancel request within " +
+                      std::to_string(kCancelGrace.count()) + " ms; the connection was given up",
+                  true);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 // The server may have said why before closing (e.g. 57P01 when an
@@ -143,6 +169,7 @@ ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
     }
     wait_readable(give_up ? *give_up : deadline ? *deadline : now + kPollSlice);
   }
+  if (give_up) await_cancel_sent(*give_up);
 
   if (copy_refused) {
     throw Error(WEIR_E_INVALID_REQUEST,

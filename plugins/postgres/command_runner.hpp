@@ -2,6 +2,12 @@
 // deadline the statement is cancelled on the server (PQcancel) and the
 // connection stays usable; only when the server does not answer the cancel
 // within a grace period is the connection declared broken.
+//
+// PQcancel opens a connection of its own and blocks until the server closes
+// it, which a hung server (or one behind a black hole) never does; so the
+// cancel request is sent from a thread of its own and the grace period bounds
+// the wait either way. Such a thread ends when its connection does; the
+// plugin is linked with -z nodelete so that it never returns into unmapped code.
 #pragma once
 
 #include "parameters.hpp"
@@ -39,11 +45,16 @@ class CommandRunner {
 
  private:
   void send_cancel() noexcept;
+  void await_cancel_sent(std::chrono::steady_clock::time_point give_up);
   weir::sdk::Error lost_connection();
   void wait_readable(std::chrono::steady_clock::time_point until) const;
 
   PGconn* conn_;
-  PGcancel* cancel_;  // made once: PQcancel on it is thread-safe
+  // Made once: PQcancel on it is thread-safe. Shared with the sending thread,
+  // which may outlive the runner.
+  std::shared_ptr<PGcancel> cancel_;
+  // True while a cancel request is on its way (until the server closed its connection).
+  std::shared_ptr<std::atomic<bool>> cancel_on_its_way_;
   std::atomic<bool> in_flight_{false};
   std::atomic<bool> cancel_requested_{false};
 };

@@ -1,0 +1,110 @@
+// The backends the network-fault tests put a FaultProxy in front of: each
+// starts its real server once per test binary and says how a database
+// reaches it through a given address, with requests small enough that the
+// suite stays fast.
+#pragma once
+
+#include "chroma_server.hpp"
+#include "postgres_cluster.hpp"
+#include "scripted_bolt_server.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace weir::testing {
+
+// A new connection through a black hole must give up well before a request's deadline.
+inline constexpr int kConnectTimeoutMs = 250;
+
+class BackendServer {
+ public:
+  virtual ~BackendServer() = default;
+  virtual std::uint16_t port() const = 0;
+  // The "connection" settings of a database whose server is at host:port `address`.
+  virtual boost::json::object connection(const std::string& address) const = 0;
+  // A small request the server answers at once.
+  virtual std::string probe() const = 0;
+  // A request the server itself answers only after the given request deadlines.
+  virtual std::string slow_request() const { return probe(); }
+  // What a client sees when the connection its request runs on goes silent,
+  // and how far past the deadline: what the plugin spends, by design, making
+  // sure the server stopped.
+  struct SilentConnection {
+    unsigned status;
+    std::string code;
+    std::chrono::milliseconds overrun;
+  };
+  virtual SilentConnection on_silent_connection() const { return {504, "timeout", {}}; }
+
+  static BackendServer& named(const std::string& backend);
+};
+
+class PostgresBackend final : public BackendServer {
+ public:
+  PostgresBackend() { ::setenv("WEIR_FAULT_TEST_PW", cluster_.superuser_password().c_str(), 1); }
+  std::uint16_t port() const override { return static_cast<std::uint16_t>(cluster_.port()); }
+  boost::json::object connection(const std::string& address) const override {
+    return {{"url", "postgresql://postgres@" + address + "/postgres"},
+            {"password_env", "WEIR_FAULT_TEST_PW"},
+            {"connect_timeout_ms", kConnectTimeoutMs}};
+  }
+  std::string probe() const override { return R"({"query":"select 1"})"; }
+  std::string slow_request() const override { return R"J({"query":"select pg_sleep(5)"})J"; }
+  // Past the deadline a cancel request gets CommandRunner::kCancelGrace (1 s)
+  // to stop the statement; unanswered, the connection is given up.
+  SilentConnection on_silent_connection() const override {
+    return {502, "connection_broken", std::chrono::milliseconds(1000)};
+  }
+
+ private:
+  PostgresCluster cluster_;
+};
+
+class ChromaBackend final : public BackendServer {
+ public:
+  std::uint16_t port() const override { return server_.port(); }
+  boost::json::object connection(const std::string& address) const override {
+    return {{"url", "http://" + address}, {"connect_timeout_ms", kConnectTimeoutMs}};
+  }
+  std::string probe() const override { return R"({"op":"list_collections"})"; }
+
+ private:
+  ChromaServer server_;
+};
+
+// The Bolt test server standing in for Neo4j, playing the conformance rules.
+class BoltBackend final : public BackendServer {
+ public:
+  std::uint16_t port() const override { return server_.port(); }
+  boost::json::object connection(const std::string& address) const override {
+    return {{"url", "bolt://" + address},
+            {"user", "neo4j"},
+            {"password", "secret"},
+            {"connect_timeout_ms", kConnectTimeoutMs}};
+  }
+  std::string probe() const override {
+    return R"({"query":"RETURN $n + 1 AS answer, 'two' AS two","params":{"n":41}})";
+  }
+
+ private:
+  neo4j::testing::ScriptedBoltServer server_{WEIR_BOLT_SCRIPTS_DIR "/conformance.json"};
+};
+
+// Started on first use, stopped when the test binary exits.
+inline BackendServer& BackendServer::named(const std::string& backend) {
+  static std::map<std::string, std::unique_ptr<BackendServer>> started;
+  auto& server = started[backend];
+  if (!server) {
+    if (backend == "postgres") server = std::make_unique<PostgresBackend>();
+    if (backend == "chroma") server = std::make_unique<ChromaBackend>();
+    if (backend == "neo4j") server = std::make_unique<BoltBackend>();
+  }
+  return *server;
+}
+
+}  // namespace weir::testing

@@ -1,0 +1,204 @@
+// Network faults between the gateway and each real backend server (a
+// FaultProxy in between): under a black hole or a connection reset every
+// request ends by its deadline with a retryable error, no lease is left
+// behind, and service resumes soon after the fault clears; added latency and
+// a bandwidth cap slow requests down without breaking them, and a deadline
+// shorter than the latency ends in a clean timeout.
+#include "backend_servers.hpp"
+#include "fault_proxy.hpp"
+#include "gateway_fixture.hpp"
+#include "http_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+#include <utility>
+
+namespace weir {
+namespace {
+
+using testing::BackendServer;
+using testing::Fault;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// What a loaded 2-core machine may add to a deadline before the reply is read.
+constexpr milliseconds kSchedulingSlack{400};
+constexpr milliseconds kDeadline{400};
+// Backoff is at most 200 ms here, so a cleared fault is behind us well within this.
+constexpr milliseconds kResumeBound{3000};
+
+struct Outcome {
+  unsigned status = 0;
+  std::string code;
+  bool retryable = false;
+  milliseconds took{};
+  std::string body;
+};
+
+std::ostream& operator<<(std::ostream& out, const Outcome& o) {
+  return out << o.status << " " << o.code << " in " << o.took.count() << " ms: " << o.body;
+}
+
+class NetworkFaults : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    backend_ = &BackendServer::named(GetParam());
+    proxy_ = std::make_unique<testing::FaultProxy>(backend_->port());
+    const boost::json::object pool{{"min_size", 0},
+                                   {"max_size", 2},
+                                   {"acquire_timeout_ms", 1000},
+                                   {"backoff_initial_ms", 100},
+                                   {"backoff_max_ms", 200},
+                                   {"validation_interval_ms", 60000}};
+    gateway_ = std::make_unique<testing::RunningGateway>(
+        boost::json::object{{"databases",
+                             {{"db",
+                               {{"backend", GetParam()},
+                                {"connection", backend_->connection(proxy_->address())},
+                                {"pool", pool}}}}}});
+  }
+  // The gateway goes first: its pool may still be talking through the proxy.
+  void TearDown() override {
+    gateway_.reset();
+    proxy_.reset();
+  }
+
+  Outcome request(const std::string& body, milliseconds deadline) {
+    const auto start = Clock::now();
+    const auto reply = testing::http_call(
+        gateway_->port(), boost::beast::http::verb::post, "/v1/databases/db/query", body,
+        {{"content-type", "application/json"},
+         {"x-weir-timeout-ms", std::to_string(deadline.count())}});
+    Outcome o{reply.status, reply.error_code(), false,
+              std::chrono::duration_cast<milliseconds>(Clock::now() - start), reply.body};
+    if (reply.status != 200u) o.retryable = reply.json().at("error").at("retryable").as_bool();
+    return o;
+  }
+  Outcome probe(milliseconds deadline = kDeadline) { return request(backend_->probe(), deadline); }
+
+  // The pool's numbers as clients see them.
+  boost::json::object pool_stats() {
+    return testing::http_get(gateway_->port(), "/v1/databases/db").json().at("pool").as_object();
+  }
+
+  // A failure a client may retry, with the status that goes with its code,
+  // ended within `deadline` plus what the backend may overrun it by.
+  void expect_retryable_failure(const Outcome& o, milliseconds deadline,
+                                milliseconds overrun = {}) {
+    static const std::set<std::pair<unsigned, std::string>> kRetryable{
+        {504u, "timeout"},
+        {503u, "backend_unavailable"},
+        {502u, "connection_broken"},
+        {503u, "pool_exhausted"}};
+    EXPECT_EQ(kRetryable.count({o.status, o.code}), 1u) << o;
+    EXPECT_TRUE(o.retryable) << o;
+    EXPECT_LE(o.took, deadline + overrun + kSchedulingSlack) << o;
+  }
+
+  void expect_no_lease_held() {
+    const auto stats = pool_stats();
+    EXPECT_EQ(stats.at("active").as_int64(), 0) << boost::json::serialize(stats);
+    EXPECT_EQ(stats.at("waiting").as_int64(), 0) << boost::json::serialize(stats);
+  }
+
+  // Clears the fault and asserts that a request succeeds within kResumeBound.
+  void expect_service_resumes() {
+    proxy_->clear();
+    const auto cleared = Clock::now();
+    Outcome last;
+    while (Clock::now() - cleared < kResumeBound) {
+      last = probe(milliseconds(1000));
+      if (last.status == 200u) break;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    EXPECT_EQ(last.status, 200u) << "no success within " << kResumeBound.count()
+                                 << " ms of clearing the fault; last: " << last;
+  }
+
+  BackendServer* backend_ = nullptr;
+  std::unique_ptr<testing::FaultProxy> proxy_;
+  std::unique_ptr<testing::RunningGateway> gateway_;
+};
+
+TEST_P(NetworkFaults, BlackHoleOnAnOpenConnectionEndsEveryRequestByItsDeadline) {
+  ASSERT_EQ(probe().status, 200u) << "the pool holds an open connection";
+  proxy_->set(Fault::black_hole());
+  // The first request finds the open connection gone silent; the next ones
+  // find it discarded (or retried by the plugin) and new connections unanswered.
+  const auto silent = backend_->on_silent_connection();
+  const auto first = probe();
+  EXPECT_EQ(first.status, silent.status) << first;
+  EXPECT_EQ(first.code, silent.code) << first;
+  expect_retryable_failure(first, kDeadline, silent.overrun);
+  for (int i = 0; i < 3; ++i) expect_retryable_failure(probe(), kDeadline);
+  expect_no_lease_held();
+  expect_service_resumes();
+  expect_no_lease_held();
+}
+
+TEST_P(NetworkFaults, BlackHoleBeforeTheFirstConnectionEndsEveryRequestByItsDeadline) {
+  proxy_->set(Fault::black_hole());
+  for (int i = 0; i < 3; ++i) {
+    const auto o = probe();
+    EXPECT_EQ(o.code, "backend_unavailable") << "a connect that cannot complete says so: " << o;
+    expect_retryable_failure(o, kDeadline);
+  }
+  expect_no_lease_held();
+  expect_service_resumes();
+}
+
+TEST_P(NetworkFaults, ResetMidResponseFailsRetryablyAndServiceResumes) {
+  ASSERT_EQ(probe().status, 200u);
+  // A few bytes of the answer get through, then both sides see a reset.
+  proxy_->set(Fault::reset_mid_response(5));
+  const auto first = probe();
+  EXPECT_EQ(first.code, "connection_broken") << first;
+  expect_retryable_failure(first, kDeadline);
+  // The broken connection is discarded; new ones are reset while connecting.
+  for (int i = 0; i < 3; ++i) {
+    const auto o = probe();
+    EXPECT_EQ(o.code, "backend_unavailable") << o;
+    expect_retryable_failure(o, kDeadline);
+  }
+  expect_no_lease_held();
+  expect_service_resumes();
+}
+
+TEST_P(NetworkFaults, LatencySlowsRequestsDownWithoutBreakingThem) {
+  ASSERT_EQ(probe().status, 200u);
+  proxy_->set(Fault::added_latency(milliseconds(50)));
+  for (int i = 0; i < 3; ++i) {
+    const auto o = probe(milliseconds(3000));
+    EXPECT_EQ(o.status, 200u) << o;
+    EXPECT_GE(o.took, milliseconds(100)) << "a round trip through the proxy waits twice: " << o;
+  }
+  expect_no_lease_held();
+}
+
+TEST_P(NetworkFaults, DeadlineShorterThanTheLatencyEndsInACleanTimeout) {
+  ASSERT_EQ(probe().status, 200u);
+  proxy_->set(Fault::added_latency(milliseconds(300)));
+  const milliseconds deadline(200);
+  const auto o = request(backend_->slow_request(), deadline);
+  EXPECT_EQ(o.status, 504u) << o;
+  EXPECT_EQ(o.code, "timeout") << o;
+  EXPECT_TRUE(o.retryable) << o;
+  EXPECT_LE(o.took, deadline + backend_->on_silent_connection().overrun + kSchedulingSlack) << o;
+  expect_no_lease_held();
+  expect_service_resumes();
+}
+
+TEST_P(NetworkFaults, BandwidthCapSlowsRequestsDownWithoutBreakingThem) {
+  proxy_->set(Fault::bandwidth_cap(8192));
+  // New connections too: their handshakes crawl through the cap as well.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(probe(milliseconds(5000)).status, 200u);
+  expect_no_lease_held();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, NetworkFaults, ::testing::Values("postgres"),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace weir
