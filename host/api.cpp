@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include "json_text.hpp"
 #include "logger.hpp"
 
 #include <boost/asio/post.hpp>
@@ -253,7 +254,7 @@ HttpResponse Api::route(const HttpRequest& request, const Snapshot& state, const
         state.access.authorize(caller, path[2]);
         if (path.size() == 3) {
           only_get();
-          return json_response(200, boost::json::serialize(describe(*served)));
+          return json_response(200, json_text(describe(*served)));
         }
         if (path[3] == "query" || path[3] == "transaction") {
           if (method != http::verb::post) throw method_not_allowed("POST");
@@ -371,8 +372,7 @@ HttpResponse Api::list_databases(const Snapshot& state, const Caller& caller) {
   for (const auto& [name, served] : state.databases) {
     if (state.access.may_see(caller, name)) list.push_back(describe(served));
   }
-  return json_response(200,
-                       boost::json::serialize(boost::json::object{{"databases", std::move(list)}}));
+  return json_response(200, json_text(boost::json::object{{"databases", std::move(list)}}));
 }
 
 HttpResponse Api::list_plugins(const Snapshot& state) {

@@ -39,6 +39,17 @@ TEST_F(HttpApi, QueryReturnsColumnsAndRows) {
   EXPECT_EQ(boost::json::serialize(body.at("rows")), R"J([[1]])J");
 }
 
+TEST_F(HttpApi, PoolFiguresPrintAsPlainNumbers) {
+  ASSERT_EQ(http_post(gw.port(), url("query"), R"J({"query":"select 1"})J").status, 200u);
+  for (const char* path : {"/v1/databases/main", "/v1/databases"}) {
+    const auto body = http_get(gw.port(), path).body;
+    // Boost.JSON alone would write 0E0 and 5.8E-1.
+    EXPECT_EQ(body.find("E0"), std::string::npos) << body;
+    EXPECT_EQ(body.find("E-"), std::string::npos) << body;
+    EXPECT_NE(body.find("\"wait_max_us\":"), std::string::npos) << body;
+  }
+}
+
 TEST_F(HttpApi, ParametersAreBoundNotSpliced) {
   ASSERT_EQ(http_post(gw.port(), url("query"),
                       R"J({"query":"create table t(id integer primary key, name text)"})J")
