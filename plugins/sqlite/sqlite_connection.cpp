@@ -3,8 +3,8 @@
 #include "sqlite_parameters.hpp"
 #include "sqlite_result_codes.hpp"
 #include "sqlite_rows.hpp"
+#include "sqlite_session.hpp"
 #include "sqlite_statement.hpp"
-#include "workspace_guard.hpp"
 
 #include <boost/json.hpp>
 
@@ -55,7 +55,7 @@ bool read_only_option(const boost::json::object& options) {
 }  // namespace
 
 SqliteConnection::SqliteConnection(std::shared_ptr<SharedDatabase> database, Handle db)
-    : database_(std::move(database)), db_(std::move(db)) {
+    : database_(std::move(database)), db_(std::move(db)), guard_(db_.get()) {
   sqlite3_progress_handler(db_.get(), kProgressSteps, &SqliteConnection::on_progress, this);
 }
 
@@ -68,6 +68,8 @@ void SqliteConnection::execute(const boost::json::object& request,
                                const weir::sdk::ExecOptions& options,
                                weir::sdk::ValueWriter& result) {
   start_request(options.timeout);
+  const StatementGuard::ClientScope client(guard_,
+                                           reads_only(options) ? Caller::reader : Caller::writer);
   try {
     run_statement(request, options, result);
   } catch (const Error& error) {
@@ -105,6 +107,10 @@ void SqliteConnection::refuse_write(const weir::sdk::ExecOptions& options) const
   if (read_only_transaction_) {
     throw Error(WEIR_E_PERMISSION, "the statement writes, but the open transaction is read-only");
   }
+}
+
+bool SqliteConnection::reads_only(const weir::sdk::ExecOptions& options) const {
+  return database_->settings.read_only || options.read_only || read_only_transaction_;
 }
 
 void SqliteConnection::start_request(std::chrono::milliseconds timeout) {
@@ -154,11 +160,12 @@ void SqliteConnection::release_writer_lock_when_idle() noexcept {
 }
 
 // SQLite reports an interrupt or a busy wait the same way whatever caused
-// it; the client is told which of its limits it hit. SQLITE_AUTH only ever
-// comes from the workspace guard, whose refusal SQLite words vaguely.
+// it; the client is told which of its limits it hit. A refusal the statement
+// guard recorded during the request is what made it fail: SQLite words it
+// vaguely, and reports a refused function as a plain SQLITE_ERROR.
 Error SqliteConnection::explain(const Error& error) const {
-  if (error.code() == "SQLITE_AUTH") {
-    return Error(WEIR_E_PERMISSION, kOutsideDatabaseRefused, false, error.code());
+  if (!guard_.refusal().empty()) {
+    return Error(WEIR_E_PERMISSION, guard_.refusal(), false, "SQLITE_AUTH");
   }
   const bool interrupted = error.code() == "SQLITE_INTERRUPT";
   if (!interrupted && error.status() != WEIR_E_UNAVAILABLE) return error;
@@ -193,9 +200,21 @@ void SqliteConnection::describe_backend(weir::sdk::ValueWriter& detail) {
   detail.end_object();
 }
 
+// Whatever the last client changed, the next one gets a connection in the
+// configured state. Most leases change nothing the guard would have seen, and
+// skip the work. Temporary objects and attached databases are not worth
+// undoing one by one: the connection is closed and a fresh one opened.
 void SqliteConnection::reset() {
   if (in_transaction()) end_transaction("ROLLBACK");
   read_only_transaction_ = false;
+  sqlite3_set_last_insert_rowid(db_.get(), 0);  // last_insert_rowid() is not the next client's
+  if (!guard_.take_session_changed()) return;
+  if (holds_client_objects(db_.get())) {
+    throw Error(WEIR_E_BROKEN,
+                "the last client left temporary objects or an attached database on the "
+                "connection; it is closed rather than reused");
+  }
+  if (!configure_session(db_.get(), database_->settings)) throw last_error(db_.get());
 }
 
 void SqliteConnection::begin(const boost::json::object& options) {

@@ -1,9 +1,11 @@
-// One pooled SQLite connection: runs requests, owns its transaction state,
-// takes the database's write lock for writes, and enforces deadlines and
-// cancellation through SQLite's progress handler.
+// One pooled SQLite connection: runs requests under the statement guard, owns
+// its transaction state, takes the database's write lock for writes, enforces
+// deadlines and cancellation through SQLite's progress handler, and is put
+// back into its configured state when it returns to the pool.
 #pragma once
 
 #include "sqlite_handle.hpp"
+#include "statement_guard.hpp"
 
 #include <weir/sdk/connection.hpp>
 
@@ -35,6 +37,7 @@ class SqliteConnection final : public weir::sdk::Connection {
  private:
   void run_statement(const boost::json::object& request, const weir::sdk::ExecOptions& options,
                      weir::sdk::ValueWriter& result);
+  bool reads_only(const weir::sdk::ExecOptions& options) const;
   void start_request(std::chrono::milliseconds timeout);
   void refuse_write(const weir::sdk::ExecOptions& options) const;
   void take_writer_lock();
@@ -46,6 +49,7 @@ class SqliteConnection final : public weir::sdk::Connection {
 
   std::shared_ptr<SharedDatabase> database_;
   Handle db_;
+  StatementGuard guard_;
   bool holds_writer_ = false;
   bool read_only_transaction_ = false;
   std::chrono::milliseconds timeout_{0};

@@ -1,7 +1,7 @@
 #include "sqlite_handle.hpp"
 
 #include "sqlite_result_codes.hpp"
-#include "workspace_guard.hpp"
+#include "sqlite_session.hpp"
 
 #include <weir/sdk/error.hpp>
 
@@ -25,10 +25,6 @@ int open_flags(const SqliteSettings& settings) {
   throw Error(WEIR_E_UNAVAILABLE,
               "cannot use " + describe_target(settings) + ": " + cause.message(), false,
               cause.code());
-}
-
-void run(sqlite3* db, const char* sql, const SqliteSettings& settings) {
-  if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail_setup(db, settings);
 }
 
 void enable_wal(sqlite3* db, const SqliteSettings& settings) {
@@ -70,15 +66,14 @@ Handle open_handle(const SharedDatabase& database) {
                 true, std::string(result_code_name(code)));
   }
   sqlite3_extended_result_codes(db.get(), 1);
-  install_workspace_guard(db.get());
-  sqlite3_busy_timeout(db.get(), static_cast<int>(settings.busy_timeout.count()));
-  run(db.get(), "PRAGMA foreign_keys = ON", settings);
-  run(db.get(), ("PRAGMA synchronous = " + settings.synchronous).c_str(), settings);
+  if (!configure_session(db.get(), settings)) fail_setup(db.get(), settings);
   // WAL lets readers go on while one writer writes. A read-only handle cannot
   // switch modes; it reads whatever mode the file is in.
   if (!settings.in_memory && !settings.read_only) enable_wal(db.get(), settings);
   // Reading the schema now turns "not a database" into a connect error.
-  run(db.get(), "SELECT count(*) FROM sqlite_schema", settings);
+  if (sqlite3_exec(db.get(), "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) !=
+      SQLITE_OK)
+    fail_setup(db.get(), settings);
   return db;
 }
 

@@ -22,8 +22,8 @@ struct SharedDatabase {
   WriterGate writer;
 };
 
-// Opens one handle and configures it: extended result codes, busy timeout,
-// foreign keys on, WAL for files. Throws Error(WEIR_E_UNAVAILABLE) when the
+// Opens one handle and configures it: extended result codes, the session
+// state (sqlite_session.hpp), WAL for files. Throws Error(WEIR_E_UNAVAILABLE) when the
 // database cannot be opened or used.
 Handle open_handle(const SharedDatabase& database);
 
