@@ -1,6 +1,7 @@
 // Project root discovery and the rule that relative data paths stay inside
 // the workspace data directory.
 #include "workspace.hpp"
+#include "config.hpp"
 #include "temp_dir.hpp"
 
 #include <weir/sdk/workspace_path.hpp>
@@ -69,6 +70,63 @@ TEST(WorkspacePath, EscapingTheDataDirIsRefusedNamingTheField) {
                 std::string::npos)
           << e.message();
     }
+  }
+}
+
+// The operator may put the data directory itself on another disk through a
+// link; what lies inside it may not lead out of it.
+TEST(WorkspacePath, TheDataDirMayBeALinkButNothingInsideItMayLeadOut) {
+  testing::TempDir dir;
+  testing::TempDir outside;
+  fs::create_directories(dir.path() / "disk" / "databases");
+  fs::create_directory_symlink(dir.path() / "disk", dir.path() / ".weir");
+  EXPECT_EQ(sdk::resolve_workspace_path(dir.path() / ".weir", "databases/a.db", "f"),
+            dir.path() / "disk" / "databases" / "a.db");
+
+  fs::create_symlink("../../outside.db", dir.path() / "disk" / "databases" / "b.db");
+  try {
+    sdk::resolve_workspace_path(dir.path() / ".weir", "databases/b.db",
+                                "databases.b.connection.path");
+    FAIL() << "a link out of the data directory was accepted";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.status(), WEIR_E_INVALID_CONFIG);
+    EXPECT_EQ(e.message(),
+              "databases.b.connection.path: " + (dir.path() / ".weir").string() +
+                  "/databases/b.db is a symbolic link (or lies under one) to " +
+                  dir.path().string() + "/outside.db, outside the workspace data directory " +
+                  (dir.path() / "disk").string() + "; use a path inside it or an absolute path");
+  }
+}
+
+TEST(WorkspacePath, ALinkLoopIsRefused) {
+  testing::TempDir dir;
+  fs::create_symlink("loop", dir.path() / "loop");
+  try {
+    sdk::resolve_workspace_path(dir.path(), "loop/a.db", "f");
+    FAIL() << "a link loop was accepted";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.message(),
+              "f: too many levels of symbolic links at " + (dir.path() / "loop").string());
+  }
+}
+
+// The host resolves its own files (log.file) the same way as the plugins.
+TEST(WorkspacePath, TheLogFileCannotLeaveTheDataDirThroughALink) {
+  testing::TempDir dir;
+  testing::TempDir outside;
+  fs::create_directories(dir.path() / ".weir");
+  fs::create_directory_symlink(outside.path(), dir.path() / ".weir" / "logs");
+  try {
+    parse_config(R"({"databases": {"a": {"backend": "sqlite"}}, "workspace": {"root": "."},
+                     "log": {"file": "logs/weir.log"}})",
+                 "test.json", dir.path(), dir.path());
+    FAIL() << "a log file outside the data directory was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "config test.json: log.file: " + (dir.path() / ".weir").string() +
+                  "/logs/weir.log is a symbolic link (or lies under one) to " +
+                  outside.path().string() + "/weir.log, outside the workspace data directory " +
+                  (dir.path() / ".weir").string() + "; use a path inside it or an absolute path");
   }
 }
 

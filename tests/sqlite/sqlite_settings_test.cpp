@@ -42,6 +42,40 @@ TEST_F(SqliteTest, PathEscapingTheDataDirIsRefusedNamingTheField) {
   EXPECT_NE(failed.message().find("escapes the workspace data directory"), std::string::npos);
 }
 
+// A link inside the data directory must not carry a database outside it,
+// whether it is the file itself (even one that does not exist yet: SQLite
+// would create it at the target) or a directory on the way.
+TEST_F(SqliteTest, SymbolicLinksLeadingOutOfTheDataDirAreRefused) {
+  weir::testing::TempDir outside;
+  fs::create_directories(data_dir_.path() / "databases");
+  fs::create_symlink(outside.path() / "stolen.db", data_dir_.path() / "databases" / "main.db");
+  fs::create_directory_symlink(outside.path(), data_dir_.path() / "linked");
+  const auto data = data_dir_.path().string();
+  const auto target = outside.path().string();
+
+  auto failed = open_failure({{"path", "databases/main.db"}});
+  EXPECT_EQ(failed.status, WEIR_E_INVALID_CONFIG);
+  EXPECT_EQ(failed.message(), "databases.main.connection.path: " + data +
+                                  "/databases/main.db is a symbolic link (or lies under one) to " +
+                                  target + "/stolen.db, outside the workspace data directory " +
+                                  data + "; use a path inside it or an absolute path");
+  failed = open_failure({{"path", "linked/app.db"}});
+  EXPECT_EQ(failed.message(), "databases.main.connection.path: " + data +
+                                  "/linked/app.db is a symbolic link (or lies under one) to " +
+                                  target + "/app.db, outside the workspace data directory " + data +
+                                  "; use a path inside it or an absolute path");
+  EXPECT_TRUE(fs::is_empty(outside.path()));
+}
+
+TEST_F(SqliteTest, SymbolicLinksStayingInsideTheDataDirAreFollowed) {
+  fs::create_directories(data_dir_.path() / "real");
+  fs::create_directory_symlink("real", data_dir_.path() / "alias");
+  auto pool = open({{"path", "alias/app.db"}});
+  auto conn = lease(pool);
+  ASSERT_TRUE(run(conn, "CREATE TABLE t (x)").ok());
+  EXPECT_TRUE(fs::exists(data_dir_.path() / "real" / "app.db"));
+}
+
 TEST_F(SqliteTest, UnknownSettingIsRefusedListingTheKnownOnes) {
   const auto failed = open_failure({{"busy_timeout", 10}});
   EXPECT_EQ(failed.status, WEIR_E_INVALID_CONFIG);
