@@ -11,7 +11,9 @@ std::unique_ptr<sdk::Connection> ChromaFactory::connect() {
   auto client = std::make_unique<HttpClient>(state_->client_options());
   const std::string& url = state_->settings().url;
   try {
-    const auto response = client->get("/api/v2/heartbeat");
+    // A server that accepts connections but never answers must fail the
+    // connect as soon as a refused one: the heartbeat is part of connecting.
+    const auto response = client->get("/api/v2/heartbeat", state_->settings().connect_timeout);
     if (response.status != 200) {
       throw sdk::Error(WEIR_E_UNAVAILABLE,
                        "Chroma at " + url + " answered the heartbeat with HTTP " +
