@@ -30,7 +30,16 @@ BoltSession::BoltSession(std::unique_ptr<Transport> transport, const HelloOption
                          Deadline deadline)
     : transport_(std::move(transport)) {
   handshake(deadline);
-  hello(hello_options, deadline);
+  try {
+    hello(hello_options, deadline);
+  } catch (const sdk::Error& e) {
+    // As in the handshake: a connection that is lost or goes silent before it
+    // is open means the server cannot be reached (503, retry later), not that
+    // a request broke on it.
+    if (e.status() != WEIR_E_BROKEN && e.status() != WEIR_E_TIMEOUT) throw;
+    broken_ = true;
+    throw sdk::Error(WEIR_E_UNAVAILABLE, "Bolt HELLO failed: " + e.message(), true);
+  }
 }
 
 BoltSession::~BoltSession() {

@@ -197,7 +197,7 @@ TEST_P(NetworkFaults, BandwidthCapSlowsRequestsDownWithoutBreakingThem) {
   expect_no_lease_held();
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, NetworkFaults, ::testing::Values("postgres", "chroma"),
+INSTANTIATE_TEST_SUITE_P(Backends, NetworkFaults, ::testing::Values("postgres", "chroma", "neo4j"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
