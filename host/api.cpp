@@ -96,6 +96,7 @@ boost::json::array take_statements(boost::json::object& body) {
                    "{\"query\": \"...\", \"params\": [...]}");
   }
   auto statements = std::move(v->get_array());
+  body.erase("statements");
   for (std::size_t i = 0; i < statements.size(); ++i) {
     if (!statements[i].is_object()) {
       ApiError e(400, "invalid_request", "statements[" + std::to_string(i) + "] must be an object");
@@ -286,7 +287,11 @@ HttpResponse Api::database_request(const HttpRequest& request, const Snapshot& s
   const bool read_only =
       take_read_only(body) || (caller.token != nullptr && caller.token->read_only);
   if (operation == "query") return json_response(200, database.query(body, read_only, context));
-  return json_response(200, database.transaction(take_statements(body), read_only, context));
+  auto statements = take_statements(body);
+  // What is left are the transaction's options (isolation, deferrable, ...): the plugin
+  // honours each one or refuses it by name, never drops it.
+  if (read_only) body["read_only"] = true;
+  return json_response(200, database.transaction(statements, body, read_only, context));
 }
 
 HttpResponse Api::reload(const Snapshot& state, const Caller& caller) {

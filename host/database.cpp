@@ -81,8 +81,8 @@ class Database::Lease {
     return result.take();
   }
 
-  void begin(bool read_only) {
-    const std::string options = read_only ? R"({"read_only":true})" : "{}";
+  void begin(const boost::json::object& transaction_options) {
+    const std::string options = boost::json::serialize(transaction_options);
     weir_error error = new_error();
     if (weir_status s = table().begin(conn_, options.data(), options.size(), &error); s != WEIR_OK)
       throw fail(s, error);
@@ -188,16 +188,21 @@ std::string Database::with_lease(bool read_only, const RequestContext& context, 
   return work(lease);
 }
 
-std::string Database::transaction(const boost::json::array& statements, bool read_only,
+std::string Database::transaction(const boost::json::array& statements,
+                                  const boost::json::object& options, bool read_only,
                                   const RequestContext& context) {
   if (!available()) throw unavailable_error();
   return with_lease(read_only, context, [&](Lease& lease) {
-    lease.begin(read_only);
+    lease.begin(options);
     std::string body = "{\"results\":[";
+    // The result cap holds for the whole response: each statement gets what is left.
+    RequestContext left = context;
     for (std::size_t i = 0; i < statements.size(); ++i) {
       try {
         if (i > 0) body += ',';
-        body += lease.execute(boost::json::serialize(statements[i]), read_only, context);
+        left.max_result_bytes =
+            context.max_result_bytes - std::min(body.size(), context.max_result_bytes);
+        body += lease.execute(boost::json::serialize(statements[i]), read_only, left);
       } catch (ApiError& e) {
         lease.rollback();
         e.extra()["statement"] = i;

@@ -53,9 +53,10 @@ class Database {
   // POST .../query: `request` is the client's object minus host-level members.
   std::string query(const boost::json::object& request, bool read_only,
                     const RequestContext& context);
-  // POST .../transaction: all statements on one connection, all or none.
-  std::string transaction(const boost::json::array& statements, bool read_only,
-                          const RequestContext& context);
+  // POST .../transaction: all statements on one connection, all or none. `options` go to
+  // the plugin's begin as they are; `context.max_result_bytes` caps the whole response.
+  std::string transaction(const boost::json::array& statements, const boost::json::object& options,
+                          bool read_only, const RequestContext& context);
 
   // Cached health; never waits on the backend.
   DatabaseHealth health() const;

@@ -39,11 +39,22 @@ std::string_view query_of(const boost::json::object& request) {
   return query->get_string();
 }
 
+// Transaction options: read_only, and isolation, mapped deliberately: SQLite runs every
+// transaction serializable (one writer at a time, each reader on one WAL snapshot), which
+// meets or exceeds every level a client can ask for. Anything else is refused by name.
 bool read_only_option(const boost::json::object& options) {
   for (const auto& member : options) {
-    if (member.key() != "read_only") {
+    if (member.key() == "isolation") {
+      const auto& level = member.value();
+      if (!level.is_string() ||
+          (level != "read_committed" && level != "repeatable_read" && level != "serializable")) {
+        refuse(
+            "transaction option isolation must be \"read_committed\", \"repeatable_read\" "
+            "or \"serializable\" (SQLite runs each of them serializable)");
+      }
+    } else if (member.key() != "read_only") {
       refuse("transaction option \"" + std::string(member.key()) +
-             "\" is not known (known: read_only)");
+             "\" is not supported by SQLite (known: read_only, isolation)");
     }
   }
   const auto* read_only = options.if_contains("read_only");

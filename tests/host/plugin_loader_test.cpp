@@ -94,7 +94,7 @@ TEST(PluginLoader, AV1PluginBuiltAgainstTheFrozenHeaderStillWorks) {
   EXPECT_EQ(db.query(boost::json::object{{"query", "anything"}}, false, context),
             R"({"columns":["served"],"rows":[[1]]})");
   try {
-    db.transaction(boost::json::array{boost::json::object{{"query", "x"}}}, false, context);
+    db.transaction(boost::json::array{boost::json::object{{"query", "x"}}}, {}, false, context);
     FAIL() << "a plugin without transactions ran one";
   } catch (const ApiError& e) {
     EXPECT_EQ(e.http_status(), 501u);

@@ -64,10 +64,23 @@ TEST_F(SqliteTransactionTest, MisuseIsAnInvalidRequest) {
   EXPECT_EQ(again.message(), "a transaction is already open on this connection");
 }
 
+TEST_F(SqliteTransactionTest, EveryIsolationLevelRunsSerializable) {
+  for (const char* level : {"read_committed", "repeatable_read", "serializable"}) {
+    auto conn = lease(pool_);
+    const auto begun = conn.begin(std::string(R"({"isolation": ")") + level + "\"}");
+    EXPECT_TRUE(begun.ok()) << level << ": " << begun.message();
+    EXPECT_TRUE(conn.rollback().ok()) << level;
+  }
+}
+
 TEST_F(SqliteTransactionTest, BadOptionsAreRefused) {
   auto conn = lease(pool_);
-  EXPECT_EQ(conn.begin(R"({"isolation": "serializable"})").message(),
-            "transaction option \"isolation\" is not known (known: read_only)");
+  EXPECT_EQ(conn.begin(R"({"deferrable": true})").message(),
+            "transaction option \"deferrable\" is not supported by SQLite (known: read_only, "
+            "isolation)");
+  EXPECT_EQ(conn.begin(R"({"isolation": "snapshot"})").message(),
+            "transaction option isolation must be \"read_committed\", \"repeatable_read\" or "
+            "\"serializable\" (SQLite runs each of them serializable)");
   EXPECT_EQ(conn.begin(R"({"read_only": "yes"})").message(),
             "transaction option read_only must be true or false");
   const auto not_json = conn.begin("{read_only");
