@@ -39,8 +39,8 @@ typedef struct kv_store {
 
 typedef struct kv_session {
   kv_store* store;
-  kv_table staged; /* the open transaction's writes */
-  int in_transaction;
+  kv_table staged;               /* the open transaction's writes */
+  int in_transaction, read_only; /* read_only: the transaction's option */
   atomic_int cancelled;
 } kv_session;
 
@@ -86,10 +86,9 @@ static void kv_clear(kv_table* table) {
 static weir_status kv_load(kv_store* store, weir_error* error) {
   FILE* in = fopen(store->file, "r");
   if (in == NULL && errno == ENOENT) in = fopen(store->file, "a+"); /* a new, empty store */
-  if (in == NULL) {
+  if (in == NULL)
     return weir_sdk_error(error, WEIR_E_UNAVAILABLE, 1, "cannot open %s: %s", store->file,
                           strerror(errno));
-  }
   char* line = NULL;
   size_t size = 0;
   ssize_t length;
@@ -189,16 +188,17 @@ static weir_status kv_rollback(void* connection, weir_error* error) {
   kv_session* session = connection;
   (void)error;
   kv_clear(&session->staged);
-  session->in_transaction = 0;
+  session->in_transaction = session->read_only = 0;
   return WEIR_OK;
 }
 
 static weir_status kv_begin(void* connection, const weir_sdk_json* options, weir_error* error) {
-  static const char* const none[] = {NULL}; /* kv_begin takes no options */
+  static const char* const known[] = {"read_only", NULL};
   kv_session* session = connection;
   if (session->in_transaction)
     return weir_sdk_invalid(options, NULL, "a transaction is open", error);
-  weir_status status = weir_sdk_allow_only(options, none, error);
+  weir_status status = weir_sdk_allow_only(options, known, error);
+  if (!status) status = weir_sdk_read_bool(options, "read_only", 0, &session->read_only, error);
   session->in_transaction = status == WEIR_OK;
   return status;
 }
@@ -328,11 +328,10 @@ static weir_status kv_execute(void* connection, const weir_sdk_json* request,
   }
   size_t c = 0;
   while (c < 5 && strcmp(commands[c].name, command) != 0) ++c;
-  if (c == 5) {
+  if (c == 5)
     return weir_sdk_error(error, WEIR_E_QUERY, 0,
                           "unknown command \"%s\" (commands: get, scan, put, insert, delete)",
                           command);
-  }
   if (weir_sdk_json_size(params) != commands[c].operands) {
     char what[64];
     snprintf(what, sizeof(what), "must hold %zu value(s) for \"%s\"", commands[c].operands,
@@ -344,7 +343,8 @@ static weir_status kv_execute(void* connection, const weir_sdk_json* request,
     if (strpbrk(operand[i], "\t\n") != NULL)
       return weir_sdk_invalid(params, NULL, "must not contain tabs or line breaks", error);
   }
-  if (commands[c].writes && (session->store->read_only || (options->flags & WEIR_EXEC_READ_ONLY))) {
+  int read_only_request = session->read_only || (options->flags & WEIR_EXEC_READ_ONLY);
+  if (commands[c].writes && (session->store->read_only || read_only_request)) {
     return weir_sdk_error(error, WEIR_E_PERMISSION, 0, "\"%s\" writes, and this %s read-only",
                           command, session->store->read_only ? "database is" : "request is");
   }

@@ -164,6 +164,23 @@ TEST_F(KvTest, ATransactionSeesItsOwnWritesAndOthersDoNot) {
   EXPECT_EQ(writer.begin().status, WEIR_E_INVALID_REQUEST) << "a transaction is already open";
 }
 
+TEST_F(KvTest, TransactionOptionsAreHonouredOrRefusedByName) {
+  PoolHandle pool;
+  ASSERT_TRUE(open({}, pool).ok());
+  auto lease = lease_on(pool);
+  const auto unknown = lease.begin(R"({"isolation": "serializable"})");
+  EXPECT_EQ(unknown.status, WEIR_E_INVALID_REQUEST);
+  EXPECT_EQ(unknown.message(), "options.isolation: is not a known setting (known: read_only)");
+  ASSERT_TRUE(lease.begin(R"({"read_only": true})").ok());
+  const auto write = lease.execute(R"({"query": "put", "params": ["k", "v"]})");
+  EXPECT_EQ(write.status, WEIR_E_PERMISSION);
+  EXPECT_EQ(write.message(), "\"put\" writes, and this request is read-only");
+  ASSERT_TRUE(lease.rollback().ok());
+  ASSERT_TRUE(lease.begin(R"({"read_only": false})").ok());
+  EXPECT_TRUE(lease.execute(R"({"query": "put", "params": ["k", "v"]})").ok())
+      << "the next transaction writes again";
+}
+
 TEST_F(KvTest, AMissingDirectoryIsABackendThatIsDownNotABadSetting) {
   PoolHandle pool;
   ASSERT_TRUE(open({{"file", "missing/store.tsv"}}, pool).ok());
