@@ -40,6 +40,7 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
+  pid_t pid() const noexcept { return pid_; }
   void signal(int sig) const { ::kill(pid_, sig); }
   // Waits for the exit; returns the exit status, or 128+signal when killed.
   int wait() {

@@ -23,11 +23,12 @@ class FaultProxy::Link : public std::enable_shared_from_this<Link> {
         pumps_{Pump{client_, server_, false}, Pump{server_, client_, true}} {}
 
   void start() {
-    if (proxy_.setting().fault.blackhole) {  // accepted, never answered
+    const auto setting = proxy_.setting();
+    if (setting.fault.blackhole) {  // accepted, never answered
       dead_ = true;
       return read(client_pump());
     }
-    server_.async_connect(proxy_.server_, [self = shared_from_this()](error_code ec) {
+    server_.async_connect(setting.server, [self = shared_from_this()](error_code ec) {
       if (ec) return self->reset_both();  // as if the server refused
       for (auto& pump : self->pumps_) self->read(pump);
     });
@@ -62,12 +63,14 @@ class FaultProxy::Link : public std::enable_shared_from_this<Link> {
     if (dead_ && pump.from_server) return;  // its socket was closed on purpose
     if (ec) return close_both();            // a peer left: so does the other
     if (dead_) return read(pump);           // what the client sends is dropped
-    const auto [fault, generation] = proxy_.setting();
+    const auto setting = proxy_.setting();
+    const Fault& fault = setting.fault;
     if (fault.blackhole) return go_dead(pump);
     std::size_t pass = n;
     bool reset_now = false;
     if (pump.from_server && fault.reset_after) {
-      if (generation != counted_generation_) counted_generation_ = generation, server_bytes_ = 0;
+      if (setting.generation != counted_generation_)
+        counted_generation_ = setting.generation, server_bytes_ = 0;
       const std::size_t left = *fault.reset_after - std::min(server_bytes_, *fault.reset_after);
       if (n >= left) pass = left, reset_now = true;
       server_bytes_ += pass;
@@ -128,8 +131,8 @@ class FaultProxy::Link : public std::enable_shared_from_this<Link> {
 
 FaultProxy::FaultProxy(std::uint16_t server_port, const std::string& server_host)
     : acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
-      server_(asio::ip::make_address(server_host), server_port),
       port_(acceptor_.local_endpoint().port()) {
+  setting_.server = tcp::endpoint(asio::ip::make_address(server_host), server_port);
   accept_next();
   thread_ = std::thread([this] { io_.run(); });
 }
@@ -137,6 +140,11 @@ FaultProxy::FaultProxy(std::uint16_t server_port, const std::string& server_host
 FaultProxy::~FaultProxy() {
   io_.stop();
   thread_.join();
+}
+
+void FaultProxy::redirect(std::uint16_t server_port) {
+  std::lock_guard lock(mutex_);
+  setting_.server.port(server_port);
 }
 
 void FaultProxy::set(const Fault& fault) {

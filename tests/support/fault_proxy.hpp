@@ -71,17 +71,23 @@ class FaultProxy {
   std::uint16_t port() const noexcept { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
+  // New connections go to this server port from now on (a server restarted
+  // on another port stays at the proxy's address); open ones are left alone.
+  void redirect(std::uint16_t server_port);
+
   // Takes effect for the next chunk on every connection, and for new ones.
   void set(const Fault& fault);
   void clear() { set(Fault{}); }
   // Connections accepted so far.
   int accepted() const noexcept { return accepted_.load(); }
 
-  // The fault in force and its generation: a reset_after count restarts at
-  // each set(), so it counts from the moment the test switched it on.
+  // The fault in force and its generation (a reset_after count restarts at
+  // each set(), so it counts from the moment the test switched it on), and
+  // where new connections go.
   struct Setting {
     Fault fault;
     std::uint64_t generation = 0;
+    boost::asio::ip::tcp::endpoint server;
   };
   Setting setting() const;
 
@@ -91,7 +97,6 @@ class FaultProxy {
 
   boost::asio::io_context io_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::ip::tcp::endpoint server_;
   std::uint16_t port_ = 0;
   std::atomic<int> accepted_{0};
   mutable std::mutex mutex_;
