@@ -1,0 +1,229 @@
+// Soak: the weir binary (a child process) under mixed traffic across all four
+// backends — SQLite, PostgreSQL, Chroma and the Bolt test server standing in
+// for Neo4j — for a long run, with one backend server restarted at a fixed
+// interval (PostgreSQL, Chroma, Bolt in turn). Samples weir's resident
+// memory, open file descriptors and threads, and reports whether they stay
+// flat: the mean of the last quartile of samples against the first. Samples
+// start after a warm-up (a tenth of the run, at most a minute), once the
+// pools have opened their connections.
+//
+//   soak_bench [minutes=30] [restart_every_minutes=5] [sample_seconds=5] [clients=4]
+//
+// Not a test: run it by hand (docs/performance.md has the figures).
+#include "chroma_server.hpp"
+#include "fault_proxy.hpp"
+#include "http_client.hpp"
+#include "postgres_cluster.hpp"
+#include "scripted_bolt_server.hpp"
+#include "temp_dir.hpp"
+#include "weir_process.hpp"
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace weir::testing;
+using Clock = std::chrono::steady_clock;
+using std::chrono::duration;
+using std::chrono::milliseconds;
+
+struct Sample {
+  double minute;
+  long rss_kb;
+  long fds;
+  long threads;
+};
+
+// /proc/<pid>/status (VmRSS, Threads) and the entries of /proc/<pid>/fd.
+Sample sample_of(pid_t pid, double minute) {
+  Sample s{minute, 0, 0, 0};
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::atol(line.c_str() + 6);
+    if (line.rfind("Threads:", 0) == 0) s.threads = std::atol(line.c_str() + 8);
+  }
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec))
+    ++s.fds;
+  return s;
+}
+
+// The Bolt test server restarts on a new port; a proxy keeps its address.
+class RestartableBoltServer {
+ public:
+  RestartableBoltServer() : proxy_(start()) {}
+  std::string address() const { return proxy_.address(); }
+  void restart() {
+    server_.reset();  // closes every connection, as a server going down does
+    proxy_.redirect(start());
+  }
+
+ private:
+  std::uint16_t start() {
+    server_.emplace(WEIR_BOLT_SCRIPTS_DIR "/conformance.json");
+    return server_->port();
+  }
+  std::optional<weir::neo4j::testing::ScriptedBoltServer> server_;
+  FaultProxy proxy_;
+};
+
+std::string config(std::uint16_t port, const PostgresCluster& pg, const ChromaServer& chroma,
+                   const RestartableBoltServer& bolt) {
+  const std::string pool =
+      R"("pool": {"min_size": 1, "max_size": 4, "backoff_initial_ms": 200, "backoff_max_ms": 2000})";
+  return R"({"listen": "127.0.0.1:)" + std::to_string(port) + R"(",
+    "plugin_dirs": [")" WEIR_TEST_PLUGIN_DIR R"("],
+    "limits": {"request_timeout_ms": 5000},
+    "databases": {
+      "lite": {"backend": "sqlite", "connection": {"path": "soak.db"}},
+      "pg": {"backend": "postgres", "connection": {"url": ")" +
+         pg.url() + R"(", "password_env": "WEIR_SOAK_PG_PASSWORD", "connect_timeout_ms": 1000}, )" +
+         pool + R"(},
+      "vectors": {"backend": "chroma", "connection": {"url": ")" +
+         chroma.url() + R"(", "connect_timeout_ms": 1000}, )" + pool + R"(},
+      "graph": {"backend": "neo4j", "connection": {"url": "bolt://)" +
+         bolt.address() +
+         R"(", "user": "neo4j", "password": "secret", "connect_timeout_ms": 1000}, )" + pool +
+         R"(}}})";
+}
+
+// One client's mix: a write and a read on each backend, round robin.
+const std::vector<std::pair<std::string, std::string>> kMix{
+    {"lite", R"J({"query":"insert into hits(at) values (?)","params":[1]})J"},
+    {"lite", R"J({"query":"select count(*) from hits"})J"},
+    {"pg", R"J({"query":"insert into hits(at) values (now())"})J"},
+    {"pg", R"J({"query":"select count(*) from hits"})J"},
+    {"vectors",
+     R"J({"op":"upsert","collection":"soak","ids":["a","b"],"embeddings":[[1,0],[0,1]]})J"},
+    {"vectors",
+     R"J({"op":"query","collection":"soak","query_embeddings":[[1,0.1]],"n_results":2})J"},
+    {"graph", R"J({"query":"CREATE (:Item {name: $name})","params":{"name":"x"}})J"},
+    {"graph", R"J({"query":"RETURN $n + 1 AS answer, 'two' AS two","params":{"n":41}})J"}};
+
+struct Tally {
+  long ok = 0, retryable = 0, other = 0;
+};
+
+double mean(const std::vector<Sample>& s, std::size_t from, std::size_t to, long Sample::*field) {
+  double sum = 0;
+  for (std::size_t i = from; i < to; ++i) sum += static_cast<double>(s[i].*field);
+  return to > from ? sum / static_cast<double>(to - from) : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double minutes = argc > 1 ? std::atof(argv[1]) : 30;
+  const double restart_every = argc > 2 ? std::atof(argv[2]) : 5;
+  const double sample_every = argc > 3 ? std::atof(argv[3]) : 5;
+  const int clients = argc > 4 ? std::atoi(argv[4]) : 4;
+
+  PostgresCluster pg;
+  pg.psql("create table hits(at timestamptz)");
+  ::setenv("WEIR_SOAK_PG_PASSWORD", pg.superuser_password().c_str(), 1);
+  ChromaServer chroma;
+  RestartableBoltServer bolt;
+  TempDir dir;
+  const auto port = free_local_port();
+  WeirProcess weir(dir.path(), config(port, pg, chroma, bolt));
+  if (!WeirProcess::eventually([&] {
+        try {
+          return http_get(port, "/health/ready").status == 200u;
+        } catch (const std::exception&) {
+          return false;
+        }
+      })) {
+    std::fprintf(stderr, "weir did not become ready:\n%s\n", weir.stderr_text().c_str());
+    return 1;
+  }
+  http_post(port, "/v1/databases/lite/query", R"J({"query":"create table hits(at int)"})J");
+  http_post(port, "/v1/databases/vectors/query",
+            R"J({"op":"create_collection","name":"soak","get_or_create":true})J");
+
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::map<std::string, Tally> tallies;
+  std::vector<std::thread> workers;
+  for (int c = 0; c < clients; ++c) {
+    workers.emplace_back([&, c] {
+      for (std::size_t i = c; !stop.load(); ++i) {
+        const auto& [db, body] = kMix[i % kMix.size()];
+        HttpReply r;
+        try {
+          r = http_post(port, "/v1/databases/" + db + "/query", body);
+        } catch (const std::exception&) {
+          r.status = 0;  // weir itself failed us: counted as other
+        }
+        const bool retryable = r.body.find("\"retryable\":true") != std::string::npos;
+        std::lock_guard lock(mutex);
+        auto& t = tallies[db];
+        (r.status == 200u ? t.ok : retryable ? t.retryable : t.other)++;
+      }
+    });
+  }
+
+  std::vector<Sample> samples;
+  const double warm_up = std::min(1.0, minutes / 10);
+  const auto start = Clock::now();
+  const auto elapsed_min = [&] { return duration<double>(Clock::now() - start).count() / 60; };
+  double next_restart = restart_every;
+  int restarted = 0;
+  std::printf("minute   rss_kb  fds  threads\n");
+  while (elapsed_min() < minutes) {
+    const auto s = sample_of(weir.pid(), elapsed_min());
+    if (s.minute >= warm_up) samples.push_back(s);
+    std::printf("%6.2f %8ld %4ld %8ld%s\n", s.minute, s.rss_kb, s.fds, s.threads,
+                s.minute < warm_up ? "  (warm-up)" : "");
+    std::fflush(stdout);
+    if (restart_every > 0 && elapsed_min() >= next_restart) {
+      const char* which[] = {"postgres", "chroma", "bolt"};
+      std::printf("        restart %s\n", which[restarted % 3]);
+      if (restarted % 3 == 0) pg.restart("fast");
+      if (restarted % 3 == 1) chroma.restart();
+      if (restarted % 3 == 2) bolt.restart();
+      ++restarted;
+      next_restart += restart_every;
+    }
+    std::this_thread::sleep_for(duration<double>(sample_every));
+  }
+  stop = true;
+  for (auto& w : workers) w.join();
+
+  std::printf("\nrequests by database (ok / retryable errors / other errors):\n");
+  for (const auto& [db, t] : tallies)
+    std::printf("  %-8s %8ld %6ld %6ld\n", db.c_str(), t.ok, t.retryable, t.other);
+  if (samples.empty()) {
+    std::printf("no samples after the warm-up: run longer\n");
+    return 1;
+  }
+  const std::size_t quarter = std::max<std::size_t>(1, samples.size() / 4);
+  const std::size_t n = samples.size();
+  bool flat = true;
+  std::printf(
+      "\n%zu samples after %.1f min of warm-up, %d restarts; first vs last quartile (mean):\n", n,
+      warm_up, restarted);
+  // Allowed growth: 10 % of memory; for fds, the pools' room between
+  // min_size and max_size (3 each for postgres, chroma and bolt) and a few more.
+  for (const auto& [name, field, percent, slack] :
+       {std::tuple{"rss_kb", &Sample::rss_kb, 10.0, 0.0},
+        std::tuple{"fds", &Sample::fds, 0.0, 12.0},
+        std::tuple{"threads", &Sample::threads, 0.0, 2.0}}) {
+    const double first = mean(samples, 0, quarter, field);
+    const double last = mean(samples, n - quarter, n, field);
+    const bool steady = last <= first * (1 + percent / 100) + slack;
+    flat = flat && steady;
+    std::printf("  %-8s %10.0f -> %10.0f  (%+.1f %%) %s\n", name, first, last,
+                first > 0 ? (last - first) * 100 / first : 0.0, steady ? "flat" : "GROWING");
+  }
+  std::printf("verdict: %s\n", flat ? "flat" : "GROWING");
+  return flat ? 0 : 2;
+}
