@@ -178,6 +178,12 @@ Error SqliteConnection::explain(const Error& error) const {
   if (!guard_.refusal().empty()) {
     return Error(WEIR_E_PERMISSION, guard_.refusal(), false, "SQLITE_AUTH");
   }
+  if (error.code() == "SQLITE_TOOBIG") {
+    return Error(WEIR_E_QUERY,
+                 "a string, blob or row grew larger than max_value_bytes (" +
+                     std::to_string(database_->settings.max_value_bytes) + ")",
+                 false, error.code());
+  }
   const bool interrupted = error.code() == "SQLITE_INTERRUPT";
   if (!interrupted && error.status() != WEIR_E_UNAVAILABLE) return error;
   if (cancelled_.load())

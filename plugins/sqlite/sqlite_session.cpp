@@ -30,6 +30,7 @@ bool configure_session(sqlite3* db, const SqliteSettings& settings) {
   }
   if (sqlite3_busy_timeout(db, static_cast<int>(settings.busy_timeout.count())) != SQLITE_OK)
     return false;
+  sqlite3_limit(db, SQLITE_LIMIT_LENGTH, settings.max_value_bytes);
   // The configured pragmas, and the defaults of every session pragma a
   // writer may change (pragma_policy.cpp), or a client could have changed.
   const std::string pragmas =

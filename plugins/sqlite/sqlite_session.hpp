@@ -1,7 +1,7 @@
 // The session state every connection starts with and is put back into when
 // it returns to the pool after a client may have changed it (the model of
-// PostgreSQL's DISCARD ALL): the library's safety switches, the busy timeout
-// and the configured pragmas.
+// PostgreSQL's DISCARD ALL): the library's safety switches, the busy timeout,
+// the value size limit and the configured pragmas.
 #pragma once
 
 #include "sqlite_settings.hpp"

@@ -10,13 +10,17 @@ namespace weir::sqlite {
 
 SqliteSettings read_settings(const weir::sdk::OpenContext& context) {
   const auto& reader = context.connection;
-  reader.allow_only({"path", "busy_timeout_ms", "read_only", "create", "synchronous"});
+  reader.allow_only(
+      {"path", "busy_timeout_ms", "read_only", "create", "synchronous", "max_value_bytes"});
 
   SqliteSettings settings;
   const std::string path = reader.string("path", "databases/" + context.database + ".db");
   if (path.empty())
     reader.fail("path", "must not be empty (use \":memory:\" for an in-memory database)");
   settings.busy_timeout = reader.millis("busy_timeout_ms", settings.busy_timeout, 0, 600000);
+  // SQLite's own ceiling (SQLITE_MAX_LENGTH) is 1000000000.
+  settings.max_value_bytes = static_cast<int>(
+      reader.integer("max_value_bytes", settings.max_value_bytes, 1024, 1000000000));
   settings.read_only = reader.boolean("read_only", false);
   // A read-only database can only be opened, never created.
   settings.create = reader.boolean("create", !settings.read_only);

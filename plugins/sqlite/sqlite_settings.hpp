@@ -17,6 +17,10 @@ struct SqliteSettings {
   bool read_only = false;                        // open the file read-only; every write is refused
   bool create = true;                // create a missing file (and its parent directories)
   std::string synchronous = "full";  // PRAGMA synchronous: off, normal, full or extra
+  // SQLITE_LIMIT_LENGTH: the largest string, blob or row a statement may
+  // build, so one request cannot make the process allocate gigabytes
+  // (randomblob(1e9)). The default is the host's default result limit.
+  int max_value_bytes = 64 << 20;
 };
 
 // Reads `context.connection`; throws Error(WEIR_E_INVALID_CONFIG) naming the field.

@@ -113,6 +113,15 @@ TEST_F(SqliteHardening, PoisoningPragmasAre403NamingThePragma) {
   EXPECT_EQ(query("insert into parent values (1)", kAdmin).status, 200u);
 }
 
+TEST_F(SqliteHardening, AReaderCannotMakeTheGatewayAllocateAGigabyte) {
+  const auto reply = query("select length(randomblob(1000000000))", kReader);
+  EXPECT_EQ(reply.status, 400u) << reply.body;
+  EXPECT_EQ(reply.error_code(), "query_error");
+  EXPECT_EQ(reply.json().at("error").at("message").as_string(),
+            "a string, blob or row grew larger than max_value_bytes (67108864)");
+  EXPECT_EQ(reply.json().at("error").at("backend_code").as_string(), "SQLITE_TOOBIG");
+}
+
 TEST_F(SqliteHardening, AReaderStillReadsTheSchemaThroughPragmas) {
   ASSERT_EQ(query("create table t (id integer primary key, name text)", kAdmin).status, 200u);
   const auto columns = rows("pragma table_info(t)", kReader);

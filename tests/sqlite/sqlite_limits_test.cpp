@@ -73,5 +73,22 @@ TEST_F(SqliteLimitsTest, CancelWhileWaitingForTheWriteLock) {
   EXPECT_EQ(waited.message(), "the request was cancelled while waiting for the write lock");
 }
 
+// One request must not make the process allocate gigabytes: SQLite refuses a
+// value past max_value_bytes before it builds it.
+TEST_F(SqliteTest, AValueLargerThanMaxValueBytesIsRefusedBeforeItIsBuilt) {
+  auto small = open({{"path", "small.db"}, {"max_value_bytes", 4096}});
+  auto conn = lease(small);
+  EXPECT_EQ(rows(conn, "SELECT length(randomblob(4096))"), boost::json::parse("[[4096]]"));
+  auto refused = run(conn, "SELECT length(randomblob(4097))");
+  EXPECT_EQ(refused.status, WEIR_E_QUERY);
+  EXPECT_EQ(refused.code(), "SQLITE_TOOBIG");
+  EXPECT_EQ(refused.message(), "a string, blob or row grew larger than max_value_bytes (4096)");
+
+  auto defaults = open({{"path", "defaults.db"}});
+  refused = run(lease(defaults), "SELECT length(randomblob(1000000000))");
+  EXPECT_EQ(refused.code(), "SQLITE_TOOBIG");
+  EXPECT_EQ(refused.message(), "a string, blob or row grew larger than max_value_bytes (67108864)");
+}
+
 }  // namespace
 }  // namespace weir::sqlite_test

@@ -81,7 +81,7 @@ TEST_F(SqliteTest, UnknownSettingIsRefusedListingTheKnownOnes) {
   EXPECT_EQ(failed.status, WEIR_E_INVALID_CONFIG);
   EXPECT_EQ(failed.message(),
             "databases.main.connection.busy_timeout: is not a known setting (known: path, "
-            "busy_timeout_ms, read_only, create, synchronous)");
+            "busy_timeout_ms, read_only, create, synchronous, max_value_bytes)");
 }
 
 TEST_F(SqliteTest, WrongTypesAreRefusedNamingTheField) {
