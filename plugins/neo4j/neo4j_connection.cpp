@@ -57,6 +57,11 @@ Deadline Neo4jConnection::deadline(std::chrono::milliseconds timeout) const {
   return deadline_after(timeout.count() > 0 ? timeout : settings_->request_timeout);
 }
 
+Deadline Neo4jConnection::transaction_deadline() const {
+  return deadline_after(settings_->request_timeout.count() > 0 ? settings_->request_timeout
+                                                               : settings_->connect_timeout);
+}
+
 List Neo4jConnection::bookmarks_for(const boost::json::object& o, const char* what) const {
   List out;
   if (const auto* v = o.if_contains("bookmarks")) {
@@ -184,19 +189,19 @@ void Neo4jConnection::begin(const boost::json::object& options) {
                        map_from_json(m->get_object(), {session_->version().major >= 5, false},
                                      "transaction options.metadata"));
   }
-  session_->begin(std::move(extra), deadline(std::chrono::milliseconds(0)));
+  session_->begin(std::move(extra), transaction_deadline());
 }
 
 void Neo4jConnection::commit() {
   if (!session_->in_transaction())
     throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
-  bookmarks_->put(session_->commit(deadline(std::chrono::milliseconds(0))));
+  bookmarks_->put(session_->commit(transaction_deadline()));
 }
 
 void Neo4jConnection::rollback() {
   if (!session_->in_transaction())
     throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
-  session_->rollback(deadline(std::chrono::milliseconds(0)));
+  session_->rollback(transaction_deadline());
 }
 
 DirectConnectionFactory::DirectConnectionFactory(std::shared_ptr<const ConnectionSettings> settings,

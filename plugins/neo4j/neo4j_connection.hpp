@@ -54,6 +54,10 @@ class Neo4jConnection : public sdk::Connection {
 
  private:
   Deadline deadline(std::chrono::milliseconds timeout) const;
+  // BEGIN, COMMIT and ROLLBACK carry no caller deadline (the ABI has none for
+  // them): request_timeout_ms bounds them, or else connect_timeout_ms, as it
+  // bounds RESET, so a server gone silent cannot hold a transaction forever.
+  Deadline transaction_deadline() const;
   List bookmarks_for(const boost::json::object& o, const char* what) const;
 
   std::unique_ptr<BoltSession> session_;

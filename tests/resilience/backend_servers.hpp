@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace weir::testing {
@@ -40,6 +41,11 @@ class BackendServer {
     std::chrono::milliseconds overrun;
   };
   virtual SilentConnection on_silent_connection() const { return {504, "timeout", {}}; }
+  // How long BEGIN may wait on a silent connection: the ABI gives begin no
+  // deadline, so the plugin's own bound applies; nullopt without transactions.
+  virtual std::optional<std::chrono::milliseconds> begin_bound() const {
+    return std::chrono::milliseconds(kConnectTimeoutMs);
+  }
 
   static BackendServer& named(const std::string& backend);
 };
@@ -60,6 +66,10 @@ class PostgresBackend final : public BackendServer {
   SilentConnection on_silent_connection() const override {
     return {502, "connection_broken", std::chrono::milliseconds(1000)};
   }
+  // PgConnection's housekeeping timeout (5 s), then the cancel grace (1 s).
+  std::optional<std::chrono::milliseconds> begin_bound() const override {
+    return std::chrono::milliseconds(6000);
+  }
 
  private:
   PostgresCluster cluster_;
@@ -72,6 +82,7 @@ class ChromaBackend final : public BackendServer {
     return {{"url", "http://" + address}, {"connect_timeout_ms", kConnectTimeoutMs}};
   }
   std::string probe() const override { return R"({"op":"list_collections"})"; }
+  std::optional<std::chrono::milliseconds> begin_bound() const override { return std::nullopt; }
 
  private:
   ChromaServer server_;

@@ -149,6 +149,28 @@ TEST_P(NetworkFaults, BlackHoleBeforeTheFirstConnectionEndsEveryRequestByItsDead
   expect_service_resumes();
 }
 
+// BEGIN has no deadline of its own (the ABI passes none), so a transaction
+// on a connection gone silent ends within the plugin's bound for it, not the
+// request's deadline: bounded, retryable, and no lease left behind.
+TEST_P(NetworkFaults, BlackHoleUnderATransactionEndsWithinThePluginsBound) {
+  const auto bound = backend_->begin_bound();
+  if (!bound) GTEST_SKIP() << GetParam() << " has no transactions";
+  ASSERT_EQ(probe().status, 200u);
+  proxy_->set(Fault::black_hole());
+  const auto start = Clock::now();
+  const auto reply = testing::http_call(gateway_->port(), boost::beast::http::verb::post,
+                                        "/v1/databases/db/transaction",
+                                        R"({"statements":[)" + backend_->probe() + "]}",
+                                        {{"content-type", "application/json"},
+                                         {"x-weir-timeout-ms", std::to_string(kDeadline.count())}});
+  const Outcome o{reply.status, reply.error_code(),
+                  reply.status != 200u && reply.json().at("error").at("retryable").as_bool(),
+                  std::chrono::duration_cast<milliseconds>(Clock::now() - start), reply.body};
+  expect_retryable_failure(o, *bound);
+  expect_no_lease_held();
+  expect_service_resumes();
+}
+
 TEST_P(NetworkFaults, ResetMidResponseFailsRetryablyAndServiceResumes) {
   ASSERT_EQ(probe().status, 200u);
   // A few bytes of the answer get through, then both sides see a reset.
