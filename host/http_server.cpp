@@ -26,6 +26,11 @@ namespace {
 
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
+// Request headers beyond this get 431.
+constexpr std::uint32_t kHeaderLimit = 16 * 1024;
+// Bytes asked of the connection at a time.
+constexpr std::size_t kReadSize = 64 * 1024;
+
 // What every session of one listener shares.
 struct SessionContext {
   HttpLimits limits;
@@ -93,7 +98,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void read() {
     parser_.emplace();
     parser_->body_limit(context_.limits.max_body_bytes);
-    parser_->header_limit(16 * 1024);
+    parser_->header_limit(kHeaderLimit);
     // Our own timer rather than the stream's timeout: the stream would close
     // the socket, and a client stalled mid-request deserves a 408 first.
     read_timed_out_ = false;
@@ -106,17 +111,52 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       beast::error_code ignored;
       self->socket().cancel(ignored);
     });
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                       self->read_timer_.cancel();
-                       self->on_read(ec);
-                     });
+    parse();
+  }
+
+  // Feeds Beast's parser ourselves rather than through http::async_read, so
+  // that an exception from the parser ends this request with an answer
+  // instead of unwinding into run().
+  void parse() {
+    while (buffer_.size() > 0) {
+      beast::error_code ec;
+      std::size_t used = 0;
+      try {
+        used = parser_->put(buffer_.data(), ec);
+      } catch (const std::exception& e) {
+        // e.g. std::length_error for a trailer field of 64 KiB or more, which Beast cannot store
+        read_timer_.cancel();
+        return send(context_.handler.refuse(400, "bad_http",
+                                            std::string("malformed HTTP request: ") + e.what()),
+                    true);
+      }
+      buffer_.consume(used);
+      if (ec && ec != http::error::need_more) return on_read(ec);
+      if (parser_->is_done()) return on_read({});
+      if (ec || used == 0) break;  // the parser needs more bytes
+    }
+    receive();
+  }
+
+  void receive() {
+    stream_.async_read_some(
+        buffer_.prepare(kReadSize),
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
+          self->buffer_.commit(bytes);
+          if (ec == net::error::eof && self->parser_->got_some()) {
+            self->parser_->put_eof(ec);  // partial_message for a request cut short
+            return self->on_read(ec);
+          }
+          if (ec) return self->on_read(ec);
+          self->parse();
+        });
   }
 
   void on_read(beast::error_code ec) {
+    read_timer_.cancel();
     // stream_truncated: a TLS client closed its connection without close_notify.
-    if (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-        ec == net::error::eof || ec == ssl::error::stream_truncated) {
+    if (ec == net::error::connection_reset || ec == net::error::eof ||
+        ec == ssl::error::stream_truncated) {
       return close();
     }
     if (read_timed_out_) {
@@ -154,13 +194,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     context_.in_flight->fetch_add(1);
     keep_alive_ = parser_->keep_alive();
-    context_.handler.handle(
-        parser_->release(), client_, [self = this->shared_from_this()](HttpResponse response) {
-          net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-            self->context_.in_flight->fetch_sub(1);
-            self->send(std::move(response), !self->keep_alive_);
-          });
-        });
+    auto request = parser_->release();
+    const std::string request_line =
+        std::string(request.method_string()) + " " + std::string(request.target());
+    // The handler's promise is to reply once; should it throw instead, the
+    // client still gets an answer, and a late second reply is dropped.
+    auto replied = std::make_shared<std::atomic<bool>>(false);
+    auto reply = [self = this->shared_from_this(), replied](HttpResponse response) {
+      if (replied->exchange(true)) return;
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->context_.in_flight->fetch_sub(1);
+        self->send(std::move(response), !self->keep_alive_);
+      });
+    };
+    try {
+      context_.handler.handle(std::move(request), client_, reply);
+    } catch (const std::exception& e) {
+      log_error("http", "the handler of " + request_line + " failed: " + e.what());
+      reply(context_.handler.refuse(500, "internal", std::string("internal error: ") + e.what()));
+    }
   }
 
   void send(HttpResponse response, bool close_after) {
@@ -191,7 +243,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Stream stream_;
   net::steady_timer read_timer_;
   bool read_timed_out_ = false;
-  beast::flat_buffer buffer_;
+  beast::flat_buffer buffer_;  // bytes read, not yet taken by the parser
   std::optional<http::request_parser<http::string_body>> parser_;
   SessionContext context_;  // also keeps the TLS context alive for this connection
   bool plain_on_https_port_;
@@ -298,6 +350,20 @@ HttpServer::HttpServer(net::io_context& io, const std::string& address, std::uin
 }
 
 HttpServer::~HttpServer() = default;
+
+void run_io(net::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      log_error("http",
+                std::string("an I/O handler failed; its connection is dropped: ") + e.what());
+    } catch (...) {
+      log_error("http", "an I/O handler failed; its connection is dropped");
+    }
+  }
+}
 
 void HttpServer::start() { listener_->accept(); }
 void HttpServer::stop_accepting() { listener_->stop(); }

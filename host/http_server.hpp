@@ -63,4 +63,9 @@ class HttpServer {
   std::uint16_t port_ = 0;
 };
 
+// Runs `io` on the calling thread until it stops. A handler that throws
+// despite the sessions' own guards is logged and the loop goes on: one
+// connection's failure ends that connection, never the process.
+void run_io(boost::asio::io_context& io);
+
 }  // namespace weir

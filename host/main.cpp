@@ -244,8 +244,9 @@ int serve(const weir::Config& config, const Options& options) {
                              config.source + ", data: " + config.workspace.data_dir.string() + ")");
   print_try_it(*gateway.snapshot(), url);
   std::vector<std::thread> io_threads;
-  for (unsigned i = 1; i < config.io_threads; ++i) io_threads.emplace_back([&io] { io.run(); });
-  io.run();
+  for (unsigned i = 1; i < config.io_threads; ++i)
+    io_threads.emplace_back([&io] { weir::run_io(io); });
+  weir::run_io(io);
   for (auto& t : io_threads) t.join();
   if (drainer.joinable()) drainer.join();
   api.join_workers();

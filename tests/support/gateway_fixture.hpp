@@ -40,7 +40,7 @@ class RunningGateway {
         io_, config_.listen_address, config_.listen_port,
         HttpLimits{config_.limits.max_body_bytes, config_.limits.read_timeout}, *api_);
     server_->start();
-    for (unsigned i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+    for (unsigned i = 0; i < 2; ++i) threads_.emplace_back([this] { run_io(io_); });
   }
   ~RunningGateway() {
     server_->stop_accepting();
