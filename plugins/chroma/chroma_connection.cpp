@@ -51,9 +51,11 @@ void ChromaConnection::execute(const boost::json::object& request, const sdk::Ex
                    "unknown op \"" + std::string(op->get_string()) + "\" (known: " + known + ")");
 }
 
+// A validation ping is a heartbeat like the one that opens a connection, and
+// as bounded: a silent server must not hold the request being served.
 bool ChromaConnection::ping() {
   deadline_.reset();
-  return client_->get("/api/v2/heartbeat").status == 200;
+  return client_->get("/api/v2/heartbeat", state_->settings().connect_timeout).status == 200;
 }
 
 void ChromaConnection::describe_backend(sdk::ValueWriter& detail) {

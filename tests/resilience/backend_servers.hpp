@@ -41,6 +41,11 @@ class BackendServer {
     std::chrono::milliseconds overrun;
   };
   virtual SilentConnection on_silent_connection() const { return {504, "timeout", {}}; }
+  // How long the pool's validation ping of a silent connection, and the
+  // connect that replaces it, may take: the ABI gives ping no deadline.
+  virtual std::chrono::milliseconds ping_bound() const {
+    return std::chrono::milliseconds(2 * kConnectTimeoutMs);
+  }
   // How long BEGIN may wait on a silent connection: the ABI gives begin no
   // deadline, so the plugin's own bound applies; nullopt without transactions.
   virtual std::optional<std::chrono::milliseconds> begin_bound() const {
@@ -65,6 +70,10 @@ class PostgresBackend final : public BackendServer {
   // to stop the statement; unanswered, the connection is given up.
   SilentConnection on_silent_connection() const override {
     return {502, "connection_broken", std::chrono::milliseconds(1000)};
+  }
+  // PgConnection's ping timeout (2 s), the cancel grace (1 s), then a connect.
+  std::chrono::milliseconds ping_bound() const override {
+    return std::chrono::milliseconds(3000 + kConnectTimeoutMs);
   }
   // PgConnection's housekeeping timeout (5 s), then the cancel grace (1 s).
   std::optional<std::chrono::milliseconds> begin_bound() const override {

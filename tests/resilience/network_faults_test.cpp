@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -41,6 +42,21 @@ std::ostream& operator<<(std::ostream& out, const Outcome& o) {
   return out << o.status << " " << o.code << " in " << o.took.count() << " ms: " << o.body;
 }
 
+// POSTs `body` to a gateway's database "db" (`operation`: query or
+// transaction) with the request deadline in X-Weir-Timeout-Ms.
+Outcome post(std::uint16_t port, const std::string& operation, const std::string& body,
+             milliseconds deadline) {
+  const auto start = Clock::now();
+  const auto reply = testing::http_call(port, boost::beast::http::verb::post,
+                                        "/v1/databases/db/" + operation, body,
+                                        {{"content-type", "application/json"},
+                                         {"x-weir-timeout-ms", std::to_string(deadline.count())}});
+  Outcome o{reply.status, reply.error_code(), false,
+            std::chrono::duration_cast<milliseconds>(Clock::now() - start), reply.body};
+  if (reply.status != 200u) o.retryable = reply.json().at("error").at("retryable").as_bool();
+  return o;
+}
+
 class NetworkFaults : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -66,15 +82,7 @@ class NetworkFaults : public ::testing::TestWithParam<std::string> {
   }
 
   Outcome request(const std::string& body, milliseconds deadline) {
-    const auto start = Clock::now();
-    const auto reply = testing::http_call(
-        gateway_->port(), boost::beast::http::verb::post, "/v1/databases/db/query", body,
-        {{"content-type", "application/json"},
-         {"x-weir-timeout-ms", std::to_string(deadline.count())}});
-    Outcome o{reply.status, reply.error_code(), false,
-              std::chrono::duration_cast<milliseconds>(Clock::now() - start), reply.body};
-    if (reply.status != 200u) o.retryable = reply.json().at("error").at("retryable").as_bool();
-    return o;
+    return post(gateway_->port(), "query", body, deadline);
   }
   Outcome probe(milliseconds deadline = kDeadline) { return request(backend_->probe(), deadline); }
 
@@ -103,18 +111,27 @@ class NetworkFaults : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(stats.at("waiting").as_int64(), 0) << boost::json::serialize(stats);
   }
 
-  // Clears the fault and asserts that a request succeeds within kResumeBound.
-  void expect_service_resumes() {
-    proxy_->clear();
-    const auto cleared = Clock::now();
+  // Asserts that a request succeeds within kResumeBound: a connect through
+  // the proxy on a loaded machine may miss its 250 ms once or twice.
+  static void expect_served_soon(const std::function<Outcome()>& request) {
+    const auto start = Clock::now();
     Outcome last;
-    while (Clock::now() - cleared < kResumeBound) {
-      last = probe(milliseconds(1000));
+    while (Clock::now() - start < kResumeBound) {
+      last = request();
       if (last.status == 200u) break;
       std::this_thread::sleep_for(milliseconds(50));
     }
     EXPECT_EQ(last.status, 200u) << "no success within " << kResumeBound.count()
-                                 << " ms of clearing the fault; last: " << last;
+                                 << " ms; last: " << last;
+  }
+  // Opens the pool's connection before a fault is switched on.
+  void warm_up() {
+    expect_served_soon([this] { return probe(milliseconds(1000)); });
+  }
+  // Clears the fault and asserts that service resumes within kResumeBound.
+  void expect_service_resumes() {
+    proxy_->clear();
+    warm_up();
   }
 
   BackendServer* backend_ = nullptr;
@@ -123,7 +140,7 @@ class NetworkFaults : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(NetworkFaults, BlackHoleOnAnOpenConnectionEndsEveryRequestByItsDeadline) {
-  ASSERT_EQ(probe().status, 200u) << "the pool holds an open connection";
+  warm_up();
   proxy_->set(Fault::black_hole());
   // The first request finds the open connection gone silent; the next ones
   // find it discarded (or retried by the plugin) and new connections unanswered.
@@ -149,30 +166,39 @@ TEST_P(NetworkFaults, BlackHoleBeforeTheFirstConnectionEndsEveryRequestByItsDead
   expect_service_resumes();
 }
 
+// With validation before every reuse the pool pings the open connection
+// first; the ping has no deadline of its own (the ABI passes none), so the
+// plugin's bound for it applies, then the connect that replaces it.
+TEST_P(NetworkFaults, ValidationPingOfASilentConnectionEndsWithinThePluginsBound) {
+  testing::RunningGateway validating(
+      boost::json::object{{"databases",
+                           {{"db",
+                             {{"backend", GetParam()},
+                              {"connection", backend_->connection(proxy_->address())},
+                              {"pool", {{"min_size", 0}, {"validation_interval_ms", 0}}}}}}}});
+  const auto call = [&] { return post(validating.port(), "query", backend_->probe(), kDeadline); };
+  expect_served_soon(call);  // the pool holds an open connection
+  proxy_->set(Fault::black_hole());
+  expect_retryable_failure(call(), backend_->ping_bound());
+}
+
 // BEGIN has no deadline of its own (the ABI passes none), so a transaction
 // on a connection gone silent ends within the plugin's bound for it, not the
 // request's deadline: bounded, retryable, and no lease left behind.
 TEST_P(NetworkFaults, BlackHoleUnderATransactionEndsWithinThePluginsBound) {
   const auto bound = backend_->begin_bound();
   if (!bound) GTEST_SKIP() << GetParam() << " has no transactions";
-  ASSERT_EQ(probe().status, 200u);
+  warm_up();
   proxy_->set(Fault::black_hole());
-  const auto start = Clock::now();
-  const auto reply = testing::http_call(gateway_->port(), boost::beast::http::verb::post,
-                                        "/v1/databases/db/transaction",
-                                        R"({"statements":[)" + backend_->probe() + "]}",
-                                        {{"content-type", "application/json"},
-                                         {"x-weir-timeout-ms", std::to_string(kDeadline.count())}});
-  const Outcome o{reply.status, reply.error_code(),
-                  reply.status != 200u && reply.json().at("error").at("retryable").as_bool(),
-                  std::chrono::duration_cast<milliseconds>(Clock::now() - start), reply.body};
+  const auto o = post(gateway_->port(), "transaction",
+                      R"({"statements":[)" + backend_->probe() + "]}", kDeadline);
   expect_retryable_failure(o, *bound);
   expect_no_lease_held();
   expect_service_resumes();
 }
 
 TEST_P(NetworkFaults, ResetMidResponseFailsRetryablyAndServiceResumes) {
-  ASSERT_EQ(probe().status, 200u);
+  warm_up();
   // A few bytes of the answer get through, then both sides see a reset.
   proxy_->set(Fault::reset_mid_response(5));
   const auto first = probe();
@@ -189,7 +215,7 @@ TEST_P(NetworkFaults, ResetMidResponseFailsRetryablyAndServiceResumes) {
 }
 
 TEST_P(NetworkFaults, LatencySlowsRequestsDownWithoutBreakingThem) {
-  ASSERT_EQ(probe().status, 200u);
+  warm_up();
   proxy_->set(Fault::added_latency(milliseconds(50)));
   for (int i = 0; i < 3; ++i) {
     const auto o = probe(milliseconds(3000));
@@ -200,7 +226,7 @@ TEST_P(NetworkFaults, LatencySlowsRequestsDownWithoutBreakingThem) {
 }
 
 TEST_P(NetworkFaults, DeadlineShorterThanTheLatencyEndsInACleanTimeout) {
-  ASSERT_EQ(probe().status, 200u);
+  warm_up();
   proxy_->set(Fault::added_latency(milliseconds(300)));
   const milliseconds deadline(200);
   const auto o = request(backend_->slow_request(), deadline);
@@ -213,8 +239,8 @@ TEST_P(NetworkFaults, DeadlineShorterThanTheLatencyEndsInACleanTimeout) {
 }
 
 TEST_P(NetworkFaults, BandwidthCapSlowsRequestsDownWithoutBreakingThem) {
+  warm_up();
   proxy_->set(Fault::bandwidth_cap(8192));
-  // New connections too: their handshakes crawl through the cap as well.
   for (int i = 0; i < 3; ++i) EXPECT_EQ(probe(milliseconds(5000)).status, 200u);
   expect_no_lease_held();
 }
