@@ -99,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_.emplace();
     parser_->body_limit(context_.limits.max_body_bytes);
     parser_->header_limit(kHeaderLimit);
+    after_header_ = 0;
     // Our own timer rather than the stream's timeout: the stream would close
     // the socket, and a client stalled mid-request deserves a 408 first.
     read_timed_out_ = false;
@@ -114,11 +115,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parse();
   }
 
-  // Feeds Beast's parser ourselves rather than through http::async_read, so
-  // that an exception from the parser ends this request with an answer
-  // instead of unwinding into run().
+  // Feeds Beast's parser ourselves rather than through http::async_read: so
+  // that every byte after the header counts against max_body_bytes (Beast's
+  // body limit counts only the body, and buffers a chunk extension or the
+  // trailer fields whole, however large), and so that an exception from the
+  // parser ends this request with an answer instead of unwinding into run().
   void parse() {
     while (buffer_.size() > 0) {
+      const bool in_body = parser_->is_header_done();
       beast::error_code ec;
       std::size_t used = 0;
       try {
@@ -131,6 +135,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                     true);
       }
       buffer_.consume(used);
+      if (in_body) after_header_ += used;
+      if (after_header_ > context_.limits.max_body_bytes) return on_read(http::error::body_limit);
       if (ec && ec != http::error::need_more) return on_read(ec);
       if (parser_->is_done()) return on_read({});
       if (ec || used == 0) break;  // the parser needs more bytes
@@ -138,18 +144,27 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     receive();
   }
 
+  // Reads more of the request; after its header, never beyond max_body_bytes.
   void receive() {
+    std::size_t size = kReadSize;
+    if (parser_->is_header_done()) {
+      const std::size_t received = after_header_ + buffer_.size();
+      if (received >= context_.limits.max_body_bytes) return on_read(http::error::body_limit);
+      size = std::min(size, context_.limits.max_body_bytes - received);
+    }
     stream_.async_read_some(
-        buffer_.prepare(kReadSize),
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t bytes) {
-          self->buffer_.commit(bytes);
-          if (ec == net::error::eof && self->parser_->got_some()) {
-            self->parser_->put_eof(ec);  // partial_message for a request cut short
-            return self->on_read(ec);
-          }
-          if (ec) return self->on_read(ec);
-          self->parse();
-        });
+        buffer_.prepare(size),
+        beast::bind_front_handler(&Session::on_received, this->shared_from_this()));
+  }
+
+  void on_received(beast::error_code ec, std::size_t bytes) {
+    buffer_.commit(bytes);
+    if (ec == net::error::eof && parser_->got_some()) {
+      parser_->put_eof(ec);  // partial_message for a request cut short
+      return on_read(ec);
+    }
+    if (ec) return on_read(ec);
+    parse();
   }
 
   void on_read(beast::error_code ec) {
@@ -171,11 +186,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return close();
     }
     if (ec == http::error::body_limit) {
-      return send(
-          context_.handler.refuse(413, "payload_too_large",
-                                  "the request body is larger than limits.max_body_bytes (" +
-                                      std::to_string(context_.limits.max_body_bytes) + " bytes)"),
-          true);
+      return send(context_.handler.refuse(
+                      413, "payload_too_large",
+                      "the request body, with its chunk framing, extensions and trailer fields, "
+                      "is larger than limits.max_body_bytes (" +
+                          std::to_string(context_.limits.max_body_bytes) + " bytes)"),
+                  true);
     }
     if (ec == http::error::header_limit) {
       return send(context_.handler.refuse(431, "headers_too_large",
@@ -245,7 +261,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool read_timed_out_ = false;
   beast::flat_buffer buffer_;  // bytes read, not yet taken by the parser
   std::optional<http::request_parser<http::string_body>> parser_;
-  SessionContext context_;  // also keeps the TLS context alive for this connection
+  std::size_t after_header_ = 0;  // bytes of this request after its header, taken by the parser
+  SessionContext context_;        // also keeps the TLS context alive for this connection
   bool plain_on_https_port_;
   std::string client_;
   bool keep_alive_ = true;

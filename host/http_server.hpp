@@ -35,6 +35,8 @@ class RequestHandler {
 };
 
 struct HttpLimits {
+  // Counts every byte of a request after its header: the body and, when it is
+  // chunked, the chunk framing, chunk extensions and trailer fields.
   std::size_t max_body_bytes;
   std::chrono::milliseconds read_timeout;
 };
