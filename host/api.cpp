@@ -2,9 +2,9 @@
 
 #include "json_text.hpp"
 #include "logger.hpp"
+#include "request_body.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
@@ -61,50 +61,6 @@ std::chrono::steady_clock::time_point deadline_for(const HttpRequest& request,
     timeout = std::min(timeout, std::chrono::milliseconds(ms));
   }
   return std::chrono::steady_clock::now() + timeout;
-}
-
-boost::json::object parse_body(const HttpRequest& request) {
-  const auto type = request.find(http::field::content_type);
-  if (type != request.end() && type->value().find("json") == boost::beast::string_view::npos) {
-    throw ApiError(415, "unsupported_media_type",
-                   "send the body as JSON with Content-Type: application/json");
-  }
-  boost::system::error_code ec;
-  auto value = boost::json::parse(request.body(), ec);
-  if (ec)
-    throw ApiError(400, "invalid_json", "the request body is not valid JSON: " + ec.message());
-  if (!value.is_object())
-    throw ApiError(400, "invalid_request", "the request body must be a JSON object");
-  return std::move(value.get_object());
-}
-
-// Removes and returns the host-level "read_only" member.
-bool take_read_only(boost::json::object& body) {
-  const auto* v = body.if_contains("read_only");
-  if (v == nullptr) return false;
-  if (!v->is_bool()) throw ApiError(400, "invalid_request", "\"read_only\" must be true or false");
-  const bool read_only = v->get_bool();
-  body.erase("read_only");
-  return read_only;
-}
-
-boost::json::array take_statements(boost::json::object& body) {
-  auto* v = body.if_contains("statements");
-  if (v == nullptr || !v->is_array() || v->get_array().empty()) {
-    throw ApiError(400, "invalid_request",
-                   "a transaction needs \"statements\": a non-empty array of requests such as "
-                   "{\"query\": \"...\", \"params\": [...]}");
-  }
-  auto statements = std::move(v->get_array());
-  body.erase("statements");
-  for (std::size_t i = 0; i < statements.size(); ++i) {
-    if (!statements[i].is_object()) {
-      ApiError e(400, "invalid_request", "statements[" + std::to_string(i) + "] must be an object");
-      e.extra()["statement"] = i;
-      throw e;
-    }
-  }
-  return statements;
 }
 
 }  // namespace

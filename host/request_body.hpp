@@ -1,0 +1,25 @@
+// What the host does with a request body before a plugin sees it: parse it
+// as a JSON object and take out the members the host itself owns. Every
+// refusal is an ApiError naming what the client must fix.
+#pragma once
+
+#include "api_error.hpp"
+#include "http_server.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+namespace weir {
+
+// The body as a JSON object: 415 for a non-JSON Content-Type, 400 for text
+// that is not JSON or not an object.
+boost::json::object parse_body(const HttpRequest& request);
+
+// Removes and returns the host-level "read_only" member (false when absent).
+bool take_read_only(boost::json::object& body);
+
+// Removes and returns a transaction's "statements": a non-empty array of objects;
+// what is left of `body` are the transaction's options.
+boost::json::array take_statements(boost::json::object& body);
+
+}  // namespace weir
