@@ -13,6 +13,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql pgbouncer sqlite3 curl procps
+  # fuzzing (the fuzz preset): clang 14, libFuzzer and the sanitizer runtimes,
+  # llvm-symbolizer for readable crash stacks
+  clang libclang-rt-14-dev llvm
 )
 
 sudo_cmd=()

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # The test command: installs every dependency (Debian packages, the pinned
 # npm Chroma server, the npm Bolt driver), builds, and runs every test — first
-# a plain debug build, then the same suite under ASan+UBSan. Test servers
-# (PostgreSQL clusters, Chroma, Bolt) are started and stopped by the tests.
+# a plain debug build, then the same suite under ASan+UBSan, then every
+# libFuzzer harness over its seeds plus a bounded run (docs/fuzzing.md). Test
+# servers (PostgreSQL clusters, Chroma, Bolt) are started and stopped by the tests.
 #
-#   scripts/test.sh             debug + asan (what CI runs)
+#   scripts/test.sh             debug + asan + fuzz (what CI runs)
 #   scripts/test.sh tsan        the suite under ThreadSanitizer
 #   scripts/test.sh debug       one preset only
+#   scripts/test.sh fuzz        the bounded fuzz run only
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(debug asan)
+[ ${#presets[@]} -gt 0 ] || presets=(debug asan fuzz)
 
 scripts/install-deps.sh
 export WEIR_CACHE_DIR="${WEIR_CACHE_DIR:-$repo/build/.cache}"
