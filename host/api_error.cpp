@@ -1,13 +1,41 @@
 #include "api_error.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <boost/locale/utf.hpp>
+
+#include <string_view>
 
 namespace weir {
+
+namespace {
+
+// Replaces each byte that does not belong to a well-formed UTF-8 sequence
+// with U+FFFD. Applied to serialized JSON, whose own syntax is ASCII, it only
+// touches string contents: so a body that echoes what a client sent (a
+// database name from a percent-encoded path, a URL) stays valid JSON.
+std::string valid_utf8(std::string_view text) {
+  using boost::locale::utf::utf_traits;
+  std::string out;
+  out.reserve(text.size());
+  for (auto p = text.begin(); p != text.end();) {
+    const auto start = p;
+    const auto c = utf_traits<char>::decode(p, text.end());
+    if (c == boost::locale::utf::illegal || c == boost::locale::utf::incomplete) {
+      out += "\xEF\xBF\xBD";
+      p = start + 1;  // what follows the bad byte may well be valid
+    } else {
+      out.append(start, p);
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string ApiError::body() const {
   boost::json::object error{{"code", code_}, {"message", what()}, {"retryable", retryable_}};
   for (const auto& member : extra_) error[member.key()] = member.value();
-  return boost::json::serialize(boost::json::object{{"error", std::move(error)}});
+  return valid_utf8(boost::json::serialize(boost::json::object{{"error", std::move(error)}}));
 }
 
 namespace {

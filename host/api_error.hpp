@@ -34,7 +34,8 @@ class ApiError : public std::runtime_error {
     return *this;
   }
 
-  // {"error": {"code", "message", "retryable", ...extra}}
+  // {"error": {"code", "message", "retryable", ...extra}}, always valid UTF-8:
+  // bytes that are not (e.g. from a client's URL) become U+FFFD.
   std::string body() const;
 
  private:

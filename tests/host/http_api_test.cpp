@@ -120,6 +120,23 @@ TEST_F(HttpApi, UnknownDatabaseIs404ListingTheKnownOnes) {
   EXPECT_EQ(boost::json::serialize(r.json().at("error").at("databases")), R"J(["main"])J");
 }
 
+// Error bodies echo what the client sent; bytes that are not UTF-8 become
+// U+FFFD so that the body stays JSON (Boost.JSON's parser checks UTF-8).
+TEST_F(HttpApi, InvalidUtf8FromTheClientStillGivesAJsonErrorBody) {
+  const auto message = [](const testing::HttpReply& r) {
+    return std::string(r.json().at("error").at("message").as_string());
+  };
+  const auto named = http_post(gw.port(), "/v1/databases/%FF%FE/query", R"({"query":"select 1"})");
+  EXPECT_EQ(named.status, 404u);
+  ASSERT_EQ(named.error_code(), "database_not_found") << named.body;
+  EXPECT_EQ(message(named), "no database named \"\uFFFD\uFFFD\" is configured");
+  // Raw bytes in the path, and a valid character cut short by one: "é" is C3 A9.
+  const auto raw = http_get(gw.port(), "/v1/nowhere\xC3\xA9\xC3");
+  EXPECT_EQ(raw.status, 404u);
+  ASSERT_EQ(raw.error_code(), "not_found") << raw.body;
+  EXPECT_EQ(message(raw), "no such endpoint: /v1/nowhere\u00E9\uFFFD (see docs/http-api.yaml)");
+}
+
 TEST_F(HttpApi, UnknownEndpointIs404) {
   EXPECT_EQ(http_get(gw.port(), "/v2/whatever").status, 404u);
   EXPECT_EQ(http_get(gw.port(), "/v2/whatever").error_code(), "not_found");
