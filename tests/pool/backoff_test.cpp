@@ -1,5 +1,6 @@
-// Backend outage: exponential backoff with a cap, fail-fast waiters, automatic
-// recovery, and one log line per state change.
+// Backend outage: exponential backoff with a cap while nobody asks, a probe
+// every 250 ms (one at a time) while callers ask, fail-fast callers and
+// waiters, automatic recovery, and one log line per state change.
 #include "pool_fixture.hpp"
 
 #include <set>
@@ -20,11 +21,11 @@ TEST_F(PoolTest, TheCallerWhoseConnectFailsSeesTheBackendError) {
   EXPECT_EQ(stats_of(*pool).failed_connects, 1u);
 }
 
-TEST_F(PoolTest, DuringBackoffCallersFailFastWithTheLastConnectError) {
+TEST_F(PoolTest, WhileTheBackendIsDownCallersFailFastWithTheLastConnectError) {
   backend.down = true;
   auto pool = make_pool(test_config());
   error_from([&] { pool->acquire({}); });
-  clock.advance(400ms);
+  clock.advance(100ms);
 
   const auto started = std::chrono::steady_clock::now();
   const auto e = error_from([&] { pool->acquire({5s, "", ""}); });
@@ -32,25 +33,107 @@ TEST_F(PoolTest, DuringBackoffCallersFailFastWithTheLastConnectError) {
   EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
   EXPECT_TRUE(e.retryable());
   EXPECT_EQ(e.message(),
-            "pool main: backend unavailable (1 failed connect(s), next attempt in 600 ms): "
+            "pool main: backend unavailable (1 failed connect(s), next attempt in 150 ms): "
             "connection refused (127.0.0.1:5432)");
   EXPECT_EQ(backend.connects, 1);  // the backend was left alone
 }
 
-TEST_F(PoolTest, DelaysDoubleFromOneSecondUpToTheCap) {
-  backend.down = true;
-  auto pool = make_pool(test_config());
+// A pool that keeps one connection, after maintenance found the backend down.
+class IdlePoolTest : public PoolTest {
+ protected:
+  std::unique_ptr<Pool> pool_with_the_backend_down() {
+    backend.down = true;
+    auto config = test_config();
+    config.min_size = 1;
+    auto pool = make_pool(config);
+    pool->run_maintenance();
+    return pool;
+  }
+};
+
+TEST_F(IdlePoolTest, WithNobodyAskingDelaysDoubleFromOneSecondUpToTheCap) {
+  auto pool = pool_with_the_backend_down();
   std::vector<std::uint32_t> delays;
   for (int attempt = 0; attempt < 7; ++attempt) {
-    error_from([&] { pool->acquire({}); });
     const auto delay = stats_of(*pool).backoff_ms;
     delays.push_back(delay);
-    clock.advance(std::chrono::milliseconds(delay - 1));
-    EXPECT_EQ(error_from([&] { pool->acquire({}); }).status(), WEIR_E_UNAVAILABLE);
+    advance(*pool, std::chrono::milliseconds(delay - 1));
     EXPECT_EQ(backend.connects, attempt + 1) << "connected before the delay was over";
-    clock.advance(1ms);
+    advance(*pool, 1ms);
+    EXPECT_EQ(backend.connects, attempt + 2) << "no attempt once the delay was over";
   }
   EXPECT_EQ(delays, (std::vector<std::uint32_t>{1000, 2000, 4000, 8000, 16000, 16000, 16000}));
+}
+
+TEST_F(IdlePoolTest, ACallerProbesEveryQuarterSecondHoweverLongTheDelayHasGrown) {
+  auto pool = pool_with_the_backend_down();
+  for (int attempt = 0; attempt < 5; ++attempt)
+    advance(*pool, std::chrono::milliseconds(stats_of(*pool).backoff_ms));
+  ASSERT_EQ(stats_of(*pool).backoff_ms, 16000u);
+  ASSERT_EQ(backend.connects, 6);
+
+  // Callers probe on the quarter second, not at the 16 s delay, and their
+  // failures leave the background delay alone.
+  for (int probe = 0; probe < 3; ++probe) {
+    advance(*pool, 249ms);
+    const auto early = error_from([&] { pool->acquire({}); });
+    EXPECT_EQ(early.message(),
+              "pool main: backend unavailable (" + std::to_string(6 + probe) +
+                  " failed connect(s), next attempt in 1 ms): connection refused (127.0.0.1:5432)");
+    EXPECT_EQ(backend.connects, 6 + probe) << "probed before 250 ms had passed";
+    advance(*pool, 1ms);
+    EXPECT_EQ(error_from([&] { pool->acquire({}); }).message(),
+              "pool main: cannot connect: connection refused (127.0.0.1:5432)");
+    EXPECT_EQ(backend.connects, 7 + probe);
+    EXPECT_EQ(stats_of(*pool).backoff_ms, 16000u);
+  }
+
+  backend.down = false;
+  advance(*pool, 250ms);
+  auto* lease = pool->acquire({});
+  EXPECT_EQ(stats_of(*pool).backoff_ms, 0u);
+  EXPECT_EQ(health_of(*pool).state, WEIR_HEALTHY);
+  pool->release(lease, false);
+}
+
+TEST_F(PoolTest, OneProbeAtATimeOthersFailFastMeanwhile) {
+  backend.down = true;
+  auto pool = make_pool(test_config());
+  error_from([&] { pool->acquire({}); });
+  clock.advance(250ms);
+  backend.down = false;
+  backend.hold_connects();
+  Pool::Lease* probed = nullptr;
+  std::thread prober([&] { probed = pool->acquire({}); });
+  wait_until([&] { return backend.at_gate.load() == 1; });
+
+  clock.advance(250ms);  // due again, but one probe is in flight
+  const auto e = error_from([&] { pool->acquire({5s, "", ""}); });
+  EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+  EXPECT_THAT(e.message(), HasSubstr("pool main: backend unavailable (1 failed connect(s)"));
+  EXPECT_EQ(backend.connects, 2);
+  EXPECT_EQ(stats_of(*pool).waiting, 0u) << "nobody waits for a backend that is down";
+
+  backend.release_connects();
+  prober.join();
+  ASSERT_NE(probed, nullptr);
+  EXPECT_EQ(stats_of(*pool).backoff_ms, 0u);
+  pool->release(probed, false);
+}
+
+TEST_F(PoolTest, TheProbeSpacingIsTheInitialDelayWhenThatIsShorter) {
+  backend.down = true;
+  auto config = test_config();
+  config.backoff_initial = 100ms;
+  auto pool = make_pool(config);
+  error_from([&] { pool->acquire({}); });
+  clock.advance(99ms);
+  EXPECT_EQ(error_from([&] { pool->acquire({}); }).message(),
+            "pool main: backend unavailable (1 failed connect(s), next attempt in 1 ms): "
+            "connection refused (127.0.0.1:5432)");
+  clock.advance(1ms);
+  error_from([&] { pool->acquire({}); });
+  EXPECT_EQ(backend.connects, 2);
 }
 
 TEST_F(PoolTest, JitterShortensDelaysByAtMostItsPercentage) {
@@ -91,12 +174,8 @@ TEST_F(PoolTest, RecoveryIsAutomaticAndLoggedOncePerStateChange) {
   pool->release(lease, false);
 }
 
-TEST_F(PoolTest, MaintenanceProbesAfterTheDelaySoThePoolRecoversWithoutCallers) {
-  backend.down = true;
-  auto config = test_config();
-  config.min_size = 1;
-  auto pool = make_pool(config);
-  pool->run_maintenance();
+TEST_F(IdlePoolTest, MaintenanceProbesAfterTheDelaySoThePoolRecoversWithoutCallers) {
+  auto pool = pool_with_the_backend_down();
   EXPECT_EQ(health_of(*pool).state, WEIR_UNHEALTHY);
   backend.down = false;
   advance(*pool, 999ms);
@@ -125,7 +204,7 @@ TEST_F(PoolTest, AFailedConnectFailsTheQueuedWaitersFast) {
   EXPECT_EQ(first.message(), "pool main: cannot connect: connection refused (127.0.0.1:5432)");
   EXPECT_EQ(second.status(), WEIR_E_UNAVAILABLE);
   EXPECT_EQ(second.message(),
-            "pool main: backend unavailable (1 failed connect(s), next attempt in 1000 ms): "
+            "pool main: backend unavailable (1 failed connect(s), next attempt in 250 ms): "
             "connection refused (127.0.0.1:5432)");
 }
 

@@ -7,6 +7,7 @@
 #include <weir/sdk/error.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,6 +24,31 @@ struct Backend {
   std::atomic<bool> down{false};   // connect throws WEIR_E_UNAVAILABLE
   std::atomic<int> fail_every{0};  // > 0: every n-th connect fails (stress)
   std::string down_message = "connection refused (127.0.0.1:5432)";
+
+  // Holds every connect attempt until opened, to keep one in flight.
+  void hold_connects() {
+    std::lock_guard lock(gate_mutex);
+    gate_open = false;
+  }
+  void release_connects() {
+    {
+      std::lock_guard lock(gate_mutex);
+      gate_open = true;
+    }
+    gate.notify_all();
+  }
+  void pass_gate() {
+    std::unique_lock lock(gate_mutex);
+    ++at_gate;
+    gate.wait(lock, [&] { return gate_open; });
+    --at_gate;
+  }
+  std::atomic<int> at_gate{0};  // connect attempts being held right now
+
+ private:
+  std::mutex gate_mutex;
+  std::condition_variable gate;
+  bool gate_open = true;
 };
 
 class ScriptedConnection final : public sdk::Connection {
@@ -77,6 +103,7 @@ class ScriptedFactory final : public sdk::ConnectionFactory {
   explicit ScriptedFactory(Backend& backend) : backend_(backend) {}
   std::unique_ptr<sdk::Connection> connect() override {
     const int n = ++backend_.connects;
+    backend_.pass_gate();
     if (backend_.down) throw sdk::Error(WEIR_E_UNAVAILABLE, backend_.down_message, true);
     const int every = backend_.fail_every;
     if (every > 0 && n % every == 0) {

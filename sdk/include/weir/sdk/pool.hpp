@@ -204,7 +204,7 @@ class Pool {
       const pool::Instant now = clock_.now();
       if (backoff_.down()) {
         out.state = open_ == 0 ? WEIR_UNHEALTHY : WEIR_DEGRADED;
-        reason = unavailable_text(now);
+        reason = unavailable_text(now, pool::Demand::kBackground);
       } else if (leaked_out_ > 0) {
         out.state = WEIR_DEGRADED;
         reason = std::to_string(leaked_out_) + " lease(s) held longer than leak_timeout_ms (" +
@@ -465,14 +465,10 @@ class Pool {
     notify_if_drained();
   }
 
-  // Free capacity goes to the first waiters as permission to connect; while
-  // the backend is down, only as the one probe allowed once the delay is over.
+  // Free capacity goes to the first waiters as permission to connect. Nobody
+  // waits while the backend is down (wait_for_turn), so no grant is a probe.
   void grant_capacity() noexcept {
     while (!waiters_.empty() && !draining_ && open_ + connecting_ + closing_ < capacity_) {
-      if (backoff_.down()) {
-        if (probing_ || backoff_.paused(clock_.now())) return;
-        probing_ = true;
-      }
       ++connecting_;
       grant(*waiters_.pop_front(), pool::Waiter::Grant::kSlot);
     }
@@ -497,13 +493,15 @@ class Pool {
     if (draining_ && open_ == 0 && connecting_ == 0 && closing_ == 0) drained_.notify_all();
   }
 
-  // No idle connection but room for one: connect for this caller, unless the
-  // backend is down and the backoff delay has not passed (or another caller is
-  // already probing), in which case fail fast.
+  // No idle connection but room for one: connect for this caller. While the
+  // backend is down this caller is the probe, unless another probe is in
+  // flight or the last one ended less than the on-demand spacing ago: then
+  // it fails fast.
   Lease* open_for(std::unique_lock<std::mutex>& lock, const AcquireOptions& options) {
     const pool::Instant started = clock_.now();
     if (backoff_.down()) {
-      if (backoff_.paused(started) || probing_) throw unavailable_error(started);
+      if (probing_ || !backoff_.allows(started, pool::Demand::kCaller))
+        throw unavailable_error(started);
       probing_ = true;
     }
     ++connecting_;
@@ -511,14 +509,12 @@ class Pool {
   }
 
   // Queues the caller until a connection, permission to open one, or a
-  // reason to give up is handed to it, or the timeout passes. During a
-  // backoff delay nobody queues: the backend is down, waiting would only
-  // burn the caller's timeout.
+  // reason to give up is handed to it, or the timeout passes. While the
+  // backend is down nobody queues: the connections out are likely dead and
+  // no probe can start without capacity, so waiting would only burn the
+  // caller's timeout.
   Lease* wait_for_turn(std::unique_lock<std::mutex>& lock, const AcquireOptions& options) {
-    if (backoff_.down()) {
-      const pool::Instant now = clock_.now();
-      if (backoff_.paused(now)) throw unavailable_error(now);
-    }
+    if (backoff_.down()) throw unavailable_error(clock_.now());
     const auto timeout = options.timeout.count() > 0 ? options.timeout : config_.acquire_timeout;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     const pool::Instant started = clock_.now();
@@ -603,7 +599,8 @@ class Pool {
       const bool was_up = !backoff_.down();
       backoff_.fail(now, failure->message(), jitter_);
       ++counters_.failed_connects;
-      const std::string note = "pool " + name_ + ": " + unavailable_text(now);
+      const std::string note =
+          "pool " + name_ + ": " + unavailable_text(now, pool::Demand::kCaller);
       fail_waiters(pool::Waiter::Grant::kUnavailable, note);
       notify_if_drained();
       lock.unlock();
@@ -629,7 +626,7 @@ class Pool {
     return lease.release();
   }
 
-  // Opens connections up to min_size, or one probe after a backoff delay.
+  // Opens connections up to min_size, or one probe once the background delay is over.
   void refill() {
     for (;;) {
       std::unique_lock lock(mutex_);
@@ -650,7 +647,7 @@ class Pool {
   bool reserve_refill(pool::Instant now) noexcept {
     if (draining_ || open_ + connecting_ + closing_ >= capacity_) return false;
     if (backoff_.down()) {
-      if (backoff_.paused(now) || probing_) return false;
+      if (probing_ || !backoff_.allows(now, pool::Demand::kBackground)) return false;
       probing_ = true;
     } else if (open_ + connecting_ >= config_.min_size) {
       return false;
@@ -721,10 +718,12 @@ class Pool {
     return text;
   }
 
-  std::string unavailable_text(pool::Instant now) const {
+  // `who` picks the schedule the "next attempt" follows: a caller's (the
+  // on-demand spacing) or, for health, the background delay.
+  std::string unavailable_text(pool::Instant now, pool::Demand who) const {
     return "backend unavailable (" + std::to_string(backoff_.failures()) +
            " failed connect(s), next attempt in " +
-           std::to_string(millis(backoff_.remaining(now))) + " ms): " + backoff_.last_error();
+           std::to_string(millis(backoff_.remaining(now, who))) + " ms): " + backoff_.last_error();
   }
 
   Error exhausted_error(std::chrono::milliseconds timeout) const {
@@ -734,7 +733,8 @@ class Pool {
                  true);
   }
   Error unavailable_error(pool::Instant now) const {
-    return Error(WEIR_E_UNAVAILABLE, "pool " + name_ + ": " + unavailable_text(now), true);
+    return Error(WEIR_E_UNAVAILABLE,
+                 "pool " + name_ + ": " + unavailable_text(now, pool::Demand::kCaller), true);
   }
   Error closed_error() const {
     return Error(WEIR_E_CLOSED, "pool " + name_ + " is closed (draining for shutdown)", true);
@@ -749,7 +749,7 @@ class Pool {
                static_cast<std::int64_t>(waiters_.size()),
                backoff_.failures(),
                backoff_.down() ? millis(backoff_.delay()) : 0,
-               millis(backoff_.remaining(now)),
+               millis(backoff_.remaining(now, pool::Demand::kBackground)),
                draining_,
                backoff_.down(),
                backoff_.last_error(),
@@ -779,7 +779,7 @@ class Pool {
   std::uint32_t closing_ = 0;     // closes in flight, counted against capacity
   std::uint32_t leaked_out_ = 0;  // reported leaks not yet released
   bool draining_ = false;
-  bool probing_ = false;  // the one connect allowed once a backoff delay has passed
+  bool probing_ = false;  // the one connect allowed at a time while the backend is down
   pool::Backoff backoff_;
   pool::Jitter jitter_;
   pool::WaitWindow waits_;
