@@ -97,10 +97,13 @@ class Database::Lease {
     if (table().rollback(conn_, &error) != WEIR_OK) broken_ = true;
   }
 
+  // The connection broke under the request (WEIR_E_BROKEN).
+  bool broke() const noexcept { return broke_; }
+
  private:
   const weir_plugin& table() const { return db_.plugin_->table; }
   ApiError fail(weir_status status, const weir_error& error) {
-    if (status == WEIR_E_BROKEN) broken_ = true;
+    if (status == WEIR_E_BROKEN) broken_ = broke_ = true;
     auto api = api_error_from_plugin(status, error);
     api.extra()["database"] = db_.name();
     return api;
@@ -110,6 +113,7 @@ class Database::Lease {
   weir_pool* pool_;
   weir_conn* conn_ = nullptr;
   bool broken_ = false;
+  bool broke_ = false;  // a call returned WEIR_E_BROKEN (broken_ also covers a failed rollback)
 };
 
 Database::Database(DatabaseConfig config, std::shared_ptr<const LoadedPlugin> plugin,
@@ -173,19 +177,27 @@ std::string Database::query(const boost::json::object& request, bool read_only,
 
 template <class Work>
 std::string Database::with_lease(bool read_only, const RequestContext& context, Work&& work) {
-  if (read_only && !replicas_.empty()) {
-    weir_pool* replica =
-        replicas_[next_replica_.fetch_add(1, std::memory_order_relaxed) % replicas_.size()];
+  for (int attempt = 0;; ++attempt) {
     std::optional<Lease> lease;
-    try {
-      lease.emplace(*this, replica, context);
-    } catch (const ApiError& e) {
-      if (e.http_status() != 503) throw;  // only "cannot serve now" falls back to the primary
+    if (read_only && !replicas_.empty()) {
+      weir_pool* replica =
+          replicas_[next_replica_.fetch_add(1, std::memory_order_relaxed) % replicas_.size()];
+      try {
+        lease.emplace(*this, replica, context);
+      } catch (const ApiError& e) {
+        if (e.http_status() != 503) throw;  // only "cannot serve now" falls back to the primary
+      }
     }
-    if (lease) return work(*lease);
+    if (!lease) lease.emplace(*this, pool_, context);
+    try {
+      return work(*lease);
+    } catch (const ApiError&) {
+      // A read whose connection broke ran again once on a fresh lease: no row
+      // has reached the client (results are buffered), and running a read
+      // twice changes nothing. The broken connection is closed on release.
+      if (!read_only || !lease->broke() || attempt > 0) throw;
+    }
   }
-  Lease lease(*this, pool_, context);
-  return work(lease);
 }
 
 std::string Database::transaction(const boost::json::array& statements,

@@ -1,4 +1,5 @@
-// Release: reset before reuse, rollback of open transactions, broken returns.
+// Release: reset before reuse, rollback of open transactions, broken returns
+// (and the idle connections they make suspect).
 #include "pool_fixture.hpp"
 
 namespace weir::pool_test {
@@ -87,6 +88,34 @@ TEST_F(PoolTest, ABrokenReturnLetsAWaiterOpenAFreshConnection) {
   EXPECT_EQ(scripted(*got->connection).id(), 2);
   EXPECT_EQ(stats_of(*pool).total, 1u);
   pool->release(got, false);
+}
+
+TEST_F(PoolTest, ABrokenReturnHasTheIdleConnectionsPingedBeforeTheirNextUse) {
+  auto config = test_config();
+  config.max_size = 3;
+  auto pool = make_pool(config);
+  auto* broken = pool->acquire({});
+  auto* dead = pool->acquire({});
+  auto* alive = pool->acquire({});
+  scripted(*dead->connection).ping_ok = false;  // the server dropped it while idle
+  pool->release(dead, false);
+  pool->release(alive, false);
+  EXPECT_EQ(pool->acquire({}), alive);  // used within validation_interval_ms: no ping
+  pool->release(alive, false);
+  EXPECT_EQ(backend.pings, 0);
+
+  pool->release(broken, true);
+  EXPECT_EQ(pool->acquire({}), alive);
+  EXPECT_EQ(backend.pings, 1) << "a suspect connection was handed out unpinged";
+  auto* fresh = pool->acquire({});  // the dead one fails its ping and is closed
+  EXPECT_EQ(backend.pings, 2);
+  EXPECT_EQ(backend.connects, 4);
+  EXPECT_EQ(stats_of(*pool).discarded_broken, 2u);
+  pool->release(fresh, false);
+  pool->release(alive, false);
+  EXPECT_EQ(pool->acquire({}), alive);  // pinged once, trusted again
+  EXPECT_EQ(backend.pings, 2);
+  pool->release(alive, false);
 }
 
 }  // namespace

@@ -363,6 +363,9 @@ typedef struct weir_plugin {
    * {"columns": [...], "rows": [[...], ...]} plus optional members such as
    * "rows_affected" and "last_insert_id".
    * On failure the writer may hold a partial value; the host discards it.
+   * WEIR_E_BROKEN closes the connection on release; the host then runs a
+   * WEIR_EXEC_READ_ONLY request once more on a fresh lease (nothing reached
+   * the client yet), never a read-write one.
    */
   weir_status (*execute)(weir_conn* conn, const char* request_json, size_t request_length,
                          const weir_exec_options* options, weir_value_writer* result,

@@ -104,16 +104,17 @@ class Pool {
       idle_.pop_back();
       const pool::Instant now = coarse_.now();
       const bool expired = now >= lease->expires_at;
-      if (!expired && now - lease->last_used < config_.validation_interval) {
+      if (!expired && !lease->suspect && now - lease->last_used < config_.validation_interval) {
         checkout(*lease, options.client_id, options.tag, now);
         waits_.record(0);
         return lease;
       }
-      // Expired or stale: close or ping it without the lock, held by nobody meanwhile.
+      // Expired, stale or suspect: close or ping it without the lock, held by nobody meanwhile.
       lock.unlock();
       const bool usable = !expired && alive(*lease->connection);
       lock.lock();
       if (usable && !draining_) {
+        lease->suspect = false;
         checkout(*lease, options.client_id, options.tag, coarse_.now());
         waits_.record(0);
         return lease;
@@ -127,7 +128,10 @@ class Pool {
   // Returns a lease. The connection is reset (an open transaction rolled
   // back) and reused, or closed when `broken`, when the reset fails, when it
   // has reached its lifetime or use limit, or when it is an overflow
-  // connection nobody is waiting for. `lease` must not be used afterwards.
+  // connection nobody is waiting for. A broken one makes the idle
+  // connections suspect: each is pinged before its next use, since whatever
+  // killed one (a server restart, a dropped link) likely killed them all.
+  // `lease` must not be used afterwards.
   void release(Lease* lease, bool broken) noexcept {
     const bool reusable = !broken && !lease->broken && reset_for_reuse(*lease->connection);
     std::unique_lock lock(mutex_);
@@ -137,6 +141,7 @@ class Pool {
     Reason reason = Reason::kKeep;
     if (!reusable) {
       reason = Reason::kBroken;
+      suspect_idle();
     } else if (draining_) {
       reason = Reason::kClosed;
     } else if (config_.max_uses != 0 && lease->uses >= config_.max_uses) {
@@ -424,6 +429,10 @@ class Pool {
     if (open_ > config_.max_size) return false;
     idle_.push_back(&lease);
     return true;
+  }
+
+  void suspect_idle() noexcept {
+    for (Lease* idle : idle_) idle->suspect = true;
   }
 
   // Accounts for a connection about to be closed with close_unlocked(); it is

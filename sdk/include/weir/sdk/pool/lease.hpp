@@ -23,6 +23,7 @@ struct Lease {
   Instant acquired_at{0};  // when the current lease began
   std::uint64_t uses = 0;
   bool leak_reported = false;
+  bool suspect = false;  // pinged before its next use: a sibling turned out dead
   FixedString<64> client;
   FixedString<128> tag;
   StackTrace acquired_from;
