@@ -34,45 +34,40 @@ void Cluster::forget_writer(const std::string& address) {
 }
 
 MemberLease Cluster::lease(AccessMode mode) {
-  for (int attempt = 0;; ++attempt) {
-    const auto address = pick(mode);
-    auto& pool = pool_for(address);
+  const auto members = candidates(mode);
+  for (std::size_t i = 0;; ++i) {
+    auto& pool = pool_for(members[i]);
     try {
-      return MemberLease(pool, pool.acquire({}), address);
+      return MemberLease(pool, pool.acquire({}), members[i]);
     } catch (const sdk::Error& e) {
-      // An unreachable member is dropped until a fresh table names it again,
-      // and the request tries once more elsewhere.
-      if (e.status() != WEIR_E_UNAVAILABLE || attempt > 0) throw;
-      forget(address);
+      if (e.status() != WEIR_E_UNAVAILABLE) throw;
+      // An unreachable writer may have lost the lead: ask the routers again.
+      if (mode == AccessMode::kWrite) forget_writer(members[i]);
+      if (i + 1 == members.size()) throw;
     }
   }
 }
 
-std::string Cluster::pick(AccessMode mode) {
+std::vector<std::string> Cluster::candidates(AccessMode mode) {
   ensure_fresh();
-  std::string address;
-  for (int attempt = 0; attempt < 2 && address.empty(); ++attempt) {
+  std::vector<std::string> members;
+  for (int attempt = 0; attempt < 2 && members.empty(); ++attempt) {
     if (attempt == 1) refresh(Clock::now());  // no member for the mode: ask again once
     std::lock_guard lock(mutex_);
-    const auto& members = mode == AccessMode::kRead ? table_.readers : table_.writers;
-    if (!members.empty())
-      address = members[mode == AccessMode::kRead ? next_reader_++ % members.size() : 0];
+    members = mode == AccessMode::kRead ? table_.readers : table_.writers;
   }
-  if (address.empty()) {
+  if (members.empty()) {
     throw sdk::Error(WEIR_E_UNAVAILABLE,
                      "the neo4j cluster has no " +
                          std::string(mode == AccessMode::kRead ? "reader" : "writer") + " for " +
                          seed_ + " (a leader election may be in progress)",
                      true);
   }
-  return address;
-}
-
-void Cluster::forget(const std::string& address) {
-  std::lock_guard lock(mutex_);
-  std::erase(table_.readers, address);
-  std::erase(table_.writers, address);
-  table_.expires_at = {};
+  if (mode == AccessMode::kRead) {
+    const auto turn = static_cast<std::ptrdiff_t>(next_reader_++ % members.size());
+    std::rotate(members.begin(), members.begin() + turn, members.end());
+  }
+  return members;
 }
 
 sdk::Pool& Cluster::pool_for(const std::string& address) {
@@ -80,11 +75,38 @@ sdk::Pool& Cluster::pool_for(const std::string& address) {
   auto& pool = pools_[address];
   if (!pool) {
     const auto [host, port] = split_address(address);
-    pool = std::make_unique<sdk::Pool>(
-        member_pool_, std::make_unique<DirectConnectionFactory>(settings_, host, port, bookmarks_),
-        "neo4j member " + address);
+    pool = std::make_unique<sdk::Pool>(member_pool_,
+                                       std::make_unique<DirectConnectionFactory>(
+                                           settings_, host, port, bookmarks_, routing_context()),
+                                       "neo4j member " + address);
   }
   return *pool;
+}
+
+sdk::BackendHealth Cluster::health() const {
+  std::vector<std::pair<std::string, const sdk::Pool*>> members;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto* list : {&table_.writers, &table_.readers}) {
+      for (const auto& address : *list) {
+        const auto pool = pools_.find(address);
+        if (pool != pools_.end()) members.emplace_back(address, pool->second.get());
+      }
+    }
+  }
+  sdk::BackendHealth out;
+  std::size_t unhealthy = 0;
+  for (const auto& [address, pool] : members) {
+    weir_health h{};
+    h.struct_size = sizeof h;
+    pool->health(h);
+    if (h.state == WEIR_HEALTHY) continue;
+    unhealthy += h.state == WEIR_UNHEALTHY;
+    out.reason +=
+        (out.reason.empty() ? "" : "; ") + std::string("neo4j member ") + address + ": " + h.reason;
+  }
+  if (!out.reason.empty()) out.state = unhealthy == members.size() ? WEIR_UNHEALTHY : WEIR_DEGRADED;
+  return out;
 }
 
 void Cluster::refresh(Deadline asked_at) {
@@ -125,10 +147,9 @@ RoutingTable Cluster::fetch_from(const std::string& router,
                                  const std::vector<std::string>& bookmarks) {
   const auto [host, port] = split_address(router);
   const auto until = deadline_after(settings_->connect_timeout);
-  Map context{{"address", seed_}};
-  const auto session = open_session(*settings_, host, port, context, until);
+  const auto session = open_session(*settings_, host, port, routing_context(), until);
   List marks(bookmarks.begin(), bookmarks.end());
-  const Map rt = session->route(std::move(context), std::move(marks), settings_->database, until);
+  const Map rt = session->route(routing_context(), std::move(marks), settings_->database, until);
   return RoutingTable::from_route(rt, Clock::now(), router);
 }
 

@@ -1,8 +1,10 @@
 // A Neo4j cluster behind a neo4j:// url: the routing table (fetched with
-// ROUTE, refreshed when its ttl runs out or a writer turns out not to lead)
-// and one SDK pool per member, so each member gets every pool behaviour
-// (validation, recycling, backoff) on its own, with the database's pool
-// settings.
+// ROUTE, refreshed when its ttl runs out or a writer turns out not to lead
+// or cannot be reached) and one SDK pool per member, so each member gets
+// every pool behaviour (validation, recycling, backoff, probes on demand) on
+// its own, with the database's pool settings. Every connection, to a router
+// or a member, sends the routing context {"address": <the url's host:port>}
+// in HELLO, as the official drivers do.
 //
 // Thread-safety: every member function may be called from any thread.
 // Refreshes are serialised and never hold the lock that picks members.
@@ -56,10 +58,12 @@ class Cluster {
           std::shared_ptr<BookmarkStore> bookmarks, sdk::PoolConfig member_pool);
 
   // Leases a connection from a member that takes `mode`: readers in turn,
-  // the writer for writes. Refreshes an expired table first. Throws
-  // Error(WEIR_E_UNAVAILABLE, retryable) when no router answers or the table
-  // has no member for the mode; a member that cannot be reached is dropped
-  // from the table and one other member tried before its error is thrown.
+  // the writer for writes. Refreshes an expired table first. A member that
+  // cannot be reached (its pool fails fast while it is down, and probes it
+  // on demand) is skipped for the next one; when none can be reached the
+  // last error is thrown, and an unreachable writer also makes the next
+  // write refresh the table. Throws Error(WEIR_E_UNAVAILABLE, retryable)
+  // when no router answers or the table has no member for the mode.
   MemberLease lease(AccessMode mode);
   // `address` answered "not a leader": stop writing to it and refresh before
   // the next write.
@@ -67,14 +71,18 @@ class Cluster {
   // Makes sure the table is fresh (a ROUTE round trip when it has expired).
   void ensure_fresh();
   RoutingTable table() const;
+  // Degraded while a member of the table cannot be reached (or its pool is
+  // otherwise unwell), naming it; unhealthy when none can. Never waits on I/O.
+  sdk::BackendHealth health() const;
 
  private:
   // Fetches a new table unless one was fetched after `asked_at`.
   void refresh(Deadline asked_at);
-  std::string pick(AccessMode mode);
-  void forget(const std::string& address);  // unreachable: drop it, refresh next time
+  // The members that take `mode`, starting with the one whose turn it is.
+  std::vector<std::string> candidates(AccessMode mode);
   RoutingTable fetch_from(const std::string& router, const std::vector<std::string>& bookmarks);
   sdk::Pool& pool_for(const std::string& address);
+  Map routing_context() const { return Map{{"address", seed_}}; }
 
   std::shared_ptr<const ConnectionSettings> settings_;
   std::shared_ptr<BookmarkStore> bookmarks_;

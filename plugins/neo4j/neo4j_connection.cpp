@@ -206,11 +206,13 @@ void Neo4jConnection::rollback() {
 
 DirectConnectionFactory::DirectConnectionFactory(std::shared_ptr<const ConnectionSettings> settings,
                                                  std::string host, std::uint16_t port,
-                                                 std::shared_ptr<BookmarkStore> bookmarks)
+                                                 std::shared_ptr<BookmarkStore> bookmarks,
+                                                 std::optional<Map> routing)
     : settings_(std::move(settings)),
       host_(std::move(host)),
       port_(port),
-      bookmarks_(std::move(bookmarks)) {}
+      bookmarks_(std::move(bookmarks)),
+      routing_(std::move(routing)) {}
 
 std::unique_ptr<BoltSession> open_session(const ConnectionSettings& settings,
                                           const std::string& host, std::uint16_t port,
@@ -221,8 +223,8 @@ std::unique_ptr<BoltSession> open_session(const ConnectionSettings& settings,
 }
 
 std::unique_ptr<sdk::Connection> DirectConnectionFactory::connect() {
-  auto session = open_session(*settings_, host_, port_, std::nullopt,
-                              deadline_after(settings_->connect_timeout));
+  auto session =
+      open_session(*settings_, host_, port_, routing_, deadline_after(settings_->connect_timeout));
   return std::make_unique<Neo4jConnection>(std::move(session), settings_, bookmarks_);
 }
 

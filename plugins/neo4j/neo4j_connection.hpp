@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace weir::neo4j {
@@ -72,11 +73,14 @@ std::unique_ptr<BoltSession> open_session(const ConnectionSettings& settings,
                                           const std::string& host, std::uint16_t port,
                                           std::optional<Map> routing, Deadline deadline);
 
-// Opens direct connections (bolt://, ws:// and their TLS forms) to one server.
+// Opens direct connections (bolt://, ws:// and their TLS forms) to one
+// server, or to one cluster member with the cluster's routing context in
+// every HELLO (as the official drivers send it).
 class DirectConnectionFactory : public sdk::ConnectionFactory {
  public:
   DirectConnectionFactory(std::shared_ptr<const ConnectionSettings> settings, std::string host,
-                          std::uint16_t port, std::shared_ptr<BookmarkStore> bookmarks);
+                          std::uint16_t port, std::shared_ptr<BookmarkStore> bookmarks,
+                          std::optional<Map> routing = std::nullopt);
   std::unique_ptr<sdk::Connection> connect() override;
 
  private:
@@ -84,6 +88,7 @@ class DirectConnectionFactory : public sdk::ConnectionFactory {
   std::string host_;
   std::uint16_t port_;
   std::shared_ptr<BookmarkStore> bookmarks_;
+  std::optional<Map> routing_;
 };
 
 }  // namespace weir::neo4j

@@ -42,6 +42,8 @@ class RoutingConnectionFactory : public sdk::ConnectionFactory {
   // Fetches the routing table when it is missing or expired, so an
   // unreachable cluster is WEIR_E_UNAVAILABLE here and the pool backs off.
   std::unique_ptr<sdk::Connection> connect() override;
+  // The members' health (Cluster::health), so /health names one that is away.
+  sdk::BackendHealth health() const override { return cluster_->health(); }
 
  private:
   std::shared_ptr<Cluster> cluster_;

@@ -105,6 +105,18 @@ struct ScriptedBoltServer::State {
   std::vector<std::string> received;
   int accepted = 0;
   bool stopped = false;
+  std::uint16_t port = 0;
+
+  // Opens the listener on `at` (0: a free port).
+  void listen(std::uint16_t at) {
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    acceptor.open(tcp::v4());
+    acceptor.set_option(tcp::acceptor::reuse_address(true));
+    acceptor.bind(tcp::endpoint(asio::ip::make_address(bind_address), at));
+    acceptor.listen();
+    port = acceptor.local_endpoint().port();
+  }
 
   void fail(int session, const std::string& what) {
     std::lock_guard lock(mutex);
@@ -288,19 +300,26 @@ ScriptedBoltServer::ScriptedBoltServer(const std::string& script_path,
     s.tls->use_private_key_file(options.tls->private_key.string(), asio::ssl::context::pem);
   }
   s.bind_address = options.bind_address;
-  s.acceptor.open(tcp::v4());
-  s.acceptor.set_option(tcp::acceptor::reuse_address(true));
-  s.acceptor.bind(tcp::endpoint(asio::ip::make_address(s.bind_address), 0));
-  s.acceptor.listen();
+  s.listen(0);
   vars["SELF"] = address();
   s.script = BoltScript::load(script_path, vars);
   if (!s.script.rules.empty()) s.rules = std::make_unique<RuleBook>(std::move(s.script.rules));
   s.accept_thread = std::thread([&s] { s.accept_loop(); });
 }
 
+void ScriptedBoltServer::start() {
+  auto& s = *state_;
+  if (s.accept_thread.joinable()) s.accept_thread.join();
+  std::lock_guard lock(s.mutex);
+  if (!s.stopped) return;
+  s.listen(s.port);
+  s.stopped = false;
+  s.accept_thread = std::thread([&s] { s.accept_loop(); });
+}
+
 ScriptedBoltServer::~ScriptedBoltServer() { stop(); }
 
-std::uint16_t ScriptedBoltServer::port() const { return state_->acceptor.local_endpoint().port(); }
+std::uint16_t ScriptedBoltServer::port() const { return state_->port; }
 
 std::string ScriptedBoltServer::address() const {
   return state_->bind_address + ":" + std::to_string(port());

@@ -44,6 +44,8 @@ class ScriptedBoltServer {
 
   // Closes the listener and every open connection, then joins their threads.
   void stop();
+  // After stop(): listens again on the same address (a member coming back).
+  void start();
   std::vector<std::string> failures() const;
   int connections() const;  // accepted so far
   // Every message received, in arrival order over all connections: its name,

@@ -11,7 +11,9 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <string>
 
 namespace weir::sdk {
 
@@ -53,12 +55,22 @@ class Connection {
   }
 };
 
+// A backend's health as a factory sees it (see ConnectionFactory::health).
+struct BackendHealth {
+  std::int32_t state = WEIR_HEALTHY;  // WEIR_HEALTHY, WEIR_DEGRADED or WEIR_UNHEALTHY
+  std::string reason;                 // why, when not healthy
+};
+
 class ConnectionFactory {
  public:
   virtual ~ConnectionFactory() = default;
   // Opens a new connection. Throws Error; WEIR_E_UNAVAILABLE (retryable) when
   // the backend cannot be reached, so the pool backs off and retries.
   virtual std::unique_ptr<Connection> connect() = 0;
+  // What the factory knows beyond the pool's own connections, e.g. a cluster
+  // member that cannot be reached; the pool reports it while its own state
+  // is healthy. Any thread at any time; must not wait on I/O.
+  virtual BackendHealth health() const { return {}; }
 };
 
 }  // namespace weir::sdk

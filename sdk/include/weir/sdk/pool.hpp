@@ -200,12 +200,13 @@ class Pool {
 
   // Unhealthy: the backend is down and no connection is open. Degraded: the
   // backend is down but connections remain, a lease has leaked, or callers
-  // are waiting with every connection in use. Any thread; never waits on I/O.
+  // are waiting with every connection in use. Otherwise what the factory
+  // reports (ConnectionFactory::health). Any thread; never waits on I/O.
   void health(weir_health& out) const noexcept {
     std::string reason;
     out.state = WEIR_HEALTHY;
     try {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       const pool::Instant now = clock_.now();
       if (backoff_.down()) {
         out.state = open_ == 0 ? WEIR_UNHEALTHY : WEIR_DEGRADED;
@@ -217,6 +218,11 @@ class Pool {
       } else if (!waiters_.empty() && open_ + connecting_ + closing_ >= capacity_) {
         out.state = WEIR_DEGRADED;
         reason = "saturated: " + numbers_text();
+      } else {
+        lock.unlock();
+        auto backend = factory_->health();
+        out.state = backend.state;
+        reason = std::move(backend.reason);
       }
     } catch (...) {
       reason = "out of memory while describing the pool's health";
