@@ -27,7 +27,8 @@ ApiError Admission::refusal(const std::string& code, const std::string& why) con
   return e;
 }
 
-void Admission::submit(Clock::time_point deadline, Start start, Reject reject) {
+void Admission::submit(Clock::time_point deadline, Start start, Reject reject,
+                       std::stop_token client_gone) {
   std::unique_lock lock(mutex_);
   if (closed_) {
     const ApiError error = *closed_;
@@ -46,8 +47,8 @@ void Admission::submit(Clock::time_point deadline, Start start, Reject reject) {
     lock.unlock();
     return reject(error);
   }
-  auto waiter = std::make_shared<Waiter>(
-      Waiter{std::move(start), std::move(reject), boost::asio::steady_timer(timers_), {}});
+  auto waiter = std::make_shared<Waiter>(std::move(start), std::move(reject),
+                                         boost::asio::steady_timer(timers_));
   const auto queue_limit = Clock::now() + limits_.queue_timeout;
   const bool by_deadline = deadline < queue_limit;
   waiter->position = queue_.insert(queue_.end(), waiter);
@@ -61,14 +62,35 @@ void Admission::submit(Clock::time_point deadline, Start start, Reject reject) {
                         if (auto waiter = w.lock()) expire(waiter, by_deadline);
                       });
                     });
+  lock.unlock();
+  // Registered unlocked: it runs at once if the client is already gone. It
+  // only posts, as it runs on the I/O thread that noticed.
+  waiter->on_client_gone.emplace(std::move(client_gone), [this, w = std::weak_ptr(waiter)] {
+    boost::asio::post(timers_, [this, w] {
+      if (auto waiter = w.lock()) withdraw(waiter);
+    });
+  });
+}
+
+bool Admission::dequeue(Waiter& waiter) {
+  if (waiter.position == queue_.end()) return false;  // admitted or rejected meanwhile
+  queue_.erase(waiter.position);
+  waiter.position = queue_.end();
+  stats_.queued = queue_.size();
+  return true;
+}
+
+void Admission::withdraw(const std::shared_ptr<Waiter>& waiter) {
+  std::unique_lock lock(mutex_);
+  if (!dequeue(*waiter)) return;
+  lock.unlock();
+  waiter->timer.cancel();
+  waiter->reject(client_closed_request());
 }
 
 void Admission::expire(const std::shared_ptr<Waiter>& waiter, bool by_deadline) {
   std::unique_lock lock(mutex_);
-  if (waiter->position == queue_.end()) return;  // admitted meanwhile
-  queue_.erase(waiter->position);
-  waiter->position = queue_.end();
-  stats_.queued = queue_.size();
+  if (!dequeue(*waiter)) return;
   ++stats_.rejected_timeout;
   ApiError error =
       by_deadline

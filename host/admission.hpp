@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 namespace weir {
@@ -46,9 +47,11 @@ class Admission {
   Admission(const Admission&) = delete;
   Admission& operator=(const Admission&) = delete;
 
-  // Starts the request now, queues it, or rejects it (queue full / wait over).
+  // Starts the request now, queues it, or rejects it (queue full / wait over,
+  // or `client_gone` stopped while it waits: then with client_closed_request).
   // Exactly one of `start` and `reject` is called, possibly on another thread.
-  void submit(Clock::time_point deadline, Start start, Reject reject);
+  void submit(Clock::time_point deadline, Start start, Reject reject,
+              std::stop_token client_gone = {});
   // A started request ended: admit the next waiter, if any.
   void finished();
 
@@ -68,10 +71,15 @@ class Admission {
     Reject reject;
     boost::asio::steady_timer timer;
     std::list<std::shared_ptr<Waiter>>::iterator position;
+    std::optional<std::stop_callback<std::function<void()>>> on_client_gone;
   };
 
   ApiError refusal(const std::string& code, const std::string& why) const;
+  // Takes a waiter out of the queue; false if it already left. Needs mutex_.
+  bool dequeue(Waiter& waiter);
   void expire(const std::shared_ptr<Waiter>& waiter, bool by_deadline);
+  // The waiter's client went away: it leaves the queue (runs on the strand).
+  void withdraw(const std::shared_ptr<Waiter>& waiter);
   // Starts queued requests while there is capacity; called with `lock` held, releases it.
   void admit_waiters(std::unique_lock<std::mutex> lock);
 

@@ -91,14 +91,17 @@ Api::Api(Gateway& gateway)
 
 Api::~Api() { join_workers(); }
 
-void Api::join_workers() { workers_.join(); }
+void Api::join_workers() {
+  workers_.join();
+  cancels_.join();
+}
 
 HttpResponse Api::refuse(unsigned status, const std::string& code, const std::string& message) {
   return error_response(ApiError(status, code, message));
 }
 
 void Api::handle(HttpRequest request, const std::string& peer_address,
-                 std::function<void(HttpResponse)> reply) {
+                 std::function<void(HttpResponse)> reply, std::stop_token client_gone) {
   // Held until the response is sent: a reload cannot take anything from under this request.
   auto state = gateway_.snapshot();
   std::vector<std::string> path;
@@ -154,16 +157,17 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
       std::move(request), std::move(measured));
   admission.submit(
       deadline,
-      [this, shared, state, caller, deadline, received, &admission] {
+      [this, shared, state, caller, deadline, client_gone, received, &admission] {
         metrics_.record_queue_wait(admission.database(),
                                    std::chrono::steady_clock::now() - received);
-        boost::asio::post(workers_, [this, shared, state, caller, deadline, &admission] {
-          auto response = route(shared->first, *state, caller, deadline);
-          admission.finished();
-          shared->second(std::move(response));
-        });
+        boost::asio::post(
+            workers_, [this, shared, state, caller, deadline, client_gone, &admission] {
+              auto response = route(shared->first, *state, caller, deadline, client_gone);
+              admission.finished();
+              shared->second(std::move(response));
+            });
       },
-      [shared](const ApiError& error) { shared->second(error_response(error)); });
+      [shared](const ApiError& error) { shared->second(error_response(error)); }, client_gone);
 }
 
 ClientLimit Api::limit_for(const Snapshot& state, const Caller& caller) {
@@ -171,7 +175,7 @@ ClientLimit Api::limit_for(const Snapshot& state, const Caller& caller) {
 }
 
 HttpResponse Api::route(const HttpRequest& request, const Snapshot& state, const Caller& caller,
-                        Deadline deadline) {
+                        Deadline deadline, std::stop_token client_gone) {
   try {
     std::vector<std::string> path;
     if (!split_path(std::string(request.target()), path)) {
@@ -215,7 +219,8 @@ HttpResponse Api::route(const HttpRequest& request, const Snapshot& state, const
         }
         if (path[3] == "query" || path[3] == "transaction") {
           if (method != http::verb::post) throw method_not_allowed("POST");
-          return database_request(request, state, caller, *served->database, path[3], deadline);
+          return database_request(request, state, caller, *served->database, path[3], deadline,
+                                  std::move(client_gone));
         }
       }
     }
@@ -232,11 +237,14 @@ HttpResponse Api::route(const HttpRequest& request, const Snapshot& state, const
 
 HttpResponse Api::database_request(const HttpRequest& request, const Snapshot& state,
                                    const Caller& caller, Database& database,
-                                   const std::string& operation, Deadline deadline) {
+                                   const std::string& operation, Deadline deadline,
+                                   std::stop_token client_gone) {
   RequestContext context;
   context.client_id = caller.client_id;
   context.tag = "POST /v1/databases/" + database.name() + "/" + operation;
   context.deadline = deadline;
+  context.client_gone = std::move(client_gone);
+  context.canceller = cancels_.get_executor();
   context.max_result_bytes = state.config.limits.max_result_bytes;
   auto body = parse_body(request);
   // A read-only token makes every request read-only, whatever the client says.

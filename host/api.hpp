@@ -26,7 +26,7 @@ class Api : public RequestHandler {
   ~Api() override;
 
   void handle(HttpRequest request, const std::string& client_address,
-              std::function<void(HttpResponse)> reply) override;
+              std::function<void(HttpResponse)> reply, std::stop_token client_gone) override;
   HttpResponse refuse(unsigned status, const std::string& code,
                       const std::string& message) override;
 
@@ -37,11 +37,13 @@ class Api : public RequestHandler {
   using Deadline = std::chrono::steady_clock::time_point;
 
   // Every request is served by the snapshot it started with (see gateway.hpp).
+  // `client_gone` stops the backend work of a client that went away.
   HttpResponse route(const HttpRequest& request, const Snapshot& state, const Caller& caller,
-                     Deadline deadline);
+                     Deadline deadline, std::stop_token client_gone = {});
   HttpResponse database_request(const HttpRequest& request, const Snapshot& state,
                                 const Caller& caller, Database& database,
-                                const std::string& operation, Deadline deadline);
+                                const std::string& operation, Deadline deadline,
+                                std::stop_token client_gone);
   HttpResponse reload(const Snapshot& state, const Caller& caller);
   static ClientLimit limit_for(const Snapshot& state, const Caller& caller);
   static HttpResponse health(const Snapshot& state);
@@ -55,6 +57,9 @@ class Api : public RequestHandler {
   Gateway& gateway_;
   ClientLimits client_limits_;  // outlives reloads: a client's window is not reset by one
   boost::asio::thread_pool workers_;
+  // Runs plugins' cancel(), which may block (PostgreSQL's connects to the
+  // server): never on an I/O thread, and never queued behind busy workers.
+  boost::asio::thread_pool cancels_{1};
   Metrics metrics_;
 };
 

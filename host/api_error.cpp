@@ -38,6 +38,11 @@ std::string ApiError::body() const {
   return valid_utf8(boost::json::serialize(boost::json::object{{"error", std::move(error)}}));
 }
 
+ApiError client_closed_request() {
+  return ApiError(499, "client_closed_request",
+                  "the client closed its connection before the answer; the request was cancelled");
+}
+
 namespace {
 
 struct StatusMapping {

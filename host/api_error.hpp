@@ -46,6 +46,10 @@ class ApiError : public std::runtime_error {
   unsigned retry_after_s_ = 0;
 };
 
+// A request whose client went away: nobody reads the answer, but metrics and
+// logs count it (499, as nginx names it).
+ApiError client_closed_request();
+
 // Maps a plugin's failure to what the client sees. `error` holds the plugin's detail.
 ApiError api_error_from_plugin(weir_status status, const weir_error& error);
 

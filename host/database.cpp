@@ -3,9 +3,11 @@
 #include "json_result_writer.hpp"
 #include "logger.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 namespace weir {
@@ -34,7 +36,8 @@ ApiError deadline_error() {
 // A leased connection, returned to the pool on every path out of a request.
 class Database::Lease {
  public:
-  Lease(const Database& db, weir_pool* pool, const RequestContext& context) : db_(db), pool_(pool) {
+  Lease(const Database& db, weir_pool* pool, const RequestContext& context)
+      : db_(db), pool_(pool), client_gone_(context.client_gone) {
     weir_acquire_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
@@ -47,14 +50,25 @@ class Database::Lease {
       api.extra()["database"] = db_.name();
       throw api;
     }
+    cancel_when_client_gone(context);
   }
-  ~Lease() { table().release(pool_, conn_, broken_ ? WEIR_RELEASE_BROKEN : WEIR_RELEASE_OK); }
+  ~Lease() {
+    on_client_gone_.reset();  // waits for a callback running right now
+    if (cancel_target_) {
+      // A cancel() in progress finishes before the connection can serve someone else.
+      std::lock_guard lock(cancel_target_->mutex);
+      cancel_target_->conn = nullptr;
+    }
+    table().release(pool_, conn_, broken_ ? WEIR_RELEASE_BROKEN : WEIR_RELEASE_OK);
+  }
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
 
   // Runs one request; returns its result as JSON text or throws ApiError.
   std::string execute(const std::string& request, bool read_only, const RequestContext& context) {
     if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
+    // A plugin forgets a cancel() that comes before its execute, so look first.
+    if (client_gone_.stop_requested()) throw client_closed_request();
     weir_exec_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
@@ -63,6 +77,7 @@ class Database::Lease {
     weir_error error = new_error();
     const weir_status status =
         table().execute(conn_, request.data(), request.size(), &options, result.writer(), &error);
+    if (status != WEIR_OK && client_gone_.stop_requested()) throw client_closed_request();
     if (status != WEIR_OK) {
       if (status == WEIR_E_ABORTED && !result.too_large()) {
         throw ApiError(
@@ -101,6 +116,29 @@ class Database::Lease {
   bool broke() const noexcept { return broke_; }
 
  private:
+  // What the canceller needs; shared, as a cancel may still be on its way
+  // when the lease is gone.
+  struct CancelTarget {
+    const weir_plugin* table;
+    weir_conn* conn;  // null once the connection went back to the pool
+    std::mutex mutex;
+  };
+
+  // When the client goes away, the plugin's cancel() stops the running
+  // statement. It may block, so the I/O thread that noticed only posts it.
+  void cancel_when_client_gone(const RequestContext& context) {
+    if (!client_gone_.stop_possible() || !context.canceller || table().cancel == nullptr ||
+        (table().capabilities & WEIR_CAP_CANCEL) == 0)
+      return;
+    cancel_target_ = std::make_shared<CancelTarget>(&table(), conn_);
+    on_client_gone_.emplace(client_gone_, [target = cancel_target_, canceller = context.canceller] {
+      boost::asio::post(canceller, [target] {
+        std::lock_guard lock(target->mutex);
+        if (target->conn != nullptr) target->table->cancel(target->conn);
+      });
+    });
+  }
+
   const weir_plugin& table() const { return db_.plugin_->table; }
   ApiError fail(weir_status status, const weir_error& error) {
     if (status == WEIR_E_BROKEN) broken_ = broke_ = true;
@@ -114,6 +152,9 @@ class Database::Lease {
   weir_conn* conn_ = nullptr;
   bool broken_ = false;
   bool broke_ = false;  // a call returned WEIR_E_BROKEN (broken_ also covers a failed rollback)
+  std::stop_token client_gone_;
+  std::shared_ptr<CancelTarget> cancel_target_;
+  std::optional<std::stop_callback<std::function<void()>>> on_client_gone_;
 };
 
 Database::Database(DatabaseConfig config, std::shared_ptr<const LoadedPlugin> plugin,

@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "plugin_loader.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -26,6 +28,11 @@ struct RequestContext {
   std::string tag;  // e.g. "POST /v1/databases/main/query"
   std::chrono::steady_clock::time_point deadline;
   std::size_t max_result_bytes = 64u << 20;
+  // Stopped when the client went away: the request then ends with 499
+  // client_closed_request, its running statement cancelled through the
+  // plugin's cancel() (which may block) on `canceller`.
+  std::stop_token client_gone;
+  boost::asio::any_io_executor canceller;
 };
 
 struct DatabaseHealth {

@@ -211,24 +211,57 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     context_.in_flight->fetch_add(1);
     keep_alive_ = parser_->keep_alive();
     auto request = parser_->release();
-    const std::string request_line =
-        std::string(request.method_string()) + " " + std::string(request.target());
+    request_line_ = std::string(request.method_string()) + " " + std::string(request.target());
+    client_gone_ = std::stop_source();
+    awaiting_reply_ = true;
+    watch_client();
     // The handler's promise is to reply once; should it throw instead, the
     // client still gets an answer, and a late second reply is dropped.
     auto replied = std::make_shared<std::atomic<bool>>(false);
     auto reply = [self = this->shared_from_this(), replied](HttpResponse response) {
       if (replied->exchange(true)) return;
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->context_.in_flight->fetch_sub(1);
-        self->send(std::move(response), !self->keep_alive_);
+        self->on_reply(std::move(response));
       });
     };
     try {
-      context_.handler.handle(std::move(request), client_, reply);
+      context_.handler.handle(std::move(request), client_, reply, client_gone_.get_token());
     } catch (const std::exception& e) {
-      log_error("http", "the handler of " + request_line + " failed: " + e.what());
+      log_error("http", "the handler of " + request_line_ + " failed: " + e.what());
       reply(context_.handler.refuse(500, "internal", std::string("internal error: ") + e.what()));
     }
+  }
+
+  // While a request is in flight, waits for the connection to become readable:
+  // end of stream or a reset means the client left and will never read the
+  // answer, so the request is cancelled. Bytes (a pipelined next request, or
+  // TLS records) mean it is still there; they stay for the next read.
+  void watch_client() {
+    if (buffer_.size() > 0) return;  // the next request is already here
+    socket().async_wait(tcp::socket::wait_read,
+                        [self = this->shared_from_this()](beast::error_code ec) {
+                          if (!ec && self->awaiting_reply_) self->on_readable();
+                        });
+  }
+
+  void on_readable() {
+    char byte = 0;
+    beast::error_code ec;
+    socket().non_blocking(true, ec);
+    const std::size_t n = socket().receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    if (ec == net::error::would_block) return watch_client();
+    if (!ec && n > 0) return;
+    log_info("http", "client " + client_ + " closed its connection before the answer to " +
+                         request_line_ + "; cancelling the request");
+    client_gone_.request_stop();
+  }
+
+  void on_reply(HttpResponse response) {
+    awaiting_reply_ = false;
+    beast::error_code ignored;
+    socket().cancel(ignored);  // ends the watch
+    context_.in_flight->fetch_sub(1);
+    send(std::move(response), !keep_alive_);
   }
 
   void send(HttpResponse response, bool close_after) {
@@ -266,6 +299,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool plain_on_https_port_;
   std::string client_;
   bool keep_alive_ = true;
+  // The request in flight, between the handler's call and its reply.
+  std::string request_line_;  // "POST /v1/...", for the log
+  bool awaiting_reply_ = false;
+  std::stop_source client_gone_;
 };
 
 // On an HTTPS listener, looks at a connection's first bytes: a TLS client

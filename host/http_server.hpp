@@ -1,7 +1,8 @@
 // weir::HttpServer — HTTP/1.1 over Boost.Beast, plain or over TLS: a listener
 // and one session per connection (keep-alive, read timeout, body size limit),
-// shaped like Beast's async server examples. It parses and writes messages;
-// what a request means is the RequestHandler's business.
+// shaped like Beast's async server examples. It parses and writes messages
+// and notices clients that leave before their answer; what a request means is
+// the RequestHandler's business.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 namespace boost::asio::ssl {
@@ -26,9 +28,11 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
-  // Must call `reply` exactly once, from any thread.
+  // Must call `reply` exactly once, from any thread. `client_gone` is
+  // stopped when the client closes its connection before the reply: the
+  // answer is then lost, so the work behind it should stop.
   virtual void handle(HttpRequest request, const std::string& client_address,
-                      std::function<void(HttpResponse)> reply) = 0;
+                      std::function<void(HttpResponse)> reply, std::stop_token client_gone) = 0;
   // The response for a request the server refused before the handler saw it.
   virtual HttpResponse refuse(unsigned status, const std::string& code,
                               const std::string& message) = 0;
