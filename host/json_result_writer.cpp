@@ -64,12 +64,16 @@ JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes
   };
   writer_.string_value = [](void* s, const char* p, std::size_t n) {
     auto& w = self(s);
+    if (int rc = w.fits(n + 2)) return rc;  // escaping only lengthens it
     if (int rc = w.before_value()) return rc;
     w.append_string(p, n);
     return w.check_size();
   };
   writer_.bytes_value = [](void* s, const void* p, std::size_t n) {
-    return self(s).scalar("{\"$base64\":\"" + sdk::base64_encode(p, n) + "\"}");
+    constexpr std::string_view kOpen = "{\"$base64\":\"", kClose = "\"}";
+    auto& w = self(s);
+    if (int rc = w.fits(kOpen.size() + (n + 2) / 3 * 4 + kClose.size())) return rc;
+    return w.scalar(std::string(kOpen) + sdk::base64_encode(p, n) + std::string(kClose));
   };
   writer_.json_value = [](void* s, const char* p, std::size_t n) {
     boost::system::error_code ec;
@@ -120,6 +124,7 @@ JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes
     if (w.stack_.empty() || w.stack_.back() != Frame::object || w.expecting_value_) {
       return w.fail("key() outside an object or twice in a row");
     }
+    if (int rc = w.fits(n + 3)) return rc;
     if (!w.first_.back()) w.out_ += ',';
     w.first_.back() = false;
     w.append_string(p, n);
@@ -158,8 +163,11 @@ int JsonResultWriter::fail(std::string why) {
   return 1;
 }
 
-int JsonResultWriter::check_size() {
-  if (out_.size() <= max_bytes_) return 0;
+int JsonResultWriter::check_size() { return fits(0); }
+
+int JsonResultWriter::fits(std::size_t encoded_size) {
+  if (failed_) return 1;
+  if (out_.size() <= max_bytes_ && encoded_size <= max_bytes_ - out_.size()) return 0;
   too_large_ = true;
   return fail("the result is larger than limits.max_result_bytes (" + std::to_string(max_bytes_) +
               ")");

@@ -35,6 +35,9 @@ class JsonResultWriter {
   int before_value();
   int fail(std::string why);
   int check_size();
+  // Refuses the next value when its encoding (at least `encoded_size` bytes) cannot fit, before
+  // anything is built: a 1 GB blob is refused at once, not after gigabytes of copies.
+  int fits(std::size_t encoded_size);
   void append_string(const char* data, std::size_t n);
 
   weir_value_writer writer_{};

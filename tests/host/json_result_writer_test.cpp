@@ -109,5 +109,42 @@ TEST(JsonResultWriter, StopsThePluginPastTheSizeLimit) {
   EXPECT_NE(json.problem().find("limits.max_result_bytes (64)"), std::string::npos);
 }
 
+// Only the lengths are read before the check: the writer must refuse a value
+// that cannot fit without touching (or copying) its data.
+TEST(JsonResultWriter, RefusesAValueThatCannotFitBeforeEncodingIt) {
+  constexpr std::size_t kHuge = std::size_t{1} << 40;
+  const char small[8] = {};
+  for (int kind = 0; kind < 3; ++kind) {
+    JsonResultWriter json(1024);
+    auto* w = json.writer();
+    w->begin_object(w->host_data);
+    int rc = 0;
+    if (kind == 0) rc = w->key(w->host_data, small, kHuge);
+    if (kind == 1 && w->key(w->host_data, "b", 1) == 0)
+      rc = w->bytes_value(w->host_data, small, kHuge);
+    if (kind == 2 && w->key(w->host_data, "s", 1) == 0)
+      rc = w->string_value(w->host_data, small, kHuge);
+    EXPECT_NE(rc, 0) << kind;
+    EXPECT_TRUE(json.too_large()) << kind;
+    EXPECT_EQ(json.problem(), "the result is larger than limits.max_result_bytes (1024)") << kind;
+    EXPECT_LE(json.text().size(), 5u) << "nothing of the refused value was written";
+  }
+}
+
+TEST(JsonResultWriter, BytesWhoseEncodingExactlyFitsAreKept) {
+  // {"$base64":"AAAA"} is 18 bytes: three bytes fit, four (8 base64 characters) do not.
+  JsonResultWriter fits(18);
+  auto* w = fits.writer();
+  EXPECT_EQ(w->bytes_value(w->host_data, "\0\0\0", 3), 0);
+  EXPECT_TRUE(fits.complete());
+  EXPECT_EQ(fits.text(), R"({"$base64":"AAAA"})");
+
+  JsonResultWriter too_large(18);
+  w = too_large.writer();
+  EXPECT_NE(w->bytes_value(w->host_data, "\0\0\0\0", 4), 0);
+  EXPECT_TRUE(too_large.too_large());
+  EXPECT_EQ(too_large.text(), "");
+}
+
 }  // namespace
 }  // namespace weir
