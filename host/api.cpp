@@ -191,7 +191,7 @@ HttpResponse Api::route(const HttpRequest& request, const Snapshot& state, const
       return json_response(200, R"({"status":"live"})");
     }
     if (path == std::vector<std::string>{"health", "ready"}) return only_get(), readiness(state);
-    if (path == std::vector<std::string>{"metrics"}) return only_get(), metrics(state);
+    if (path == std::vector<std::string>{"metrics"}) return only_get(), metrics(state, caller);
     if (path == std::vector<std::string>{"v1", "admin", "reload"}) {
       if (method != http::verb::post) throw method_not_allowed("POST");
       return reload(state, caller);

@@ -52,7 +52,7 @@ class Api : public RequestHandler {
   // The database's own description plus its admission queue.
   static boost::json::object describe(const ServedDatabase& served);
   static HttpResponse list_plugins(const Snapshot& state);
-  HttpResponse metrics(const Snapshot& state) const;
+  HttpResponse metrics(const Snapshot& state, const Caller& caller) const;
 
   Gateway& gateway_;
   ClientLimits client_limits_;  // outlives reloads: a client's window is not reset by one

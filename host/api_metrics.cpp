@@ -29,7 +29,11 @@ class Exposition {
 
 }  // namespace
 
-HttpResponse Api::metrics(const Snapshot& state) const {
+HttpResponse Api::metrics(const Snapshot& state, const Caller& caller) const {
+  // A token sees the series of the databases it may use, as the listings show it only those.
+  const auto shown = [&](const std::string& database) {
+    return state.access.may_see(caller, database);
+  };
   Exposition m;
   m.family("weir_build_info", "gauge", "The gateway's version and plugin ABI.");
   m.sample("weir_build_info",
@@ -58,6 +62,7 @@ HttpResponse Api::metrics(const Snapshot& state) const {
   };
   std::vector<Row> rows;
   for (const auto& [name, served] : state.databases) {
+    if (!shown(name)) continue;
     rows.push_back({"database=\"" + prometheus_label(name) + "\"", served.database->health().state,
                     served.database->stats(),
                     served.admission != nullptr ? served.admission->stats() : AdmissionStats{}});
@@ -128,7 +133,7 @@ HttpResponse Api::metrics(const Snapshot& state) const {
          m.sample("weir_admission_rejected_total", r.labels + ",reason=\"queue_timeout\"",
                   d(r.admission.rejected_timeout));
        });
-  metrics_.render(m.text());
+  metrics_.render(m.text(), shown);
 
   HttpResponse response{http::status::ok, 11};
   response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");

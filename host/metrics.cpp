@@ -61,7 +61,7 @@ void Metrics::record_queue_wait(const std::string& database, Duration wait) {
   queue_wait_[database].observe(seconds(wait));
 }
 
-void Metrics::render(std::string& out) const {
+void Metrics::render(std::string& out, const DatabaseFilter& shown) const {
   std::lock_guard lock(mutex_);
   out +=
       "# HELP weir_requests_total Database requests by outcome (\"ok\" or the error code "
@@ -69,6 +69,7 @@ void Metrics::render(std::string& out) const {
       "# TYPE weir_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     const auto& [database, operation, code] = key;
+    if (!shown(database)) continue;
     out += "weir_requests_total{database=\"" + prometheus_label(database) + "\",operation=\"" +
            operation + "\",code=\"" + code + "\"} " + std::to_string(n) + "\n";
   }
@@ -77,6 +78,7 @@ void Metrics::render(std::string& out) const {
       "response.\n"
       "# TYPE weir_request_duration_seconds histogram\n";
   for (const auto& [key, histogram] : latency_) {
+    if (!shown(key.first)) continue;
     histogram.render(
         out, "weir_request_duration_seconds",
         "database=\"" + prometheus_label(key.first) + "\",operation=\"" + key.second + "\"");
@@ -85,6 +87,7 @@ void Metrics::render(std::string& out) const {
       "# HELP weir_queue_wait_seconds Time requests waited in a database's admission queue.\n"
       "# TYPE weir_queue_wait_seconds histogram\n";
   for (const auto& [database, histogram] : queue_wait_) {
+    if (!shown(database)) continue;
     histogram.render(out, "weir_queue_wait_seconds",
                      "database=\"" + prometheus_label(database) + "\"");
   }

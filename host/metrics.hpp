@@ -6,12 +6,16 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
 #include <tuple>
 
 namespace weir {
+
+// Which databases a caller is shown, by name.
+using DatabaseFilter = std::function<bool(const std::string&)>;
 
 class Histogram {
  public:
@@ -39,8 +43,8 @@ class Metrics {
   // Time a request waited in a database's admission queue before running.
   void record_queue_wait(const std::string& database, Duration wait);
 
-  // Appends this object's series to `out`.
-  void render(std::string& out) const;
+  // Appends this object's series of the databases `shown` accepts to `out`.
+  void render(std::string& out, const DatabaseFilter& shown) const;
 
  private:
   mutable std::mutex mutex_;

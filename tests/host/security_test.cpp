@@ -84,6 +84,29 @@ TEST(Security, TokenIsScopedToItsDatabases) {
   EXPECT_EQ(listing.at("databases").at(0).at("name").as_string(), "main");
 }
 
+TEST(Security, MetricsShowATokenOnlyItsDatabasesSeries) {
+  testing::RunningGateway gw(secured());
+  ASSERT_EQ(query(gw.port(), "audit", R"J({"query":"select 1"})J", kAdmin).status, 200u);
+  ASSERT_EQ(query(gw.port(), "main", R"J({"query":"select 1"})J", kReader).status, 200u);
+
+  const auto reader = call(gw.port(), http::verb::get, "/metrics", "", kReader);
+  ASSERT_EQ(reader.status, 200u);
+  EXPECT_EQ(reader.body.find("database=\"audit\""), std::string::npos) << reader.body;
+  EXPECT_NE(
+      reader.body.find("weir_requests_total{database=\"main\",operation=\"query\",code=\"ok\"} 1"),
+      std::string::npos)
+      << reader.body;
+  EXPECT_NE(reader.body.find("weir_database_up{database=\"main\"} 1"), std::string::npos);
+
+  const auto admin = call(gw.port(), http::verb::get, "/metrics", "", kAdmin);
+  ASSERT_EQ(admin.status, 200u);
+  EXPECT_NE(
+      admin.body.find("weir_requests_total{database=\"audit\",operation=\"query\",code=\"ok\"} 1"),
+      std::string::npos)
+      << admin.body;
+  EXPECT_NE(admin.body.find("weir_database_up{database=\"audit\"} 1"), std::string::npos);
+}
+
 TEST(Security, ReadOnlyTokenCannotWriteEvenIfTheClientSaysOtherwise) {
   testing::RunningGateway gw(secured());
   ASSERT_EQ(query(gw.port(), "main", R"J({"query":"create table t(x)"})J", kAdmin).status, 200u);
