@@ -63,6 +63,32 @@ std::chrono::steady_clock::time_point deadline_for(const HttpRequest& request,
   return std::chrono::steady_clock::now() + timeout;
 }
 
+// Who may read a database's failure reason on the health probes, which need no
+// token: a reason may name hosts, ports and users. Local-only mode shows every
+// reason, as it shows every database; with tokens, only a caller whose token may
+// see the database reads it (a missing or wrong token is not refused here).
+DatabaseFilter reason_readers(const HttpRequest& request, const AccessControl& access,
+                              const std::string& peer_address) {
+  if (access.local_only()) return [](const std::string&) { return true; };
+  const auto authorization = request.find(http::field::authorization);
+  if (authorization != request.end()) {
+    try {
+      const Caller caller =
+          access.authenticate(std::string_view(authorization->value()), peer_address);
+      return [&access, caller](const std::string& db) { return access.may_see(caller, db); };
+    } catch (const ApiError&) {
+    }
+  }
+  return [](const std::string&) { return false; };
+}
+
+// What the others read instead of the reason.
+std::string generic_reason(const std::string& state) {
+  if (state == "unavailable") return "database unavailable";
+  if (state == "degraded") return "backend degraded";
+  return "backend unreachable";
+}
+
 }  // namespace
 
 bool split_path(const std::string& target, std::vector<std::string>& segments) {
@@ -185,12 +211,16 @@ HttpResponse Api::route(const HttpRequest& request, const Snapshot& state, const
     const auto only_get = [&] {
       if (method != http::verb::get && method != http::verb::head) throw method_not_allowed("GET");
     };
-    if (path == std::vector<std::string>{"health"}) return only_get(), health(state);
+    if (path == std::vector<std::string>{"health"} ||
+        path == std::vector<std::string>{"health", "ready"}) {
+      only_get();
+      const auto readers = reason_readers(request, state.access, caller.client_id);
+      return path.size() == 1 ? health(state, readers) : readiness(state, readers);
+    }
     if (path == std::vector<std::string>{"health", "live"}) {
       only_get();
       return json_response(200, R"({"status":"live"})");
     }
-    if (path == std::vector<std::string>{"health", "ready"}) return only_get(), readiness(state);
     if (path == std::vector<std::string>{"metrics"}) return only_get(), metrics(state, caller);
     if (path == std::vector<std::string>{"v1", "admin", "reload"}) {
       if (method != http::verb::post) throw method_not_allowed("POST");
@@ -283,7 +313,7 @@ HttpResponse Api::reload(const Snapshot& state, const Caller& caller) {
                                 {"restart_required", names(report.restart_required)}}));
 }
 
-HttpResponse Api::health(const Snapshot& state) {
+HttpResponse Api::health(const Snapshot& state, const DatabaseFilter& reason_shown) {
   boost::json::object databases;
   bool required_down = false;
   bool any_unhealthy = false;
@@ -292,7 +322,8 @@ HttpResponse Api::health(const Snapshot& state) {
     const auto h = db->health();
     boost::json::object entry{
         {"state", h.state}, {"backend", db->config().backend}, {"optional", db->config().optional}};
-    if (!h.reason.empty()) entry["reason"] = h.reason;
+    if (!h.reason.empty())
+      entry["reason"] = reason_shown(name) ? h.reason : generic_reason(h.state);
     const bool down = h.state == "unavailable" || h.state == "unhealthy";
     required_down = required_down || (down && !db->config().optional);
     any_unhealthy = any_unhealthy || h.state != "healthy";
@@ -304,14 +335,16 @@ HttpResponse Api::health(const Snapshot& state) {
                            {"status", status}, {"databases", std::move(databases)}}));
 }
 
-HttpResponse Api::readiness(const Snapshot& state) {
+HttpResponse Api::readiness(const Snapshot& state, const DatabaseFilter& reason_shown) {
   boost::json::array not_ready;
   for (const auto& [name, served] : state.databases) {
     const auto& db = served.database;
     const auto h = db->health();
     if (!db->config().optional && (h.state == "unavailable" || h.state == "unhealthy")) {
       not_ready.push_back(
-          boost::json::object{{"database", name}, {"state", h.state}, {"reason", h.reason}});
+          boost::json::object{{"database", name},
+                              {"state", h.state},
+                              {"reason", reason_shown(name) ? h.reason : generic_reason(h.state)}});
     }
   }
   const bool ready = not_ready.empty();

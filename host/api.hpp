@@ -46,8 +46,9 @@ class Api : public RequestHandler {
                                 std::stop_token client_gone);
   HttpResponse reload(const Snapshot& state, const Caller& caller);
   static ClientLimit limit_for(const Snapshot& state, const Caller& caller);
-  static HttpResponse health(const Snapshot& state);
-  static HttpResponse readiness(const Snapshot& state);
+  // Each database's failure reason goes only to callers `reason_shown` accepts.
+  static HttpResponse health(const Snapshot& state, const DatabaseFilter& reason_shown);
+  static HttpResponse readiness(const Snapshot& state, const DatabaseFilter& reason_shown);
   static HttpResponse list_databases(const Snapshot& state, const Caller& caller);
   // The database's own description plus its admission queue.
   static boost::json::object describe(const ServedDatabase& served);

@@ -70,6 +70,42 @@ TEST(Security, HealthProbesNeedNoToken) {
   EXPECT_EQ(http_get(gw.port(), "/health").status, 200u);
 }
 
+// The probes need no token, but a failure reason may name paths, hosts, ports
+// and users: only a token that may see the database reads it.
+TEST(Security, HealthReasonsGoOnlyToTokensThatMaySeeTheDatabase) {
+  auto config = secured();
+  // A read-only database whose file does not exist: its pool cannot connect.
+  config["databases"].as_object()["audit"].as_object()["connection"] =
+      boost::json::object{{"path", "missing-audit.db"}, {"read_only", true}};
+  testing::RunningGateway gw(config);
+  const auto health = [&](const std::string& target, const std::string& token) {
+    return call(gw.port(), http::verb::get, target, "", token);
+  };
+  const auto audit_state = [&] {
+    return health("/health", kAdmin).json().at("databases").at("audit").at("state");
+  };
+  for (int i = 0; i < 500 && audit_state() != "unhealthy"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(audit_state(), "unhealthy");
+
+  for (const std::string token : {"", "wrong-token-0123456789", kReader}) {
+    const auto r = health("/health", token);
+    EXPECT_EQ(r.status, 503u) << r.body;
+    EXPECT_EQ(r.json().at("databases").at("audit").at("reason").as_string(), "backend unreachable")
+        << token;
+    EXPECT_EQ(r.body.find("missing-audit"), std::string::npos) << r.body;
+    const auto ready = health("/health/ready", token);
+    EXPECT_EQ(ready.status, 503u);
+    EXPECT_EQ(ready.json().at("not_ready").at(0).at("reason").as_string(), "backend unreachable");
+    EXPECT_EQ(ready.body.find("missing-audit"), std::string::npos) << ready.body;
+  }
+  const auto full = health("/health", kAdmin);
+  EXPECT_NE(full.json().at("databases").at("audit").at("reason").as_string().find("missing-audit"),
+            std::string::npos)
+      << full.body;
+  EXPECT_NE(health("/health/ready", kAdmin).body.find("missing-audit"), std::string::npos);
+}
+
 TEST(Security, TokenIsScopedToItsDatabases) {
   testing::RunningGateway gw(secured());
   EXPECT_EQ(query(gw.port(), "audit", R"J({"query":"select 1"})J", kAdmin).status, 200u);
