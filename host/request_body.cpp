@@ -1,6 +1,6 @@
 #include "request_body.hpp"
 
-#include <boost/json/parse.hpp>
+#include "request_json.hpp"
 
 namespace weir {
 
@@ -12,10 +12,7 @@ boost::json::object parse_body(const HttpRequest& request) {
     throw ApiError(415, "unsupported_media_type",
                    "send the body as JSON with Content-Type: application/json");
   }
-  boost::system::error_code ec;
-  auto value = boost::json::parse(request.body(), ec);
-  if (ec)
-    throw ApiError(400, "invalid_json", "the request body is not valid JSON: " + ec.message());
+  auto value = parse_request_body(request.body());
   if (!value.is_object())
     throw ApiError(400, "invalid_request", "the request body must be a JSON object");
   return std::move(value.get_object());

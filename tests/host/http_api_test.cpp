@@ -268,6 +268,48 @@ TEST_F(HttpApi, BlobPastTheResultLimitGets413WithoutBeingEncoded) {
   EXPECT_LT(took, std::chrono::seconds(15));
 }
 
+// Boost.JSON reads an integer beyond 64 bits as a double: each such literal is
+// refused alike, naming where it is, before any backend sees it.
+TEST_F(HttpApi, IntegersBeyond64BitsAreRefusedNamingTheParameter) {
+  struct Case {
+    const char* operation;
+    const char* body;
+    const char* field;
+    const char* literal;
+  };
+  const Case cases[] = {
+      {"query", R"J({"query":"select ?, ?, ?","params":[1, 2, 18446744073709551616]})J",
+       "params[2]", "18446744073709551616"},
+      {"query", R"J({"query":"select ?","params":[9223372036854775808]})J", "params[0]",
+       "9223372036854775808"},
+      {"query", R"J({"query":"select :id","params":{"id":-9223372036854775809}})J", "params.id",
+       "-9223372036854775809"},
+      {"transaction",
+       R"J({"statements":[{"query":"select 1"},
+                          {"query":"select ?, ?","params":[1e3, 123456789012345678901234567890]}]})J",
+       "statements[1].params[1]", "123456789012345678901234567890"},
+  };
+  for (const auto& c : cases) {
+    const auto r = http_post(gw.port(), url(c.operation), c.body);
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_EQ(r.error_code(), "invalid_request") << r.body;
+    EXPECT_EQ(r.json().at("error").at("message").as_string(),
+              std::string(c.field) + ": the integer " + c.literal +
+                  " is outside the signed 64-bit range (-9223372036854775808 to "
+                  "9223372036854775807); send it as a string");
+    EXPECT_EQ(r.json().at("error").at("field").as_string(), c.field);
+  }
+  const auto r = http_post(
+      gw.port(), url("query"),
+      R"J({"query":"select ?, ?, ?, ?","params":[1.5, 1e3, -9223372036854775808, 9223372036854775807]})J");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const auto row = r.json().at("rows").at(0).as_array();
+  EXPECT_EQ(row.at(0).as_double(), 1.5) << "genuine doubles still work";
+  EXPECT_EQ(row.at(1).as_double(), 1000.0);
+  EXPECT_EQ(row.at(2).as_int64(), INT64_MIN) << "the int64 range itself still works";
+  EXPECT_EQ(row.at(3).as_int64(), INT64_MAX);
+}
+
 TEST(HttpApiStartup, OptionalDatabaseWithMissingPluginIsListedUnavailable) {
   testing::RunningGateway gw(
       boost::json::object{{"databases",

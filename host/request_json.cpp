@@ -1,0 +1,136 @@
+#include "request_json.hpp"
+
+#include "api_error.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/parse.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace weir {
+
+namespace {
+
+// A basic_parser handler that keeps the path of the value being read and
+// refuses integer literals that do not fit in an int64 (which arrive as
+// on_double, or as on_uint64 above INT64_MAX). Builds nothing.
+class IntegerRangeCheck {
+ public:
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  // The literal refused (empty when every integer fits) and where it is, e.g. "params[2]".
+  const std::string& refused_literal() const noexcept { return refused_literal_; }
+  const std::string& refused_path() const noexcept { return refused_path_; }
+
+  bool on_document_begin(boost::system::error_code&) { return true; }
+  bool on_document_end(boost::system::error_code&) { return true; }
+  bool on_object_begin(boost::system::error_code&) { return open(false); }
+  bool on_object_end(std::size_t, boost::system::error_code&) { return close(); }
+  bool on_array_begin(boost::system::error_code&) { return open(true); }
+  bool on_array_end(std::size_t, boost::system::error_code&) { return close(); }
+  bool on_key_part(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    key_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_key(boost::json::string_view s, std::size_t, boost::system::error_code&) {
+    stack_.back().key = key_ + std::string(s);
+    key_.clear();
+    return true;
+  }
+  bool on_string_part(boost::json::string_view, std::size_t, boost::system::error_code&) {
+    return true;
+  }
+  bool on_string(boost::json::string_view, std::size_t, boost::system::error_code&) {
+    return scalar();
+  }
+  bool on_number_part(boost::json::string_view s, boost::system::error_code&) {
+    number_.append(s.data(), s.size());
+    return true;
+  }
+  bool on_int64(std::int64_t, boost::json::string_view, boost::system::error_code&) {
+    number_.clear();
+    return scalar();
+  }
+  bool on_uint64(std::uint64_t u, boost::json::string_view s, boost::system::error_code& ec) {
+    return u > static_cast<std::uint64_t>(INT64_MAX) ? refuse(s, ec) : (number_.clear(), scalar());
+  }
+  bool on_double(double, boost::json::string_view s, boost::system::error_code& ec) {
+    const std::string literal = number_ + std::string(s);
+    // Only a fraction or an exponent makes a double; a bare integer got here by overflowing.
+    if (literal.find_first_of(".eE") == std::string::npos) return refuse(s, ec);
+    number_.clear();
+    return scalar();
+  }
+  bool on_bool(bool, boost::system::error_code&) { return scalar(); }
+  bool on_null(boost::system::error_code&) { return scalar(); }
+  bool on_comment_part(boost::json::string_view, boost::system::error_code&) { return true; }
+  bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
+
+ private:
+  struct Frame {
+    bool array;
+    std::size_t next_index = 0;  // arrays: the index the next element gets
+    std::string key;             // objects: the key of the member being read
+  };
+
+  // A value starts: in an array, it takes the next index.
+  bool scalar() {
+    if (!stack_.empty() && stack_.back().array) ++stack_.back().next_index;
+    return true;
+  }
+  bool open(bool array) {
+    scalar();
+    stack_.push_back({array, 0, {}});
+    return true;
+  }
+  bool close() {
+    stack_.pop_back();
+    return true;
+  }
+  bool refuse(boost::json::string_view s, boost::system::error_code& ec) {
+    scalar();
+    refused_literal_ = number_ + std::string(s);
+    for (const auto& frame : stack_) {
+      if (frame.array)
+        refused_path_ += "[" + std::to_string(frame.next_index - 1) + "]";
+      else
+        refused_path_ += (refused_path_.empty() ? "" : ".") + frame.key;
+    }
+    ec = boost::json::error::exception;  // stops the parser; the caller reports the refusal
+    return false;
+  }
+
+  std::vector<Frame> stack_;
+  std::string key_;     // a key arriving in parts
+  std::string number_;  // a number arriving in parts
+  std::string refused_path_;
+  std::string refused_literal_;
+};
+
+}  // namespace
+
+boost::json::value parse_request_body(std::string_view body) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body, ec);
+  if (ec)
+    throw ApiError(400, "invalid_json", "the request body is not valid JSON: " + ec.message());
+  boost::json::basic_parser<IntegerRangeCheck> check(boost::json::parse_options{});
+  check.write_some(false, body.data(), body.size(), ec);
+  const auto& refused = check.handler();
+  if (!refused.refused_literal().empty()) {
+    ApiError e(400, "invalid_request",
+               refused.refused_path() + ": the integer " + refused.refused_literal() +
+                   " is outside the signed 64-bit range (-9223372036854775808 to "
+                   "9223372036854775807); send it as a string");
+    e.extra()["field"] = refused.refused_path();
+    throw e;
+  }
+  return value;
+}
+
+}  // namespace weir
