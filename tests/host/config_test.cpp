@@ -44,6 +44,9 @@ TEST(Config, MissingDatabasesIsRefused) {
 TEST(Config, UnknownTopLevelKeyIsRefusedWithTheKnownOnes) {
   const auto e = error_of(R"({"listne": "x", "databases": {"a": {"backend": "sqlite"}}})");
   EXPECT_NE(e.find("listne: is not a known setting (known: listen,"), std::string::npos) << e;
+  EXPECT_NE(e.find("tls); did you mean \"listen\"?"), std::string::npos) << e;
+  const auto far = error_of(R"({"colour": "x", "databases": {"a": {"backend": "sqlite"}}})");
+  EXPECT_EQ(far.find("did you mean"), std::string::npos) << "no suggestion when nothing is close";
 }
 
 TEST(Config, BadListenSaysWhatIsValid) {

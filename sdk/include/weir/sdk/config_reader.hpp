@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <initializer_list>
@@ -16,6 +17,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace weir::sdk {
 
@@ -93,13 +95,24 @@ class ConfigReader {
   }
   void allow_only(std::span<const std::string_view> allowed) const {
     for (const auto& member : *object_) {
-      bool known = false;
-      for (auto a : allowed) known = known || member.key() == a;
-      if (known) continue;
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      fail(member.key(), "is not a known setting (known: " + list + ")");
+      if (std::find(allowed.begin(), allowed.end(), member.key()) == allowed.end())
+        refuse_unknown(member.key(), allowed);
     }
+  }
+
+  // Refuses `key` as unknown, listing `known` and suggesting the closest one
+  // when it looks like a typo ("max_sise": did you mean "max_size"?).
+  [[noreturn]] void refuse_unknown(std::string_view key,
+                                   std::span<const std::string_view> known) const {
+    std::string list;
+    std::string_view closest;
+    std::size_t best = 3;  // at most two edits away
+    for (auto k : known) {
+      list += (list.empty() ? "" : ", ") + std::string(k);
+      if (const auto d = edit_distance(key, k); d < best) best = d, closest = k;
+    }
+    fail(key, "is not a known setting (known: " + list + ")" +
+                  (closest.empty() ? "" : "; did you mean \"" + std::string(closest) + "\"?"));
   }
 
   static std::string describe(const boost::json::value& v) {
@@ -109,6 +122,21 @@ class ConfigReader {
   }
 
  private:
+  // Edits (insert, delete, replace, swap two neighbours) from `a` to `b`.
+  static std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        d[i][j] = std::min(
+            {d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+          d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+    return d[a.size()][b.size()];
+  }
   static const boost::json::object& empty() {
     static const boost::json::object e;
     return e;

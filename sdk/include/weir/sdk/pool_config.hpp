@@ -7,11 +7,13 @@
 #include <weir/sdk/config_reader.hpp>
 #include <weir/sdk/error.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 namespace weir::sdk {
 
@@ -59,14 +61,12 @@ struct PoolConfig {
   // Reads and validates `reader` (the "pool" object); throws Error naming the field.
   static PoolConfig from(const ConfigReader& reader) {
     PoolConfig c;
-    std::string known;
-    visit(c, [&](std::string_view key, auto&, std::int64_t, std::int64_t) {
-      known += (known.empty() ? "" : ", ") + std::string(key);
-    });
+    std::vector<std::string_view> known;
+    visit(c,
+          [&](std::string_view key, auto&, std::int64_t, std::int64_t) { known.push_back(key); });
     for (const auto& member : reader.object()) {
-      if (!is_setting(member.key())) {
-        reader.fail(member.key(), "is not a known setting (known: " + known + ")");
-      }
+      if (std::find(known.begin(), known.end(), member.key()) == known.end())
+        reader.refuse_unknown(member.key(), known);
     }
     visit(c, [&](std::string_view key, auto& field, std::int64_t min, std::int64_t max) {
       field = from_int<std::remove_reference_t<decltype(field)>>(
@@ -91,12 +91,6 @@ struct PoolConfig {
   }
 
  private:
-  static bool is_setting(std::string_view key) {
-    bool found = false;
-    PoolConfig probe;
-    visit(probe, [&](std::string_view k, auto&, std::int64_t, std::int64_t) { found |= k == key; });
-    return found;
-  }
   static std::int64_t as_int(ms v) { return v.count(); }
   static std::int64_t as_int(std::uint32_t v) { return v; }
   // Above INT64_MAX reads as INT64_MAX: the range check then names it.
