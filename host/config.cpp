@@ -36,15 +36,23 @@ bool is_secret_key(std::string_view key) {
   return false;
 }
 
-// scheme://user:password@host -> scheme://user:***@host
-std::string mask_url_password(const std::string& text) {
-  const auto scheme = text.find("://");
-  if (scheme == std::string::npos) return text;
-  const auto at = text.find('@', scheme + 3);
-  if (at == std::string::npos) return text;
-  const auto colon = text.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return text;
-  return text.substr(0, colon + 1) + "***" + text.substr(at);
+// scheme://user:password@host -> scheme://user:***@host, and every "password=..."
+// of a query string or a libpq key=value string -> "password=***".
+std::string mask_url_password(std::string text) {
+  if (const auto scheme = text.find("://"); scheme != std::string::npos) {
+    // The last '@': one inside the password must not leave its tail showing.
+    const auto at = text.rfind('@');
+    const auto colon = text.find(':', scheme + 3);
+    if (at != std::string::npos && at > scheme && colon != std::string::npos && colon < at)
+      text = text.substr(0, colon + 1) + "***" + text.substr(at);
+  }
+  constexpr std::string_view kKey = "password=";
+  for (auto pos = text.find(kKey); pos != std::string::npos; pos = text.find(kKey, pos)) {
+    pos += kKey.size();
+    const auto end = text.find_first_of(" &", pos);
+    text.replace(pos, end == std::string::npos ? std::string::npos : end - pos, "***");
+  }
+  return text;
 }
 
 // Replaces "${env:NAME}" references in every string; `path` names the field for errors.

@@ -163,6 +163,19 @@ TEST(Config, SecretsAreMaskedAtAnyDepth) {
       R"({"a":{"api_key":"***","Token":"***","list":[{"client_secret":"***"}],"user":"bob"}})");
 }
 
+TEST(Config, PasswordsInConnectionStringsAreMasked) {
+  const auto masked = [](const char* url) {
+    return std::string(mask_secrets(boost::json::value(url)).as_string());
+  };
+  EXPECT_EQ(masked("postgresql://weir:s3cret@db:5432/app"), "postgresql://weir:***@db:5432/app");
+  EXPECT_EQ(masked("postgresql://weir:p@ss@db/app"), "postgresql://weir:***@db/app");
+  EXPECT_EQ(masked("postgresql://weir@db/app?sslmode=require&password=s3cret&x=1"),
+            "postgresql://weir@db/app?sslmode=require&password=***&x=1");
+  EXPECT_EQ(masked("host=db user=weir password=s3cret dbname=app"),
+            "host=db user=weir password=*** dbname=app");
+  EXPECT_EQ(masked("postgresql://db:5432/app"), "postgresql://db:5432/app");
+}
+
 TEST(Config, PluginDirsResolveAgainstTheConfigFile) {
   const Config c =
       parse(R"({"plugin_dirs": ["plugins", "/abs"], "databases": {"a": {"backend": "s"}}})");
