@@ -2,6 +2,7 @@
 
 #include "json_result_writer.hpp"
 #include "logger.hpp"
+#include "pool_params.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
@@ -169,16 +170,10 @@ Database::~Database() {
 }
 
 weir_pool* Database::open_pool(const boost::json::object& settings, const std::string& data_dir) {
-  const std::string json = boost::json::serialize(settings);
-  weir_pool_params params{};
-  params.struct_size = sizeof params;
-  params.database = config_.name.c_str();
-  params.config_json = json.data();
-  params.config_length = json.size();
-  params.data_dir = data_dir.c_str();
+  const PoolParams params(config_.name, settings, data_dir);
   weir_error error = new_error();
   weir_pool* pool = nullptr;
-  const weir_status status = plugin_->table.pool_open(&params, &pool, &error);
+  const weir_status status = plugin_->table.pool_open(params.get(), &pool, &error);
   if (status == WEIR_OK) return pool;
   if (status == WEIR_E_INVALID_CONFIG) throw ConfigError(error.message);
   unavailable_reason_ =
@@ -188,11 +183,6 @@ weir_pool* Database::open_pool(const boost::json::object& settings, const std::s
 
 void Database::open(const std::filesystem::path& data_dir) {
   if (plugin_ == nullptr) return;
-  if (!config_.replicas.empty() && (plugin_->table.capabilities & WEIR_CAP_READ_REPLICAS) == 0) {
-    throw ConfigError(
-        "databases." + name() + ".replicas: backend \"" + config_.backend +
-        "\" does not support read replicas (it does not declare the read_replicas capability)");
-  }
   pool_ = open_pool(config_.settings, data_dir.string());
   if (pool_ == nullptr) return;
   for (const auto& settings : config_.replicas) {

@@ -11,23 +11,6 @@ namespace weir {
 
 namespace {
 
-std::string searched_list(const PluginCatalog& catalog) {
-  std::string list;
-  for (const auto& dir : catalog.searched()) list += (list.empty() ? "" : ", ") + dir.string();
-  return list;
-}
-
-std::string missing_plugin_reason(const DatabaseConfig& db, const PluginCatalog& catalog) {
-  std::string reason = "backend plugin \"" + db.backend +
-                       "\" is not installed (searched: " + searched_list(catalog) + ")";
-  for (const auto& rejected : catalog.rejected()) {
-    if (rejected.path.filename().string().find(db.backend) != std::string::npos) {
-      reason += "; " + rejected.path.string() + " was rejected: " + rejected.reason;
-    }
-  }
-  return reason;
-}
-
 AdmissionLimits admission_limits(const Database& database, const Limits& limits) {
   return {std::max<std::size_t>(1, database.capacity()), limits.max_queue, limits.queue_timeout};
 }
@@ -130,11 +113,6 @@ std::shared_ptr<Database> Gateway::open_database(const DatabaseConfig& db, const
                                                  bool strict) const {
   auto plugin = next.plugins->find(db.backend);
   const std::string reason = plugin == nullptr ? missing_plugin_reason(db, *next.plugins) : "";
-  if (plugin == nullptr && strict && !db.optional) {
-    throw StartupError(
-        "database \"" + db.name + "\": " + reason +
-        ". Install the plugin, fix \"backend\", or mark the database \"optional\": true.");
-  }
   auto database = std::make_shared<Database>(db, std::move(plugin), reason);
   try {
     database->open(next.config.workspace.data_dir);
@@ -154,6 +132,8 @@ std::shared_ptr<Snapshot> Gateway::build(Config config, const Snapshot* current,
     *plugins = PluginCatalog::rescan(*current->plugins, dirs);
   else
     plugins->scan(dirs);
+  // Every database's settings, before any pool opens: a refused one leaves nothing half-opened.
+  check_backend_settings(config, *plugins, strict);
   AccessControl access(config.tokens);
   auto next = std::make_shared<Snapshot>(
       Snapshot{std::move(config), std::move(plugins), std::move(access), {}});

@@ -9,6 +9,7 @@
 #include "access.hpp"
 #include "admission.hpp"
 #include "config.hpp"
+#include "config_check.hpp"
 #include "database.hpp"
 #include "plugin_loader.hpp"
 
@@ -28,12 +29,6 @@
 #include <vector>
 
 namespace weir {
-
-// The gateway cannot start: a required database cannot be served.
-class StartupError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 // Shared by every snapshot that serves one database (requests hold
 // snapshots): when the last of them lets go, no request can reach the

@@ -1,6 +1,7 @@
 // weir — the gateway's command line: serve, plugins, check-config.
 #include "api.hpp"
 #include "config.hpp"
+#include "config_check.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
 #include "logger.hpp"
@@ -29,7 +30,8 @@ usage: weir <command> [options]
 commands:
   serve          start the gateway (the default command)
   plugins        list the plugins found, loaded and rejected (with reasons)
-  check-config   validate the configuration and print it with secrets masked
+  check-config   validate the configuration as serve does (each plugin checks its
+                 databases' settings; nothing connects) and print it with secrets masked
 
 options:
   -c, --config FILE   config file (default: $WEIR_CONFIG, else <project root>/weir.json,
@@ -127,7 +129,11 @@ int list_plugins(const weir::Config& config) {
   return 0;
 }
 
+// The same validation as `serve` (its own settings, then every plugin's), without starting.
 int check_config(const weir::Config& config) {
+  weir::PluginCatalog catalog;
+  catalog.scan(weir::plugin_search_path(config.plugin_dirs, executable_dir()));
+  const auto notes = weir::check_backend_settings(config, catalog);
   boost::json::object databases;
   for (const auto& db : config.databases) databases[db.name] = db.masked;
   std::cout << "config " << config.source << " is valid\n"
@@ -141,6 +147,7 @@ int check_config(const weir::Config& config) {
               << config.tls->private_key.string() << "\n";
   }
   if (!config.log_file.empty()) std::cout << "log file: " << config.log_file.string() << "\n";
+  for (const auto& note : notes) std::cout << "note: " << note << "\n";
   return 0;
 }
 

@@ -44,6 +44,9 @@ weir_status end_stub(weir_conn*, weir_error* error) noexcept {
   return not_implemented(error, "transactions");
 }
 weir_status cancel_stub(weir_conn*) noexcept { return WEIR_E_NOT_IMPLEMENTED; }
+weir_status validate_config_stub(const weir_pool_params*, weir_error* error) noexcept {
+  return not_implemented(error, "checking its settings without opening a pool");
+}
 
 }  // namespace
 
@@ -57,6 +60,9 @@ void fill_optional_slots(weir_plugin& t) noexcept {
   if (t.commit == nullptr) t.commit = end_stub;
   if (t.rollback == nullptr) t.rollback = end_stub;
   if (t.cancel == nullptr) t.cancel = cancel_stub;
+  // A v1 plugin knows nothing past cancel: whatever lies there is not its answer.
+  if (t.abi_version < WEIR_ABI_VERSION_2 || t.validate_config == nullptr)
+    t.validate_config = validate_config_stub;
 }
 
 }  // namespace weir

@@ -9,6 +9,9 @@ struct ChromaDriver {
   static constexpr sdk::PluginInfo info{"chroma", "0.1.0",
                                         "ChromaDB vector store over its REST API v2 (libcurl)",
                                         WEIR_KIND_VECTOR, 0};
+  static void validate(const sdk::OpenContext& context) {
+    ChromaSettings::from(context.connection);
+  }
   static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext& context) {
     return std::make_unique<ChromaFactory>(ChromaSettings::from(context.connection));
   }

@@ -14,6 +14,9 @@ struct Neo4jDriver {
       WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_NAMED_PARAMETERS | WEIR_CAP_STREAMING |
           WEIR_CAP_READ_REPLICAS};
 
+  static void validate(const sdk::OpenContext& context) {
+    ConnectionSettings::from(context.connection, context.data_dir);
+  }
   static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext& context) {
     auto settings = std::make_shared<const ConnectionSettings>(
         ConnectionSettings::from(context.connection, context.data_dir));

@@ -10,6 +10,9 @@ struct PostgresDriver {
       "postgres", "0.1.0", "PostgreSQL through libpq", WEIR_KIND_SQL,
       WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_CANCEL | WEIR_CAP_READ_REPLICAS};
 
+  static void validate(const weir::sdk::OpenContext& context) {
+    weir::postgres::Settings::from(context.connection, context.data_dir);
+  }
   static std::unique_ptr<weir::sdk::ConnectionFactory> open(const weir::sdk::OpenContext& context) {
     return std::make_unique<weir::postgres::PgConnectionFactory>(
         weir::postgres::Settings::from(context.connection, context.data_dir));

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "sqlite_database.hpp"
+#include "sqlite_settings.hpp"
 
 #include <weir/sdk/plugin_export.hpp>
 
@@ -15,6 +16,7 @@ struct SqliteDriver {
       WEIR_KIND_SQL,
       WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_NAMED_PARAMETERS | WEIR_CAP_CANCEL};
 
+  static void validate(const weir::sdk::OpenContext& context) { read_settings(context); }
   static std::unique_ptr<weir::sdk::ConnectionFactory> open(const weir::sdk::OpenContext& context) {
     return std::make_unique<SqliteDatabase>(context);
   }

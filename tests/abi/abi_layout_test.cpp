@@ -10,7 +10,8 @@
 namespace {
 
 TEST(AbiLayout, PluginTableV1IsFrozen) {
-  EXPECT_EQ(sizeof(weir_plugin), WEIR_PLUGIN_V1_SIZE);
+  // Later versions append after the last v1 slot; the v1 part never moves.
+  EXPECT_EQ(offsetof(weir_plugin, validate_config), WEIR_PLUGIN_V1_SIZE);
   EXPECT_EQ(offsetof(weir_plugin, struct_size), 0u);
   EXPECT_EQ(offsetof(weir_plugin, abi_version), 4u);
   EXPECT_EQ(offsetof(weir_plugin, name), 8u);
@@ -18,6 +19,12 @@ TEST(AbiLayout, PluginTableV1IsFrozen) {
   EXPECT_EQ(offsetof(weir_plugin, pool_open), 48u);
   EXPECT_EQ(offsetof(weir_plugin, execute), 120u);
   EXPECT_EQ(offsetof(weir_plugin, cancel), 152u);
+}
+
+// Version 2 is still open for appends (not frozen): this only pins what it has so far.
+TEST(AbiLayout, PluginTableV2AppendsValidateConfig) {
+  EXPECT_EQ(WEIR_ABI_VERSION, WEIR_ABI_VERSION_2);
+  EXPECT_EQ(sizeof(weir_plugin), WEIR_PLUGIN_V1_SIZE + sizeof(void*));
 }
 
 TEST(AbiLayout, ErrorV1IsFrozen) {

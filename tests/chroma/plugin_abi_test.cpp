@@ -50,7 +50,7 @@ class PluginAbiTest : public ChromaTest {
 TEST_F(PluginAbiTest, DescribesItselfAsTheVectorBackend) {
   EXPECT_STREQ(plugin_.name, "chroma");
   EXPECT_EQ(plugin_.kind, WEIR_KIND_VECTOR);
-  EXPECT_EQ(plugin_.abi_version, WEIR_ABI_VERSION_1);
+  EXPECT_EQ(plugin_.abi_version, WEIR_ABI_VERSION_2);
 }
 
 TEST_F(PluginAbiTest, RequestsRoundTripThroughTheCAbi) {

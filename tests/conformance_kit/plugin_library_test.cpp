@@ -75,7 +75,7 @@ TEST(PluginLibrary, EntryAnsweringAbiErrorIsRefusedWithItsReason) {
   const auto error = refusal(fixture("entry_returns_abi_error.so"));
   EXPECT_EQ(error.failure(), LoadFailure::no_common_abi);
   EXPECT_STREQ(error.what(),
-               "no ABI version in common with this host (which speaks version 1): this fixture "
+               "no ABI version in common with this host (which speaks version 2): this fixture "
                "implements ABI version 99 only");
 }
 
@@ -83,7 +83,7 @@ TEST(PluginLibrary, AnswerNewerThanTheOfferIsRefused) {
   const auto error = refusal(fixture("answers_newer_abi.so"));
   EXPECT_EQ(error.failure(), LoadFailure::abi_newer_than_offer);
   EXPECT_STREQ(error.what(),
-               "it answered ABI version 2 but this host offered version 1 (a plugin must answer a "
+               "it answered ABI version 3 but this host offered version 2 (a plugin must answer a "
                "version no newer than the offer)");
 }
 

@@ -217,7 +217,7 @@ TEST_F(HttpApi, PluginsListingNamesTheSqlitePlugin) {
     if (p.at("name").as_string() == "sqlite") {
       found = true;
       EXPECT_EQ(p.at("kind").as_string(), "sql");
-      EXPECT_EQ(p.at("abi_version").as_int64(), 1);
+      EXPECT_EQ(p.at("abi_version").as_int64(), 2);
     }
   }
   EXPECT_TRUE(found) << r.body;

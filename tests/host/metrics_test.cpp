@@ -66,7 +66,7 @@ TEST(Metrics, ParsesAndCountsAddUp) {
   EXPECT_GE(s.at("weir_pool_connections_created_total{" + db + "}"), 1);
   EXPECT_EQ(s.at("weir_admission_requests{" + db + ",state=\"running\"}"), 0);
   EXPECT_EQ(s.at("weir_plugin_info{name=\"sqlite\",version=\"0.1.0\",kind=\"sql\"}"), 1);
-  EXPECT_EQ(s.count("weir_build_info{version=\"0.1.0\",abi=\"1\"}"), 1u);
+  EXPECT_EQ(s.count("weir_build_info{version=\"0.1.0\",abi=\"2\"}"), 1u);
 }
 
 TEST(Metrics, ErrorResponsesCarryTheirCodeInAHeader) {

@@ -27,11 +27,11 @@ TEST(PluginLoader, EveryBadPluginIsSkippedWithItsReason) {
   EXPECT_EQ(reasons.at("no_entry_symbol.so"),
             "not a weir plugin: it does not export the entry symbol weir_plugin_entry");
   EXPECT_EQ(reasons.at("entry_returns_abi_error.so")
-                .rfind("no ABI version in common with this host (which speaks version 1)", 0),
+                .rfind("no ABI version in common with this host (which speaks version 2)", 0),
             0u)
       << reasons.at("entry_returns_abi_error.so");
   EXPECT_EQ(reasons.at("answers_newer_abi.so")
-                .rfind("it answered ABI version 2 but this host offered version 1", 0),
+                .rfind("it answered ABI version 3 but this host offered version 2", 0),
             0u)
       << reasons.at("answers_newer_abi.so");
   EXPECT_EQ(reasons.at("missing_required_slot.so"),

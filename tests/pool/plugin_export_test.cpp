@@ -12,13 +12,29 @@ namespace weir::pool_test {
 namespace {
 Backend* export_backend = nullptr;
 sdk::PoolConfig export_pool_config;  // what the driver's open() was given
+int export_opens = 0;                // how often the driver's open() ran
 }  // namespace
 
 struct ExportTestDriver {
   static constexpr sdk::PluginInfo info{"pooltest", "1.0.0", "pool export test", WEIR_KIND_OTHER,
                                         0};
+  // Its one connection setting: "name", a string.
+  static void validate(const sdk::OpenContext& context) {
+    context.connection.allow_only({"name"});
+    context.connection.string("name", "");
+  }
   static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext& context) {
+    ++export_opens;
     export_pool_config = context.pool;
+    return std::make_unique<ScriptedFactory>(*export_backend);
+  }
+};
+
+// A driver written before validate() existed.
+struct DriverWithoutValidate {
+  static constexpr sdk::PluginInfo info{"novalidate", "1.0.0", "", WEIR_KIND_OTHER, 0};
+  static std::unique_ptr<sdk::ConnectionFactory> open(const sdk::OpenContext&) {
+    ++export_opens;
     return std::make_unique<ScriptedFactory>(*export_backend);
   }
 };
@@ -63,6 +79,53 @@ TEST_F(PluginExportTest, OpenRefusesBadPoolSettingsNamingTheField) {
   EXPECT_EQ(error.status, WEIR_E_INVALID_CONFIG);
   EXPECT_STREQ(error.message, "databases.main.pool.min_size: must not exceed max_size (2), got 5");
   EXPECT_EQ(pool, nullptr);
+}
+
+TEST_F(PluginExportTest, ValidateConfigRefusesWhatOpenRefusesWithoutOpening) {
+  const auto validate = [&](const std::string& config) {
+    weir_pool_params params{sizeof(weir_pool_params), "main", config.data(), config.size(), "/tmp"};
+    error = fresh_error();
+    return table.validate_config(&params, &error);
+  };
+  export_opens = 0;
+  EXPECT_EQ(validate(R"({"pool": {"min_size": 5, "max_size": 2}})"), WEIR_E_INVALID_CONFIG);
+  EXPECT_STREQ(error.message, "databases.main.pool.min_size: must not exceed max_size (2), got 5");
+  EXPECT_EQ(validate(R"({"pool": {"max_sise": 2}})"), WEIR_E_INVALID_CONFIG);
+  EXPECT_THAT(error.message, HasSubstr("; did you mean \"max_size\"?"));
+  EXPECT_EQ(validate(R"({"connection": {"nmae": "x"}})"), WEIR_E_INVALID_CONFIG);
+  EXPECT_STREQ(error.message,
+               "databases.main.connection.nmae: is not a known setting (known: name); did you "
+               "mean \"name\"?");
+  EXPECT_EQ(validate(R"({"connection": {"name": "x"}, "pool": {"max_size": 3}})"), WEIR_OK);
+  EXPECT_EQ(export_opens, 0) << "validating opened nothing";
+  EXPECT_EQ(backend.live, 0);
+}
+
+TEST_F(PluginExportTest, ADriverWithoutValidateHasOnlyItsPoolSettingsChecked) {
+  const auto validate = [&](const std::string& config) {
+    weir_pool_params params{sizeof(weir_pool_params), "main", config.data(), config.size(), "/tmp"};
+    error = fresh_error();
+    return sdk::detail::Trampolines<DriverWithoutValidate>::validate_config(&params, &error);
+  };
+  EXPECT_EQ(validate(R"({"pool": {"max_size": 0}})"), WEIR_E_INVALID_CONFIG);
+  EXPECT_STREQ(error.message,
+               "databases.main.pool.max_size: must be an integer from 1 to 10000, got 0");
+  EXPECT_EQ(validate(R"({"connection": {"anything": 1}})"), WEIR_E_NOT_IMPLEMENTED);
+  EXPECT_STREQ(error.message,
+               "this plugin checks its connection settings only when the pool opens");
+}
+
+TEST_F(PluginExportTest, AV1HostGetsAV1TableWithNothingWrittenPastIt) {
+  weir_plugin old;
+  std::memset(&old, 0xAB, sizeof old);
+  old.struct_size = WEIR_PLUGIN_V1_SIZE;
+  ASSERT_EQ(weir_plugin_entry(WEIR_ABI_VERSION_1, nullptr, &old, nullptr), WEIR_OK);
+  EXPECT_EQ(old.abi_version, WEIR_ABI_VERSION_1);
+  const auto* past = reinterpret_cast<const unsigned char*>(&old) + WEIR_PLUGIN_V1_SIZE;
+  for (std::size_t i = 0; i < sizeof old - WEIR_PLUGIN_V1_SIZE; ++i) EXPECT_EQ(past[i], 0xAB) << i;
+
+  EXPECT_EQ(table.abi_version, WEIR_ABI_VERSION_2) << "a v2 host gets version 2";
+  EXPECT_NE(table.validate_config, nullptr);
 }
 
 TEST_F(PluginExportTest, OpenHandsTheDriverThePoolSettings) {

@@ -1,5 +1,6 @@
 // Runs a program as a child process for tests: spawn with arguments and a
-// working directory, capture stderr to a file, signal it, wait for its exit.
+// working directory, capture stderr (and optionally stdout) to a file, signal
+// it, wait for its exit.
 // The destructor kills and reaps it, so a failing test leaves nothing behind.
 #pragma once
 
@@ -18,12 +19,17 @@ namespace weir::testing {
 class ChildProcess {
  public:
   ChildProcess(const std::string& program, const std::vector<std::string>& args,
-               const std::string& cwd, const std::string& stderr_file) {
+               const std::string& cwd, const std::string& stderr_file,
+               const std::string& stdout_file = "") {
     pid_ = ::fork();
     if (pid_ == 0) {
       if (::chdir(cwd.c_str()) != 0) ::_exit(126);
       const int fd = ::open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       if (fd >= 0) ::dup2(fd, STDERR_FILENO);
+      if (!stdout_file.empty()) {
+        const int out = ::open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (out >= 0) ::dup2(out, STDOUT_FILENO);
+      }
       std::vector<char*> argv{const_cast<char*>(program.c_str())};
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);

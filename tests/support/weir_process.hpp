@@ -1,6 +1,7 @@
 // The weir binary under test as a child process: `weir serve --config
-// weir.json` in a directory of the test's, stderr kept in <dir>/stderr.log,
-// started when `ready` says so. Needs WEIR_TEST_BINARY (the path to weir).
+// weir.json` (or another command) in a directory of the test's, stderr kept
+// in <dir>/stderr.log and stdout in <dir>/stdout.log, started when `ready`
+// says so. Needs WEIR_TEST_BINARY (the path to weir).
 #pragma once
 
 #include "child_process.hpp"
@@ -34,13 +35,16 @@ inline std::string read_text(const std::filesystem::path& p) {
 
 class WeirProcess : public ChildProcess {
  public:
-  // Writes `config` to <dir>/weir.json and starts weir there.
-  WeirProcess(const std::filesystem::path& dir, const std::string& config)
-      : ChildProcess(WEIR_TEST_BINARY, {"serve", "--config", "weir.json"}, dir.string(),
-                     write_config(dir, config)),
-        stderr_path_(dir / "stderr.log") {}
+  // Writes `config` to <dir>/weir.json and runs `weir <command>` there.
+  WeirProcess(const std::filesystem::path& dir, const std::string& config,
+              const std::string& command = "serve")
+      : ChildProcess(WEIR_TEST_BINARY, {command, "--config", "weir.json"}, dir.string(),
+                     write_config(dir, config), (dir / "stdout.log").string()),
+        stderr_path_(dir / "stderr.log"),
+        stdout_path_(dir / "stdout.log") {}
 
   std::string stderr_text() const { return read_text(stderr_path_); }
+  std::string stdout_text() const { return read_text(stdout_path_); }
 
   // Polls `ready` for up to 20 s (startup loads plugins and opens pools).
   static bool eventually(const std::function<bool()>& ready) {
@@ -59,6 +63,7 @@ class WeirProcess : public ChildProcess {
   }
 
   std::filesystem::path stderr_path_;
+  std::filesystem::path stdout_path_;
 };
 
 }  // namespace weir::testing

@@ -1,5 +1,5 @@
 /*
- * weir/plugin.h — the weir plugin C ABI, version 1.
+ * weir/plugin.h — the weir plugin C ABI, version 2.
  *
  * This header is the whole contract between the weir host and a backend
  * plugin (a shared library). It is C99 and carries no C++ types, so a plugin
@@ -43,6 +43,9 @@
  *   ABI version 1 is frozen: the sizes WEIR_*_V1_SIZE below are checked by the
  *   host's tests. A later version appends fields and raises
  *   WEIR_ABI_VERSION; a v1 plugin keeps loading in every later host.
+ *   ABI version 2 appends weir_plugin.validate_config. Version 2 is still open
+ *   for appends until the next release (the asynchronous execute joins it);
+ *   its sizes are frozen then, as version 1's are now.
  */
 #ifndef WEIR_PLUGIN_H
 #define WEIR_PLUGIN_H
@@ -60,8 +63,10 @@ extern "C" {
 
 /** ABI versions are plain integers; each release that appends to a struct adds one. */
 #define WEIR_ABI_VERSION_1 1u
+/** Appends weir_plugin.validate_config. Open for appends until the next release. */
+#define WEIR_ABI_VERSION_2 2u
 /** The newest ABI version this header describes. */
-#define WEIR_ABI_VERSION WEIR_ABI_VERSION_1
+#define WEIR_ABI_VERSION WEIR_ABI_VERSION_2
 
 /** The one symbol every plugin exports (see weir_plugin_entry_fn). */
 #define WEIR_ENTRY_SYMBOL "weir_plugin_entry"
@@ -83,7 +88,7 @@ typedef int32_t weir_status;
 #define WEIR_E_UNKNOWN 1           /* anything not covered below          [500] */
 #define WEIR_E_NOT_IMPLEMENTED 2   /* the plugin lacks this operation     [501] */
 #define WEIR_E_INVALID_REQUEST 3   /* the request is malformed            [400] */
-#define WEIR_E_INVALID_CONFIG 4    /* pool_open: bad settings             [500] */
+#define WEIR_E_INVALID_CONFIG 4    /* pool_open, validate_config: bad settings */
 #define WEIR_E_NOT_FOUND 5         /* a named object does not exist       [404] */
 #define WEIR_E_CONFLICT 6          /* already exists / constraint failed  [409] */
 #define WEIR_E_QUERY 7             /* backend rejected the statement      [400] */
@@ -386,9 +391,27 @@ typedef struct weir_plugin {
    * any thread, while another thread is inside execute on the same conn.
    */
   weir_status (*cancel)(weir_conn* conn);
+
+  /* ---- ABI version 2: the host reads these only from a plugin that
+   *      answered version 2 or newer, and writes them only when
+   *      struct_size covers them ---- */
+
+  /**
+   * Optional (v2). Check every setting in `params` as pool_open would, with
+   * the same messages (WEIR_E_INVALID_CONFIG naming the field, e.g.
+   * "databases.main.pool.max_size: must be an integer from 1 to 10000, got 0"),
+   * without connecting, opening a pool or touching files beyond resolving
+   * paths against params->data_dir. The host calls it for every database and
+   * read replica before it opens any pool: at start, on reload and for
+   * `weir check-config`, so all three refuse the same settings. A v1 plugin's
+   * slot is the host's stub (WEIR_E_NOT_IMPLEMENTED): its settings are then
+   * checked only when its pool opens, and check-config says so.
+   * Thread-safe; no pool needs to exist. `params` is borrowed for the call.
+   */
+  weir_status (*validate_config)(const weir_pool_params* params, weir_error* error);
 } weir_plugin;
 
-/* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64). */
+/* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64); version 2 is not frozen yet. */
 #define WEIR_PLUGIN_V1_SIZE 160u
 #define WEIR_ERROR_V1_SIZE 2124u
 #define WEIR_POOL_STATS_V1_SIZE 160u

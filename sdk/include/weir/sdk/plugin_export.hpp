@@ -8,6 +8,13 @@
 //   WEIR_EXPORT_PLUGIN(MyDriver)
 //
 // and this header supplies the entry symbol, the function table and the
+// trampolines. A driver may also define
+//
+//     static void validate(const weir::sdk::OpenContext&);
+//
+// the settings half of open(): it reads and checks every connection setting
+// (throwing Error(WEIR_E_INVALID_CONFIG) naming the field) without connecting
+// or creating files, and becomes the plugin's validate_config. The
 // trampolines: each catches every exception and maps it to a status code plus
 // a filled weir_error, so nothing unwinds across the C boundary.
 #pragma once
@@ -23,6 +30,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <memory>
@@ -107,18 +115,41 @@ weir_status on_connection(weir_conn* conn, weir_error* error, Body&& body) noexc
 
 template <class Driver>
 struct Trampolines {
-  static weir_status pool_open(const weir_pool_params* params, weir_pool** out, weir_error* error) noexcept {
+  // Reads `params` as pool_open and validate_config both do, every setting
+  // checked, and runs `body` with the result.
+  template <class Body>
+  static weir_status with_settings(const weir_pool_params* params, weir_error* error,
+                                   Body&& body) noexcept {
     return guarded(error, [&] {
       const std::string database = params->database != nullptr ? params->database : "";
-      const auto config = parse_object(params->config_json, params->config_length, "database config",
-                                       WEIR_E_INVALID_CONFIG);
+      const auto config = parse_object(params->config_json, params->config_length,
+                                       "database config", WEIR_E_INVALID_CONFIG);
       const ConfigReader root(config, "databases." + database);
-      auto pool_config = PoolConfig::from(root.child("pool"));
-      OpenContext context{database, root.child("connection"),
-                          std::filesystem::path(params->data_dir != nullptr ? params->data_dir : "."),
-                          pool_config};
+      const OpenContext context{
+          database, root.child("connection"),
+          std::filesystem::path(params->data_dir != nullptr ? params->data_dir : "."),
+          PoolConfig::from(root.child("pool"))};
+      body(context);
+    });
+  }
+  static weir_status pool_open(const weir_pool_params* params, weir_pool** out,
+                               weir_error* error) noexcept {
+    return with_settings(params, error, [&](const OpenContext& context) {
       auto factory = Driver::open(context);
-      *out = reinterpret_cast<weir_pool*>(new Pool(pool_config, std::move(factory), database));
+      *out = reinterpret_cast<weir_pool*>(
+          new Pool(context.pool, std::move(factory), context.database));
+    });
+  }
+  // A driver checks its own settings in validate(context), the settings half of
+  // its open(); without one, only the pool settings are checked before opening.
+  static weir_status validate_config(const weir_pool_params* params, weir_error* error) noexcept {
+    return with_settings(params, error, [](const OpenContext& context) {
+      if constexpr (requires { Driver::validate(context); }) {
+        Driver::validate(context);
+      } else {
+        throw Error(WEIR_E_NOT_IMPLEMENTED,
+                    "this plugin checks its connection settings only when the pool opens");
+      }
     });
   }
   static void pool_close(weir_pool* pool) noexcept { delete &pool_of(pool); }
@@ -212,7 +243,10 @@ struct Trampolines {
       return fill_error(error, Error(WEIR_E_ABI, "host's plugin table is smaller than ABI version 1"));
     }
     set_host(host);
-    plugin->abi_version = WEIR_ABI_VERSION_1;
+    // A v1 host's table ends at cancel: nothing of version 2 may be written into it.
+    const bool v2 = host_version >= WEIR_ABI_VERSION_2 &&
+                    plugin->struct_size >= offsetof(weir_plugin, validate_config) + sizeof(void*);
+    plugin->abi_version = v2 ? WEIR_ABI_VERSION_2 : WEIR_ABI_VERSION_1;
     plugin->name = Driver::info.name;
     plugin->version = Driver::info.version;
     plugin->description = Driver::info.description;
@@ -232,6 +266,7 @@ struct Trampolines {
     plugin->commit = commit;
     plugin->rollback = rollback;
     plugin->cancel = cancel;
+    if (v2) plugin->validate_config = validate_config;
     return WEIR_OK;
   }
 };
