@@ -67,6 +67,13 @@ class Admission {
 
  private:
   struct Waiter {
+    // A constructor, not aggregate initialisation: make_shared cannot use parentheses on an
+    // aggregate with clang 14 (the fuzz preset's compiler).
+    Waiter(Start start_with, Reject reject_with, boost::asio::steady_timer timer_on)
+        : start(std::move(start_with)),
+          reject(std::move(reject_with)),
+          timer(std::move(timer_on)) {}
+
     Start start;
     Reject reject;
     boost::asio::steady_timer timer;

@@ -120,6 +120,11 @@ class Database::Lease {
   // What the canceller needs; shared, as a cancel may still be on its way
   // when the lease is gone.
   struct CancelTarget {
+    // A constructor, not aggregate initialisation: make_shared cannot use parentheses on an
+    // aggregate with clang 14 (the fuzz preset's compiler).
+    CancelTarget(const weir_plugin* plugin_table, weir_conn* leased)
+        : table(plugin_table), conn(leased) {}
+
     const weir_plugin* table;
     weir_conn* conn;  // null once the connection went back to the pool
     std::mutex mutex;
