@@ -5,6 +5,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -112,6 +113,28 @@ class IntegerRangeCheck {
   std::string refused_literal_;
 };
 
+// An integer literal beyond the int64 range parses as a uint64 above INT64_MAX or as a
+// double of at least 2^63 in magnitude. Only then is the text read again to tell such a
+// literal from a genuine double like 1e19: ordinary requests are parsed once.
+bool may_hold_out_of_range_integer(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::uint64:
+      return value.get_uint64() > static_cast<std::uint64_t>(INT64_MAX);
+    case boost::json::kind::double_:
+      return std::fabs(value.get_double()) >= 9223372036854775808.0;
+    case boost::json::kind::array:
+      for (const auto& element : value.get_array())
+        if (may_hold_out_of_range_integer(element)) return true;
+      return false;
+    case boost::json::kind::object:
+      for (const auto& member : value.get_object())
+        if (may_hold_out_of_range_integer(member.value())) return true;
+      return false;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 boost::json::value parse_request_body(std::string_view body) {
@@ -119,6 +142,7 @@ boost::json::value parse_request_body(std::string_view body) {
   auto value = boost::json::parse(body, ec);
   if (ec)
     throw ApiError(400, "invalid_json", "the request body is not valid JSON: " + ec.message());
+  if (!may_hold_out_of_range_integer(value)) return value;
   boost::json::basic_parser<IntegerRangeCheck> check(boost::json::parse_options{});
   check.write_some(false, body.data(), body.size(), ec);
   const auto& refused = check.handler();

@@ -301,13 +301,14 @@ TEST_F(HttpApi, IntegersBeyond64BitsAreRefusedNamingTheParameter) {
   }
   const auto r = http_post(
       gw.port(), url("query"),
-      R"J({"query":"select ?, ?, ?, ?","params":[1.5, 1e3, -9223372036854775808, 9223372036854775807]})J");
+      R"J({"query":"select ?, ?, ?, ?, ?","params":[1.5, 1e3, -9223372036854775808, 9223372036854775807, 1e19]})J");
   ASSERT_EQ(r.status, 200u) << r.body;
   const auto row = r.json().at("rows").at(0).as_array();
   EXPECT_EQ(row.at(0).as_double(), 1.5) << "genuine doubles still work";
   EXPECT_EQ(row.at(1).as_double(), 1000.0);
   EXPECT_EQ(row.at(2).as_int64(), INT64_MIN) << "the int64 range itself still works";
   EXPECT_EQ(row.at(3).as_int64(), INT64_MAX);
+  EXPECT_EQ(row.at(4).as_double(), 1e19) << "a double beyond the int64 range is not an integer";
 }
 
 TEST(HttpApiStartup, OptionalDatabaseWithMissingPluginIsListedUnavailable) {
