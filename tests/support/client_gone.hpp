@@ -1,6 +1,6 @@
-// Clients that leave before their answer, and a way to watch a database's
-// admission queue through GET /v1/databases/{name}, for the tests of
-// cancel-on-disconnect.
+// Clients that leave before their answer, a way to watch a database's
+// admission queue through GET /v1/databases/{name}, and the count /metrics
+// keeps of them, for the tests of cancel-on-disconnect.
 #pragma once
 
 #include "http_client.hpp"
@@ -47,6 +47,16 @@ inline bool wait_for_admission(std::uint16_t port, const std::string& database,
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (std::chrono::steady_clock::now() < until);
   return false;
+}
+
+// The line of GET /metrics that counts `database`'s queries ended by clients that left,
+// or the whole exposition when there is no such line (for the failure message).
+inline std::string client_closed_count_line(std::uint16_t port, const std::string& database) {
+  const auto metrics = http_get(port, "/metrics").body;
+  const std::string series = "weir_requests_total{database=\"" + database +
+                             "\",operation=\"query\",code=\"client_closed_request\"} ";
+  const auto at = metrics.find(series);
+  return at == std::string::npos ? metrics : metrics.substr(at, metrics.find('\n', at) - at);
 }
 
 }  // namespace weir::testing
