@@ -132,17 +132,31 @@ struct CDriver {
   static inline const weir_sdk_driver* driver = nullptr;
 
   static std::unique_ptr<ConnectionFactory> open(const OpenContext& context) {
+    void* database = open_database(context);
+    try {
+      return std::make_unique<CFactory>(*driver, database);
+    } catch (...) {
+      close_database(database);
+      throw;
+    }
+  }
+
+  // The settings half of open(), for validate_config: open_database only reads
+  // and checks settings (its documented contract: no connecting, no files), so
+  // checking them is opening the driver's per-database state and closing it.
+  static void validate(const OpenContext& context) { close_database(open_database(context)); }
+
+ private:
+  static void* open_database(const OpenContext& context) {
     JsonDocument settings(context.connection.object(), context.connection.path(),
                           WEIR_E_INVALID_CONFIG, context.data_dir);
     void* database = nullptr;
     call("open_database",
          [&](weir_error* e) { return driver->open_database(settings.root(), &database, e); });
-    try {
-      return std::make_unique<CFactory>(*driver, database);
-    } catch (...) {
-      if (driver->close_database != nullptr) driver->close_database(database);
-      throw;
-    }
+    return database;
+  }
+  static void close_database(void* database) noexcept {
+    if (driver->close_database != nullptr) driver->close_database(database);
   }
 };
 

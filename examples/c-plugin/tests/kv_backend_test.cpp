@@ -194,4 +194,29 @@ TEST_F(KvTest, AMissingDirectoryIsABackendThatIsDownNotABadSetting) {
       << refused.message();
 }
 
+TEST_F(KvTest, ValidateConfigRefusesWhatPoolOpenRefusesAndCreatesNothing) {
+  const auto validate = [&](const boost::json::object& connection) {
+    const std::string json =
+        boost::json::serialize(boost::json::object{{"backend", "kv"}, {"connection", connection}});
+    const std::string dir = data_dir_.string();
+    weir_pool_params params{};
+    params.struct_size = sizeof(params);
+    params.database = "store";
+    params.config_json = json.data();
+    params.config_length = json.size();
+    params.data_dir = dir.c_str();
+    CallOutcome outcome;
+    outcome.status = library_.table().validate_config(&params, &outcome.error);
+    return outcome;
+  };
+  const auto refused = validate({{"max_value_bytes", 0}});
+  EXPECT_EQ(refused.status, WEIR_E_INVALID_CONFIG);
+  EXPECT_EQ(refused.message(),
+            "databases.store.connection.max_value_bytes: must be an integer from 1 to 16777216, "
+            "got 0");
+  const auto valid = validate({{"file", "sub/store.tsv"}, {"read_only", true}});
+  EXPECT_TRUE(valid.ok()) << valid.message();
+  EXPECT_TRUE(fs::is_empty(data_dir_)) << "validating opens no store file";
+}
+
 }  // namespace

@@ -196,7 +196,10 @@ typedef struct weir_sdk_driver {
    * (WEIR_E_INVALID_CONFIG naming the field). A backend that is down is not
    * an error here. On success `*database` (may stay NULL) is the driver's
    * per-database state, handed to connect and, once, to close_database.
-   * Any thread.
+   * The SDK also calls it, then close_database, to check the settings before
+   * any pool opens (the plugin's validate_config: at start, on reload and for
+   * `weir check-config`), so it must only read, check and allocate: no
+   * connecting, no files created. Any thread.
    */
   weir_status (*open_database)(const weir_sdk_json* settings, void** database, weir_error* error);
   /** Optional. Frees `database` after its last connection closed. */
