@@ -2,6 +2,7 @@
 // relative path anchored in an empty temporary directory, then the checks
 // that run on a parsed config (exposure) and the masking used for display.
 #include "config.hpp"
+#include "config_error.hpp"
 
 #include <boost/json/parse.hpp>
 

@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include "config_error.hpp"
 #include "json_text.hpp"
 #include "logger.hpp"
 #include "request_body.hpp"

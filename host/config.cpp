@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "config_error.hpp"
+
 #include <weir/sdk/config_reader.hpp>
 #include <weir/sdk/workspace_path.hpp>
 

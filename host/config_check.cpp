@@ -1,5 +1,6 @@
 #include "config_check.hpp"
 
+#include "config_error.hpp"
 #include "pool_params.hpp"
 
 namespace weir {

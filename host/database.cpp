@@ -1,5 +1,6 @@
 #include "database.hpp"
 
+#include "config_error.hpp"
 #include "json_result_writer.hpp"
 #include "logger.hpp"
 #include "pool_params.hpp"

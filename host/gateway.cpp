@@ -1,5 +1,6 @@
 #include "gateway.hpp"
 
+#include "config_error.hpp"
 #include "logger.hpp"
 
 #include <boost/asio/post.hpp>

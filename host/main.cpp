@@ -2,6 +2,7 @@
 #include "api.hpp"
 #include "config.hpp"
 #include "config_check.hpp"
+#include "config_error.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
 #include "logger.hpp"

@@ -1,6 +1,6 @@
 #include "tls_context.hpp"
 
-#include "config.hpp"
+#include "config_error.hpp"
 
 #include <boost/asio/ssl/context.hpp>
 

@@ -1,5 +1,6 @@
 // Config validation: every mistake names the field and says what is valid.
 #include "config.hpp"
+#include "config_error.hpp"
 
 #include <boost/json.hpp>
 

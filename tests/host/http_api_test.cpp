@@ -1,5 +1,6 @@
 // The HTTP API as a client sees it: a whole gateway in-process, the real
 // SQLite plugin loaded from the build tree, requests over real sockets.
+#include "config_error.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
 

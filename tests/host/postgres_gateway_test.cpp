@@ -1,6 +1,7 @@
 // The gateway in front of real PostgreSQL servers, through HTTP: read-only
 // requests go to replicas with the primary as fallback, and steady load
 // survives a server outage with only retryable errors.
+#include "config_error.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
 #include "postgres_cluster.hpp"

@@ -1,6 +1,7 @@
 // The "tls" section: certificate and key are loaded when the config is, and
 // every way they can be wrong is a config error naming the field.
 #include "config.hpp"
+#include "config_error.hpp"
 #include "temp_dir.hpp"
 #include "test_certificate.hpp"
 

@@ -2,6 +2,7 @@
 // the workspace data directory.
 #include "workspace.hpp"
 #include "config.hpp"
+#include "config_error.hpp"
 #include "temp_dir.hpp"
 
 #include <weir/sdk/workspace_path.hpp>
