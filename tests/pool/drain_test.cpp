@@ -2,6 +2,9 @@
 // leases that had to be forced.
 #include "pool_fixture.hpp"
 
+#include <future>
+#include <thread>
+
 namespace weir::pool_test {
 namespace {
 
@@ -48,6 +51,46 @@ TEST_F(PoolTest, DrainReportsAndCancelsStuckLeasesWhichCloseOnRelease) {
                                    "release. Holders: client \"agent-3\""));
   EXPECT_EQ(backend.live, 1);
   pool->release(stuck, false);
+  EXPECT_EQ(backend.live, 0);
+  EXPECT_EQ(stats_of(*pool).total, 0u);
+}
+
+// A cancel may block on the network (PostgreSQL's opens a connection to the
+// server): meanwhile the pool must go on answering everyone else.
+TEST_F(PoolTest, DrainCancelsStuckLeasesWithoutHoldingThePoolLock) {
+  auto pool = make_pool(test_config());
+  auto* stuck = pool->acquire({});
+  std::promise<void> stats_read;
+  std::thread reader;
+  bool answered_while_cancelling = false;
+  scripted(*stuck->connection).on_cancel = [&] {
+    reader = std::thread([&] {
+      stats_of(*pool);
+      stats_read.set_value();
+    });
+    answered_while_cancelling = stats_read.get_future().wait_for(5s) == std::future_status::ready;
+  };
+  EXPECT_EQ(pool->drain(0ms), 1u);
+  reader.join();
+  EXPECT_TRUE(answered_while_cancelling) << "drain held the pool lock while a cancel blocked";
+  pool->release(stuck, false);
+  EXPECT_EQ(backend.live, 0);
+}
+
+// The lease's connection stays open until the cancel that uses it returned.
+TEST_F(PoolTest, ALeaseReleasedWhileDrainCancelsItClosesAfterTheCancel) {
+  auto pool = make_pool(test_config());
+  auto* stuck = pool->acquire({});
+  std::thread releaser;
+  int live_when_cancel_returned = -1;
+  scripted(*stuck->connection).on_cancel = [&] {
+    releaser = std::thread([&] { pool->release(stuck, false); });
+    std::this_thread::sleep_for(50ms);  // time enough for the release to run, were it allowed
+    live_when_cancel_returned = backend.live;
+  };
+  EXPECT_EQ(pool->drain(0ms), 1u);
+  releaser.join();
+  EXPECT_EQ(live_when_cancel_returned, 1);
   EXPECT_EQ(backend.live, 0);
   EXPECT_EQ(stats_of(*pool).total, 0u);
 }

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -77,7 +78,10 @@ class ScriptedConnection final : public sdk::Connection {
     in_tx = false;
   }
   bool in_transaction() const override { return in_tx; }
-  void cancel() noexcept override { ++cancels; }
+  void cancel() noexcept override {
+    ++cancels;
+    if (on_cancel) on_cancel();
+  }
 
   int id() const noexcept { return id_; }
 
@@ -87,6 +91,7 @@ class ScriptedConnection final : public sdk::Connection {
   bool reset_throws = false;
   bool rollback_throws = false;
   bool in_tx = false;
+  std::function<void()> on_cancel;  // runs inside cancel(), e.g. to block as PQcancel does
   // Observed by the test.
   int resets = 0;
   int rollbacks = 0;

@@ -4,7 +4,7 @@
 //
 // Thread-safety: every member function may be called from any thread at once.
 // One mutex guards the pool's state; it is never held while connecting,
-// pinging, resetting or closing a connection, nor while logging.
+// pinging, resetting, cancelling or closing a connection, nor while logging.
 //
 // Hot path: acquiring an idle connection and releasing it take the lock once
 // each, read no clock (a coarse time kept by the maintenance thread stands in)
@@ -135,6 +135,8 @@ class Pool {
   void release(Lease* lease, bool broken) noexcept {
     const bool reusable = !broken && !lease->broken && reset_for_reuse(*lease->connection);
     std::unique_lock lock(mutex_);
+    // A drain cancelling its request uses the connection: wait until it is done.
+    cancelled_.wait(lock, [&] { return !lease->cancelling; });
     active_.remove(lease);
     if (lease->leak_reported) --leaked_out_;
     const pool::Instant now = coarse_.now();
@@ -236,6 +238,7 @@ class Pool {
   // released. Returns how many leases were still out.
   std::uint32_t drain(std::chrono::milliseconds timeout) noexcept {
     std::vector<Lease*> idle;
+    std::vector<Lease*> stuck;
     std::string report;
     std::uint32_t forced = 0;
     {
@@ -249,7 +252,16 @@ class Pool {
                         [&] { return open_ == 0 && connecting_ == 0 && closing_ == 0; });
       forced = open_;
       if (forced > 0) {
-        active_.for_each([](Lease& lease) { lease.connection->cancel(); });
+        try {
+          stuck.reserve(active_.size());
+        } catch (...) {
+          // Out of memory: no cancels; the leases still close on release.
+        }
+        active_.for_each([&](Lease& lease) {
+          if (stuck.size() == stuck.capacity()) return;
+          lease.cancelling = true;
+          stuck.push_back(&lease);
+        });
         try {
           report = "pool " + name_ + ": drain gave up after " + std::to_string(timeout.count()) +
                    " ms with " + std::to_string(forced) +
@@ -260,6 +272,7 @@ class Pool {
         }
       }
     }
+    cancel_unlocked(stuck);
     if (!report.empty()) log_warn(report);
     return forced;
   }
@@ -389,6 +402,19 @@ class Pool {
     } catch (...) {
       return false;
     }
+  }
+
+  // Cancels the requests on `leases` (marked `cancelling`) without the lock:
+  // a cancel may block on the network (PostgreSQL's opens a connection). A
+  // lease released meanwhile waits in release() until its cancel returned.
+  void cancel_unlocked(const std::vector<Lease*>& leases) noexcept {
+    if (leases.empty()) return;
+    for (Lease* lease : leases) lease->connection->cancel();
+    {
+      std::lock_guard lock(mutex_);
+      for (Lease* lease : leases) lease->cancelling = false;
+    }
+    cancelled_.notify_all();
   }
 
   // ---- everything below runs with mutex_ held unless it says otherwise ----
@@ -800,6 +826,7 @@ class Pool {
   pool::WaitWindow waits_;
   Counters counters_;
   std::condition_variable drained_;
+  std::condition_variable cancelled_;  // a drain's cancels returned
   pool::Instant next_maintenance_{0};  // the maintenance thread's own
 
   std::unique_ptr<pool::MaintenanceThread> maintenance_;  // last: stops first

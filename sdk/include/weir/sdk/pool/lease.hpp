@@ -23,7 +23,8 @@ struct Lease {
   Instant acquired_at{0};  // when the current lease began
   std::uint64_t uses = 0;
   bool leak_reported = false;
-  bool suspect = false;  // pinged before its next use: a sibling turned out dead
+  bool suspect = false;     // pinged before its next use: a sibling turned out dead
+  bool cancelling = false;  // drain is cancelling its request: release waits before closing
   FixedString<64> client;
   FixedString<128> tag;
   StackTrace acquired_from;
