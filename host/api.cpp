@@ -4,6 +4,7 @@
 #include "json_text.hpp"
 #include "logger.hpp"
 #include "request_body.hpp"
+#include "route.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
@@ -26,7 +27,7 @@ HttpResponse json_response(unsigned status, std::string body) {
 
 HttpResponse error_response(const ApiError& error) {
   auto response = json_response(error.http_status(), error.body());
-  // The code in a header too: cheap to read for proxies, logs and our metrics.
+  // The code in a header too: cheap to read for proxies and access logs.
   response.set("x-weir-error", error.code());
   if (error.retry_after_s() > 0)
     response.set(http::field::retry_after, std::to_string(error.retry_after_s()));
@@ -37,13 +38,6 @@ ApiError method_not_allowed(const char* allowed) {
   ApiError e(405, "method_not_allowed", std::string("this resource accepts only ") + allowed);
   e.extra()["allow"] = allowed;
   return e;
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // The request deadline: the configured default, lowered by X-Weir-Timeout-Ms.
@@ -83,6 +77,11 @@ DatabaseFilter reason_readers(const HttpRequest& request, const AccessControl& a
   return [](const std::string&) { return false; };
 }
 
+// A read-only token makes every request read-only, whatever the client says.
+bool read_only_request(boost::json::object& body, const Caller& caller) {
+  return take_read_only(body) || (caller.token != nullptr && caller.token->read_only);
+}
+
 // What the others read instead of the reason.
 std::string generic_reason(const std::string& state) {
   if (state == "unavailable") return "database unavailable";
@@ -91,27 +90,6 @@ std::string generic_reason(const std::string& state) {
 }
 
 }  // namespace
-
-bool split_path(const std::string& target, std::vector<std::string>& segments) {
-  const auto query = target.find('?');
-  const std::string path = target.substr(0, query);
-  if (path.empty() || path[0] != '/') return false;
-  std::string segment;
-  for (std::size_t i = 1; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!segment.empty()) segments.push_back(std::move(segment));
-      segment.clear();
-    } else if (path[i] == '%') {
-      if (i + 2 >= path.size() + 0 || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0)
-        return false;
-      segment += static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
-      i += 2;
-    } else {
-      segment += path[i];
-    }
-  }
-  return true;
-}
 
 Api::Api(Gateway& gateway)
     : gateway_(gateway), workers_(gateway.snapshot()->config.worker_threads) {}
@@ -127,170 +105,193 @@ HttpResponse Api::refuse(unsigned status, const std::string& code, const std::st
   return error_response(ApiError(status, code, message));
 }
 
+// Who may call an endpoint, and where its work runs.
+enum class Access { anyone, caller };
+enum class Runs {
+  on_io_thread,  // answered from memory (listings, health): cheap enough for an I/O thread
+  on_worker,     // may wait on backends, outside every admission queue (reload)
+  admitted,      // backend work: waits its turn in the database's admission queue
+};
+
+struct Api::Endpoint {
+  std::string_view path;  // "{database}" stands for one segment
+  http::verb method;      // GET endpoints answer HEAD too
+  Access access;
+  Runs runs;
+  HttpResponse (Api::*handler)(const Call&);
+  // The operation label of weir_requests_total; empty when the endpoint is not counted there.
+  std::string_view operation = {};
+};
+
+const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string& database) {
+  // The whole HTTP API (docs/http-api.yaml): adding an endpoint adds a row.
+  static const Endpoint endpoints[] = {
+      {"/health", http::verb::get, Access::anyone, Runs::on_io_thread, &Api::health},
+      {"/health/ready", http::verb::get, Access::anyone, Runs::on_io_thread, &Api::readiness},
+      {"/health/live", http::verb::get, Access::anyone, Runs::on_io_thread, &Api::liveness},
+      {"/metrics", http::verb::get, Access::caller, Runs::on_io_thread, &Api::metrics},
+      {"/v1/admin/reload", http::verb::post, Access::caller, Runs::on_worker, &Api::reload},
+      {"/v1/databases", http::verb::get, Access::caller, Runs::on_io_thread, &Api::list_databases},
+      {"/v1/plugins", http::verb::get, Access::caller, Runs::on_io_thread, &Api::list_plugins},
+      {"/v1/databases/{database}", http::verb::get, Access::caller, Runs::on_io_thread,
+       &Api::describe_database},
+      {"/v1/databases/{database}/query", http::verb::post, Access::caller, Runs::admitted,
+       &Api::query, "query"},
+      {"/v1/databases/{database}/transaction", http::verb::post, Access::caller, Runs::admitted,
+       &Api::transaction, "transaction"},
+  };
+  const auto path = split_path(request.target());
+  if (!path) throw ApiError(400, "invalid_path", "the request path is malformed");
+  const Endpoint* other_method = nullptr;
+  for (const auto& endpoint : endpoints) {
+    if (!path_matches(endpoint.path, *path, database)) continue;
+    const auto method = request.method();
+    if (method == endpoint.method ||
+        (method == http::verb::head && endpoint.method == http::verb::get))
+      return endpoint;
+    other_method = &endpoint;
+  }
+  if (other_method != nullptr)
+    throw method_not_allowed(other_method->method == http::verb::get ? "GET" : "POST");
+  throw ApiError(
+      404, "not_found",
+      "no such endpoint: " + std::string(request.target()) + " (see docs/http-api.yaml)");
+}
+
 void Api::handle(HttpRequest request, const std::string& peer_address,
                  std::function<void(HttpResponse)> reply, std::stop_token client_gone) {
-  // Held until the response is sent: a reload cannot take anything from under this request.
-  auto state = gateway_.snapshot();
-  std::vector<std::string> path;
-  split_path(std::string(request.target()), path);
-  // Probes must work without credentials; everything else is the API proper.
-  const bool open_path = !path.empty() && path[0] == "health";
-  Caller caller{peer_address, nullptr};
-  Deadline deadline{};
+  auto call = std::make_shared<Call>(
+      Call{std::move(request), gateway_.snapshot(), nullptr, Caller{peer_address, nullptr}, nullptr,
+           Deadline{}, std::move(client_gone), std::chrono::steady_clock::now()});
+  const Snapshot& state = *call->state;
+  std::string database;
   try {
-    deadline = deadline_for(request, state->config.limits);
-    if (!open_path) {
-      const auto authorization = request.find(http::field::authorization);
-      caller = state->access.authenticate(authorization == request.end()
-                                              ? std::string_view()
-                                              : std::string_view(authorization->value()),
-                                          peer_address);
-      client_limits_.admit(caller.client_id, limit_for(*state, caller));
+    call->endpoint = &find_endpoint(call->request, database);
+    call->deadline = deadline_for(call->request, state.config.limits);
+    if (call->endpoint->access == Access::caller) {
+      const auto authorization = call->request.find(http::field::authorization);
+      call->caller = state.access.authenticate(authorization == call->request.end()
+                                                   ? std::string_view()
+                                                   : std::string_view(authorization->value()),
+                                               peer_address);
+      client_limits_.admit(call->caller.client_id, limit_for(state, call->caller));
     }
   } catch (const ApiError& e) {
     return reply(error_response(e));
   }
-  auto finish = [this, open_path, client = caller.client_id,
-                 reply = std::move(reply)](HttpResponse response) {
-    if (!open_path) client_limits_.release(client);
-    reply(std::move(response));
+  auto answer = [this, call, reply = std::move(reply)](Outcome outcome) {
+    if (!call->endpoint->operation.empty() && call->database != nullptr) {
+      metrics_.record_request(call->database->database->name(),
+                              std::string(call->endpoint->operation), outcome.code,
+                              std::chrono::steady_clock::now() - call->received);
+    }
+    if (call->endpoint->access == Access::caller) client_limits_.release(call->caller.client_id);
+    reply(std::move(outcome.response));
   };
+  if (!database.empty()) {
+    try {
+      call->database = &find_database(state, database, call->caller);
+    } catch (const ApiError& e) {
+      return answer({error_response(e), e.code()});
+    }
+  }
+  auto runs = call->endpoint->runs;
+  // A database that is not served has no queue: its error is answered from memory.
+  if (runs == Runs::admitted && call->database->admission == nullptr) runs = Runs::on_io_thread;
+  switch (runs) {
+    case Runs::on_io_thread:
+      return answer(serve(*call));
+    case Runs::on_worker:
+      return boost::asio::post(workers_,
+                               [this, call, answer = std::move(answer)] { answer(serve(*call)); });
+    case Runs::admitted:
+      return submit(std::move(call), std::move(answer));
+  }
+}
 
-  const bool post = request.method() == http::verb::post;
-  if (post && path == std::vector<std::string>{"v1", "admin", "reload"}) {
-    // Opens pools and may wait on backends: a worker's job, outside every admission queue.
-    return boost::asio::post(workers_, [this, state, caller, deadline, finish = std::move(finish),
-                                        request = std::move(request)]() mutable {
-      finish(route(request, *state, caller, deadline));
-    });
-  }
-  const bool database_call = post && path.size() == 4 && path[0] == "v1" && path[1] == "databases";
-  const ServedDatabase* served = database_call ? state->find(path[2]) : nullptr;
-  if (served == nullptr || served->admission == nullptr ||
-      !state->access.may_see(caller, path[2])) {
-    // Answered from memory (listings, health, errors): cheap enough for the I/O thread.
-    return finish(route(request, *state, caller, deadline));
-  }
-  const auto received = std::chrono::steady_clock::now();
-  auto measured = [this, received, name = path[2], operation = path[3],
-                   finish = std::move(finish)](HttpResponse response) {
-    const auto error = response.find("x-weir-error");
-    const std::string code = error == response.end() ? "ok" : std::string(error->value());
-    metrics_.record_request(name, operation, code, std::chrono::steady_clock::now() - received);
-    finish(std::move(response));
-  };
-  Admission& admission = *served->admission;  // alive while `state` is
-  auto shared = std::make_shared<std::pair<HttpRequest, std::function<void(HttpResponse)>>>(
-      std::move(request), std::move(measured));
+void Api::submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer) {
+  Admission& admission = *call->database->admission;  // alive while the call's snapshot is
+  auto shared_answer = std::make_shared<std::function<void(Outcome)>>(std::move(answer));
   admission.submit(
-      deadline,
-      [this, shared, state, caller, deadline, client_gone, received, &admission] {
+      call->deadline,
+      [this, call, shared_answer, &admission] {
         metrics_.record_queue_wait(admission.database(),
-                                   std::chrono::steady_clock::now() - received);
-        boost::asio::post(
-            workers_, [this, shared, state, caller, deadline, client_gone, &admission] {
-              auto response = route(shared->first, *state, caller, deadline, client_gone);
-              admission.finished();
-              shared->second(std::move(response));
-            });
+                                   std::chrono::steady_clock::now() - call->received);
+        boost::asio::post(workers_, [this, call, shared_answer, &admission] {
+          auto outcome = serve(*call);
+          admission.finished();
+          (*shared_answer)(std::move(outcome));
+        });
       },
-      [shared](const ApiError& error) { shared->second(error_response(error)); }, client_gone);
+      [shared_answer](const ApiError& error) {
+        (*shared_answer)({error_response(error), error.code()});
+      },
+      call->client_gone);
+}
+
+Api::Outcome Api::serve(const Call& call) {
+  try {
+    return {(this->*call.endpoint->handler)(call), "ok"};
+  } catch (const ApiError& e) {
+    return {error_response(e), e.code()};
+  } catch (const std::exception& e) {
+    log_error("api", std::string("unexpected error: ") + e.what());
+    const ApiError internal(500, "internal", std::string("internal error: ") + e.what());
+    return {error_response(internal), internal.code()};
+  }
+}
+
+const ServedDatabase& Api::find_database(const Snapshot& state, const std::string& name,
+                                         const Caller& caller) {
+  const ServedDatabase* served = state.find(name);
+  if (served == nullptr) {
+    ApiError e(404, "database_not_found", "no database named \"" + name + "\" is configured");
+    boost::json::array known;
+    for (const auto& [other, db] : state.databases) {
+      if (state.access.may_see(caller, other)) known.push_back(boost::json::value(other));
+    }
+    e.extra()["databases"] = std::move(known);
+    throw e;
+  }
+  state.access.authorize(caller, name);
+  return *served;
 }
 
 ClientLimit Api::limit_for(const Snapshot& state, const Caller& caller) {
   return caller.token != nullptr ? caller.token->limit : state.config.client_limit;
 }
 
-HttpResponse Api::route(const HttpRequest& request, const Snapshot& state, const Caller& caller,
-                        Deadline deadline, std::stop_token client_gone) {
-  try {
-    std::vector<std::string> path;
-    if (!split_path(std::string(request.target()), path)) {
-      throw ApiError(400, "invalid_path", "the request path is malformed");
-    }
-    const auto method = request.method();
-    const auto only_get = [&] {
-      if (method != http::verb::get && method != http::verb::head) throw method_not_allowed("GET");
-    };
-    if (path == std::vector<std::string>{"health"} ||
-        path == std::vector<std::string>{"health", "ready"}) {
-      only_get();
-      const auto readers = reason_readers(request, state.access, caller.client_id);
-      return path.size() == 1 ? health(state, readers) : readiness(state, readers);
-    }
-    if (path == std::vector<std::string>{"health", "live"}) {
-      only_get();
-      return json_response(200, R"({"status":"live"})");
-    }
-    if (path == std::vector<std::string>{"metrics"}) return only_get(), metrics(state, caller);
-    if (path == std::vector<std::string>{"v1", "admin", "reload"}) {
-      if (method != http::verb::post) throw method_not_allowed("POST");
-      return reload(state, caller);
-    }
-    if (path.size() >= 2 && path[0] == "v1") {
-      if (path.size() == 2 && path[1] == "databases")
-        return only_get(), list_databases(state, caller);
-      if (path.size() == 2 && path[1] == "plugins") return only_get(), list_plugins(state);
-      if (path[1] == "databases" && (path.size() == 3 || path.size() == 4)) {
-        const ServedDatabase* served = state.find(path[2]);
-        if (served == nullptr) {
-          ApiError e(404, "database_not_found",
-                     "no database named \"" + path[2] + "\" is configured");
-          boost::json::array known;
-          for (const auto& [name, db] : state.databases) {
-            if (state.access.may_see(caller, name)) known.push_back(boost::json::value(name));
-          }
-          e.extra()["databases"] = std::move(known);
-          throw e;
-        }
-        state.access.authorize(caller, path[2]);
-        if (path.size() == 3) {
-          only_get();
-          return json_response(200, json_text(describe(*served)));
-        }
-        if (path[3] == "query" || path[3] == "transaction") {
-          if (method != http::verb::post) throw method_not_allowed("POST");
-          return database_request(request, state, caller, *served->database, path[3], deadline,
-                                  std::move(client_gone));
-        }
-      }
-    }
-    throw ApiError(
-        404, "not_found",
-        "no such endpoint: " + std::string(request.target()) + " (see docs/http-api.yaml)");
-  } catch (const ApiError& e) {
-    return error_response(e);
-  } catch (const std::exception& e) {
-    log_error("api", std::string("unexpected error: ") + e.what());
-    return error_response(ApiError(500, "internal", std::string("internal error: ") + e.what()));
-  }
+RequestContext Api::request_context(const Call& call, const std::string& operation) {
+  RequestContext context;
+  context.client_id = call.caller.client_id;
+  context.tag = "POST /v1/databases/" + call.database->database->name() + "/" + operation;
+  context.deadline = call.deadline;
+  context.client_gone = call.client_gone;
+  context.canceller = cancels_.get_executor();
+  context.max_result_bytes = call.state->config.limits.max_result_bytes;
+  return context;
 }
 
-HttpResponse Api::database_request(const HttpRequest& request, const Snapshot& state,
-                                   const Caller& caller, Database& database,
-                                   const std::string& operation, Deadline deadline,
-                                   std::stop_token client_gone) {
-  RequestContext context;
-  context.client_id = caller.client_id;
-  context.tag = "POST /v1/databases/" + database.name() + "/" + operation;
-  context.deadline = deadline;
-  context.client_gone = std::move(client_gone);
-  context.canceller = cancels_.get_executor();
-  context.max_result_bytes = state.config.limits.max_result_bytes;
-  auto body = parse_body(request);
-  // A read-only token makes every request read-only, whatever the client says.
-  const bool read_only =
-      take_read_only(body) || (caller.token != nullptr && caller.token->read_only);
-  if (operation == "query") return json_response(200, database.query(body, read_only, context));
+HttpResponse Api::query(const Call& call) {
+  auto body = parse_body(call.request);
+  const bool read_only = read_only_request(body, call.caller);
+  return json_response(
+      200, call.database->database->query(body, read_only, request_context(call, "query")));
+}
+
+HttpResponse Api::transaction(const Call& call) {
+  auto body = parse_body(call.request);
+  const bool read_only = read_only_request(body, call.caller);
   auto statements = take_statements(body);
   // What is left are the transaction's options (isolation, deferrable, ...): the plugin
   // honours each one or refuses it by name, never drops it.
   if (read_only) body["read_only"] = true;
-  return json_response(200, database.transaction(statements, body, read_only, context));
+  return json_response(200, call.database->database->transaction(
+                                statements, body, read_only, request_context(call, "transaction")));
 }
 
-HttpResponse Api::reload(const Snapshot& state, const Caller& caller) {
-  state.access.authorize_admin(caller);
+HttpResponse Api::reload(const Call& call) {
+  call.state->access.authorize_admin(call.caller);
   ReloadReport report;
   try {
     report = gateway_.reload();
@@ -314,7 +315,11 @@ HttpResponse Api::reload(const Snapshot& state, const Caller& caller) {
                                 {"restart_required", names(report.restart_required)}}));
 }
 
-HttpResponse Api::health(const Snapshot& state, const DatabaseFilter& reason_shown) {
+HttpResponse Api::liveness(const Call&) { return json_response(200, R"({"status":"live"})"); }
+
+HttpResponse Api::health(const Call& call) {
+  const Snapshot& state = *call.state;
+  const auto reason_shown = reason_readers(call.request, state.access, call.caller.client_id);
   boost::json::object databases;
   bool required_down = false;
   bool any_unhealthy = false;
@@ -336,7 +341,9 @@ HttpResponse Api::health(const Snapshot& state, const DatabaseFilter& reason_sho
                            {"status", status}, {"databases", std::move(databases)}}));
 }
 
-HttpResponse Api::readiness(const Snapshot& state, const DatabaseFilter& reason_shown) {
+HttpResponse Api::readiness(const Call& call) {
+  const Snapshot& state = *call.state;
+  const auto reason_shown = reason_readers(call.request, state.access, call.caller.client_id);
   boost::json::array not_ready;
   for (const auto& [name, served] : state.databases) {
     const auto& db = served.database;
@@ -370,7 +377,13 @@ boost::json::object Api::describe(const ServedDatabase& served) {
   return out;
 }
 
-HttpResponse Api::list_databases(const Snapshot& state, const Caller& caller) {
+HttpResponse Api::describe_database(const Call& call) {
+  return json_response(200, json_text(describe(*call.database)));
+}
+
+HttpResponse Api::list_databases(const Call& call) {
+  const Snapshot& state = *call.state;
+  const Caller& caller = call.caller;
   boost::json::array list;
   for (const auto& [name, served] : state.databases) {
     if (state.access.may_see(caller, name)) list.push_back(describe(served));
@@ -378,7 +391,8 @@ HttpResponse Api::list_databases(const Snapshot& state, const Caller& caller) {
   return json_response(200, json_text(boost::json::object{{"databases", std::move(list)}}));
 }
 
-HttpResponse Api::list_plugins(const Snapshot& state) {
+HttpResponse Api::list_plugins(const Call& call) {
+  const Snapshot& state = *call.state;
   boost::json::array loaded;
   for (const auto& p : state.plugins->loaded()) {
     boost::json::array capabilities;

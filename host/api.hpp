@@ -16,7 +16,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 namespace weir {
 
@@ -35,25 +34,53 @@ class Api : public RequestHandler {
 
  private:
   using Deadline = std::chrono::steady_clock::time_point;
+  struct Endpoint;
+  // One request on its way through the API, from the endpoint table to the response.
+  struct Call {
+    HttpRequest request;
+    std::shared_ptr<const Snapshot> state;  // held until the response is sent
+    const Endpoint* endpoint;
+    Caller caller;
+    const ServedDatabase* database;  // the endpoint's {database}, if it has one
+    Deadline deadline;
+    std::stop_token client_gone;
+    std::chrono::steady_clock::time_point received;
+  };
+  // What a request ended with: the response and, for metrics, the error code ("ok" if none).
+  struct Outcome {
+    HttpResponse response;
+    std::string code;
+  };
 
-  // Every request is served by the snapshot it started with (see gateway.hpp).
-  // `client_gone` stops the backend work of a client that went away.
-  HttpResponse route(const HttpRequest& request, const Snapshot& state, const Caller& caller,
-                     Deadline deadline, std::stop_token client_gone = {});
-  HttpResponse database_request(const HttpRequest& request, const Snapshot& state,
-                                const Caller& caller, Database& database,
-                                const std::string& operation, Deadline deadline,
-                                std::stop_token client_gone);
-  HttpResponse reload(const Snapshot& state, const Caller& caller);
+  // The endpoint for the target and method; throws 400 invalid_path, 404 not_found or
+  // 405 method_not_allowed.
+  static const Endpoint& find_endpoint(const HttpRequest& request, std::string& database);
+  // Runs the endpoint's handler and turns whatever it throws into the error response.
+  Outcome serve(const Call& call);
+  void submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
+  // The configured database `name`, if the caller may use it; throws 404 database_not_found
+  // (listing the ones the caller may see) or 403.
+  static const ServedDatabase& find_database(const Snapshot& state, const std::string& name,
+                                             const Caller& caller);
   static ClientLimit limit_for(const Snapshot& state, const Caller& caller);
-  // Each database's failure reason goes only to callers `reason_shown` accepts.
-  static HttpResponse health(const Snapshot& state, const DatabaseFilter& reason_shown);
-  static HttpResponse readiness(const Snapshot& state, const DatabaseFilter& reason_shown);
-  static HttpResponse list_databases(const Snapshot& state, const Caller& caller);
+
+  // The handlers, one per row of the endpoint table (api.cpp). Every request is served by
+  // the snapshot it started with (see gateway.hpp).
+  HttpResponse health(const Call& call);
+  HttpResponse readiness(const Call& call);
+  HttpResponse liveness(const Call& call);
+  HttpResponse metrics(const Call& call);
+  HttpResponse reload(const Call& call);
+  HttpResponse list_databases(const Call& call);
+  HttpResponse list_plugins(const Call& call);
+  HttpResponse describe_database(const Call& call);
+  HttpResponse query(const Call& call);
+  HttpResponse transaction(const Call& call);
+
+  // What every backend request carries to the plugin (deadline, cancel, caps).
+  RequestContext request_context(const Call& call, const std::string& operation);
   // The database's own description plus its admission queue.
   static boost::json::object describe(const ServedDatabase& served);
-  static HttpResponse list_plugins(const Snapshot& state);
-  HttpResponse metrics(const Snapshot& state, const Caller& caller) const;
 
   Gateway& gateway_;
   ClientLimits client_limits_;  // outlives reloads: a client's window is not reset by one
@@ -63,9 +90,5 @@ class Api : public RequestHandler {
   boost::asio::thread_pool cancels_{1};
   Metrics metrics_;
 };
-
-// Splits "/v1/databases/x/query" into {"v1", "databases", "x", "query"}; false if a segment is
-// malformed.
-bool split_path(const std::string& target, std::vector<std::string>& segments);
 
 }  // namespace weir

@@ -29,7 +29,9 @@ class Exposition {
 
 }  // namespace
 
-HttpResponse Api::metrics(const Snapshot& state, const Caller& caller) const {
+HttpResponse Api::metrics(const Call& call) {
+  const Snapshot& state = *call.state;
+  const Caller& caller = call.caller;
   // A token sees the series of the databases it may use, as the listings show it only those.
   const auto shown = [&](const std::string& database) {
     return state.access.may_see(caller, database);

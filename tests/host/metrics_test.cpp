@@ -79,5 +79,30 @@ TEST(Metrics, ErrorResponsesCarryTheirCodeInAHeader) {
             0u);
 }
 
+// The counters come from each request's typed outcome, whether it waited in a queue or was
+// answered at once (a database that is not served has no queue).
+TEST(Metrics, RequestsAreCountedByOutcomeWithOrWithoutAQueue) {
+  testing::RunningGateway gw(
+      boost::json::object{{"databases",
+                           {{"main", {{"backend", "sqlite"}}},
+                            {"vectors", {{"backend", "no_such_backend"}, {"optional", true}}}}}});
+  http_post(gw.port(), "/v1/databases/main/query", R"J({"query":"select 1"})J");
+  http_post(gw.port(), "/v1/databases/main/query", R"J({"query":"select nope"})J");
+  http_post(gw.port(), "/v1/databases/main/transaction", R"J({"statements":[]})J");
+  http_post(gw.port(), "/v1/databases/vectors/query", R"J({"query":"x"})J");
+  http_post(gw.port(), "/v1/databases/nope/query", R"J({"query":"x"})J");  // no such database
+  const auto s = parse_exposition(http_get(gw.port(), "/metrics").body);
+  const auto count = [&](const std::string& labels) {
+    const auto it = s.find("weir_requests_total{" + labels + "}");
+    return it == s.end() ? -1.0 : it->second;
+  };
+  EXPECT_EQ(count(R"(database="main",operation="query",code="ok")"), 1);
+  EXPECT_EQ(count(R"(database="main",operation="query",code="query_error")"), 1);
+  EXPECT_EQ(count(R"(database="main",operation="transaction",code="invalid_request")"), 1);
+  EXPECT_EQ(count(R"(database="vectors",operation="query",code="database_unavailable")"), 1);
+  EXPECT_EQ(count(R"(database="nope",operation="query",code="database_not_found")"), -1)
+      << "a name nobody configured does not become a series";
+}
+
 }  // namespace
 }  // namespace weir

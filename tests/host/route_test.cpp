@@ -1,0 +1,39 @@
+// The path matcher behind the endpoint table: decoding and pattern matching.
+#include "route.hpp"
+
+#include <gtest/gtest.h>
+
+namespace weir {
+namespace {
+
+using Segments = std::vector<std::string>;
+
+TEST(Route, SplitsDecodesAndIgnoresTheQueryAndEmptySegments) {
+  EXPECT_EQ(split_path("/v1//databases/a%2Fb/query?x=%ZZ"),
+            (Segments{"v1", "databases", "a/b", "query"}));
+  EXPECT_EQ(split_path("/"), Segments{});
+}
+
+TEST(Route, RefusesARelativeTargetAndMalformedEscapes) {
+  EXPECT_EQ(split_path("v1/databases"), std::nullopt);
+  EXPECT_EQ(split_path(""), std::nullopt);
+  EXPECT_EQ(split_path("/v1/%4"), std::nullopt);
+  EXPECT_EQ(split_path("/v1/%G1"), std::nullopt);
+}
+
+TEST(Route, APatternMatchesExactlyItsSegmentsAndCapturesTheDatabase) {
+  std::string database = "stale";
+  EXPECT_TRUE(path_matches("/v1/databases/{database}/query",
+                           Segments{"v1", "databases", "main", "query"}, database));
+  EXPECT_EQ(database, "main");
+  EXPECT_FALSE(path_matches("/v1/databases/{database}",
+                            Segments{"v1", "databases", "main", "query"}, database));
+  EXPECT_FALSE(path_matches("/v1/databases/{database}/query", Segments{"v1", "databases", "main"},
+                            database));
+  EXPECT_FALSE(path_matches("/health", Segments{"health", "live"}, database));
+  EXPECT_TRUE(path_matches("/health/live", Segments{"health", "live"}, database));
+  EXPECT_EQ(database, "") << "a pattern without {database} leaves none behind";
+}
+
+}  // namespace
+}  // namespace weir
