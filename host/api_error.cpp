@@ -95,13 +95,17 @@ StatusMapping mapping_for(weir_status status) noexcept {
 ApiError api_error_from_plugin(weir_status status, const weir_error& error) {
   const auto m = mapping_for(status);
   std::string message = error.message[0] != '\0' ? error.message : m.code;
-  // A plugin may know better whether this particular failure is transient.
-  const bool retryable =
-      error.status == status ? (m.retryable || error.retryable != 0) : m.retryable;
+  // A plugin may know better whether this particular failure is transient:
+  // a v2 plugin's verdict stands either way; a v1 plugin can only widen the
+  // status's default (plugin.h, weir_error).
+  const bool filled = error.status == status;
+  const bool retryable = filled && error.retryable_decided != 0
+                             ? error.retryable != 0
+                             : m.retryable || (filled && error.retryable != 0);
   ApiError api(m.http, m.code, message, retryable);
   if (error.code[0] != '\0') api.extra()["backend_code"] = error.code;
   if (error.detail[0] != '\0') api.extra()["detail"] = error.detail;
-  if (m.http == 503) api.with_retry_after(1);
+  if (m.http == 503 && retryable) api.with_retry_after(1);
   return api;
 }
 

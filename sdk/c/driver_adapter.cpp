@@ -29,8 +29,12 @@ void call(const char* name, Callback&& callback) {
   std::string message = text(error.message, sizeof(error.message));
   if (message.empty())
     message = std::string(name) + " failed with status " + std::to_string(status);
-  throw Error(status, message, error.retryable != 0, text(error.code, sizeof(error.code)),
-              text(error.detail, sizeof(error.detail)));
+  std::string code = text(error.code, sizeof(error.code));
+  std::string detail = text(error.detail, sizeof(error.detail));
+  if (error.retryable_decided != 0) {
+    throw Error(status, message, error.retryable != 0 ? Retry::kYes : Retry::kNo, code, detail);
+  }
+  throw Error(status, message, error.retryable != 0, code, detail);
 }
 
 class CConnection final : public Connection {

@@ -2,6 +2,7 @@
 #include <weir/sdk_c.h>
 
 #include <cstdarg>
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 
@@ -11,7 +12,10 @@ weir_status weir_sdk_error(weir_error* error, weir_status status, int retryable,
                            ...) {
   if (error == nullptr || error->struct_size < WEIR_ERROR_V1_SIZE) return status;
   error->status = status;
-  error->retryable = retryable != 0 ? 1 : 0;
+  const bool decided = retryable == WEIR_SDK_RETRY_NO || retryable == WEIR_SDK_RETRY_YES;
+  error->retryable = retryable != 0 && retryable != WEIR_SDK_RETRY_NO ? 1 : 0;
+  if (error->struct_size >= offsetof(weir_error, retryable_decided) + sizeof(int32_t))
+    error->retryable_decided = decided ? 1 : 0;
   va_list arguments;
   va_start(arguments, format);
   std::vsnprintf(error->message, sizeof(error->message), format, arguments);

@@ -28,10 +28,15 @@ TEST(AbiLayout, PluginTableV2AppendsValidateConfig) {
 }
 
 TEST(AbiLayout, ErrorV1IsFrozen) {
-  EXPECT_EQ(sizeof(weir_error), WEIR_ERROR_V1_SIZE);
   EXPECT_EQ(offsetof(weir_error, code), 12u);
   EXPECT_EQ(offsetof(weir_error, message), 76u);
   EXPECT_EQ(offsetof(weir_error, detail), 1100u);
+}
+
+// Version 2 appends retryable_decided; a v1 plugin writes nothing past the v1 size.
+TEST(AbiLayout, ErrorV2AppendsTheRetryableVerdict) {
+  EXPECT_EQ(offsetof(weir_error, retryable_decided), WEIR_ERROR_V1_SIZE);
+  EXPECT_EQ(sizeof(weir_error), WEIR_ERROR_V1_SIZE + sizeof(int32_t));
 }
 
 TEST(AbiLayout, PoolStatsV1IsFrozen) {

@@ -1,9 +1,11 @@
 /* A plugin as a third party wrote it against ABI version 1, in plain C and
  * against the frozen v1 header only: every request answers one row holding
- * how many requests this connection has served. The current host must keep
- * loading and running it. */
+ * how many requests this connection has served, except one whose request
+ * holds "fail <status> <retryable>": that fails so, with weir_error.retryable
+ * as given. The current host must keep loading and running it. */
 #include "frozen/weir_plugin_v1.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,10 +38,19 @@ static void release(weir_pool* pool, weir_conn* conn, uint32_t flags) {
 }
 static weir_status execute(weir_conn* conn, const char* request, size_t length, const weir_exec_options* options,
                            weir_value_writer* w, weir_error* error) {
-  (void)request;
-  (void)length;
   (void)options;
-  (void)error;
+  char text[256];
+  const size_t n = length < sizeof text - 1 ? length : sizeof text - 1;
+  memcpy(text, request, n);
+  text[n] = '\0';
+  const char* fail = strstr(text, "fail ");
+  int status, retryable;
+  if (fail != NULL && sscanf(fail, "fail %d %d", &status, &retryable) == 2) {
+    error->status = status;
+    error->retryable = retryable;
+    strcpy(error->message, "failed as asked");
+    return status;
+  }
   void* d = w->host_data;
   ++conn->served;
   if (w->begin_object(d) || w->key(d, "columns", 7) || w->begin_array(d) || w->string_value(d, "served", 6) ||

@@ -43,7 +43,8 @@
  *   ABI version 1 is frozen: the sizes WEIR_*_V1_SIZE below are checked by the
  *   host's tests. A later version appends fields and raises
  *   WEIR_ABI_VERSION; a v1 plugin keeps loading in every later host.
- *   ABI version 2 appends weir_plugin.validate_config. Version 2 is still open
+ *   ABI version 2 appends weir_plugin.validate_config and
+ *   weir_error.retryable_decided. Version 2 is still open
  *   for appends until the next release (the asynchronous execute joins it);
  *   its sizes are frozen then, as version 1's are now.
  */
@@ -63,7 +64,8 @@ extern "C" {
 
 /** ABI versions are plain integers; each release that appends to a struct adds one. */
 #define WEIR_ABI_VERSION_1 1u
-/** Appends weir_plugin.validate_config. Open for appends until the next release. */
+/** Appends weir_plugin.validate_config and weir_error.retryable_decided. Open for appends
+ *  until the next release. */
 #define WEIR_ABI_VERSION_2 2u
 /** The newest ABI version this header describes. */
 #define WEIR_ABI_VERSION WEIR_ABI_VERSION_2
@@ -78,31 +80,40 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------------ */
-/* Status codes: a fixed set, never renumbered. The host maps each to an    */
-/* HTTP status (shown in brackets) and a stable error code string.          */
+/* Status codes: a fixed set, never renumbered. The host answers each with  */
+/* the HTTP status and error code shown, and marks it retryable by default  */
+/* where it says "retry" (see weir_error for how a plugin overrides that).  */
+/* host/api_error.cpp holds the same table; a host test compares the two.   */
 /* ------------------------------------------------------------------------ */
 
 typedef int32_t weir_status;
 
 #define WEIR_OK 0
-#define WEIR_E_UNKNOWN 1           /* anything not covered below          [500] */
-#define WEIR_E_NOT_IMPLEMENTED 2   /* the plugin lacks this operation     [501] */
-#define WEIR_E_INVALID_REQUEST 3   /* the request is malformed            [400] */
-#define WEIR_E_INVALID_CONFIG 4    /* pool_open, validate_config: bad settings */
-#define WEIR_E_NOT_FOUND 5         /* a named object does not exist       [404] */
-#define WEIR_E_CONFLICT 6          /* already exists / constraint failed  [409] */
-#define WEIR_E_QUERY 7             /* backend rejected the statement      [400] */
-#define WEIR_E_UNAVAILABLE 8       /* backend unreachable, retry later    [503] */
-#define WEIR_E_EXHAUSTED 9         /* no connection within the timeout    [503] */
-#define WEIR_E_TIMEOUT 10          /* the request's deadline passed       [504] */
-#define WEIR_E_CANCELLED 11        /* cancelled by the host               [499] */
-#define WEIR_E_BROKEN 12           /* connection broke during the request [502] */
-#define WEIR_E_UNAUTHENTICATED 13  /* backend refused our credentials     [502] */
-#define WEIR_E_PERMISSION 14       /* backend refused the operation       [403] */
-#define WEIR_E_INTERNAL 15         /* a bug in the plugin                 [500] */
-#define WEIR_E_ABI 16              /* entry: no ABI version in common          */
-#define WEIR_E_ABORTED 17          /* the host's writer asked to stop     [413] */
-#define WEIR_E_CLOSED 18           /* the pool is draining or closed      [503] */
+#define WEIR_E_UNKNOWN 1          /* anything not covered below  [500 internal] */
+#define WEIR_E_NOT_IMPLEMENTED 2  /* the plugin lacks it         [501 not_implemented] */
+#define WEIR_E_INVALID_REQUEST 3  /* the request is malformed    [400 invalid_request] */
+#define WEIR_E_INVALID_CONFIG 4   /* bad settings (see below)    [500 invalid_config] */
+#define WEIR_E_NOT_FOUND 5        /* a named object is missing   [404 not_found] */
+#define WEIR_E_CONFLICT 6         /* exists already/constraint   [409 conflict] */
+#define WEIR_E_QUERY 7            /* backend refused statement   [400 query_error] */
+#define WEIR_E_UNAVAILABLE 8      /* backend unreachable         [503 backend_unavailable, retry] */
+#define WEIR_E_EXHAUSTED 9        /* no connection in time       [503 pool_exhausted, retry] */
+#define WEIR_E_TIMEOUT 10         /* the deadline passed         [504 timeout, retry] */
+#define WEIR_E_CANCELLED 11       /* cancelled by the host       [499 cancelled, retry] */
+#define WEIR_E_BROKEN 12          /* connection broke            [502 connection_broken, retry] */
+#define WEIR_E_UNAUTHENTICATED 13 /* backend refused our login   [502 backend_auth_failed] */
+#define WEIR_E_PERMISSION 14      /* backend refused the action  [403 permission_denied] */
+#define WEIR_E_INTERNAL 15        /* a bug in the plugin         [500 plugin_error] */
+#define WEIR_E_ABI 16             /* entry: no common version    [never a response] */
+#define WEIR_E_ABORTED 17         /* the host's writer said stop [413 result_too_large] */
+#define WEIR_E_CLOSED 18          /* pool draining or closed     [503 database_closing, retry] */
+/* Notes: WEIR_E_INVALID_CONFIG belongs to pool_open and validate_config,
+ * where the host refuses the config (at start, on reload, in check-config)
+ * instead of answering a request. WEIR_E_ABORTED is 413 when the host's
+ * writer stopped the plugin because the result grew past max_result_bytes;
+ * when the writer did not ask to stop, the plugin wrote a malformed value:
+ * 502 plugin_error. A request whose client went away is logged and counted
+ * as 499 client_closed_request, whatever the plugin returned. */
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
@@ -112,6 +123,15 @@ typedef int32_t weir_status;
  * Error detail, owned by the caller (usually the host), filled by the callee.
  * The caller zero-initialises it and sets struct_size; the callee writes
  * NUL-terminated UTF-8, truncating to fit. No pointers, so nothing to free.
+ *
+ * Retryability. Each status has a default (the table above: UNAVAILABLE,
+ * EXHAUSTED, TIMEOUT, CANCELLED, BROKEN and CLOSED are retryable, the rest
+ * not). With retryable_decided 0 (a v1 plugin never sets it), retryable = 1
+ * widens that default and 0 leaves it. With retryable_decided 1 (v2),
+ * retryable is the plugin's verdict and the host keeps it either way: e.g.
+ * WEIR_E_BROKEN with retryable 0 for a write that may have reached the server
+ * (running it again could apply it twice), or with retryable 1 for one that
+ * provably did not.
  */
 typedef struct weir_error {
   uint32_t struct_size; /* sizeof(weir_error) as the caller knows it */
@@ -120,6 +140,8 @@ typedef struct weir_error {
   char code[64];        /* backend code, e.g. SQLSTATE "23505"; may be empty */
   char message[1024];   /* for humans; never contains credentials */
   char detail[1024];    /* optional backend detail and hint; may be empty */
+  /* ---- ABI version 2: written only when struct_size covers it ---- */
+  int32_t retryable_decided; /* 1: `retryable` is the plugin's verdict (see above) */
 } weir_error;
 
 /* ------------------------------------------------------------------------ */

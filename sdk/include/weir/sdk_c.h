@@ -139,12 +139,21 @@ weir_status weir_sdk_invalid(const weir_sdk_json* object, const char* key, const
 /* Errors and results                                                       */
 /* ------------------------------------------------------------------------ */
 
+/** weir_sdk_error's `retryable` beyond 0 (the status's default, plugin.h's
+ *  table) and 1 (retryable even where the status is not by default): the
+ *  driver's own verdict, which the host keeps over the status's default
+ *  (weir_error.retryable_decided). RETRY_NO suits WEIR_E_BROKEN once a write
+ *  may have reached the backend; RETRY_YES with WEIR_E_BROKEN says nothing
+ *  reached it. */
+#define WEIR_SDK_RETRY_NO 2
+#define WEIR_SDK_RETRY_YES 3
+
 /**
  * Fills `error` (may be NULL; never written past its struct_size) with
- * `status`, `retryable` (0 or 1) and a printf-formatted message, truncated to
- * fit, and returns `status`: `return weir_sdk_error(error, WEIR_E_NOT_FOUND,
- * 0, "no key \"%s\"", key);`. Put the backend's own code in error->code.
- * Thread-safe.
+ * `status`, `retryable` (0, 1, WEIR_SDK_RETRY_NO or WEIR_SDK_RETRY_YES) and a
+ * printf-formatted message, truncated to fit, and returns `status`:
+ * `return weir_sdk_error(error, WEIR_E_NOT_FOUND, 0, "no key \"%s\"", key);`.
+ * Put the backend's own code in error->code. Thread-safe.
  */
 weir_status weir_sdk_error(weir_error* error, weir_status status, int retryable, const char* format,
                            ...)

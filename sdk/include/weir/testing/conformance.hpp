@@ -285,20 +285,23 @@ TEST_P(PluginConformance, CancelWithNothingRunningLeavesTheConnectionUsable) {
 TEST_P(PluginConformance, ErrorsNeverWritePastTheCallersErrorStruct) {
   auto pool = open_ready_pool();
   auto lease = acquire(pool);
-  // An older host's weir_error may be shorter; a NULL one means "no detail wanted".
-  constexpr std::uint32_t kDeclared = 8;
-  alignas(weir_error) unsigned char buffer[sizeof(weir_error)];
-  std::memset(buffer, 0xA5, sizeof(buffer));
-  std::memcpy(buffer, &kDeclared, sizeof(kDeclared));
+  // An older host's weir_error may be shorter (a v1 host's ends before
+  // retryable_decided); a NULL one means "no detail wanted".
   weir_exec_options options{};
   options.struct_size = sizeof(options);
   const std::string& request = param().failing_request;
-  ValueBuilder result;
-  EXPECT_EQ(table().execute(lease.get(), request.data(), request.size(), &options, result.writer(),
-                            reinterpret_cast<weir_error*>(buffer)),
-            param().failing_status);
-  for (std::size_t i = kDeclared; i < sizeof(buffer); ++i) {
-    ASSERT_EQ(buffer[i], 0xA5) << "byte " << i << " beyond struct_size was written";
+  for (const std::uint32_t declared : {std::uint32_t{8}, std::uint32_t{WEIR_ERROR_V1_SIZE}}) {
+    alignas(weir_error) unsigned char buffer[sizeof(weir_error)];
+    std::memset(buffer, 0xA5, sizeof(buffer));
+    std::memcpy(buffer, &declared, sizeof(declared));
+    ValueBuilder result;
+    EXPECT_EQ(table().execute(lease.get(), request.data(), request.size(), &options,
+                              result.writer(), reinterpret_cast<weir_error*>(buffer)),
+              param().failing_status);
+    for (std::size_t i = declared; i < sizeof(buffer); ++i) {
+      ASSERT_EQ(buffer[i], 0xA5) << "byte " << i << " beyond struct_size " << declared
+                                 << " was written";
+    }
   }
   ValueBuilder ignored;
   EXPECT_EQ(table().execute(lease.get(), request.data(), request.size(), &options, ignored.writer(),
