@@ -23,10 +23,12 @@
 
 namespace weir {
 
+// No defaults of its own: the gateway builds it from the pool's capacity and
+// the config's limits (Limits in config.hpp holds the defaults).
 struct AdmissionLimits {
-  std::size_t capacity = 10;                      // requests running at once
-  std::size_t max_queue = 256;                    // requests waiting at once
-  std::chrono::milliseconds queue_timeout{5000};  // longest wait in the queue
+  std::size_t capacity;                     // requests running at once
+  std::size_t max_queue;                    // requests waiting at once
+  std::chrono::milliseconds queue_timeout;  // longest wait in the queue
 };
 
 struct AdmissionStats {

@@ -35,6 +35,8 @@ struct DatabaseConfig {
   bool operator==(const DatabaseConfig&) const = default;
 };
 
+// The one definition of these defaults: the config reader, admission and each request's
+// context start from them, and docs/configuration.md states them (a test compares).
 struct Limits {
   std::size_t max_body_bytes = 1 << 20;              // request bodies larger get 413
   std::size_t max_result_bytes = 64u << 20;          // results larger get 413 result_too_large

@@ -27,7 +27,7 @@ struct RequestContext {
   std::string client_id;
   std::string tag;  // e.g. "POST /v1/databases/main/query"
   std::chrono::steady_clock::time_point deadline;
-  std::size_t max_result_bytes = 64u << 20;
+  std::size_t max_result_bytes = Limits{}.max_result_bytes;
   // Stopped when the client went away: the request then ends with 499
   // client_closed_request, its running statement cancelled through the
   // plugin's cancel() (which may block) on `canceller`.
