@@ -10,6 +10,29 @@ bool breaks_connection(const sdk::Error& e) {
   return e.status() == WEIR_E_BROKEN || e.status() == WEIR_E_TIMEOUT;
 }
 
+// What a failure on `member` says about it: a broken connection is closed on release, and a
+// member that answered "not a leader" gets no more writes until the table is refreshed.
+void note_failure(Cluster& cluster, MemberLease& member, const sdk::Error& e) {
+  if (breaks_connection(e)) member.mark_broken();
+  if (is_not_a_leader(e.code())) cluster.forget_writer(member.address());
+}
+
+// Runs `work` on a member leased for `mode`. When that member answers "not a leader", `work`
+// runs once more on the writer of the refreshed table, if `may_retry()` says nothing of the
+// first attempt reached the caller.
+template <class Work, class MayRetry>
+void on_member(Cluster& cluster, AccessMode mode, Work&& work, MayRetry&& may_retry) {
+  for (int attempt = 0;; ++attempt) {
+    auto member = cluster.lease(mode);
+    try {
+      return work(member);
+    } catch (const sdk::Error& e) {
+      note_failure(cluster, member, e);
+      if (!is_not_a_leader(e.code()) || attempt > 0 || !may_retry()) throw;
+    }
+  }
+}
+
 void write_list(sdk::ValueWriter& out, const char* key, const std::vector<std::string>& items) {
   out.key(key);
   out.begin_array();
@@ -32,19 +55,11 @@ void RoutedConnection::execute(const boost::json::object& request, const sdk::Ex
     }
   }
   const auto mode = options.read_only ? AccessMode::kRead : AccessMode::kWrite;
-  for (int attempt = 0;; ++attempt) {
-    auto member = cluster_->lease(mode);
-    WatchedWriter watched(out);
-    try {
-      member.connection().execute(request, options, watched.writer());
-      return;
-    } catch (const sdk::Error& e) {
-      if (breaks_connection(e)) member.mark_broken();
-      if (!is_not_a_leader(e.code())) throw;
-      cluster_->forget_writer(member.address());
-      if (attempt > 0 || watched.started()) throw;
-    }
-  }
+  WatchedWriter watched(out);
+  on_member(
+      *cluster_, mode,
+      [&](MemberLease& member) { member.connection().execute(request, options, watched.writer()); },
+      [&] { return !watched.started(); });
 }
 
 bool RoutedConnection::ping() {
@@ -84,19 +99,13 @@ void RoutedConnection::begin(const boost::json::object& options) {
   const auto* ro = options.if_contains("read_only");
   const bool read_only = ro != nullptr && ro->is_bool() && ro->get_bool();
   const auto mode = read_only ? AccessMode::kRead : AccessMode::kWrite;
-  for (int attempt = 0;; ++attempt) {
-    auto member = cluster_->lease(mode);
-    try {
-      member.connection().begin(options);
-      tx_.emplace(std::move(member));
-      return;
-    } catch (const sdk::Error& e) {
-      if (breaks_connection(e)) member.mark_broken();
-      if (!is_not_a_leader(e.code())) throw;
-      cluster_->forget_writer(member.address());
-      if (attempt > 0) throw;  // nothing ran yet, so one retry is safe
-    }
-  }
+  on_member(
+      *cluster_, mode,
+      [&](MemberLease& member) {
+        member.connection().begin(options);
+        tx_.emplace(std::move(member));
+      },
+      [] { return true; });  // nothing ran yet, so one retry is safe
 }
 
 void RoutedConnection::commit() { end_transaction(true); }
@@ -113,8 +122,7 @@ void RoutedConnection::end_transaction(bool commit) {
     else
       member->connection().rollback();
   } catch (const sdk::Error& e) {
-    if (breaks_connection(e)) member->mark_broken();
-    if (is_not_a_leader(e.code())) cluster_->forget_writer(member->address());
+    note_failure(*cluster_, *member, e);
     throw;
   }
 }

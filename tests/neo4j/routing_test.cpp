@@ -177,6 +177,22 @@ TEST(Routing, ALeaderSwitchIsFollowedAndTheWriteRetriedOnce) {
   EXPECT_EQ(count(cluster.router, "ROUTE"), 2);
 }
 
+TEST(Routing, ALeaderSwitchBeforeBeginIsFollowedAndTheTransactionBegunOnTheNewWriter) {
+  ScriptedCluster cluster;
+  auto connection = cluster.factory.connect();
+  // r1 is elected: a now refuses to begin a write transaction and the router names r1.
+  cluster.a.set("role", "follower");
+  cluster.r1.set("role", "writer");
+  cluster.router.set("table", "switched");
+  connection->begin({});
+  EXPECT_EQ(who_answers(*connection, false), "r1");
+  connection->commit();
+  EXPECT_EQ(count(cluster.a, "BEGIN"), 1);  // refused
+  EXPECT_EQ(count(cluster.r1, "BEGIN"), 1);
+  EXPECT_EQ(count(cluster.r1, "COMMIT"), 1);
+  EXPECT_EQ(count(cluster.router, "ROUTE"), 2);
+}
+
 TEST(Routing, AWriterThatStillIsNotALeaderAfterTheRetryReachesTheCaller) {
   ScriptedCluster cluster;
   auto connection = cluster.factory.connect();
