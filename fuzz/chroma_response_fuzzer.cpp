@@ -137,7 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   settings.request_timeout = std::chrono::milliseconds(2000);
   std::unique_ptr<weir::sdk::Connection> connection;
   try {
-    connection = weir::chroma::ChromaFactory(settings).connect();
+    connection = weir::chroma::ChromaFactory(settings).connect({});
   } catch (const weir::sdk::Error&) {
     return 0;
   }

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
 
   chroma::ChromaFactory setup(chroma::ChromaSettings::from(
       sdk::ConfigReader(boost::json::object{{"url", server.url()}}, "bench.connection")));
-  auto admin = setup.connect();
+  auto admin = setup.connect({});
   auto run = [](sdk::Connection& c, const std::string& json) {
     testing::ValueBuilder builder;
     sdk::ValueWriter writer(builder.writer());

@@ -17,7 +17,7 @@ namespace weir::pool_bench {
 class NaivePool {
  public:
   NaivePool(sdk::ConnectionFactory& factory, std::size_t size) {
-    for (std::size_t i = 0; i < size; ++i) idle_.push_back(factory.connect());
+    for (std::size_t i = 0; i < size; ++i) idle_.push_back(factory.connect({}));
   }
   std::unique_ptr<sdk::Connection> acquire(std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);

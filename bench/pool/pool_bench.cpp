@@ -64,7 +64,7 @@ class NaiveVariant {
 class OpenPerUseVariant {
  public:
   OpenPerUseVariant(const std::string& path, std::uint32_t) : factory_(path) {}
-  std::unique_ptr<sdk::Connection> acquire() { return factory_.connect(); }
+  std::unique_ptr<sdk::Connection> acquire() { return factory_.connect({}); }
   void release(std::unique_ptr<sdk::Connection>) {}  // closes it
 
  private:

@@ -34,7 +34,7 @@ class SqliteFileConnection final : public sdk::Connection {
 class SqliteFileFactory final : public sdk::ConnectionFactory {
  public:
   explicit SqliteFileFactory(std::string path) : path_(std::move(path)) {}
-  std::unique_ptr<sdk::Connection> connect() override {
+  std::unique_ptr<sdk::Connection> connect(const sdk::ConnectOptions& /*options*/) override {
     return std::make_unique<SqliteFileConnection>(path_);
   }
 

@@ -7,13 +7,14 @@ namespace weir::chroma {
 ChromaFactory::ChromaFactory(ChromaSettings settings)
     : state_(std::make_shared<ServerState>(std::move(settings))) {}
 
-std::unique_ptr<sdk::Connection> ChromaFactory::connect() {
+std::unique_ptr<sdk::Connection> ChromaFactory::connect(const sdk::ConnectOptions& options) {
   auto client = std::make_unique<HttpClient>(state_->client_options());
   const std::string& url = state_->settings().url;
   try {
     // A server that accepts connections but never answers must fail the
     // connect as soon as a refused one: the heartbeat is part of connecting.
-    const auto response = client->get("/api/v2/heartbeat", state_->settings().connect_timeout);
+    const auto response =
+        client->get("/api/v2/heartbeat", options.bound(state_->settings().connect_timeout));
     if (response.status != 200) {
       throw sdk::Error(WEIR_E_UNAVAILABLE,
                        "Chroma at " + url + " answered the heartbeat with HTTP " +

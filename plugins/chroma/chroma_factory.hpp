@@ -14,7 +14,7 @@ namespace weir::chroma {
 class ChromaFactory final : public sdk::ConnectionFactory {
  public:
   explicit ChromaFactory(ChromaSettings settings);
-  std::unique_ptr<sdk::Connection> connect() override;
+  std::unique_ptr<sdk::Connection> connect(const sdk::ConnectOptions& options) override;
 
  private:
   std::shared_ptr<ServerState> state_;

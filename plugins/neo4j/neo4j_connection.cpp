@@ -222,9 +222,10 @@ std::unique_ptr<BoltSession> open_session(const ConnectionSettings& settings,
   return std::make_unique<BoltSession>(std::move(transport), hello, deadline);
 }
 
-std::unique_ptr<sdk::Connection> DirectConnectionFactory::connect() {
-  auto session =
-      open_session(*settings_, host_, port_, routing_, deadline_after(settings_->connect_timeout));
+std::unique_ptr<sdk::Connection> DirectConnectionFactory::connect(
+    const sdk::ConnectOptions& options) {
+  auto session = open_session(*settings_, host_, port_, routing_,
+                              deadline_after(options.bound(settings_->connect_timeout)));
   return std::make_unique<Neo4jConnection>(std::move(session), settings_, bookmarks_);
 }
 

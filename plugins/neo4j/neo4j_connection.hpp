@@ -81,7 +81,7 @@ class DirectConnectionFactory : public sdk::ConnectionFactory {
   DirectConnectionFactory(std::shared_ptr<const ConnectionSettings> settings, std::string host,
                           std::uint16_t port, std::shared_ptr<BookmarkStore> bookmarks,
                           std::optional<Map> routing = std::nullopt);
-  std::unique_ptr<sdk::Connection> connect() override;
+  std::unique_ptr<sdk::Connection> connect(const sdk::ConnectOptions& options) override;
 
  private:
   std::shared_ptr<const ConnectionSettings> settings_;

@@ -127,7 +127,8 @@ void RoutedConnection::end_transaction(bool commit) {
   }
 }
 
-std::unique_ptr<sdk::Connection> RoutingConnectionFactory::connect() {
+std::unique_ptr<sdk::Connection> RoutingConnectionFactory::connect(
+    const sdk::ConnectOptions& /*options*/) {
   cluster_->ensure_fresh();
   return std::make_unique<RoutedConnection>(cluster_);
 }

@@ -41,7 +41,10 @@ class RoutingConnectionFactory : public sdk::ConnectionFactory {
       : cluster_(std::move(cluster)) {}
   // Fetches the routing table when it is missing or expired, so an
   // unreachable cluster is WEIR_E_UNAVAILABLE here and the pool backs off.
-  std::unique_ptr<sdk::Connection> connect() override;
+  // Refreshes an expired routing table (bounded by connect_timeout_ms, not
+  // by options.timeout: the table serves every caller); the routed connection
+  // then leases a member's connection per request from the member's own pool.
+  std::unique_ptr<sdk::Connection> connect(const sdk::ConnectOptions& options) override;
   // The members' health (Cluster::health), so /health names one that is away.
   sdk::BackendHealth health() const override { return cluster_->health(); }
 

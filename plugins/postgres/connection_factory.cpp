@@ -47,7 +47,8 @@ Error connect_failure(PGconn* conn, const Settings& settings, const std::string&
 
 }  // namespace
 
-std::unique_ptr<weir::sdk::Connection> PgConnectionFactory::connect() {
+std::unique_ptr<weir::sdk::Connection> PgConnectionFactory::connect(
+    const weir::sdk::ConnectOptions& options) {
   const std::string password = settings_.password.read();
   std::vector<const char*> keys, values;
   for (const auto& [k, v] : settings_.libpq) {
@@ -69,7 +70,8 @@ std::unique_ptr<weir::sdk::Connection> PgConnectionFactory::connect() {
 
   // Our own deadline across every host in the list: libpq's connect_timeout
   // is per host and in whole seconds.
-  const auto deadline = Clock::now() + settings_.connect_timeout;
+  const auto bound = options.bound(settings_.connect_timeout);
+  const auto deadline = Clock::now() + bound;
   auto state = PGRES_POLLING_WRITING;
   while (state != PGRES_POLLING_OK) {
     if (state == PGRES_POLLING_FAILED) throw connect_failure(conn.get(), settings_, password);
@@ -77,7 +79,7 @@ std::unique_ptr<weir::sdk::Connection> PgConnectionFactory::connect() {
     if (left.count() <= 0) {
       throw Error(WEIR_E_UNAVAILABLE,
                   "cannot connect to PostgreSQL at " + settings_.target() + ": no answer within " +
-                      std::to_string(settings_.connect_timeout.count()) + " ms",
+                      std::to_string(bound.count()) + " ms",
                   true);
     }
     pollfd fd{PQsocket(conn.get()),

@@ -15,10 +15,11 @@ class PgConnectionFactory final : public weir::sdk::ConnectionFactory {
   explicit PgConnectionFactory(Settings settings) : settings_(std::move(settings)) {}
 
   // Throws Error: UNAVAILABLE (retryable) when no server can be reached within
-  // connect_timeout_ms, UNAUTHENTICATED when the server refuses our
-  // credentials, NOT_FOUND when the database does not exist. Messages name the
-  // target and never contain the password.
-  std::unique_ptr<weir::sdk::Connection> connect() override;
+  // connect_timeout_ms (or the caller's options.timeout, when sooner),
+  // UNAUTHENTICATED when the server refuses our credentials, NOT_FOUND when
+  // the database does not exist. Messages name the target and never contain
+  // the password.
+  std::unique_ptr<weir::sdk::Connection> connect(const weir::sdk::ConnectOptions& options) override;
 
   const Settings& settings() const noexcept { return settings_; }
 

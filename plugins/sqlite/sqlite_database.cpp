@@ -43,7 +43,8 @@ SqliteDatabase::SqliteDatabase(const weir::sdk::OpenContext& context)
   }
 }
 
-std::unique_ptr<weir::sdk::Connection> SqliteDatabase::connect() {
+std::unique_ptr<weir::sdk::Connection> SqliteDatabase::connect(
+    const weir::sdk::ConnectOptions& /*options*/) {
   return std::make_unique<SqliteConnection>(shared_, open_handle(*shared_));
 }
 

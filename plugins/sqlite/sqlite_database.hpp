@@ -17,7 +17,8 @@ class SqliteDatabase final : public weir::sdk::ConnectionFactory {
   // Throws Error(WEIR_E_INVALID_CONFIG) naming the field for bad settings.
   explicit SqliteDatabase(const weir::sdk::OpenContext& context);
 
-  std::unique_ptr<weir::sdk::Connection> connect() override;
+  // Opens the file; waits on no network, so the caller's options.timeout does not apply.
+  std::unique_ptr<weir::sdk::Connection> connect(const weir::sdk::ConnectOptions& options) override;
 
  private:
   std::shared_ptr<SharedDatabase> shared_;

@@ -113,7 +113,8 @@ class CFactory final : public ConnectionFactory {
   CFactory(const CFactory&) = delete;
   CFactory& operator=(const CFactory&) = delete;
 
-  std::unique_ptr<Connection> connect() override {
+  // weir_sdk_driver.connect takes no timeout: the driver bounds its connect itself.
+  std::unique_ptr<Connection> connect(const ConnectOptions& /*options*/) override {
     void* handle = nullptr;
     call("connect", [&](weir_error* e) { return driver_.connect(database_, &handle, e); });
     try {

@@ -17,7 +17,7 @@ TEST_F(AvailabilityTest, ConnectToAStoppedServerIsUnavailableNamingTheUrl) {
   auto f = factory();
   server().stop();
   try {
-    f->connect();
+    f->connect({});
     ADD_FAILURE() << "connected to a stopped server";
   } catch (const sdk::Error& e) {
     EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
@@ -26,7 +26,7 @@ TEST_F(AvailabilityTest, ConnectToAStoppedServerIsUnavailableNamingTheUrl) {
         << e.message();
   }
   server().start();
-  EXPECT_TRUE(f->connect()->ping());
+  EXPECT_TRUE(f->connect({})->ping());
 }
 
 TEST_F(AvailabilityTest, PoolResumesWhenTheServerComesBack) {

@@ -68,7 +68,7 @@ class ChromaTest : public ::testing::Test {
   sdk::Connection& connection() {
     if (!connection_) {
       factory_ = factory();
-      connection_ = factory_->connect();
+      connection_ = factory_->connect({});
     }
     return *connection_;
   }

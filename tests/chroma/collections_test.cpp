@@ -127,7 +127,7 @@ TEST_F(CollectionsTest, SpaceContradictingConfigurationIsRefused) {
 TEST_F(CollectionsTest, DatabasesAreScopedAndCreatedOnDemand) {
   // Without create_database, a missing database is named at connect time.
   try {
-    factory({{"tenant", "acme"}, {"database", "team1"}})->connect();
+    factory({{"tenant", "acme"}, {"database", "team1"}})->connect({});
     ADD_FAILURE() << "connected to a database that does not exist";
   } catch (const sdk::Error& e) {
     EXPECT_EQ(e.status(), WEIR_E_NOT_FOUND);
@@ -138,7 +138,7 @@ TEST_F(CollectionsTest, DatabasesAreScopedAndCreatedOnDemand) {
         << e.message();
   }
   auto team =
-      factory({{"tenant", "acme"}, {"database", "team1"}, {"create_database", true}})->connect();
+      factory({{"tenant", "acme"}, {"database", "team1"}, {"create_database", true}})->connect({});
   run(*team, R"({"op":"create_collection","name":"private"})");
   EXPECT_EQ(run(*team, R"({"op":"count_collections"})").at("count"), 1);
   EXPECT_EQ(failure(connection(), R"({"op":"count","collection":"private"})").status(),

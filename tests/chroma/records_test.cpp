@@ -139,7 +139,7 @@ TEST_F(RecordsTest, LargeAddIsSplitAtTheServersMaxBatchSize) {
 }
 
 TEST_F(RecordsTest, ConfiguredBatchSizeCapsEachRequest) {
-  auto capped = factory({{"max_batch_size", 2}})->connect();
+  auto capped = factory({{"max_batch_size", 2}})->connect({});
   run(*capped, R"({"op":"create_collection","name":"capped"})");
   const auto added = run(*capped, R"({"op":"add","collection":"capped","ids":["1","2","3","4","5"],
       "embeddings":[[1],[2],[3],[4],[5]],"documents":["a","b","c","d","e"]})");

@@ -51,7 +51,7 @@ TEST_F(ServerErrorsTest, RecreatedCollectionIsFollowedByName) {
   // Someone else drops and recreates it behind the gateway's back.
   const std::string base = "/api/v2/tenants/default_tenant/databases/default_database/collections";
   ASSERT_EQ(direct().post(base, R"({"name":")" + name + R"("})").status, 409);
-  run(*factory()->connect(), R"({"op":"delete_collection","name":")" + name + "\"}");
+  run(*factory()->connect({}), R"({"op":"delete_collection","name":")" + name + "\"}");
   ASSERT_EQ(direct().post(base, R"({"name":")" + name + R"("})").status, 200);
   EXPECT_EQ(run(c, R"({"op":"count","collection":")" + name + "\"}").at("count"), 0);
   run(c, R"({"op":"add","collection":")" + name + R"(","ids":["z"],"embeddings":[[1]]})");
@@ -62,7 +62,7 @@ TEST_F(ServerErrorsTest, CollectionDeletedElsewhereIsNotFound) {
   const auto name = make_collection_abc();
   auto& c = connection();
   run(c, R"({"op":"count","collection":")" + name + "\"}");  // caches the UUID
-  run(*factory()->connect(), R"({"op":"delete_collection","name":")" + name + "\"}");
+  run(*factory()->connect({}), R"({"op":"delete_collection","name":")" + name + "\"}");
   const auto e =
       failure(c, R"({"op":"query","collection":")" + name + R"(","query_embeddings":[[1,0,0]]})");
   EXPECT_EQ(e.status(), WEIR_E_NOT_FOUND);

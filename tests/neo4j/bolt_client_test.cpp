@@ -53,7 +53,7 @@ TEST(BoltClient, DecodesEveryValueTypeLikeTheOfficialDriver) {
   ScriptedBoltServer server(script("values.json"));
   {
     Client client(server, "bolt", "movies");
-    auto connection = client.factory.connect();
+    auto connection = client.factory.connect({});
     expect_values_result(run(*connection, kValuesRequest));
     weir::testing::ValueBuilder detail;
     sdk::ValueWriter writer(detail.writer());
@@ -68,7 +68,7 @@ TEST(BoltClient, SpeaksBoltOverWebSocketOnTheSamePort) {
   ScriptedBoltServer server(script("values.json"));
   {
     Client client(server, "ws", "movies");
-    auto connection = client.factory.connect();
+    auto connection = client.factory.connect({});
     expect_values_result(run(*connection, kValuesRequest));
   }
   expect_script_played(server);
@@ -78,7 +78,7 @@ TEST(BoltClient, TransactionCommitsAndKeepsTheBookmark) {
   ScriptedBoltServer server(script("transaction.json"));
   {
     Client client(server);
-    auto connection = client.factory.connect();
+    auto connection = client.factory.connect({});
     play_transaction_script(*connection);
   }
   expect_script_played(server);
@@ -88,7 +88,7 @@ TEST(BoltClient, FailureReachesTheCallerAndTheConnectionIsReusedAfterReset) {
   ScriptedBoltServer server(script("failure_reset.json"));
   {
     Client client(server);
-    auto connection = client.factory.connect();
+    auto connection = client.factory.connect({});
     try {
       run(*connection, {{"query", "RETRUN 1"}});
       FAIL() << "the syntax error was not reported";
@@ -112,7 +112,7 @@ TEST(BoltClient, AResultTheHostStopsInATransactionIsDiscardedAndTheTransactionGo
         ConnectionSettings::from(sdk::ConfigReader(o, "c"), "."));
     DirectConnectionFactory factory(settings, settings->host, settings->port,
                                     std::make_shared<BookmarkStore>());
-    auto connection = factory.connect();
+    auto connection = factory.connect({});
     connection->begin({});
     weir::testing::ValueBuilder refusing;
     refusing.refuse_after(6);  // {, columns, [, "i", ], rows: the rows array is refused
@@ -135,7 +135,7 @@ TEST(BoltClient, ASocketClosedMidStreamIsBrokenAndNotReused) {
   ScriptedBoltServer server(script("broken_mid_stream.json"));
   {
     Client client(server);
-    auto connection = client.factory.connect();
+    auto connection = client.factory.connect({});
     try {
       run(*connection, {{"query", "UNWIND range(1, 3) AS i RETURN i"}});
       FAIL() << "the closed socket was not reported";
@@ -163,7 +163,7 @@ TEST(BoltClient, UnreachableServerIsUnavailableAndRetryable) {
   DirectConnectionFactory factory(settings, settings->host, settings->port,
                                   std::make_shared<BookmarkStore>());
   try {
-    factory.connect();
+    factory.connect({});
     FAIL() << "connected to a closed port";
   } catch (const sdk::Error& e) {
     EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
@@ -178,7 +178,7 @@ TEST(BoltClient, BadParametersAreRefusedBeforeAnythingIsSent) {
   ScriptedBoltServer server(script("failure_reset.json"));
   {
     Client client(server);
-    auto connection = client.factory.connect();
+    auto connection = client.factory.connect({});
     try {
       run(*connection, {{"query", "RETURN $d"},
                         {"params", boost::json::parse(R"({"d": {"$date": "2023-02-30"}})")}});

@@ -38,7 +38,7 @@ class RealNeo4j : public ::testing::Test {
       factory_ = std::make_unique<DirectConnectionFactory>(settings_, settings_->host,
                                                            settings_->port, bookmarks);
     }
-    connection_ = factory_->connect();
+    connection_ = factory_->connect({});
   }
 
   boost::json::value run(const boost::json::object& request, bool read_only = false) {

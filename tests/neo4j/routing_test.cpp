@@ -90,7 +90,7 @@ std::string who_answers(sdk::Connection& c, bool read_only = true) {
 
 TEST(Routing, WritesGoToTheWriterAndReadsTakeTurnsOverTheReaders) {
   ScriptedCluster cluster;
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   EXPECT_EQ(run(*connection, kWrite).at("bookmark"), "FB:a");
   std::vector<std::string> readers;
   for (int i = 0; i < 4; ++i) readers.push_back(who_answers(*connection));
@@ -108,7 +108,7 @@ TEST(Routing, NeoPlusSReachesTheRouterAndEveryMemberOverTls) {
   weir::testing::TempDir dir;
   // Every server serves TLS only, so each answer below came over TLS.
   ScriptedCluster cluster({weir::testing::make_test_certificate(dir.path())});
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   EXPECT_EQ(run(*connection, kWrite).at("bookmark"), "FB:a");
   EXPECT_NE(who_answers(*connection), who_answers(*connection));  // r1 and r2 in turn
   EXPECT_EQ(count(cluster.router, "ROUTE"), 1);
@@ -122,8 +122,8 @@ TEST(Routing, MemberPoolsTakeTheDatabasesPoolSettings) {
   pool.max_size = 1;
   pool.acquire_timeout = std::chrono::milliseconds(200);
   ScriptedCluster cluster({}, pool);
-  auto holder = cluster.factory.connect();
-  auto other = cluster.factory.connect();
+  auto holder = cluster.factory.connect({});
+  auto other = cluster.factory.connect({});
   holder->begin({});  // holds the writer's only connection
   try {
     run(*other, kWrite);
@@ -142,7 +142,7 @@ TEST(Routing, MemberPoolsTakeTheDatabasesPoolSettings) {
 
 TEST(Routing, TransactionsKeepTheirMemberFromBeginToCommit) {
   ScriptedCluster cluster;
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   connection->begin({{"read_only", true}});
   const auto reader = who_answers(*connection, false);
   EXPECT_EQ(who_answers(*connection, false), reader);
@@ -161,7 +161,7 @@ TEST(Routing, TransactionsKeepTheirMemberFromBeginToCommit) {
 
 TEST(Routing, ALeaderSwitchIsFollowedAndTheWriteRetriedOnce) {
   ScriptedCluster cluster;
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   EXPECT_EQ(run(*connection, kWrite).at("bookmark"), "FB:a");
   // r1 is elected: a now refuses writes and the router names r1.
   cluster.a.set("role", "follower");
@@ -179,7 +179,7 @@ TEST(Routing, ALeaderSwitchIsFollowedAndTheWriteRetriedOnce) {
 
 TEST(Routing, ALeaderSwitchBeforeBeginIsFollowedAndTheTransactionBegunOnTheNewWriter) {
   ScriptedCluster cluster;
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   // r1 is elected: a now refuses to begin a write transaction and the router names r1.
   cluster.a.set("role", "follower");
   cluster.r1.set("role", "writer");
@@ -195,7 +195,7 @@ TEST(Routing, ALeaderSwitchBeforeBeginIsFollowedAndTheTransactionBegunOnTheNewWr
 
 TEST(Routing, AWriterThatStillIsNotALeaderAfterTheRetryReachesTheCaller) {
   ScriptedCluster cluster;
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   cluster.a.set("role", "follower");  // but the router still names a
   try {
     run(*connection, kWrite);
@@ -213,7 +213,7 @@ TEST(Routing, AWriterThatStillIsNotALeaderAfterTheRetryReachesTheCaller) {
 TEST(Routing, AnExpiredTableIsFetchedAgain) {
   ScriptedCluster cluster;
   cluster.router.set("table", "ttl-0");
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   who_answers(*connection);
   who_answers(*connection);
   EXPECT_EQ(count(cluster.router, "ROUTE"), 3);  // connect, then once per request
@@ -222,7 +222,7 @@ TEST(Routing, AnExpiredTableIsFetchedAgain) {
 TEST(Routing, ATableWithoutWriterRefusesWritesButServesReads) {
   ScriptedCluster cluster;
   cluster.router.set("table", "no-writer");
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   try {
     run(*connection, kWrite);
     FAIL() << "a write without a writer was not refused";
@@ -237,7 +237,7 @@ TEST(Routing, ATableWithoutWriterRefusesWritesButServesReads) {
 
 TEST(Routing, AnUnreachableReaderIsSkippedAndAnUnreachableWriterReported) {
   ScriptedCluster cluster;
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   cluster.r2.stop();
   for (int i = 0; i < 3; ++i) EXPECT_EQ(who_answers(*connection), "r1");
   EXPECT_EQ(count(cluster.router, "ROUTE"), 1) << "a reader that is away needs no new table";
@@ -258,7 +258,7 @@ TEST(Routing, ARouterThatRefusesTheDatabaseReachesTheCaller) {
   ScriptedCluster cluster;
   cluster.router.set("table", "missing-db");
   try {
-    cluster.factory.connect();
+    cluster.factory.connect({});
     FAIL() << "the refusal was not reported";
   } catch (const sdk::Error& e) {
     EXPECT_EQ(e.status(), WEIR_E_NOT_FOUND);
@@ -276,7 +276,7 @@ TEST(Routing, NoReachableRouterIsUnavailableAndNamesTheAddress) {
   RoutingConnectionFactory factory(std::make_shared<Cluster>(
       settings_for(address), std::make_shared<BookmarkStore>(), on_demand_pools()));
   try {
-    factory.connect();
+    factory.connect({});
     FAIL() << "connected without a router";
   } catch (const sdk::Error& e) {
     EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
@@ -325,7 +325,7 @@ TEST(Routing, AMemberThatIsAwayShowsInHealthWhileReadsKeepWorking) {
 
 TEST(Routing, AReaderThatComesBackIsUsedAgainWithinTwoSeconds) {
   ScriptedCluster cluster;
-  auto connection = cluster.factory.connect();
+  auto connection = cluster.factory.connect({});
   cluster.r2.stop();
   for (int i = 0; i < 4; ++i) EXPECT_EQ(who_answers(*connection), "r1");
   cluster.r2.start();

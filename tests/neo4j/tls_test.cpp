@@ -56,7 +56,7 @@ class Tls : public ::testing::Test {
   static std::unique_ptr<sdk::Connection> connect(
       const std::shared_ptr<const ConnectionSettings>& s) {
     DirectConnectionFactory factory(s, s->host, s->port, std::make_shared<BookmarkStore>());
-    return factory.connect();
+    return factory.connect({});
   }
 
   static sdk::Error connect_error(const std::shared_ptr<const ConnectionSettings>& s) {

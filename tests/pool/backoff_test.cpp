@@ -4,6 +4,7 @@
 #include "pool_fixture.hpp"
 
 #include <set>
+#include <thread>
 #include <vector>
 
 namespace weir::pool_test {
@@ -36,6 +37,48 @@ TEST_F(PoolTest, WhileTheBackendIsDownCallersFailFastWithTheLastConnectError) {
             "pool main: backend unavailable (1 failed connect(s), next attempt in 150 ms): "
             "connection refused (127.0.0.1:5432)");
   EXPECT_EQ(backend.connects, 1);  // the backend was left alone
+}
+
+// A connect made for a caller ends by the caller's deadline, whatever the
+// factory's own connect timeout; a background connect has only the latter.
+TEST_F(PoolTest, AConnectForACallerIsBoundByItsAcquireDeadline) {
+  auto config = test_config();
+  config.min_size = 1;
+  config.max_size = 1;
+  auto pool = make_pool(config);
+  pool->run_maintenance();
+  EXPECT_EQ(backend.last_connect_timeout.load(), 0ms);
+  auto* held = pool->acquire({});
+  std::thread waiter([&] { pool->release(pool->acquire({300ms, "", ""}), false); });
+  wait_until([&] { return stats_of(*pool).waiting == 1; });
+  pool->release(held, true);  // its capacity goes to the waiter, which connects
+  waiter.join();
+  EXPECT_GT(backend.last_connect_timeout.load(), 0ms);
+  EXPECT_LE(backend.last_connect_timeout.load(), 300ms);
+  pool->drain(0ms);
+  auto open = make_pool(test_config());
+  open->release(open->acquire({250ms, "", ""}), false);
+  EXPECT_GT(backend.last_connect_timeout.load(), 0ms);
+  EXPECT_LE(backend.last_connect_timeout.load(), 250ms);
+}
+
+// The caller's deadline, not the backend, ended the connect: a healthy server
+// may just need longer, so nobody else is turned away for it.
+TEST_F(PoolTest, AConnectCutShortByTheCallersDeadlineStartsNoBackoff) {
+  backend.silent = true;
+  auto pool = make_pool(test_config());
+  const auto started = std::chrono::steady_clock::now();
+  const auto e = error_from([&] { pool->acquire({50ms, "", ""}); });
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);  // not the factory's own 2 s
+  EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+  EXPECT_EQ(e.message(), "pool main: cannot connect: no answer");
+  const auto stats = stats_of(*pool);
+  EXPECT_EQ(stats.failed_connects, 1u);
+  EXPECT_EQ(stats.backoff_ms, 0u);
+  EXPECT_EQ(health_of(*pool).state, WEIR_HEALTHY);
+  backend.silent = false;
+  pool->release(pool->acquire({50ms, "", ""}), false);  // tried again at once, not failed fast
+  EXPECT_EQ(backend.connects, 2);
 }
 
 // A pool that keeps one connection, after maintenance found the backend down.

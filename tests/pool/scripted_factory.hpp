@@ -7,11 +7,13 @@
 #include <weir/sdk/error.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace weir::pool_test {
 
@@ -25,6 +27,8 @@ struct Backend {
   std::atomic<bool> down{false};   // connect throws WEIR_E_UNAVAILABLE
   std::atomic<int> fail_every{0};  // > 0: every n-th connect fails (stress)
   std::string down_message = "connection refused (127.0.0.1:5432)";
+  std::atomic<bool> silent{false};  // connect waits out its whole bound, then fails
+  std::atomic<std::chrono::milliseconds> last_connect_timeout{std::chrono::milliseconds(-1)};
 
   // Holds every connect attempt until opened, to keep one in flight.
   void hold_connects() {
@@ -105,10 +109,17 @@ class ScriptedConnection final : public sdk::Connection {
 
 class ScriptedFactory final : public sdk::ConnectionFactory {
  public:
+  static constexpr std::chrono::milliseconds kOwnConnectTimeout{2000};
+
   explicit ScriptedFactory(Backend& backend) : backend_(backend) {}
-  std::unique_ptr<sdk::Connection> connect() override {
+  std::unique_ptr<sdk::Connection> connect(const sdk::ConnectOptions& options) override {
     const int n = ++backend_.connects;
+    backend_.last_connect_timeout = options.timeout;
     backend_.pass_gate();
+    if (backend_.silent) {
+      std::this_thread::sleep_for(options.bound(kOwnConnectTimeout));
+      throw sdk::Error(WEIR_E_UNAVAILABLE, "no answer", true);
+    }
     if (backend_.down) throw sdk::Error(WEIR_E_UNAVAILABLE, backend_.down_message, true);
     const int every = backend_.fail_every;
     if (every > 0 && n % every == 0) {

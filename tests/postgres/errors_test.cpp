@@ -106,7 +106,7 @@ TEST(PostgresConnect, WrongPasswordIsUnauthenticatedAndNeverEchoed) {
   ::setenv("WEIR_TEST_BAD_PW", "wrong-Secret-4711", 1);
   const auto settings =
       settings_for({{"url", cluster().url()}, {"password_env", "WEIR_TEST_BAD_PW"}});
-  const auto e = error_of([&] { PgConnectionFactory(settings).connect(); });
+  const auto e = error_of([&] { PgConnectionFactory(settings).connect({}); });
   EXPECT_EQ(e.status(), WEIR_E_UNAUTHENTICATED);
   EXPECT_FALSE(e.retryable());
   EXPECT_NE(e.message().find("password authentication failed for user \"postgres\""),
@@ -122,14 +122,14 @@ TEST(PostgresConnect, RightPasswordFromEnvironmentConnectsOverTcp) {
   ::setenv("WEIR_TEST_GOOD_PW", cluster().superuser_password().c_str(), 1);
   auto conn = PgConnectionFactory(
                   settings_for({{"url", cluster().url()}, {"password_env", "WEIR_TEST_GOOD_PW"}}))
-                  .connect();
+                  .connect({});
   EXPECT_EQ(scalar(*conn, "SELECT current_user"), json::value("postgres"));
 }
 
 TEST(PostgresConnect, NoPasswordConfiguredSaysWhatToSet) {
   ::unsetenv("PGPASSWORD");
   const auto e = error_of([&] {
-    PgConnectionFactory(settings_for({{"url", cluster().url()}})).connect();
+    PgConnectionFactory(settings_for({{"url", cluster().url()}})).connect({});
   });
   EXPECT_EQ(e.status(), WEIR_E_UNAUTHENTICATED);
   EXPECT_NE(e.message().find(
@@ -142,7 +142,7 @@ TEST(PostgresConnect, NothingListeningIsUnavailableAndRetryable) {
   const int port = PostgresCluster::free_port();
   const auto e = error_of([&] {
     PgConnectionFactory(settings_for({{"host", "127.0.0.1"}, {"port", port}, {"user", "postgres"}}))
-        .connect();
+        .connect({});
   });
   EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
   EXPECT_TRUE(e.retryable());
@@ -171,7 +171,7 @@ TEST(PostgresConnect, ServerThatNeverAnswersTimesOutAsUnavailable) {
                                       {"user", "postgres"},
                                       {"sslmode", "disable"},
                                       {"connect_timeout_ms", 300}}))
-        .connect();
+        .connect({});
   });
   const auto took = std::chrono::steady_clock::now() - start;
   ::close(fd);

@@ -69,16 +69,16 @@ TEST(PostgresHealth, MultiHostUrlPicksTheServerByTargetSessionAttrs) {
                      std::to_string(cluster().port()) + "&user=postgres";
   auto primary =
       PgConnectionFactory(settings_for({{"url", hosts}, {"target_session_attrs", "read-write"}}))
-          .connect();
+          .connect({});
   EXPECT_EQ(describe(*primary).at("in_recovery"), json::value(false));
   auto standby =
       PgConnectionFactory(settings_for({{"url", hosts}, {"target_session_attrs", "standby"}}))
-          .connect();
+          .connect({});
   EXPECT_EQ(describe(*standby).at("in_recovery"), json::value(true));
   const auto down = "postgresql:///postgres?host=127.0.0.1," + cluster().socket_dir() +
                     "&port=" + std::to_string(PostgresCluster::free_port()) + "," +
                     std::to_string(cluster().port()) + "&user=postgres";
-  auto fallback = PgConnectionFactory(settings_for({{"url", down}})).connect();
+  auto fallback = PgConnectionFactory(settings_for({{"url", down}})).connect({});
   EXPECT_EQ(describe(*fallback).at("port"), json::value(std::to_string(cluster().port())));
 }
 
@@ -100,9 +100,9 @@ TEST(PostgresHealth, NewConnectionsFollowATargetThatMoved) {
   PgConnectionFactory factory(
       settings_for({{"host", dir.string()}, {"port", port}, {"user", "postgres"}}));
   point_at(cluster());
-  EXPECT_EQ(describe(*factory.connect()).at("in_recovery"), json::value(false));
+  EXPECT_EQ(describe(*factory.connect({})).at("in_recovery"), json::value(false));
   point_at(replica());
-  EXPECT_EQ(describe(*factory.connect()).at("in_recovery"), json::value(true));
+  EXPECT_EQ(describe(*factory.connect({})).at("in_recovery"), json::value(true));
   fs::remove_all(dir);
 }
 

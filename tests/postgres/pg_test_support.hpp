@@ -41,7 +41,7 @@ inline std::unique_ptr<weir::sdk::Connection> connect(const PostgresCluster& pg,
                                                       boost::json::object extra = {}) {
   auto config = socket_config(pg);
   for (auto& [k, v] : extra) config[k] = v;
-  return PgConnectionFactory(settings_for(config)).connect();
+  return PgConnectionFactory(settings_for(config)).connect({});
 }
 
 inline boost::json::object request(std::string query, boost::json::array params = {}) {

@@ -245,6 +245,22 @@ TEST_P(NetworkFaults, BandwidthCapSlowsRequestsDownWithoutBreakingThem) {
   expect_no_lease_held();
 }
 
+// A connection the pool opens for a request ends by the request's deadline,
+// even when the plugin's connect_timeout_ms is far longer: the pool passes
+// the time left to the factory (ConnectOptions::timeout).
+TEST_P(NetworkFaults, ConnectForARequestEndsByTheRequestsDeadline) {
+  auto connection = backend_->connection(proxy_->address());
+  connection["connect_timeout_ms"] = 5000;
+  testing::RunningGateway slow_to_give_up(boost::json::object{
+      {"databases",
+       {{"db",
+         {{"backend", GetParam()}, {"connection", connection}, {"pool", {{"min_size", 0}}}}}}}});
+  proxy_->set(Fault::black_hole());
+  const auto o = post(slow_to_give_up.port(), "query", backend_->probe(), kDeadline);
+  EXPECT_EQ(o.code, "backend_unavailable") << o;
+  expect_retryable_failure(o, kDeadline);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, NetworkFaults, ::testing::Values("postgres", "chroma", "neo4j"),
                          [](const auto& info) { return info.param; });
 

@@ -21,7 +21,8 @@ CsvDirectory::CsvDirectory(const weir::sdk::OpenContext& context) {
   settings_ = std::make_shared<const CsvSettings>(std::move(settings));
 }
 
-std::unique_ptr<weir::sdk::Connection> CsvDirectory::connect() {
+std::unique_ptr<weir::sdk::Connection> CsvDirectory::connect(
+    const weir::sdk::ConnectOptions& /*options*/) {
   // A missing directory is a backend that is down, not a bad config: it may
   // appear later, and the pool retries with backoff.
   if (!std::filesystem::is_directory(settings_->dir)) {

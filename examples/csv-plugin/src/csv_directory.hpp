@@ -19,7 +19,8 @@ class CsvDirectory final : public weir::sdk::ConnectionFactory {
   explicit CsvDirectory(const weir::sdk::OpenContext& context);
 
   // Throws Error(WEIR_E_UNAVAILABLE, retryable) while the directory is missing.
-  std::unique_ptr<weir::sdk::Connection> connect() override;
+  // Waits on no network, so options.timeout does not apply.
+  std::unique_ptr<weir::sdk::Connection> connect(const weir::sdk::ConnectOptions& options) override;
 
  private:
   std::shared_ptr<const CsvSettings> settings_;

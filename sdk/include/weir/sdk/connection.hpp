@@ -55,6 +55,20 @@ class Connection {
   }
 };
 
+// What a connect may spend (see ConnectionFactory::connect).
+struct ConnectOptions {
+  // Time left before the deadline of the acquire the connect is made for (the
+  // request's deadline or acquire_timeout_ms, whichever is sooner); 0 = none,
+  // for the pool's background connects.
+  std::chrono::milliseconds timeout{0};
+
+  // The bound for this connect: the factory's own connect timeout, cut to
+  // `timeout` when that is sooner.
+  std::chrono::milliseconds bound(std::chrono::milliseconds own) const noexcept {
+    return timeout.count() > 0 && timeout < own ? timeout : own;
+  }
+};
+
 // A backend's health as a factory sees it (see ConnectionFactory::health).
 struct BackendHealth {
   std::int32_t state = WEIR_HEALTHY;  // WEIR_HEALTHY, WEIR_DEGRADED or WEIR_UNHEALTHY
@@ -64,9 +78,11 @@ struct BackendHealth {
 class ConnectionFactory {
  public:
   virtual ~ConnectionFactory() = default;
-  // Opens a new connection. Throws Error; WEIR_E_UNAVAILABLE (retryable) when
-  // the backend cannot be reached, so the pool backs off and retries.
-  virtual std::unique_ptr<Connection> connect() = 0;
+  // Opens a new connection within options.bound(<the factory's own connect
+  // timeout>), so that a caller waiting on it is answered by its deadline.
+  // Throws Error; WEIR_E_UNAVAILABLE (retryable) when the backend cannot be
+  // reached in time, so the pool backs off and retries.
+  virtual std::unique_ptr<Connection> connect(const ConnectOptions& options) = 0;
   // What the factory knows beyond the pool's own connections, e.g. a cluster
   // member that cannot be reached; the pool reports it while its own state
   // is healthy. Any thread at any time; must not wait on I/O.

@@ -546,7 +546,12 @@ class Pool {
       probing_ = true;
     }
     ++connecting_;
-    return hand_new(lock, connect_reserved(lock), options, started);
+    const auto deadline = std::chrono::steady_clock::now() + acquire_timeout(options);
+    return hand_new(lock, connect_reserved(lock, deadline), options, started);
+  }
+
+  std::chrono::milliseconds acquire_timeout(const AcquireOptions& options) const noexcept {
+    return options.timeout.count() > 0 ? options.timeout : config_.acquire_timeout;
   }
 
   // Queues the caller until a connection, permission to open one, or a
@@ -556,7 +561,7 @@ class Pool {
   // caller's timeout.
   Lease* wait_for_turn(std::unique_lock<std::mutex>& lock, const AcquireOptions& options) {
     if (backoff_.down()) throw unavailable_error(clock_.now());
-    const auto timeout = options.timeout.count() > 0 ? options.timeout : config_.acquire_timeout;
+    const auto timeout = acquire_timeout(options);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     const pool::Instant started = clock_.now();
     pool::Waiter waiter;
@@ -579,7 +584,7 @@ class Pool {
         while (waiter.notifying.load(std::memory_order_acquire)) std::this_thread::yield();
         return waiter.lease;
       case pool::Waiter::Grant::kSlot:
-        return hand_new(lock, connect_reserved(lock), options, started);
+        return hand_new(lock, connect_reserved(lock, deadline), options, started);
       case pool::Waiter::Grant::kClosed:
         throw closed_error();
       default:
@@ -609,15 +614,26 @@ class Pool {
 
   // Opens one connection for which connecting_ was already counted, without
   // the lock; returns with the lock held and the connection counted as open
-  // (in no list yet). On failure: enters or extends backoff, fails the
-  // waiters fast, logs once when the backend goes down, and throws the
-  // factory's error with the lock released.
-  Lease* connect_reserved(std::unique_lock<std::mutex>& lock) {
+  // (in no list yet). A connect made for an acquire ends by that acquire's
+  // `deadline`. On failure: enters or extends backoff, fails the waiters
+  // fast, logs once when the backend goes down, and throws the factory's
+  // error with the lock released. A connect that the deadline cut short says
+  // nothing about the backend (a healthy server may just need longer), so it
+  // only passes its capacity on: else one client with a tiny deadline would
+  // make the backend look down to everyone.
+  Lease* connect_reserved(std::unique_lock<std::mutex>& lock,
+                          std::optional<std::chrono::steady_clock::time_point> deadline = {}) {
     lock.unlock();
+    ConnectOptions connect_options;
+    if (deadline) {
+      connect_options.timeout =
+          std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(
+                                                     *deadline - std::chrono::steady_clock::now()));
+    }
     std::unique_ptr<Connection> connection;
     std::optional<Error> failure;
     try {
-      connection = factory_->connect();
+      connection = factory_->connect(connect_options);
       if (!connection) failure.emplace(WEIR_E_INTERNAL, "the connection factory returned nothing");
     } catch (const Error& e) {
       failure = e;
@@ -637,15 +653,21 @@ class Pool {
     --connecting_;
     probing_ = false;
     if (failure) {
-      const bool was_up = !backoff_.down();
-      backoff_.fail(now, failure->message(), jitter_);
       ++counters_.failed_connects;
-      const std::string note =
-          "pool " + name_ + ": " + unavailable_text(now, pool::Demand::kCaller);
-      fail_waiters(pool::Waiter::Grant::kUnavailable, note);
-      notify_if_drained();
-      lock.unlock();
-      if (was_up) log_warn(note);
+      if (deadline && std::chrono::steady_clock::now() >= *deadline) {
+        grant_capacity();
+        notify_if_drained();
+        lock.unlock();
+      } else {
+        const bool was_up = !backoff_.down();
+        backoff_.fail(now, failure->message(), jitter_);
+        const std::string note =
+            "pool " + name_ + ": " + unavailable_text(now, pool::Demand::kCaller);
+        fail_waiters(pool::Waiter::Grant::kUnavailable, note);
+        notify_if_drained();
+        lock.unlock();
+        if (was_up) log_warn(note);
+      }
       throw Error(failure->status(), "pool " + name_ + ": cannot connect: " + failure->message(),
                   failure->retryable(), failure->code(), failure->detail());
     }
