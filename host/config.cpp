@@ -366,7 +366,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     const std::string format = log.string("format", "text");
     if (format != "text" && format != "json")
       log.fail("format", "must be \"text\" or \"json\"; got \"" + format + "\"");
-    config.log_format = format == "json" ? LogFormat::json : LogFormat::text;
+    config.log_format = format == "json" ? LogFormat::kJson : LogFormat::kText;
     // Logs are data the gateway writes, so they live with its other data.
     if (const auto file = log.optional_string("file")) {
       if (file->empty()) log.fail("file", "must be a file path, e.g. \"weir.log\"");

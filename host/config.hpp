@@ -64,8 +64,8 @@ struct Config {
   Limits limits;
   std::chrono::milliseconds drain_timeout{10000};
   std::chrono::milliseconds retry_interval{5000};  // unavailable databases retried; 0 = never
-  LogLevel log_level = LogLevel::info;
-  LogFormat log_format = LogFormat::text;
+  LogLevel log_level = LogLevel::kInfo;
+  LogFormat log_format = LogFormat::kText;
   std::filesystem::path log_file;  // absolute; empty = stderr
   std::optional<TlsConfig> tls;    // unset = plain HTTP
   std::vector<DatabaseConfig> databases;

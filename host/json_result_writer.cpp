@@ -85,7 +85,7 @@ JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes
     auto& w = self(s);
     if (int rc = w.before_value()) return rc;
     w.out_ += '[';
-    w.stack_.push_back(Frame::array);
+    w.stack_.push_back(Frame::kArray);
     w.first_.push_back(true);
     return w.check_size();
   };
@@ -93,14 +93,14 @@ JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes
     auto& w = self(s);
     if (int rc = w.before_value()) return rc;
     w.out_ += '{';
-    w.stack_.push_back(Frame::object);
+    w.stack_.push_back(Frame::kObject);
     w.first_.push_back(true);
     return w.check_size();
   };
   writer_.end_array = [](void* s) {
     auto& w = self(s);
     if (w.failed_) return 1;
-    if (w.stack_.empty() || w.stack_.back() != Frame::array)
+    if (w.stack_.empty() || w.stack_.back() != Frame::kArray)
       return w.fail("end_array without a matching begin_array");
     w.out_ += ']';
     w.stack_.pop_back();
@@ -110,7 +110,7 @@ JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes
   writer_.end_object = [](void* s) {
     auto& w = self(s);
     if (w.failed_) return 1;
-    if (w.stack_.empty() || w.stack_.back() != Frame::object || w.expecting_value_) {
+    if (w.stack_.empty() || w.stack_.back() != Frame::kObject || w.expecting_value_) {
       return w.fail("end_object without a matching begin_object, or after a key with no value");
     }
     w.out_ += '}';
@@ -121,7 +121,7 @@ JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes
   writer_.key = [](void* s, const char* p, std::size_t n) {
     auto& w = self(s);
     if (w.failed_) return 1;
-    if (w.stack_.empty() || w.stack_.back() != Frame::object || w.expecting_value_) {
+    if (w.stack_.empty() || w.stack_.back() != Frame::kObject || w.expecting_value_) {
       return w.fail("key() outside an object or twice in a row");
     }
     if (int rc = w.fits(n + 3)) return rc;
@@ -147,7 +147,7 @@ int JsonResultWriter::before_value() {
     ++values_at_top_;
     return 0;
   }
-  if (stack_.back() == Frame::object) {
+  if (stack_.back() == Frame::kObject) {
     if (!expecting_value_) return fail("a value inside an object without a key");
     expecting_value_ = false;
     return 0;

@@ -29,7 +29,7 @@ class JsonResultWriter {
   std::string take() noexcept { return std::move(out_); }
 
  private:
-  enum class Frame { array, object };
+  enum class Frame { kArray, kObject };
 
   int scalar(std::string_view encoded);
   int before_value();

@@ -18,13 +18,13 @@ namespace {
 
 const char* level_name(LogLevel level) noexcept {
   switch (level) {
-    case LogLevel::debug:
+    case LogLevel::kDebug:
       return "debug";
-    case LogLevel::info:
+    case LogLevel::kInfo:
       return "info";
-    case LogLevel::warn:
+    case LogLevel::kWarn:
       return "warn";
-    case LogLevel::error:
+    case LogLevel::kError:
       return "error";
   }
   return "info";
@@ -64,7 +64,7 @@ Logger& Logger::instance() {
 void Logger::write(LogLevel level, std::string_view source, std::string_view message) {
   if (!enabled(level)) return;
   std::string line;
-  if (format_.load() == LogFormat::json) {
+  if (format_.load() == LogFormat::kJson) {
     line = boost::json::serialize(boost::json::object{
         {"ts", timestamp()}, {"level", level_name(level)}, {"source", source}, {"msg", message}});
   } else {
@@ -107,16 +107,16 @@ void Logger::reopen() {
     ::close(fd_);
     fd_ = fd;
   } catch (const std::system_error& e) {
-    write(LogLevel::error, "host",
+    write(LogLevel::kError, "host",
           std::string("log file not reopened: ") + e.what() +
               "; still writing to the file opened before");
     return;
   }
-  write(LogLevel::info, "host", "log file reopened: " + path.string());
+  write(LogLevel::kInfo, "host", "log file reopened: " + path.string());
 }
 
 bool parse_log_level(std::string_view text, LogLevel& out) noexcept {
-  for (auto level : {LogLevel::debug, LogLevel::info, LogLevel::warn, LogLevel::error}) {
+  for (auto level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarn, LogLevel::kError}) {
     if (text == level_name(level)) {
       out = level;
       return true;

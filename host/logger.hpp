@@ -11,8 +11,8 @@
 
 namespace weir {
 
-enum class LogLevel { debug = 0, info = 1, warn = 2, error = 3 };
-enum class LogFormat { text, json };
+enum class LogLevel { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
+enum class LogFormat { kText, kJson };
 
 class Logger {
  public:
@@ -38,8 +38,8 @@ class Logger {
   Logger() = default;
   void write_line(const std::string& line);  // callers hold mutex_
 
-  std::atomic<LogLevel> level_{LogLevel::info};
-  std::atomic<LogFormat> format_{LogFormat::text};
+  std::atomic<LogLevel> level_{LogLevel::kInfo};
+  std::atomic<LogFormat> format_{LogFormat::kText};
   std::mutex mutex_;
   // stderr until open_file. Never closed at exit: threads may still log then.
   int fd_ = 2;
@@ -47,16 +47,16 @@ class Logger {
 };
 
 inline void log_debug(std::string_view source, std::string_view m) {
-  Logger::instance().write(LogLevel::debug, source, m);
+  Logger::instance().write(LogLevel::kDebug, source, m);
 }
 inline void log_info(std::string_view source, std::string_view m) {
-  Logger::instance().write(LogLevel::info, source, m);
+  Logger::instance().write(LogLevel::kInfo, source, m);
 }
 inline void log_warn(std::string_view source, std::string_view m) {
-  Logger::instance().write(LogLevel::warn, source, m);
+  Logger::instance().write(LogLevel::kWarn, source, m);
 }
 inline void log_error(std::string_view source, std::string_view m) {
-  Logger::instance().write(LogLevel::error, source, m);
+  Logger::instance().write(LogLevel::kError, source, m);
 }
 
 // Parses "debug" / "info" / "warn" / "error"; false when unknown.

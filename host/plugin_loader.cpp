@@ -25,10 +25,10 @@ void plugin_log(void* host_data, int32_t level, const char* message) {
   const auto* plugin = static_cast<const LoadedPlugin*>(host_data);
   const std::string source =
       "plugin:" + (plugin->name.empty() ? plugin->path.filename().string() : plugin->name);
-  const auto lvl = level <= WEIR_LOG_DEBUG  ? LogLevel::debug
-                   : level == WEIR_LOG_INFO ? LogLevel::info
-                   : level == WEIR_LOG_WARN ? LogLevel::warn
-                                            : LogLevel::error;
+  const auto lvl = level <= WEIR_LOG_DEBUG  ? LogLevel::kDebug
+                   : level == WEIR_LOG_INFO ? LogLevel::kInfo
+                   : level == WEIR_LOG_WARN ? LogLevel::kWarn
+                                            : LogLevel::kError;
   Logger::instance().write(lvl, source, message != nullptr ? message : "");
 }
 

@@ -25,12 +25,12 @@ LoadError refusal(const std::string& path, std::uint32_t offer = WEIR_ABI_VERSIO
     return error;
   }
   ADD_FAILURE() << path << " loaded, but should have been refused";
-  return LoadError(LoadFailure::cannot_load, "");
+  return LoadError(LoadFailure::kCannotLoad, "");
 }
 
 TEST(PluginLibrary, TextFileNamedLikeAPluginCannotLoad) {
   const auto error = refusal(fixture("not_a_plugin.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::cannot_load);
+  EXPECT_EQ(error.failure(), LoadFailure::kCannotLoad);
   EXPECT_EQ(std::string(error.what()),
             "not a shared library (" + fixture("not_a_plugin.so") +
                 ": invalid ELF header): remove it from the plugin directory, or replace it with "
@@ -58,7 +58,7 @@ TEST(PluginLibrary, LoaderComplaintsBecomeActionableReasons) {
 
 TEST(PluginLibrary, MissingFileCannotLoad) {
   const auto error = refusal(fixture("absent.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::cannot_load);
+  EXPECT_EQ(error.failure(), LoadFailure::kCannotLoad);
   EXPECT_EQ(std::string(error.what()),
             "cannot be loaded as a shared library: " + fixture("absent.so") +
                 ": cannot open shared object file: No such file or directory");
@@ -66,14 +66,14 @@ TEST(PluginLibrary, MissingFileCannotLoad) {
 
 TEST(PluginLibrary, LibraryWithoutTheEntrySymbolIsRefused) {
   const auto error = refusal(fixture("no_entry_symbol.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::no_entry_symbol);
+  EXPECT_EQ(error.failure(), LoadFailure::kNoEntrySymbol);
   EXPECT_STREQ(error.what(),
                "not a weir plugin: it does not export the entry symbol weir_plugin_entry");
 }
 
 TEST(PluginLibrary, EntryAnsweringAbiErrorIsRefusedWithItsReason) {
   const auto error = refusal(fixture("entry_returns_abi_error.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::no_common_abi);
+  EXPECT_EQ(error.failure(), LoadFailure::kNoCommonAbi);
   EXPECT_STREQ(error.what(),
                "no ABI version in common with this host (which speaks version 2): this fixture "
                "implements ABI version 99 only");
@@ -81,7 +81,7 @@ TEST(PluginLibrary, EntryAnsweringAbiErrorIsRefusedWithItsReason) {
 
 TEST(PluginLibrary, AnswerNewerThanTheOfferIsRefused) {
   const auto error = refusal(fixture("answers_newer_abi.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::abi_newer_than_offer);
+  EXPECT_EQ(error.failure(), LoadFailure::kAbiNewerThanOffer);
   EXPECT_STREQ(error.what(),
                "it answered ABI version 3 but this host offered version 2 (a plugin must answer a "
                "version no newer than the offer)");
@@ -89,19 +89,19 @@ TEST(PluginLibrary, AnswerNewerThanTheOfferIsRefused) {
 
 TEST(PluginLibrary, NullRequiredSlotIsRefusedNamingIt) {
   const auto error = refusal(fixture("missing_required_slot.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::missing_required_slot);
+  EXPECT_EQ(error.failure(), LoadFailure::kMissingRequiredSlot);
   EXPECT_STREQ(error.what(), "its function table lacks the required function execute");
 }
 
 TEST(PluginLibrary, EntryErrorIsRefusedWithStatusAndMessage) {
   const auto error = refusal(fixture("entry_returns_error.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::entry_failed);
+  EXPECT_EQ(error.failure(), LoadFailure::kEntryFailed);
   EXPECT_STREQ(error.what(), "its entry function failed with status 15: fixture: cannot start");
 }
 
 TEST(PluginLibrary, CDriverWithoutARequiredCallbackIsRefusedNamingIt) {
   const auto error = refusal(fixture("c_driver_lacks_execute.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::entry_failed);
+  EXPECT_EQ(error.failure(), LoadFailure::kEntryFailed);
   EXPECT_STREQ(error.what(),
                "its entry function failed with status 15: the plugin's weir_sdk_driver lacks "
                "execute");
@@ -109,7 +109,7 @@ TEST(PluginLibrary, CDriverWithoutARequiredCallbackIsRefusedNamingIt) {
 
 TEST(PluginLibrary, CDriverDeclaringCancelWithoutTheCallbackIsRefused) {
   const auto error = refusal(fixture("c_driver_lacks_cancel.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::entry_failed);
+  EXPECT_EQ(error.failure(), LoadFailure::kEntryFailed);
   EXPECT_STREQ(error.what(),
                "its entry function failed with status 15: the plugin's weir_sdk_driver lacks "
                "cancel (it declares WEIR_CAP_CANCEL)");
@@ -117,7 +117,7 @@ TEST(PluginLibrary, CDriverDeclaringCancelWithoutTheCallbackIsRefused) {
 
 TEST(PluginLibrary, NameOutsideTheAllowedAlphabetIsRefused) {
   const auto error = refusal(fixture("bad_plugin_name.so"));
-  EXPECT_EQ(error.failure(), LoadFailure::bad_description);
+  EXPECT_EQ(error.failure(), LoadFailure::kBadDescription);
   EXPECT_STREQ(error.what(), "its name is missing or not of the form [a-z0-9_]+");
 }
 
@@ -131,7 +131,7 @@ TEST(PluginLibrary, RealPluginLoadsWithItsDescription) {
 
 TEST(PluginLibrary, RealPluginRefusesOfferZeroWithItsOwnReason) {
   const auto error = refusal(WEIR_SQLITE_PLUGIN, 0);
-  EXPECT_EQ(error.failure(), LoadFailure::no_common_abi);
+  EXPECT_EQ(error.failure(), LoadFailure::kNoCommonAbi);
   EXPECT_STREQ(error.what(),
                "no ABI version in common with this host (which speaks version 0): host offers ABI "
                "version 0; this plugin needs version 1 or newer");

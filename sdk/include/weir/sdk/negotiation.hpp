@@ -14,13 +14,13 @@
 namespace weir::sdk {
 
 enum class LoadFailure {
-  cannot_load,  // the library could not be opened: not a shared library, missing dependency, ...
-  no_entry_symbol,        // weir_plugin_entry is not exported
-  no_common_abi,          // the entry returned WEIR_E_ABI
-  entry_failed,           // the entry returned another error
-  abi_newer_than_offer,   // the plugin answered a version the host did not offer (or 0)
-  missing_required_slot,  // pool_open, pool_close, acquire, release or execute is NULL
-  bad_description,        // name not [a-z0-9_]+, or version empty
+  kCannotLoad,     // the library could not be opened: not a shared library, missing dependency, ...
+  kNoEntrySymbol,  // weir_plugin_entry is not exported
+  kNoCommonAbi,    // the entry returned WEIR_E_ABI
+  kEntryFailed,    // the entry returned another error
+  kAbiNewerThanOffer,    // the plugin answered a version the host did not offer (or 0)
+  kMissingRequiredSlot,  // pool_open, pool_close, acquire, release or execute is NULL
+  kBadDescription,       // name not [a-z0-9_]+, or version empty
 };
 
 struct Refusal {
@@ -30,7 +30,7 @@ struct Refusal {
 
 // The reason a loader gives for a library without the entry symbol.
 inline Refusal missing_entry_refusal() {
-  return {LoadFailure::no_entry_symbol,
+  return {LoadFailure::kNoEntrySymbol,
           "not a weir plugin: it does not export the entry symbol " WEIR_ENTRY_SYMBOL};
 }
 
@@ -56,20 +56,20 @@ inline std::optional<Refusal> negotiate(weir_plugin_entry_fn entry, std::uint32_
                                    std::to_string(offered_abi) + ")"
                              : "its entry function failed with status " + std::to_string(status);
     if (error.message[0] != '\0') reason += ": " + std::string(error.message);
-    return Refusal{abi ? LoadFailure::no_common_abi : LoadFailure::entry_failed, reason};
+    return Refusal{abi ? LoadFailure::kNoCommonAbi : LoadFailure::kEntryFailed, reason};
   }
   if (table.abi_version == 0 || table.abi_version > offered_abi) {
-    return Refusal{LoadFailure::abi_newer_than_offer,
+    return Refusal{LoadFailure::kAbiNewerThanOffer,
                    "it answered ABI version " + std::to_string(table.abi_version) +
                        " but this host offered version " + std::to_string(offered_abi) +
                        " (a plugin must answer a version no newer than the offer)"};
   }
   if (!is_valid_plugin_name(table.name)) {
-    return Refusal{LoadFailure::bad_description,
+    return Refusal{LoadFailure::kBadDescription,
                    "its name is missing or not of the form [a-z0-9_]+"};
   }
   if (table.version == nullptr || *table.version == '\0') {
-    return Refusal{LoadFailure::bad_description, "it does not state its version"};
+    return Refusal{LoadFailure::kBadDescription, "it does not state its version"};
   }
   const std::pair<const char*, bool> required[] = {{"pool_open", table.pool_open != nullptr},
                                                    {"pool_close", table.pool_close != nullptr},
@@ -78,7 +78,7 @@ inline std::optional<Refusal> negotiate(weir_plugin_entry_fn entry, std::uint32_
                                                    {"execute", table.execute != nullptr}};
   for (const auto& [slot, present] : required) {
     if (!present) {
-      return Refusal{LoadFailure::missing_required_slot,
+      return Refusal{LoadFailure::kMissingRequiredSlot,
                      std::string("its function table lacks the required function ") + slot};
     }
   }

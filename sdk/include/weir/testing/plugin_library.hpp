@@ -223,7 +223,7 @@ class PluginLibrary {
     // RTLD_LOCAL: plugins never see each other's symbols.
     handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (handle_ == nullptr) {
-      throw LoadError(LoadFailure::cannot_load,
+      throw LoadError(LoadFailure::kCannotLoad,
                       sdk::explain_load_failure(path.string(), dlerror()));
     }
     try {
