@@ -106,11 +106,11 @@ HttpResponse Api::refuse(unsigned status, const std::string& code, const std::st
 }
 
 // Who may call an endpoint, and where its work runs.
-enum class Access { anyone, caller };
+enum class Access { kAnyone, kCaller };
 enum class Runs {
-  on_io_thread,  // answered from memory (listings, health): cheap enough for an I/O thread
-  on_worker,     // may wait on backends, outside every admission queue (reload)
-  admitted,      // backend work: waits its turn in the database's admission queue
+  kOnIoThread,  // answered from memory (listings, health): cheap enough for an I/O thread
+  kOnWorker,    // may wait on backends, outside every admission queue (reload)
+  kAdmitted,    // backend work: waits its turn in the database's admission queue
 };
 
 struct Api::Endpoint {
@@ -126,18 +126,18 @@ struct Api::Endpoint {
 const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string& database) {
   // The whole HTTP API (docs/http-api.yaml): adding an endpoint adds a row.
   static const Endpoint endpoints[] = {
-      {"/health", http::verb::get, Access::anyone, Runs::on_io_thread, &Api::health},
-      {"/health/ready", http::verb::get, Access::anyone, Runs::on_io_thread, &Api::readiness},
-      {"/health/live", http::verb::get, Access::anyone, Runs::on_io_thread, &Api::liveness},
-      {"/metrics", http::verb::get, Access::caller, Runs::on_io_thread, &Api::metrics},
-      {"/v1/admin/reload", http::verb::post, Access::caller, Runs::on_worker, &Api::reload},
-      {"/v1/databases", http::verb::get, Access::caller, Runs::on_io_thread, &Api::list_databases},
-      {"/v1/plugins", http::verb::get, Access::caller, Runs::on_io_thread, &Api::list_plugins},
-      {"/v1/databases/{database}", http::verb::get, Access::caller, Runs::on_io_thread,
+      {"/health", http::verb::get, Access::kAnyone, Runs::kOnIoThread, &Api::health},
+      {"/health/ready", http::verb::get, Access::kAnyone, Runs::kOnIoThread, &Api::readiness},
+      {"/health/live", http::verb::get, Access::kAnyone, Runs::kOnIoThread, &Api::liveness},
+      {"/metrics", http::verb::get, Access::kCaller, Runs::kOnIoThread, &Api::metrics},
+      {"/v1/admin/reload", http::verb::post, Access::kCaller, Runs::kOnWorker, &Api::reload},
+      {"/v1/databases", http::verb::get, Access::kCaller, Runs::kOnIoThread, &Api::list_databases},
+      {"/v1/plugins", http::verb::get, Access::kCaller, Runs::kOnIoThread, &Api::list_plugins},
+      {"/v1/databases/{database}", http::verb::get, Access::kCaller, Runs::kOnIoThread,
        &Api::describe_database},
-      {"/v1/databases/{database}/query", http::verb::post, Access::caller, Runs::admitted,
+      {"/v1/databases/{database}/query", http::verb::post, Access::kCaller, Runs::kAdmitted,
        &Api::query, "query"},
-      {"/v1/databases/{database}/transaction", http::verb::post, Access::caller, Runs::admitted,
+      {"/v1/databases/{database}/transaction", http::verb::post, Access::kCaller, Runs::kAdmitted,
        &Api::transaction, "transaction"},
   };
   const auto path = split_path(request.target());
@@ -168,7 +168,7 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
   try {
     call->endpoint = &find_endpoint(call->request, database);
     call->deadline = deadline_for(call->request, state.config.limits);
-    if (call->endpoint->access == Access::caller) {
+    if (call->endpoint->access == Access::kCaller) {
       const auto authorization = call->request.find(http::field::authorization);
       call->caller = state.access.authenticate(authorization == call->request.end()
                                                    ? std::string_view()
@@ -185,7 +185,7 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
                               std::string(call->endpoint->operation), outcome.code,
                               std::chrono::steady_clock::now() - call->received);
     }
-    if (call->endpoint->access == Access::caller) client_limits_.release(call->caller.client_id);
+    if (call->endpoint->access == Access::kCaller) client_limits_.release(call->caller.client_id);
     reply(std::move(outcome.response));
   };
   if (!database.empty()) {
@@ -197,14 +197,14 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
   }
   auto runs = call->endpoint->runs;
   // A database that is not served has no queue: its error is answered from memory.
-  if (runs == Runs::admitted && call->database->admission == nullptr) runs = Runs::on_io_thread;
+  if (runs == Runs::kAdmitted && call->database->admission == nullptr) runs = Runs::kOnIoThread;
   switch (runs) {
-    case Runs::on_io_thread:
+    case Runs::kOnIoThread:
       return answer(serve(*call));
-    case Runs::on_worker:
+    case Runs::kOnWorker:
       return boost::asio::post(workers_,
                                [this, call, answer = std::move(answer)] { answer(serve(*call)); });
-    case Runs::admitted:
+    case Runs::kAdmitted:
       return submit(std::move(call), std::move(answer));
   }
 }
