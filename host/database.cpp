@@ -114,8 +114,14 @@ class Database::Lease {
     if (table().rollback(conn_, &error) != WEIR_OK) broken_ = true;
   }
 
-  // The connection broke under the request (WEIR_E_BROKEN).
-  bool broke() const noexcept { return broke_; }
+  // The connection broke under the request (WEIR_E_BROKEN) and running it
+  // again on a fresh lease is safe: it is a read (running one twice changes
+  // nothing), or the plugin's verdict is that the request never reached the
+  // backend (retryable, plugin.h's weir_error). A write that may have reached
+  // it is never run twice.
+  bool may_run_again(bool read_only) const noexcept {
+    return broke_ && (read_only || broke_before_sending_);
+  }
 
  private:
   // What the canceller needs; shared, as a cancel may still be on its way
@@ -148,7 +154,11 @@ class Database::Lease {
 
   const weir_plugin& table() const { return db_.plugin_->table; }
   ApiError fail(weir_status status, const weir_error& error) {
-    if (status == WEIR_E_BROKEN) broken_ = broke_ = true;
+    if (status == WEIR_E_BROKEN) {
+      broken_ = broke_ = true;
+      broke_before_sending_ =
+          error.status == status && error.retryable_decided != 0 && error.retryable != 0;
+    }
     auto api = api_error_from_plugin(status, error);
     api.extra()["database"] = db_.name();
     return api;
@@ -159,6 +169,7 @@ class Database::Lease {
   weir_conn* conn_ = nullptr;
   bool broken_ = false;
   bool broke_ = false;  // a call returned WEIR_E_BROKEN (broken_ also covers a failed rollback)
+  bool broke_before_sending_ = false;  // ... with the plugin's verdict "retryable"
   std::stop_token client_gone_;
   std::shared_ptr<CancelTarget> cancel_target_;
   std::optional<std::stop_callback<std::function<void()>>> on_client_gone_;
@@ -229,10 +240,10 @@ std::string Database::with_lease(bool read_only, const RequestContext& context, 
     try {
       return work(*lease);
     } catch (const ApiError&) {
-      // A read whose connection broke ran again once on a fresh lease: no row
-      // has reached the client (results are buffered), and running a read
-      // twice changes nothing. The broken connection is closed on release.
-      if (!read_only || !lease->broke() || attempt > 0) throw;
+      // A request whose connection broke runs again once on a fresh lease
+      // when that is safe (Lease::may_run_again): no row has reached the
+      // client (results are buffered). The broken connection is closed on release.
+      if (!lease->may_run_again(read_only) || attempt > 0) throw;
     }
   }
 }

@@ -82,7 +82,8 @@ class Database {
   ApiError unavailable_error() const;
   // Runs `work` on a lease: read-only work on the next replica when there are
   // replicas, falling back to the primary when that replica cannot serve;
-  // read-only work whose connection broke runs once more on a fresh lease.
+  // work whose connection broke runs once more on a fresh lease when it is
+  // read-only or the plugin says it never reached the backend.
   template <class Work>
   std::string with_lease(bool read_only, const RequestContext& context, Work&& work);
   weir_pool* open_pool(const boost::json::object& settings, const std::string& data_dir);

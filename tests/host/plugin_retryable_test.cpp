@@ -1,6 +1,7 @@
 // What a client sees as `retryable` when a plugin says otherwise than its
 // status's default: a v2 plugin's verdict stands both ways, a v1 plugin (which
-// cannot give one) can only widen the default, as before ABI version 2.
+// cannot give one) can only widen the default, as before ABI version 2; and
+// when the host runs a request whose connection broke once more.
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
 
@@ -78,6 +79,39 @@ TEST_F(PluginRetryable, AV1PluginKeepsTheDefaultsItWasBuiltFor) {
   EXPECT_TRUE(broken.retryable);
   EXPECT_TRUE(fail("v1", WEIR_E_QUERY, 1).retryable);
   EXPECT_FALSE(fail("v1", WEIR_E_QUERY, 0).retryable);
+}
+
+// The host runs a write once more on a fresh lease only on the plugin's word
+// that it never reached the backend; the fixture counts every execution.
+class BrokenWrite : public PluginRetryable {
+ protected:
+  std::string run(const std::string& query) {
+    return http_post(gw.port(), "/v1/databases/v2/query", R"({"query":")" + query + R"("})").body;
+  }
+};
+
+TEST_F(BrokenWrite, RunsAgainWhenThePluginSaysNothingWasSent) {
+  EXPECT_EQ(run("fail 12 3 1"), R"({"executions":2})");  // WEIR_SDK_RETRY_YES
+}
+
+TEST_F(BrokenWrite, RunsOnceWhenThePluginSaysItMayHaveBeenApplied) {
+  const auto seen = fail("v2", WEIR_E_BROKEN, WEIR_SDK_RETRY_NO);
+  EXPECT_EQ(seen.status, 502u);
+  EXPECT_FALSE(seen.retryable);
+  EXPECT_EQ(run("fail 12 0 0"), R"({"executions":2})") << "the failed write ran once";
+}
+
+TEST_F(BrokenWrite, RunsOnceWithoutAVerdict) {
+  const auto seen = fail("v2", WEIR_E_BROKEN, 1);
+  EXPECT_EQ(seen.status, 502u);
+  EXPECT_TRUE(seen.retryable);  // the client may decide; the host does not
+  EXPECT_EQ(run("fail 12 0 0"), R"({"executions":2})") << "the failed write ran once";
+}
+
+TEST_F(BrokenWrite, AReadRunsAgainWhateverTheVerdict) {
+  const auto reply =
+      http_post(gw.port(), "/v1/databases/v2/query", R"({"query":"fail 12 2 1","read_only":true})");
+  EXPECT_EQ(reply.body, R"({"executions":2})");
 }
 
 }  // namespace

@@ -131,7 +131,7 @@ typedef int32_t weir_status;
  * retryable is the plugin's verdict and the host keeps it either way: e.g.
  * WEIR_E_BROKEN with retryable 0 for a write that may have reached the server
  * (running it again could apply it twice), or with retryable 1 for one that
- * provably did not.
+ * provably did not (the host then runs it once more on a fresh lease).
  */
 typedef struct weir_error {
   uint32_t struct_size; /* sizeof(weir_error) as the caller knows it */
@@ -390,9 +390,13 @@ typedef struct weir_plugin {
    * {"columns": [...], "rows": [[...], ...]} plus optional members such as
    * "rows_affected" and "last_insert_id".
    * On failure the writer may hold a partial value; the host discards it.
-   * WEIR_E_BROKEN closes the connection on release; the host then runs a
-   * WEIR_EXEC_READ_ONLY request once more on a fresh lease (nothing reached
-   * the client yet), never a read-write one.
+   * WEIR_E_BROKEN closes the connection on release; the host then runs the
+   * request once more on a fresh lease (nothing reached the client yet) when
+   * it is WEIR_EXEC_READ_ONLY, or when the plugin's verdict is retryable
+   * (weir_error.retryable_decided): return that only when the request
+   * provably never reached the backend (e.g. the connection was found closed
+   * before anything was sent), and a final verdict (retryable 0) for a write
+   * that may have reached it.
    */
   weir_status (*execute)(weir_conn* conn, const char* request_json, size_t request_length,
                          const weir_exec_options* options, weir_value_writer* result,

@@ -144,7 +144,7 @@ weir_status weir_sdk_invalid(const weir_sdk_json* object, const char* key, const
  *  driver's own verdict, which the host keeps over the status's default
  *  (weir_error.retryable_decided). RETRY_NO suits WEIR_E_BROKEN once a write
  *  may have reached the backend; RETRY_YES with WEIR_E_BROKEN says nothing
- *  reached it. */
+ *  reached it, and the host then runs the request once more on a fresh lease. */
 #define WEIR_SDK_RETRY_NO 2
 #define WEIR_SDK_RETRY_YES 3
 
