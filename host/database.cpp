@@ -241,9 +241,12 @@ std::string Database::with_lease(bool read_only, const RequestContext& context, 
       return work(*lease);
     } catch (const ApiError&) {
       // A request whose connection broke runs again once on a fresh lease
-      // when that is safe (Lease::may_run_again): no row has reached the
-      // client (results are buffered). The broken connection is closed on release.
-      if (!lease->may_run_again(read_only) || attempt > 0) throw;
+      // when that is safe (Lease::may_run_again) and time is left: no row has
+      // reached the client (results are buffered). The broken connection is
+      // closed on release.
+      if (!lease->may_run_again(read_only) || attempt > 0 ||
+          std::chrono::steady_clock::now() >= context.deadline)
+        throw;
     }
   }
 }

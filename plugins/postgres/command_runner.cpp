@@ -93,9 +93,38 @@ void CommandRunner::wait_readable(Clock::time_point until) const {
   }
 }
 
+// A connection the server (or anything on the way) closed while it sat idle
+// is readable before anything is sent: its end of stream, perhaps after the
+// server's reason (57P01). Then nothing of the statement reached the server,
+// and it may run again on another connection (Retry::kYes), a write too.
+// A close that comes after this look is reported as a break after sending.
+void CommandRunner::expect_open_before_sending() {
+  pollfd fd{PQsocket(conn_), POLLIN, 0};
+  if (PQstatus(conn_) == CONNECTION_OK && ::poll(&fd, 1, 0) <= 0) return;  // the usual case
+  // libpq hands an error that arrives while idle to the notice processor.
+  std::string reason;
+  const auto previous = PQsetNoticeProcessor(
+      conn_, [](void* out, const char* text) { *static_cast<std::string*>(out) = one_line(text); },
+      &reason);
+  // Each round reads what arrived (a notice, the reason) and parses it; the
+  // bound is a guard.
+  for (int i = 0; i < 16 && PQstatus(conn_) == CONNECTION_OK && ::poll(&fd, 1, 0) > 0; ++i) {
+    const bool read = PQconsumeInput(conn_) != 0;
+    PQisBusy(conn_);
+    if (!read) break;
+  }
+  PQsetNoticeProcessor(conn_, previous, nullptr);  // libpq's default, which takes no argument
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    throw Error(WEIR_E_BROKEN,
+                "the connection to PostgreSQL was closed while idle; the statement was not sent: " +
+                    (reason.empty() ? last_error(conn_) : reason),
+                weir::sdk::Retry::kYes);
+  }
+}
+
 ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
                              std::chrono::milliseconds timeout) {
-  if (PQstatus(conn_) != CONNECTION_OK) throw broken_connection(conn_, "the connection is closed");
+  expect_open_before_sending();
   cancel_requested_.store(false);
   const auto start = Clock::now();
   const std::optional<Clock::time_point> deadline =

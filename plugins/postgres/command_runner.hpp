@@ -37,13 +37,15 @@ class CommandRunner {
   // Runs `sql` with `params`; `timeout` 0 means no deadline. Returns the
   // successful result. Throws Error: the server's error (pg_error.hpp),
   // TIMEOUT (57014) past the deadline, CANCELLED after cancel(), BROKEN when
-  // the connection is lost, INVALID_REQUEST for COPY.
+  // the connection is lost (with Retry::kYes when it was found closed before
+  // anything was sent), INVALID_REQUEST for COPY.
   ResultPtr run(const char* sql, const Parameters& params, std::chrono::milliseconds timeout);
 
   // Cancels the statement in flight, if any. Any thread.
   void cancel() noexcept;
 
  private:
+  void expect_open_before_sending();
   void send_cancel() noexcept;
   void await_cancel_sent(std::chrono::steady_clock::time_point give_up);
   weir::sdk::Error lost_connection();

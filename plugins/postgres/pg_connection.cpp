@@ -43,6 +43,20 @@ bool flag(const boost::json::object& options, const char* key) {
   return v->get_bool();
 }
 
+// A connection that broke after the statement (or COMMIT) was sent, with no
+// answer from the server, leaves it unknown whether the server applied it:
+// running it again could apply it twice, so the host must not and the client
+// is told not to (Retry::kNo). A server that answered with an error (57P01 at
+// shutdown) says the statement failed; one found closed before sending keeps
+// its verdict (CommandRunner); and inside a transaction a break is left
+// retryable: the uncommitted transaction died with the connection, and the
+// client may run it again.
+Error may_have_been_applied(const Error& e) {
+  if (e.status() != WEIR_E_BROKEN || e.retryable_decided() || !e.code().empty()) return e;
+  return Error(e.status(), e.message() + " (it may have been applied before the connection broke)",
+               weir::sdk::Retry::kNo, e.code(), e.detail());
+}
+
 }  // namespace
 
 PgConnection::PgConnection(PGconn* conn, ResetMode reset)
@@ -68,7 +82,13 @@ void PgConnection::execute(const boost::json::object& request,
   }
   const Parameters params(request.if_contains("params"));
   const auto started = std::chrono::steady_clock::now();
-  enforce_read_only(options.read_only, options.timeout);
+  try {
+    enforce_read_only(options.read_only, options.timeout);
+  } catch (const Error& e) {
+    // Only the session setting was sent: the statement never reached the server.
+    if (e.status() != WEIR_E_BROKEN) throw;
+    throw Error(e.status(), e.message(), weir::sdk::Retry::kYes, e.code(), e.detail());
+  }
   // The read-only switch (rarely needed) came out of the same deadline.
   auto left = options.timeout;
   if (left.count() > 0) {
@@ -77,9 +97,17 @@ void PgConnection::execute(const boost::json::object& request,
   }
   const std::string sql(query->get_string());
   if (!session_dirty_ && may_touch_session(sql)) session_dirty_ = true;
-  auto result = runner_.run(sql.c_str(), params, left);
-  const auto types = column_types(result.get(), left);
-  write_result(result.get(), types, out);
+  // A statement that runs in its own transaction commits it: once sent, a
+  // write may have been applied whatever became of the connection.
+  const bool commits_itself = !options.read_only && !in_transaction();
+  try {
+    auto result = runner_.run(sql.c_str(), params, left);
+    const auto types = column_types(result.get(), left);
+    write_result(result.get(), types, out);
+  } catch (const Error& e) {
+    if (!commits_itself) throw;
+    throw may_have_been_applied(e);
+  }
 }
 
 // Read-only requests run with default_transaction_read_only on, so the
@@ -203,7 +231,12 @@ void PgConnection::begin(const boost::json::object& options) {
 void PgConnection::commit() {
   if (!in_transaction())
     throw Error(WEIR_E_INVALID_REQUEST, "no transaction is open on this connection");
-  auto r = run("COMMIT", kHousekeepingTimeout);
+  ResultPtr r(nullptr, &PQclear);
+  try {
+    r = run("COMMIT", kHousekeepingTimeout);
+  } catch (const Error& e) {
+    throw may_have_been_applied(e);
+  }
   // COMMIT of a transaction that already failed succeeds with the tag ROLLBACK.
   if (std::strcmp(PQcmdStatus(r.get()), "ROLLBACK") == 0) {
     throw Error(WEIR_E_QUERY,

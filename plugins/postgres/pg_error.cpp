@@ -85,10 +85,12 @@ Error broken_connection(const PGconn* conn, std::string_view what) {
   return Error(WEIR_E_BROKEN, std::string(what) + ": " + last_error(conn), true);
 }
 
-std::string last_error(const PGconn* conn) {
+std::string last_error(const PGconn* conn) { return one_line(PQerrorMessage(conn)); }
+
+std::string one_line(const char* text) {
   // libpq's text spans lines with tab indents; log lines and JSON want one line.
   std::string s;
-  for (const char* p = PQerrorMessage(conn); p != nullptr && *p != '\0'; ++p) {
+  for (const char* p = text; p != nullptr && *p != '\0'; ++p) {
     const bool space = *p == '\n' || *p == '\t' || *p == ' ';
     if (!space) {
       s += *p;

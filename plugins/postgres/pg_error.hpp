@@ -28,5 +28,7 @@ weir::sdk::Error broken_connection(const PGconn* conn, std::string_view what);
 
 // libpq's last error text, one line, without the trailing newline.
 std::string last_error(const PGconn* conn);
+// libpq's text (an error, a notice) as one line.
+std::string one_line(const char* text);
 
 }  // namespace weir::postgres

@@ -41,6 +41,10 @@ class BackendServer {
     std::chrono::milliseconds overrun;
   };
   virtual SilentConnection on_silent_connection() const { return {504, "timeout", {}}; }
+  // Whether the client may retry the probe when its connection was cut after
+  // the probe was sent: not when the plugin knows the server may have applied
+  // it (a statement not declared read-only).
+  virtual bool cut_after_sending_is_retryable() const { return true; }
   // How long the pool's validation ping of a silent connection, and the
   // connect that replaces it, may take: the ABI gives ping no deadline.
   virtual std::chrono::milliseconds ping_bound() const {
@@ -71,6 +75,7 @@ class PostgresBackend final : public BackendServer {
   SilentConnection on_silent_connection() const override {
     return {502, "connection_broken", std::chrono::milliseconds(1000)};
   }
+  bool cut_after_sending_is_retryable() const override { return false; }
   // PgConnection's ping timeout (2 s), the cancel grace (1 s), then a connect.
   std::chrono::milliseconds ping_bound() const override {
     return std::chrono::milliseconds(3000 + kConnectTimeoutMs);

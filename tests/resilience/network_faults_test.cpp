@@ -1,6 +1,7 @@
 // Network faults between the gateway and each real backend server (a
 // FaultProxy in between): under a black hole or a connection reset every
-// request ends by its deadline with a retryable error, no lease is left
+// request ends by its deadline with a retryable error (but for a statement
+// cut after it was sent, which the server may have applied), no lease is left
 // behind, and service resumes soon after the fault clears; added latency and
 // a bandwidth cap slow requests down without breaking them, and a deadline
 // shorter than the latency ends in a clean timeout.
@@ -91,17 +92,18 @@ class NetworkFaults : public ::testing::TestWithParam<std::string> {
     return testing::http_get(gateway_->port(), "/v1/databases/db").json().at("pool").as_object();
   }
 
-  // A failure a client may retry, with the status that goes with its code,
-  // ended within `deadline` plus what the backend may overrun it by.
-  void expect_retryable_failure(const Outcome& o, milliseconds deadline,
-                                milliseconds overrun = {}) {
+  // A failure a client may retry (unless `retryable` says otherwise), with
+  // the status that goes with its code, ended within `deadline` plus what the
+  // backend may overrun it by.
+  void expect_retryable_failure(const Outcome& o, milliseconds deadline, milliseconds overrun = {},
+                                bool retryable = true) {
     static const std::set<std::pair<unsigned, std::string>> kRetryable{
         {504u, "timeout"},
         {503u, "backend_unavailable"},
         {502u, "connection_broken"},
         {503u, "pool_exhausted"}};
     EXPECT_EQ(kRetryable.count({o.status, o.code}), 1u) << o;
-    EXPECT_TRUE(o.retryable) << o;
+    EXPECT_EQ(o.retryable, retryable) << o;
     EXPECT_LE(o.took, deadline + overrun + kSchedulingSlack) << o;
   }
 
@@ -148,7 +150,8 @@ TEST_P(NetworkFaults, BlackHoleOnAnOpenConnectionEndsEveryRequestByItsDeadline) 
   const auto first = probe();
   EXPECT_EQ(first.status, silent.status) << first;
   EXPECT_EQ(first.code, silent.code) << first;
-  expect_retryable_failure(first, kDeadline, silent.overrun);
+  expect_retryable_failure(first, kDeadline, silent.overrun,
+                           backend_->cut_after_sending_is_retryable());
   for (int i = 0; i < 3; ++i) expect_retryable_failure(probe(), kDeadline);
   expect_no_lease_held();
   expect_service_resumes();
@@ -203,7 +206,7 @@ TEST_P(NetworkFaults, ResetMidResponseFailsRetryablyAndServiceResumes) {
   proxy_->set(Fault::reset_mid_response(5));
   const auto first = probe();
   EXPECT_EQ(first.code, "connection_broken") << first;
-  expect_retryable_failure(first, kDeadline);
+  expect_retryable_failure(first, kDeadline, {}, backend_->cut_after_sending_is_retryable());
   // The broken connection is discarded; new ones are reset while connecting.
   for (int i = 0; i < 3; ++i) {
     const auto o = probe();

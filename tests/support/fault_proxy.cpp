@@ -1,10 +1,12 @@
 #include "fault_proxy.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
 #include <array>
+#include <future>
 
 namespace weir::testing {
 
@@ -21,6 +23,8 @@ class FaultProxy::Link : public std::enable_shared_from_this<Link> {
         client_(std::move(client)),
         server_(client_.get_executor()),
         pumps_{Pump{client_, server_, false}, Pump{server_, client_, true}} {}
+
+  void hang_up() { close_both(); }
 
   void start() {
     const auto setting = proxy_.setting();
@@ -158,11 +162,26 @@ FaultProxy::Setting FaultProxy::setting() const {
   return setting_;
 }
 
+void FaultProxy::close_open_connections() {
+  std::promise<void> closed;
+  asio::post(io_, [this, &closed] {
+    for (const auto& weak : links_) {
+      if (const auto link = weak.lock()) link->hang_up();
+    }
+    links_.clear();
+    closed.set_value();
+  });
+  closed.get_future().wait();
+}
+
 void FaultProxy::accept_next() {
   acceptor_.async_accept([this](error_code ec, tcp::socket client) {
     if (ec) return;
     ++accepted_;
-    std::make_shared<Link>(*this, std::move(client))->start();
+    auto link = std::make_shared<Link>(*this, std::move(client));
+    std::erase_if(links_, [](const auto& weak) { return weak.expired(); });
+    links_.push_back(link);
+    link->start();
     accept_next();
   });
 }

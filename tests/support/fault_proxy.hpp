@@ -9,6 +9,8 @@
 //   proxy.set(Fault::black_hole());           // nothing is forwarded any more; new connections
 //                                             // are accepted and never answered
 //   proxy.clear();                        // new connections forward normally again
+//   proxy.close_open_connections();       // FIN to both sides of every open connection,
+//                                         // as a server or a firewall dropping idle ones
 //
 // A fault applies to open connections as well as to new ones, since pools
 // keep theirs open. A connection that lost bytes to a blackhole, or was
@@ -30,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace weir::testing {
 
@@ -78,6 +81,9 @@ class FaultProxy {
   // Takes effect for the next chunk on every connection, and for new ones.
   void set(const Fault& fault);
   void clear() { set(Fault{}); }
+  // Closes every open connection on both sides (FIN, not RST) and returns
+  // once they are closed; later connections are left alone.
+  void close_open_connections();
   // Connections accepted so far.
   int accepted() const noexcept { return accepted_.load(); }
 
@@ -101,6 +107,7 @@ class FaultProxy {
   std::atomic<int> accepted_{0};
   mutable std::mutex mutex_;
   Setting setting_;
+  std::vector<std::weak_ptr<Link>> links_;  // used on the proxy's thread only
   std::thread thread_;
 };
 
