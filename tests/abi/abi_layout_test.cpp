@@ -45,13 +45,31 @@ TEST(AbiLayout, PoolStatsV1IsFrozen) {
   EXPECT_EQ(offsetof(weir_pool_stats, wait_mean_us), 120u);
 }
 
-TEST(AbiLayout, SmallStructsV1AreFrozen) {
-  EXPECT_EQ(sizeof(weir_host), 32u);
-  EXPECT_EQ(sizeof(weir_value_writer), 112u);
-  EXPECT_EQ(sizeof(weir_pool_params), 40u);
-  EXPECT_EQ(sizeof(weir_acquire_options), 24u);
-  EXPECT_EQ(sizeof(weir_exec_options), 12u);
-  EXPECT_EQ(sizeof(weir_health), 264u);
+// The header names every v1 size; the numbers are the frozen ones, written
+// out here so that changing a macro along with its struct still fails. Structs
+// that v2 did not extend are still exactly their v1 size.
+TEST(AbiLayout, EveryV1SizeIsNamedAndFrozen) {
+  struct Frozen {
+    const char* name;
+    std::size_t named;
+    std::size_t number;
+    std::size_t now;  // sizeof today; 0 where v2 appended fields
+  };
+  const Frozen frozen[] = {
+      {"weir_plugin", WEIR_PLUGIN_V1_SIZE, 160, 0},
+      {"weir_error", WEIR_ERROR_V1_SIZE, 2124, 0},
+      {"weir_pool_stats", WEIR_POOL_STATS_V1_SIZE, 160, sizeof(weir_pool_stats)},
+      {"weir_host", WEIR_HOST_V1_SIZE, 32, sizeof(weir_host)},
+      {"weir_value_writer", WEIR_VALUE_WRITER_V1_SIZE, 112, sizeof(weir_value_writer)},
+      {"weir_pool_params", WEIR_POOL_PARAMS_V1_SIZE, 40, sizeof(weir_pool_params)},
+      {"weir_acquire_options", WEIR_ACQUIRE_OPTIONS_V1_SIZE, 24, sizeof(weir_acquire_options)},
+      {"weir_health", WEIR_HEALTH_V1_SIZE, 264, sizeof(weir_health)},
+      {"weir_exec_options", WEIR_EXEC_OPTIONS_V1_SIZE, 12, sizeof(weir_exec_options)},
+  };
+  for (const auto& f : frozen) {
+    EXPECT_EQ(f.named, f.number) << f.name;
+    if (f.now != 0) EXPECT_EQ(f.now, f.named) << f.name;
+  }
 }
 
 TEST(AbiLayout, StatusCodesAreNeverRenumbered) {

@@ -201,11 +201,20 @@ typedef struct weir_value_writer {
 typedef struct weir_pool weir_pool; /* opaque, plugin-owned */
 typedef struct weir_conn weir_conn; /* opaque, plugin-owned: one leased connection */
 
-/** Everything pool_open needs. Owned by the host, borrowed for the call. */
+/**
+ * Everything pool_open and validate_config need. Owned by the host, borrowed
+ * for the call. `config_json` is the database's whole entry from the config
+ * file, without "replicas": {"backend", "optional", "connection", "pool"}
+ * (members absent when not configured). For a read replica the host opens a
+ * pool of its own with the primary's entry whose "connection" (and "pool",
+ * when the replica has one) are the replica's. Messages about a setting name
+ * it by its path from "databases.<database>", e.g.
+ * "databases.main.connection.url: ..." (also for a replica's settings).
+ */
 typedef struct weir_pool_params {
   uint32_t struct_size;
   const char* database;    /* logical database name, for logs and errors */
-  const char* config_json; /* the database's config object (UTF-8 JSON) */
+  const char* config_json; /* the database's config entry (UTF-8 JSON, see above) */
   size_t config_length;
   /** Absolute workspace data directory (e.g. /project/.weir). Relative file
    *  paths in config resolve under it and must never escape it. */
@@ -229,7 +238,16 @@ typedef struct weir_acquire_options {
 #define WEIR_DEGRADED 1
 #define WEIR_UNHEALTHY 2
 
-/** A pool's health as last observed; cheap, never waits on the backend. */
+/**
+ * A pool's health as last observed; cheap, never waits on the backend.
+ * UNHEALTHY: the pool cannot serve (the backend is unreachable and no
+ * connection is open). DEGRADED: it serves, but worse than it should (the
+ * backend went away while connections are still open, leases held past the
+ * leak timeout, callers waiting on a full pool). The host reports a database
+ * whose primary pool is UNHEALTHY as down (GET /health, readiness,
+ * weir_database_up 0) and a DEGRADED one, or one with a sick replica, as up
+ * but degraded.
+ */
 typedef struct weir_health {
   uint32_t struct_size;
   int32_t state;    /* WEIR_HEALTHY, WEIR_DEGRADED or WEIR_UNHEALTHY */
@@ -305,6 +323,30 @@ typedef struct weir_exec_options {
  * or beyond struct_size. After the entry returns, the host rejects the plugin
  * if a required slot is NULL and points every NULL optional slot at a stub
  * returning WEIR_E_NOT_IMPLEMENTED, so host code never tests for NULL.
+ *
+ * Which slots the host calls, and when:
+ *   pool_open      at start and on reload, per database and per read replica
+ *   acquire, execute, release          per request (begin/commit/rollback
+ *                  around the statements of a transaction request)
+ *   pool_stats     at pool_open (admission capacity: the sum of max_size +
+ *                  max_overflow over a database's pools caps its requests in
+ *                  flight; a plugin without pool_stats gets capacity 1), and
+ *                  for GET /v1/databases[/{name}] and /metrics
+ *   pool_health    for GET /health, /health/ready, /v1/databases and /metrics
+ *   cancel         when the client disconnects while execute runs, and only
+ *                  with WEIR_CAP_CANCEL
+ *   pool_drain     at shutdown, and on reload for a pool being replaced, with
+ *                  the database's drain timeout; then pool_close
+ *   validate_config (v2) before any pool opens: start, reload, check-config
+ *   check, pool_describe   reserved: the host never calls them yet (a plugin
+ *                  may fill them; the conformance kit exercises them)
+ *
+ * Unload and threads. The host never unloads a plugin library (a reload
+ * keeps every loaded plugin), so a thread a plugin starts may outlive the
+ * pools that started it; still, pool_close must stop or detach every thread
+ * working for that pool, and no thread may call into the host after the
+ * call that handed it a weir_value_writer or weir_error returned. Only
+ * weir_host.log may be called from a plugin's own threads.
  */
 typedef struct weir_plugin {
   uint32_t struct_size; /* set by the host */
@@ -349,7 +391,8 @@ typedef struct weir_plugin {
    */
   void (*release)(weir_pool* pool, weir_conn* conn, uint32_t flags);
 
-  /** Optional. Fill `out` (caller sets struct_size). Any thread, never blocks on I/O. */
+  /** Optional. Fill `out` (caller sets struct_size). Any thread, never blocks on I/O.
+   *  max_size + max_overflow is the pool's capacity for the host's admission. */
   void (*pool_stats)(weir_pool* pool, weir_pool_stats* out);
 
   /**
@@ -360,9 +403,9 @@ typedef struct weir_plugin {
   weir_status (*pool_drain)(weir_pool* pool, uint32_t timeout_ms, uint32_t* forced);
 
   /**
-   * Optional. Describe the pool for operators as one object: settings in
-   * force (no secrets), current leases (client, tag, held for), backoff state.
-   * Any thread; never blocks on I/O.
+   * Optional; reserved: the host does not call it yet. Describe the pool for
+   * operators as one object: settings in force (no secrets), current leases
+   * (client, tag, held for), backoff state. Any thread; never blocks on I/O.
    */
   weir_status (*pool_describe)(weir_pool* pool, weir_value_writer* out);
 
@@ -373,9 +416,11 @@ typedef struct weir_plugin {
   void (*pool_health)(weir_pool* pool, weir_health* out);
 
   /**
-   * Optional. One round trip to the backend on a leased connection; write an
+   * Optional; reserved: the host does not call it yet. One round trip to the
+   * backend on a leased connection, waiting at most timeout_ms; write an
    * object with what was learned (at least "server_version" when known).
-   * The host measures the latency.
+   * Returns WEIR_OK, WEIR_E_TIMEOUT, WEIR_E_BROKEN (the connection is closed
+   * on release) or WEIR_E_UNAVAILABLE.
    */
   weir_status (*check)(weir_conn* conn, uint32_t timeout_ms, weir_value_writer* detail,
                        weir_error* error);
@@ -389,6 +434,17 @@ typedef struct weir_plugin {
    * members (documented per plugin). Tabular results are written as
    * {"columns": [...], "rows": [[...], ...]} plus optional members such as
    * "rows_affected" and "last_insert_id".
+   * Blocks the calling thread on the backend, at most until
+   * options->timeout_ms (then WEIR_E_TIMEOUT, the statement stopped at the
+   * backend when it can be), plus what the backend needs to confirm a
+   * cancel; a plugin that cannot confirm one in bounded time returns
+   * WEIR_E_BROKEN instead. Returns WEIR_OK or: INVALID_REQUEST (malformed
+   * request, unknown member, a read-only request in a read-write
+   * transaction), QUERY, CONFLICT, NOT_FOUND, PERMISSION (the backend refused
+   * it), TIMEOUT, CANCELLED (after cancel()), BROKEN, UNAVAILABLE (the backend
+   * is shutting down or out of resources), UNAUTHENTICATED, ABORTED (the
+   * writer said stop), NOT_IMPLEMENTED, INTERNAL. After anything but BROKEN
+   * the connection stays usable (release resets it).
    * On failure the writer may hold a partial value; the host discards it.
    * WEIR_E_BROKEN closes the connection on release; the host then runs the
    * request once more on a fresh lease (nothing reached the client yet) when
@@ -402,13 +458,35 @@ typedef struct weir_plugin {
                          const weir_exec_options* options, weir_value_writer* result,
                          weir_error* error);
 
+  /*
+   * Transactions (optional, with WEIR_CAP_TRANSACTIONS). The host runs a
+   * transaction request as begin, execute per statement, commit, on one
+   * lease; on any failure it calls rollback and answers with the first
+   * failure. begin, commit and rollback get no deadline from the host: each
+   * bounds its own wait on the backend (a few seconds), returning
+   * WEIR_E_TIMEOUT or WEIR_E_BROKEN when that passes.
+   */
+
   /** Optional. Begin a transaction. `options_json` (may be NULL) is an object
-   *  such as {"read_only": true}. */
+   *  such as {"read_only": true, "isolation": "serializable"}; an option the
+   *  plugin cannot honour is refused with INVALID_REQUEST naming it. Returns
+   *  WEIR_OK, INVALID_REQUEST (also when one is open already), TIMEOUT,
+   *  BROKEN, UNAVAILABLE or NOT_IMPLEMENTED. */
   weir_status (*begin)(weir_conn* conn, const char* options_json, size_t options_length,
                        weir_error* error);
-  /** Optional. Commit the open transaction. */
+  /** Optional. Commit the open transaction. Returns WEIR_OK, INVALID_REQUEST
+   *  (none open), QUERY (a statement in it had failed: it was rolled back),
+   *  CONFLICT (a serialization failure or deadlock at commit, retryable),
+   *  TIMEOUT or BROKEN. After a failed commit the transaction is over: the
+   *  backend rolled it back or, after TIMEOUT or BROKEN, its outcome is
+   *  unknown (the host still calls rollback, then closes the connection on
+   *  release after BROKEN). With BROKEN it may have committed, so give a
+   *  final verdict (retryable 0, retryable_decided 1) unless the COMMIT
+   *  provably never reached the backend. */
   weir_status (*commit)(weir_conn* conn, weir_error* error);
-  /** Optional. Roll back the open transaction. */
+  /** Optional. Roll back the open transaction; nothing open is not an error.
+   *  Returns WEIR_OK, TIMEOUT or BROKEN; the host closes the connection on
+   *  release after any failure, never reusing it with a transaction open. */
   weir_status (*rollback)(weir_conn* conn, weir_error* error);
 
   /**
@@ -437,10 +515,18 @@ typedef struct weir_plugin {
   weir_status (*validate_config)(const weir_pool_params* params, weir_error* error);
 } weir_plugin;
 
-/* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64); version 2 is not frozen yet. */
+/* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64), every struct that
+ * crosses the boundary; version 2 is not frozen yet. A v2 struct is larger
+ * only where it appended fields (weir_plugin, weir_error). */
 #define WEIR_PLUGIN_V1_SIZE 160u
 #define WEIR_ERROR_V1_SIZE 2124u
 #define WEIR_POOL_STATS_V1_SIZE 160u
+#define WEIR_HOST_V1_SIZE 32u
+#define WEIR_VALUE_WRITER_V1_SIZE 112u
+#define WEIR_POOL_PARAMS_V1_SIZE 40u
+#define WEIR_ACQUIRE_OPTIONS_V1_SIZE 24u
+#define WEIR_HEALTH_V1_SIZE 264u
+#define WEIR_EXEC_OPTIONS_V1_SIZE 12u
 
 /**
  * The entry point, exported as WEIR_ENTRY_SYMBOL.
