@@ -16,7 +16,7 @@ namespace weir::sqlite {
 
 // Whose statement is being checked: a request that may write, or one that
 // only reads (WEIR_EXEC_READ_ONLY, a read-only transaction or database).
-enum class Caller { reader, writer };
+enum class Caller { kReader, kWriter };
 
 // Why `caller` may not run PRAGMA `name` — with an argument (`PRAGMA x = v`,
 // `PRAGMA x(v)`) or without one — or nullopt when it may.

@@ -80,7 +80,7 @@ void SqliteConnection::execute(const boost::json::object& request,
                                weir::sdk::ValueWriter& result) {
   start_request(options.timeout);
   const StatementGuard::ClientScope client(guard_,
-                                           reads_only(options) ? Caller::reader : Caller::writer);
+                                           reads_only(options) ? Caller::kReader : Caller::kWriter);
   try {
     run_statement(request, options, result);
   } catch (const Error& error) {
@@ -144,12 +144,12 @@ void SqliteConnection::take_writer_lock() {
   auto give_up_at = Clock::now() + busy_timeout;
   if (deadline_ && *deadline_ < give_up_at) give_up_at = *deadline_;
   switch (database_->writer.acquire(give_up_at, cancelled_)) {
-    case WriterGate::Outcome::acquired:
+    case WriterGate::Outcome::kAcquired:
       holds_writer_ = true;
       return;
-    case WriterGate::Outcome::cancelled:
+    case WriterGate::Outcome::kCancelled:
       throw Error(WEIR_E_CANCELLED, "the request was cancelled while waiting for the write lock");
-    case WriterGate::Outcome::timed_out:
+    case WriterGate::Outcome::kTimedOut:
       if (past_deadline()) {
         throw Error(WEIR_E_TIMEOUT, "the request's deadline (" + std::to_string(timeout_.count()) +
                                         " ms) passed while waiting for the write lock");

@@ -17,13 +17,13 @@ WriterGate::Outcome WriterGate::acquire(std::chrono::steady_clock::time_point gi
     if (stop) {
       line_.erase(std::find(line_.begin(), line_.end(), ticket));
       changed_.notify_all();  // the writer behind may now be first
-      return cancelled.load() ? Outcome::cancelled : Outcome::timed_out;
+      return cancelled.load() ? Outcome::kCancelled : Outcome::kTimedOut;
     }
     changed_.wait_until(lock, std::min(give_up_at, now + kSlice));
   }
   line_.pop_front();
   held_ = true;
-  return Outcome::acquired;
+  return Outcome::kAcquired;
 }
 
 void WriterGate::release() noexcept {

@@ -19,7 +19,7 @@ namespace weir::sqlite {
 
 class WriterGate {
  public:
-  enum class Outcome { acquired, timed_out, cancelled };
+  enum class Outcome { kAcquired, kTimedOut, kCancelled };
 
   // Waits in line for the lock until `give_up_at`, returning early once
   // `cancelled` is set (checked every few milliseconds).
