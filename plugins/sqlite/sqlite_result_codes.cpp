@@ -155,8 +155,15 @@ std::string_view result_code_name(int extended_code) noexcept {
 
 weir::sdk::Error sqlite_error(int extended_code, std::string message, std::string detail) {
   const int primary = extended_code & 0xff;
+  std::string name(result_code_name(extended_code));
+  // A damaged file stays damaged: no retry can help, whatever a broken connection's
+  // default says. (An I/O error may pass; it keeps the default.)
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) {
+    return weir::sdk::Error(status_for(primary), std::move(message), weir::sdk::Retry::kNo,
+                            std::move(name), std::move(detail));
+  }
   return weir::sdk::Error(status_for(primary), std::move(message), retryable(primary),
-                          std::string(result_code_name(extended_code)), std::move(detail));
+                          std::move(name), std::move(detail));
 }
 
 weir::sdk::Error last_error(sqlite3* db) {

@@ -43,6 +43,18 @@ TEST(SqliteResultCodes, EachFamilyMapsToTheStatusAClientCanActOn) {
   }
 }
 
+// A broken connection is retryable by default (plugin.h); a damaged file is not, and the
+// plugin says so as its verdict. An I/O error keeps the default: it may pass.
+TEST(SqliteResultCodes, ADamagedFileIsFinalAnIoErrorKeepsTheDefault) {
+  for (const int code : {SQLITE_CORRUPT, SQLITE_CORRUPT_INDEX, SQLITE_NOTADB}) {
+    const auto error = sqlite_error(code, "m");
+    EXPECT_TRUE(error.retryable_decided()) << error.code();
+    EXPECT_FALSE(error.retryable()) << error.code();
+  }
+  EXPECT_FALSE(sqlite_error(SQLITE_IOERR_SHORT_READ, "m").retryable_decided());
+  EXPECT_FALSE(sqlite_error(SQLITE_BUSY, "m").retryable_decided());
+}
+
 TEST(SqliteResultCodes, UnknownExtendedCodeIsNamedByItsFamily) {
   const int future_busy_code = SQLITE_BUSY | (60 << 8);
   EXPECT_EQ(result_code_name(future_busy_code), "SQLITE_BUSY");
