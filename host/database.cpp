@@ -69,7 +69,8 @@ class Database::Lease {
   // Runs one request; returns its result as JSON text or throws ApiError.
   std::string execute(const std::string& request, bool read_only, const RequestContext& context) {
     if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
-    // A plugin forgets a cancel() that comes before its execute, so look first.
+    // A plugin may forget a cancel() that comes before its execute (postgres
+    // and sqlite keep it), so look first.
     if (client_gone_.stop_requested()) throw client_closed_request();
     weir_exec_options options{};
     options.struct_size = sizeof options;

@@ -32,9 +32,9 @@ CommandRunner::CommandRunner(PGconn* conn)
 CommandRunner::~CommandRunner() = default;
 
 void CommandRunner::cancel() noexcept {
-  if (!in_flight_.load()) return;
   cancel_requested_.store(true);
-  send_cancel();
+  // Not sent yet: run() sends it once the statement is on its way.
+  if (in_flight_.load()) send_cancel();
 }
 
 // A failed or unanswered cancel (server unreachable or hung) is covered by
@@ -125,7 +125,8 @@ void CommandRunner::expect_open_before_sending() {
 ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
                              std::chrono::milliseconds timeout) {
   expect_open_before_sending();
-  cancel_requested_.store(false);
+  if (cancel_requested_.exchange(false))
+    throw Error(WEIR_E_CANCELLED, "the request was cancelled before the statement started");
   const auto start = Clock::now();
   const std::optional<Clock::time_point> deadline =
       timeout.count() > 0 ? std::optional(start + timeout) : std::nullopt;
@@ -188,7 +189,10 @@ ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
       send_cancel();
       give_up = Clock::now() + kCancelGrace;
     }
-    if (cancel_requested_.load() && !give_up) give_up = now + kCancelGrace;
+    if (cancel_requested_.load() && !give_up) {
+      send_cancel();  // cancel() may have come before the statement was sent
+      give_up = now + kCancelGrace;
+    }
     if (give_up && now >= *give_up) {
       throw Error(WEIR_E_BROKEN,
                   "PostgreSQL did not stop the statement within " +
@@ -214,7 +218,7 @@ ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
                       " ms and was cancelled on the server",
                   false, "57014");
     }
-    if (cancelled_here && cancel_requested_.load()) {
+    if (cancelled_here && cancel_requested_.exchange(false)) {
       throw Error(WEIR_E_CANCELLED, "the statement was cancelled on the server", false, "57014");
     }
     throw error_from_result(failure.get(), conn_);

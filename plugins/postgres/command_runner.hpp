@@ -41,8 +41,12 @@ class CommandRunner {
   // anything was sent), INVALID_REQUEST for COPY.
   ResultPtr run(const char* sql, const Parameters& params, std::chrono::milliseconds timeout);
 
-  // Cancels the statement in flight, if any. Any thread.
+  // Cancels the statement in flight or, when none is, the next one run: a
+  // cancel that comes just before a statement is meant for it. Used up by the
+  // statement it stops. Any thread.
   void cancel() noexcept;
+  // Drops a cancel not used up yet: the request it was meant for is over.
+  void forget_cancel() noexcept { cancel_requested_.store(false); }
 
  private:
   void expect_open_before_sending();

@@ -201,6 +201,7 @@ void PgConnection::describe_backend(weir::sdk::ValueWriter& out) {
 }
 
 void PgConnection::reset() {
+  runner_.forget_cancel();  // the lease is over: its request's cancel goes with it
   if (in_transaction()) rollback();
   if (reset_mode_ == ResetMode::kAlways || session_dirty_) {
     run("DISCARD ALL", kHousekeepingTimeout);
@@ -247,6 +248,7 @@ void PgConnection::commit() {
 
 void PgConnection::rollback() {
   if (!in_transaction()) return;  // idempotent, so cleanup paths may always call it
+  runner_.forget_cancel();        // rolling back is what a pending cancel asks for
   run("ROLLBACK", kHousekeepingTimeout);
 }
 

@@ -79,13 +79,16 @@ void SqliteConnection::execute(const boost::json::object& request,
                                const weir::sdk::ExecOptions& options,
                                weir::sdk::ValueWriter& result) {
   start_request(options.timeout);
+  refuse_if_cancelled();
   const StatementGuard::ClientScope client(guard_,
                                            reads_only(options) ? Caller::kReader : Caller::kWriter);
   try {
     run_statement(request, options, result);
   } catch (const Error& error) {
     release_writer_lock_when_idle();
-    throw explain(error);
+    const Error explained = explain(error);
+    if (explained.status() == WEIR_E_CANCELLED) cancelled_ = false;  // used up
+    throw explained;
   } catch (...) {
     release_writer_lock_when_idle();
     throw;
@@ -125,10 +128,15 @@ bool SqliteConnection::reads_only(const weir::sdk::ExecOptions& options) const {
 }
 
 void SqliteConnection::start_request(std::chrono::milliseconds timeout) {
-  cancelled_ = false;
   timeout_ = timeout;
   deadline_.reset();
   if (timeout.count() > 0) deadline_ = Clock::now() + timeout;
+}
+
+// A cancel that came before the call is meant for it (the client went away
+// just before it started): used up here.
+void SqliteConnection::refuse_if_cancelled() {
+  if (cancelled_.exchange(false)) throw Error(WEIR_E_CANCELLED, "the request was cancelled");
 }
 
 bool SqliteConnection::past_deadline() const { return deadline_ && Clock::now() >= *deadline_; }
@@ -222,6 +230,7 @@ void SqliteConnection::describe_backend(weir::sdk::ValueWriter& detail) {
 // skip the work. Temporary objects and attached databases are not worth
 // undoing one by one: the connection is closed and a fresh one opened.
 void SqliteConnection::reset() {
+  cancelled_ = false;  // the lease is over: its request's cancel goes with it
   if (in_transaction()) end_transaction("ROLLBACK");
   read_only_transaction_ = false;
   sqlite3_set_last_insert_rowid(db_.get(), 0);  // last_insert_rowid() is not the next client's
@@ -238,6 +247,7 @@ void SqliteConnection::begin(const boost::json::object& options) {
   const bool read_only = read_only_option(options) || database_->settings.read_only;
   if (in_transaction()) refuse("a transaction is already open on this connection");
   start_request(std::chrono::milliseconds(0));
+  refuse_if_cancelled();
   // A writing transaction takes the write lock up front (BEGIN IMMEDIATE), so
   // it can never fail half-way with SQLITE_BUSY when it first writes.
   if (!read_only) take_writer_lock();
@@ -252,11 +262,13 @@ void SqliteConnection::begin(const boost::json::object& options) {
 
 void SqliteConnection::commit() {
   if (!in_transaction()) refuse("no transaction is open on this connection");
+  refuse_if_cancelled();
   end_transaction("COMMIT");
 }
 
 void SqliteConnection::rollback() {
   if (!in_transaction()) refuse("no transaction is open on this connection");
+  cancelled_ = false;  // rolling back is what a pending cancel asks for
   end_transaction("ROLLBACK");
 }
 

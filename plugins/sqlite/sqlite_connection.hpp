@@ -39,6 +39,7 @@ class SqliteConnection final : public weir::sdk::Connection {
                      weir::sdk::ValueWriter& result);
   bool reads_only(const weir::sdk::ExecOptions& options) const;
   void start_request(std::chrono::milliseconds timeout);
+  void refuse_if_cancelled();
   void refuse_write(const weir::sdk::ExecOptions& options) const;
   void take_writer_lock();
   void release_writer_lock_when_idle() noexcept;
@@ -54,6 +55,7 @@ class SqliteConnection final : public weir::sdk::Connection {
   bool read_only_transaction_ = false;
   std::chrono::milliseconds timeout_{0};
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  // Set by cancel(); used up by the call it stops, or forgotten by rollback and reset.
   std::atomic<bool> cancelled_{false};
 };
 

@@ -90,8 +90,32 @@ TEST_F(PostgresTimeouts, ServerThatIgnoresTheCancelMakesTheConnectionBroken) {
   EXPECT_LT(took, milliseconds(300) + CommandRunner::kCancelGrace + milliseconds(1000));
 }
 
-TEST_F(PostgresTimeouts, CancelWithNothingRunningIsHarmless) {
+// The host cancels when the client goes away, which may be just before the
+// statement starts: the cancel is for that statement, and used up by it.
+TEST_F(PostgresTimeouts, ACancelJustBeforeTheStatementStopsIt) {
   conn_->cancel();
+  const auto e = run_error(*conn_, "SELECT 1");
+  EXPECT_EQ(e.status(), WEIR_E_CANCELLED);
+  EXPECT_EQ(e.message(), "the request was cancelled before the statement started");
+  EXPECT_EQ(scalar(*conn_, "SELECT 1"), json::value(1));
+}
+
+// Between a transaction's statements too; the rollback that follows still runs.
+TEST_F(PostgresTimeouts, ACancelBetweenStatementsStopsTheNextAndLeavesTheRollback) {
+  conn_->begin({});
+  EXPECT_EQ(scalar(*conn_, "SELECT 1"), json::value(1));
+  conn_->cancel();
+  EXPECT_EQ(run_error(*conn_, "SELECT 2").status(), WEIR_E_CANCELLED);
+  conn_->cancel();
+  conn_->rollback();
+  EXPECT_FALSE(conn_->in_transaction());
+  expect_same_session();
+}
+
+// A cancel the request did not use up is not the next lease's.
+TEST_F(PostgresTimeouts, ACancelLeftOverIsForgottenOnReset) {
+  conn_->cancel();
+  conn_->reset();
   EXPECT_EQ(scalar(*conn_, "SELECT 1"), json::value(1));
 }
 

@@ -49,6 +49,27 @@ TEST_F(SqliteLimitsTest, CancelFromAnotherThreadStopsTheStatement) {
   EXPECT_EQ(rows(conn_, "SELECT 1"), boost::json::parse("[[1]]"));
 }
 
+// The host cancels when the client goes away, which may be just before the
+// request starts: the cancel is for that request, and used up by it.
+TEST_F(SqliteLimitsTest, ACancelJustBeforeTheRequestStopsIt) {
+  conn_.cancel();
+  const auto stopped = run(conn_, "SELECT 1");
+  EXPECT_EQ(stopped.status, WEIR_E_CANCELLED);
+  EXPECT_EQ(stopped.message(), "the request was cancelled");
+  EXPECT_EQ(rows(conn_, "SELECT 1"), boost::json::parse("[[1]]"));
+}
+
+// Before a transaction's COMMIT too: nothing is committed, and the rollback still runs.
+TEST_F(SqliteLimitsTest, ACancelBeforeCommitStopsItAndLeavesTheRollback) {
+  ASSERT_TRUE(conn_.begin().ok());
+  ASSERT_TRUE(run(conn_, "INSERT INTO t VALUES (1)").ok());
+  conn_.cancel();
+  EXPECT_EQ(conn_.commit().status, WEIR_E_CANCELLED);
+  conn_.cancel();
+  EXPECT_TRUE(conn_.rollback().ok());
+  EXPECT_EQ(rows(conn_, "SELECT count(*) FROM t"), boost::json::parse("[[0]]"));
+}
+
 TEST_F(SqliteLimitsTest, DeadlinePassingWhileWaitingForTheWriteLockIsATimeout) {
   auto holder = lease(pool_);
   ASSERT_TRUE(holder.begin().ok());

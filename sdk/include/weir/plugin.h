@@ -493,6 +493,10 @@ typedef struct weir_plugin {
    * Optional. Ask the request running on `conn` to stop as soon as it can;
    * that call then returns WEIR_E_CANCELLED or WEIR_E_TIMEOUT. Callable from
    * any thread, while another thread is inside execute on the same conn.
+   * With nothing running, the cancel is for the lease's next execute, begin
+   * or commit (the client went away just before it started), which then
+   * returns WEIR_E_CANCELLED; keep it until then rather than clearing a flag
+   * when execute starts. rollback ignores it; release forgets it.
    */
   weir_status (*cancel)(weir_conn* conn);
 
