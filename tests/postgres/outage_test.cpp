@@ -44,6 +44,10 @@ Outcome one_request(weir::sdk::Pool& pool, int n) {
     acquire.timeout = kDeadline / 2;
     lease = pool.acquire(acquire);
     weir::sdk::ExecOptions exec;
+    // The load is reads, declared read-only as a client would declare them: a statement
+    // not declared read-only whose connection breaks after it was sent may have been
+    // applied, and is final (retryable: false), which this test does not expect.
+    exec.read_only = true;
     exec.timeout =
         std::max(milliseconds(1),
                  kDeadline - std::chrono::duration_cast<milliseconds>(Clock::now() - o.start));
