@@ -77,6 +77,29 @@ TEST_F(SqliteTest, ConcurrentWritersQueueAndAllSucceed) {
   EXPECT_EQ(rows(check, "SELECT count(*) FROM t"), parse("[[100]]"));
 }
 
+TEST_F(SqliteTest, ConnectionsOpenedAtOnceOnAFreshFileAllOpen) {
+  // The first connections of a pool race to switch a new file to WAL and to
+  // recover it; SQLite answers one of them SQLITE_BUSY without waiting.
+  constexpr int kFiles = 20;
+  constexpr int kConnections = 8;
+  for (int file = 0; file < kFiles; ++file) {
+    auto pool = open({{"path", "fresh-" + std::to_string(file) + ".db"}},
+                     {{"max_size", kConnections}, {"min_size", 0}});
+    std::atomic<int> ready{0};
+    std::vector<std::thread> openers;
+    for (int i = 0; i < kConnections; ++i) {
+      openers.emplace_back([&] {
+        ++ready;
+        while (ready.load() < kConnections) std::this_thread::yield();
+        auto conn = lease(pool);
+        EXPECT_TRUE(run(conn, "SELECT 1").ok());
+      });
+    }
+    for (auto& opener : openers) opener.join();
+    if (HasFailure()) break;
+  }
+}
+
 TEST_F(SqliteTest, WaitingWritersAreServedInArrivalOrder) {
   auto pool = open({{"path", "order.db"}}, {{"max_size", 4}});
   auto holder = lease(pool);
