@@ -1,0 +1,136 @@
+"""Keep-alive HTTP/1.1 connections to the gateway, reused across threads."""
+
+from __future__ import annotations
+
+import http.client
+import select
+import ssl
+import threading
+from typing import List, Optional, Tuple
+
+from ._protocol import Endpoint, Request
+from .errors import InterfaceError, OperationalError
+
+# (status, body, Retry-After header)
+Answer = Tuple[int, bytes, Optional[str]]
+
+
+class HttpPool:
+    """Idle connections wait in a stack; each request has one to itself.
+
+    Thread-safe: the lock guards only the stack, never a request.
+    """
+
+    def __init__(self, endpoint: Endpoint, ssl_context: Optional[ssl.SSLContext] = None,
+                 max_idle: int = 16) -> None:
+        self._endpoint = endpoint
+        self._ssl_context = ssl_context
+        self._max_idle = max_idle
+        self._idle: List[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def post(self, request: Request) -> Answer:
+        conn = self._take()
+        try:
+            try:
+                self._send(conn, request)
+            except _NotDelivered:
+                # The gateway closed this idle connection as we reused it; it
+                # cannot have received the request, so a fresh one may carry it.
+                conn.close()
+                conn = self._new_connection()
+                self._send(conn, request)
+            answer, reusable = self._receive(conn, request)
+        except BaseException:
+            conn.close()
+            raise
+        if reusable:
+            self._give_back(conn)
+        else:
+            conn.close()
+        return answer
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+    def _where(self) -> str:
+        return f"{self._endpoint.host}:{self._endpoint.port}"
+
+    def _send(self, conn: http.client.HTTPConnection, request: Request) -> None:
+        conn.timeout = request.socket_timeout
+        reused = conn.sock is not None
+        if reused:
+            conn.sock.settimeout(request.socket_timeout)
+        else:
+            try:
+                conn.connect()
+            except OSError as e:
+                raise InterfaceError(f"cannot reach the gateway at {self._where()}: {e}",
+                                     code="gateway_unreachable", retryable=True) from e
+        try:
+            conn.request("POST", request.path, request.body, request.headers)
+        except OSError as e:
+            if reused and not isinstance(e, TimeoutError):
+                raise _NotDelivered() from e
+            raise self._broken(e, request) from e
+
+    def _receive(self, conn: http.client.HTTPConnection,
+                 request: Request) -> Tuple[Answer, bool]:
+        try:
+            response = conn.getresponse()
+            data = response.read()
+        except (OSError, http.client.HTTPException) as e:
+            raise self._broken(e, request) from e
+        return (response.status, data, response.getheader("Retry-After")), not response.will_close
+
+    def _broken(self, e: BaseException, request: Request) -> Exception:
+        if isinstance(e, TimeoutError):
+            return OperationalError(
+                f"no answer from the gateway at {self._where()} within {request.socket_timeout} s",
+                code="client_timeout")
+        # The request may have run: never retried, whatever it was.
+        return InterfaceError(f"the connection to the gateway at {self._where()} broke: {e!r}",
+                              code="connection_lost")
+
+    def _take(self) -> http.client.HTTPConnection:
+        with self._lock:
+            if self._closed:
+                raise InterfaceError("the connection is closed", code="closed")
+            while self._idle:
+                conn = self._idle.pop()
+                if _still_open(conn):
+                    return conn
+                conn.close()
+        return self._new_connection()
+
+    def _new_connection(self) -> http.client.HTTPConnection:
+        if self._endpoint.scheme == "https":
+            return http.client.HTTPSConnection(self._endpoint.host, self._endpoint.port,
+                                               context=self._ssl_context)
+        return http.client.HTTPConnection(self._endpoint.host, self._endpoint.port)
+
+    def _give_back(self, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < self._max_idle:
+                self._idle.append(conn)
+                return
+        conn.close()
+
+
+class _NotDelivered(Exception):
+    """Sending on a reused keep-alive connection failed."""
+
+
+def _still_open(conn: http.client.HTTPConnection) -> bool:
+    # An idle keep-alive socket that is readable has been closed by the
+    # gateway (it closes idle connections after limits.read_timeout_ms):
+    # sending on it would fail half-way.
+    if conn.sock is None:
+        return False
+    readable, _, _ = select.select([conn.sock], [], [], 0)
+    return not readable

@@ -1,0 +1,176 @@
+"""The asyncio variant (``pip install weir-client[async]``, on httpx): the
+same API as the sync module, with ``await`` on every call that talks to the
+gateway or reads a cursor, and ``async with`` / ``async for``."""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from types import TracebackType
+from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Type, Union
+
+try:
+    import httpx
+except ImportError as e:  # pragma: no cover - depends on the installation
+    raise ImportError("weir_client.aio needs httpx: pip install 'weir-client[async]'") from e
+
+from . import _protocol
+from ._protocol import Parameters, Request, RetryPolicy
+from ._rows import ResultRows, Row
+from .connection import BatchBase, ConnectionBase
+from .errors import Error, InterfaceError, OperationalError
+
+__all__ = ["connect", "AsyncConnection", "AsyncCursor", "AsyncTransaction"]
+
+
+async def connect(url: str, database: str, *, token: Optional[str] = None,
+                  timeout: Optional[float] = None, read_only: bool = False,
+                  retry: Optional[RetryPolicy] = None,
+                  ssl_context: Optional[ssl.SSLContext] = None) -> "AsyncConnection":
+    """Like :func:`weir_client.connect`; nothing is sent until the first statement."""
+    return AsyncConnection(url, database, token=token, timeout=timeout, read_only=read_only,
+                           retry=retry, ssl_context=ssl_context)
+
+
+class AsyncConnection(ConnectionBase):
+    """One httpx.AsyncClient (a keep-alive pool) per connection; safe to share between tasks."""
+
+    _http: Optional["httpx.AsyncClient"]
+
+    def _open(self, ssl_context: Optional[ssl.SSLContext]) -> "httpx.AsyncClient":
+        e = self._endpoint
+        verify: Union[ssl.SSLContext, bool] = ssl_context if ssl_context is not None else True
+        return httpx.AsyncClient(base_url=f"{e.scheme}://{e.host}:{e.port}", verify=verify,
+                                 timeout=None)
+
+    def cursor(self) -> "AsyncCursor":
+        self._check_open()
+        return AsyncCursor(self)
+
+    async def commit(self) -> None:
+        """Nothing to do: every statement has committed already."""
+        self._check_open()
+
+    async def rollback(self) -> None:  # type: ignore[override]
+        super().rollback()
+
+    def transaction(self, *, read_only: Optional[bool] = None, timeout: Optional[float] = None,
+                    **options: Any) -> "AsyncTransaction":
+        self._check_open()
+        return AsyncTransaction(self, read_only, timeout, options)
+
+    async def close(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.aclose()
+
+    @property
+    def closed(self) -> bool:
+        return self._http is None
+
+    async def __aenter__(self) -> "AsyncConnection":
+        return self
+
+    async def __aexit__(self, exc_type: Optional[Type[BaseException]],
+                        exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
+        await self.close()
+
+    async def _send(self, kind: str, payload: Dict[str, Any], read_only: Optional[bool],
+                    timeout: Optional[float]) -> List[Dict[str, Any]]:
+        http = self._check_open()
+        request = self._request(kind, payload, read_only, timeout)
+        retry = 0
+        while True:
+            try:
+                answer = await _post(http, request)
+                return _protocol.results_of(kind, _protocol.read_answer(*answer))
+            except Error as error:
+                retry += 1
+                await asyncio.sleep(self._wait_or_raise(retry, request, error))
+
+
+async def _post(http: "httpx.AsyncClient", request: Request) -> Any:
+    where = str(http.base_url)
+    try:
+        response = await http.post(request.path, content=request.body, headers=request.headers,
+                                   timeout=request.socket_timeout)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+        raise InterfaceError(f"cannot reach the gateway at {where}: {e}",
+                             code="gateway_unreachable", retryable=True) from e
+    except httpx.TimeoutException as e:
+        raise OperationalError(
+            f"no answer from the gateway at {where} within {request.socket_timeout} s",
+            code="client_timeout") from e
+    except httpx.TransportError as e:
+        raise InterfaceError(f"the connection to the gateway at {where} broke: {e!r}",
+                             code="connection_lost") from e
+    return response.status_code, response.content, response.headers.get("Retry-After")
+
+
+class AsyncCursor(ResultRows):
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__()
+        self.connection = connection
+        self._closed = False
+
+    async def execute(self, operation: str, parameters: Parameters = None, *,
+                      read_only: Optional[bool] = None,
+                      timeout: Optional[float] = None) -> "AsyncCursor":
+        self._check_open()
+        self._load(await self.connection._send(
+            "query", _protocol.statement(operation, parameters), read_only, timeout))
+        return self
+
+    async def executemany(self, operation: str, seq_of_parameters: Iterable[Parameters], *,
+                          timeout: Optional[float] = None) -> "AsyncCursor":
+        self._check_open()
+        statements = [_protocol.statement(operation, p) for p in seq_of_parameters]
+        self._load(await self.connection._send("transaction", {"statements": statements}, None,
+                                               timeout) if statements else [])
+        return self
+
+    async def fetchone(self) -> Optional[Row]:
+        self._check_open()
+        return self._fetchone()
+
+    async def fetchmany(self, size: Optional[int] = None) -> List[Row]:
+        self._check_open()
+        return self._fetchmany(size)
+
+    async def fetchall(self) -> List[Row]:
+        self._check_open()
+        return self._fetchall()
+
+    async def __aiter__(self) -> AsyncIterator[Row]:
+        while (row := await self.fetchone()) is not None:
+            yield row
+
+    async def close(self) -> None:
+        self._closed = True
+        self._clear()
+
+    async def __aenter__(self) -> "AsyncCursor":
+        return self
+
+    async def __aexit__(self, exc_type: Optional[Type[BaseException]],
+                        exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
+        await self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise InterfaceError("the cursor is closed", code="closed")
+        self.connection._check_open()
+
+
+class AsyncTransaction(BatchBase):
+    """:class:`weir_client.connection.BatchBase` with ``async with``."""
+
+    results: List[AsyncCursor]
+
+    async def __aenter__(self) -> "AsyncTransaction":
+        return self
+
+    async def __aexit__(self, exc_type: Optional[Type[BaseException]],
+                        exc: Optional[BaseException], tb: Optional[TracebackType]) -> None:
+        if self._send_now(exc_type):
+            self._keep(await self._connection._send(*self._call()))

@@ -1,0 +1,128 @@
+"""Starts real gateways (the weir binary in $WEIR_TEST_BINARY, SQLite) for the client tests.
+
+Each gateway runs in its own temporary workspace on a port the kernel
+picked; the port is read from its "listening on" log line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+import weir_client
+
+CONFIGS = json.loads((Path(__file__).parent.parent / "gateway_configs.json").read_text())
+APP_TOKEN = "app-token-0123456789"
+READER_TOKEN = "reader-token-0123456789"
+# A statement that counts forever: only a deadline stops it.
+ENDLESS = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+
+
+@dataclass
+class Gateway:
+    url: str
+    port: int
+    workdir: Path
+
+
+def start_gateway(name: str, workdir: Path) -> Iterator[Gateway]:
+    binary = os.environ.get("WEIR_TEST_BINARY")
+    if not binary:
+        pytest.fail("WEIR_TEST_BINARY must name the weir binary (ctest sets it)")
+    config = dict(CONFIGS[name], workspace={"root": str(workdir)})
+    (workdir / "weir.json").write_text(json.dumps(config))
+    log = open(workdir / "stderr.log", "w+")
+    process = subprocess.Popen([binary, "serve", "--config", "weir.json"], cwd=workdir,
+                               stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        until = time.monotonic() + 20
+        while not (m := re.search(r"listening on http://127\.0\.0\.1:(\d+)",
+                                  (workdir / "stderr.log").read_text())):
+            if process.poll() is not None or time.monotonic() > until:
+                pytest.fail(f"weir did not start: {(workdir / 'stderr.log').read_text()}")
+            time.sleep(0.02)
+        port = int(m.group(1))
+        yield Gateway(f"http://127.0.0.1:{port}", port, workdir)
+    finally:
+        process.terminate()
+        process.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    yield from start_gateway("main", tmp_path_factory.mktemp("main"))
+
+
+@pytest.fixture(scope="session")
+def narrow_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
+    yield from start_gateway("narrow", tmp_path_factory.mktemp("narrow"))
+
+
+@pytest.fixture
+def table(gateway: Gateway, request: pytest.FixtureRequest) -> str:
+    """A fresh table named after the test: id, unique name, blob, real."""
+    name = re.sub(r"\W", "_", request.node.name)
+    with weir_client.connect(gateway.url, "main", token=APP_TOKEN) as conn:
+        cur = conn.cursor()
+        cur.execute(f"drop table if exists {name}")
+        cur.execute(f"create table {name} (id integer primary key, name text unique not null,"
+                    " photo blob, score real)")
+    return name
+
+
+def unused_port() -> int:
+    """A port nothing listens on (bound and released: connecting to it is refused)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# Retries that wait little of their own: the gateway's Retry-After decides.
+RETRY = weir_client.RetryPolicy(attempts=3, base_delay=0.01)
+
+
+def running(gateway: Gateway) -> int:
+    request = urllib.request.Request(f"{gateway.url}/v1/databases/main",
+                                     headers={"Authorization": f"Bearer {APP_TOKEN}"})
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)["admission"]["running"]
+
+
+# How long the occupying statement holds the narrow gateway's one slot.
+OCCUPIED_S = 1.2
+
+
+@pytest.fixture
+def saturated(narrow_gateway: Gateway) -> Iterator[Gateway]:
+    """The narrow gateway's one slot taken by a statement that runs until its
+    deadline (OCCUPIED_S), so any other request gets 503 queue_full meanwhile."""
+    outcome: list = []
+
+    def occupy() -> None:
+        with weir_client.connect(narrow_gateway.url, "main", token=APP_TOKEN) as conn:
+            try:
+                conn.cursor().execute(ENDLESS, timeout=OCCUPIED_S)
+            except weir_client.Error as e:
+                outcome.append(e.code)
+
+    occupant = threading.Thread(target=occupy)
+    occupant.start()
+    until = time.monotonic() + 5
+    while running(narrow_gateway) == 0:
+        assert time.monotonic() < until, "the occupying statement never started"
+        time.sleep(0.01)
+    yield narrow_gateway
+    occupant.join()
+    assert outcome == ["timeout"]

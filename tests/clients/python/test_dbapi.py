@@ -1,0 +1,148 @@
+"""The DB-API 2.0 surface against a real gateway serving SQLite."""
+
+from __future__ import annotations
+
+import pytest
+
+import weir_client
+from conftest import APP_TOKEN, Gateway
+
+
+@pytest.fixture
+def conn(gateway: Gateway):
+    with weir_client.connect(gateway.url, "main", token=APP_TOKEN) as c:
+        yield c
+
+
+def test_module_globals_follow_pep_249() -> None:
+    assert weir_client.apilevel == "2.0"
+    assert weir_client.threadsafety == 2
+    assert weir_client.paramstyle == "qmark"
+    assert issubclass(weir_client.IntegrityError, weir_client.DatabaseError)
+    assert issubclass(weir_client.DatabaseError, weir_client.Error)
+    assert issubclass(weir_client.InterfaceError, weir_client.Error)
+
+
+def test_insert_then_select_round_trips_every_type(conn, table: str) -> None:
+    cur = conn.cursor()
+    cur.execute(f"insert into {table} (name, photo, score) values (?, ?, ?)",
+                ("ada", b"\x00\x01\xff", 1.5))
+    assert cur.rowcount == 1
+    assert cur.lastrowid == 1
+    assert cur.description is None  # an insert returns no rows
+
+    cur.execute(f"select id, name, photo, score, 9223372036854775807 as big from {table}")
+    assert [d[0] for d in cur.description] == ["id", "name", "photo", "score", "big"]
+    assert all(d[1] is None for d in cur.description)  # SQLite sends no column types
+    assert cur.fetchall() == [(1, "ada", b"\x00\x01\xff", 1.5, 2**63 - 1)]
+    assert cur.rowcount == 1  # rows produced, though SQLite's rows_affected is 0
+
+
+def test_named_parameters_bind_by_name(conn, table: str) -> None:
+    cur = conn.cursor()
+    cur.execute(f"insert into {table} (name) values (:name) returning id", {"name": "bob"})
+    assert cur.fetchone() == (1,)
+    cur.execute(f"select name from {table} where id = :id", {"id": 1})
+    assert cur.fetchone() == ("bob",)
+
+
+def test_fetchone_fetchmany_and_iteration_walk_the_rows_once(conn) -> None:
+    cur = conn.cursor()
+    cur.execute("with recursive n(x) as (select 1 union all select x + 1 from n where x < 7) "
+                "select x from n")
+    assert cur.rowcount == 7
+    assert cur.fetchone() == (1,)
+    assert cur.fetchmany() == [(2,)]  # arraysize 1
+    cur.arraysize = 2
+    assert cur.fetchmany() == [(3,), (4,)]
+    assert cur.fetchmany(10) == [(5,), (6,), (7,)]
+    assert cur.fetchone() is None
+    assert [row for row in cur.execute("select 1 union all select 2")] == [(1,), (2,)]
+
+
+def test_fetch_without_a_result_set_is_a_programming_error(conn, table: str) -> None:
+    cur = conn.cursor()
+    with pytest.raises(weir_client.ProgrammingError, match="no result set"):
+        cur.fetchone()
+    cur.execute(f"delete from {table}")
+    with pytest.raises(weir_client.ProgrammingError):
+        cur.fetchall()
+
+
+def test_executemany_changes_all_rows_or_none(conn, table: str) -> None:
+    cur = conn.cursor()
+    cur.executemany(f"insert into {table} (name) values (?)", [("a",), ("b",), ("c",)])
+    assert cur.rowcount == 3
+    with pytest.raises(weir_client.IntegrityError) as failed:
+        cur.executemany(f"insert into {table} (name) values (?)", [("d",), ("a",)])
+    assert failed.value.statement == 1 and failed.value.rolled_back
+    cur.execute(f"select name from {table} order by name")
+    assert cur.fetchall() == [("a",), ("b",), ("c",)]  # "d" was rolled back
+    cur.executemany(f"insert into {table} (name) values (?)", [])
+    assert cur.rowcount == 0
+
+
+def test_transaction_batch_sends_all_at_the_end_and_keeps_each_result(conn, table: str) -> None:
+    with conn.transaction(isolation="serializable") as tx:
+        tx.execute(f"insert into {table} (name) values (?)", ("x",))
+        tx.execute(f"select count(*) from {table}")
+    assert [r.rowcount for r in tx.results] == [1, 1]
+    assert tx.results[0].lastrowid == 1
+    assert tx.results[1].fetchall() == [(1,)]
+
+
+def test_transaction_batch_rolls_back_on_failure_and_names_the_statement(conn, table: str) -> None:
+    with pytest.raises(weir_client.IntegrityError) as failed:
+        with conn.transaction() as tx:
+            tx.execute(f"insert into {table} (name) values (?)", ("y",))
+            tx.execute(f"insert into {table} (name) values (?)", ("y",))
+    assert failed.value.code == "conflict"
+    assert failed.value.statement == 1 and failed.value.rolled_back
+    assert failed.value.backend_code == "SQLITE_CONSTRAINT_UNIQUE"
+    assert conn.cursor().execute(f"select count(*) from {table}").fetchone() == (0,)
+
+
+def test_transaction_batch_sends_nothing_when_the_block_raises(conn, table: str) -> None:
+    with pytest.raises(KeyError):
+        with conn.transaction() as tx:
+            tx.execute(f"insert into {table} (name) values (?)", ("z",))
+            raise KeyError("caller changed its mind")
+    assert tx.results == []
+    assert conn.cursor().execute(f"select count(*) from {table}").fetchone() == (0,)
+
+
+def test_transaction_option_the_backend_refuses_is_named(conn) -> None:
+    with pytest.raises(weir_client.ProgrammingError, match='"deferrable"') as refused:
+        with conn.transaction(deferrable=True) as tx:
+            tx.execute("select 1")
+    assert refused.value.code == "invalid_request" and refused.value.status == 400
+
+
+def test_autocommit_commit_is_a_no_op_and_rollback_is_not_supported(conn, table: str) -> None:
+    assert conn.autocommit is True
+    conn.cursor().execute(f"insert into {table} (name) values ('kept')")
+    conn.commit()
+    with pytest.raises(weir_client.NotSupportedError, match="no interactive transactions"):
+        conn.rollback()
+    assert conn.cursor().execute(f"select name from {table}").fetchall() == [("kept",)]
+
+
+def test_closed_cursor_and_connection_refuse_work(gateway: Gateway) -> None:
+    conn = weir_client.connect(gateway.url, "main", token=APP_TOKEN)
+    with conn.cursor() as cur:
+        cur.execute("select 1")
+    with pytest.raises(weir_client.InterfaceError, match="cursor is closed"):
+        cur.fetchone()
+    other = conn.cursor()
+    conn.close()
+    assert conn.closed
+    with pytest.raises(weir_client.InterfaceError, match="connection is closed"):
+        other.execute("select 1")
+    with pytest.raises(weir_client.InterfaceError, match="connection is closed"):
+        conn.cursor()
+
+
+def test_type_objects_compare_equal_to_backend_type_names() -> None:
+    assert weir_client.NUMBER == "int8" and weir_client.STRING == "text"
+    assert weir_client.BINARY == "bytea" and weir_client.DATETIME == "timestamptz"
+    assert weir_client.NUMBER != "text" and weir_client.STRING != None  # noqa: E711
