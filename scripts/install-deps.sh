@@ -13,8 +13,9 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql pgbouncer sqlite3 curl procps
-  # the client libraries' tests (clients/): pytest, httpx for the async Python client
-  python3-pytest python3-httpx
+  # the client libraries' tests (clients/): pytest, httpx for the async Python
+  # client, the TypeScript compiler (node-typescript, which brings nodejs)
+  python3-pytest python3-httpx node-typescript
   # fuzzing (the fuzz preset): clang 14, libFuzzer and the sanitizer runtimes,
   # llvm-symbolizer for readable crash stacks
   clang libclang-rt-14-dev llvm

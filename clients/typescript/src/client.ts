@@ -1,0 +1,242 @@
+// The client: one logical database of a gateway, its two calls (query and
+// transaction), deadlines, aborts and opt-in retries of read-only requests.
+
+import { ConnectionError, DeadlineError, WeirError, errorFromResponse } from "./errors.js";
+import { Value, decodeValue, parseJson, stringifyJson } from "./json.js";
+
+/** A parameter: a result value, or a Date (sent as ISO-8601 text). */
+export type Param = Value | Date;
+
+/** Positional (an array: SQLite `?`, PostgreSQL `$1`) or named (an object: SQLite `:name`). */
+export type Params = Param[] | { [name: string]: Param };
+
+export interface Statement {
+  query: string;
+  params?: Params;
+}
+
+export interface QueryResult {
+  columns: string[];
+  /** The backend's column type names, when it sends them (PostgreSQL: `int8`, `text[]`, ...). */
+  columnTypes?: string[];
+  /** One array per row, in column order. */
+  rows: Value[][];
+  /** As the backend counts it (SQLite: rows written, 0 for reads; PostgreSQL: the command tag's count). */
+  rowsAffected: number;
+  /** SQLite's rowid of the last row a write inserted (null when none); undefined when the backend sends none. */
+  lastInsertId?: number | bigint | null;
+}
+
+export interface RetryOptions {
+  /** Retries after the first try (default 3). */
+  attempts?: number;
+  /** The wait before retry n is random in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))] (default 50). */
+  baseDelayMs?: number;
+  /** Default 2000. Never shorter than the gateway's Retry-After. */
+  maxDelayMs?: number;
+}
+
+export interface ClientOptions {
+  /** The gateway: http://host:port or https://host:port. */
+  url: string;
+  /** A logical database name from the gateway's config. */
+  database: string;
+  /** An API token, sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Each call's deadline, sent as X-Weir-Timeout-Ms (lowers the gateway's own, never raises it). */
+  timeoutMs?: number;
+  /** Declare every request read-only: the gateway refuses writes in it. */
+  readOnly?: boolean;
+  /** Retry read-only requests that failed with `retryable`; off by default. */
+  retry?: RetryOptions | boolean;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  readOnly?: boolean;
+  /** Aborting rejects the call with the signal's reason; the gateway cancels the running statement. */
+  signal?: AbortSignal;
+}
+
+export interface TransactionOptions extends CallOptions {
+  isolation?: "read_committed" | "repeatable_read" | "serializable";
+  /** Other options for the backend's begin, sent as they are (docs/http-api.yaml). */
+  backendOptions?: Record<string, Value>;
+}
+
+// How long past the deadline sent to the gateway the client waits: the
+// gateway's own 504 (with its reason) should win the race.
+const socketGraceMs = 5000;
+// Connection failures that mean the request never reached the gateway.
+const unreachableCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
+
+export function connect(options: ClientOptions): Client {
+  return new Client(options);
+}
+
+export class Client {
+  readonly database: string;
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+  private readonly retry: Required<RetryOptions> | undefined;
+
+  constructor(private readonly options: ClientOptions) {
+    const url = new URL(options.url);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      throw new TypeError(`url must be http://host[:port] or https://host[:port], got ${options.url}`);
+    }
+    this.database = options.database;
+    this.base = `${url.origin}${url.pathname.replace(/\/+$/, "")}/v1/databases/${encodeURIComponent(options.database)}`;
+    this.headers = { "content-type": "application/json", accept: "application/json" };
+    if (options.token !== undefined) this.headers.authorization = `Bearer ${options.token}`;
+    const retry = options.retry === true ? {} : options.retry || undefined;
+    this.retry = retry && { attempts: 3, baseDelayMs: 50, maxDelayMs: 2000, ...retry };
+  }
+
+  /** Runs one statement. */
+  async query(query: string, params?: Params, options: CallOptions = {}): Promise<QueryResult> {
+    const body = await this.send("query", { query, params }, options);
+    return toResult(body);
+  }
+
+  /** Runs the statements in order in one transaction: all or none. On failure
+   * the error's `statement` is the failing one's index. */
+  async transaction(statements: Statement[], options: TransactionOptions = {}): Promise<QueryResult[]> {
+    const begin: Record<string, unknown> = { ...options.backendOptions };
+    if (options.isolation !== undefined) begin.isolation = options.isolation;
+    const body = await this.send("transaction", { ...begin, statements }, options);
+    const results = (body as { results?: unknown }).results;
+    if (!Array.isArray(results)) {
+      throw new WeirError('a transaction answer without "results"', { code: "invalid_response" });
+    }
+    return results.map(toResult);
+  }
+
+  private async send(kind: string, payload: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+    const readOnly = options.readOnly ?? this.options.readOnly ?? false;
+    if (readOnly) payload.read_only = true;
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
+    const headers = { ...this.headers };
+    if (timeoutMs !== undefined) {
+      if (!(timeoutMs > 0)) throw new RangeError("timeoutMs must be a positive number of milliseconds");
+      headers["x-weir-timeout-ms"] = String(Math.max(1, Math.round(timeoutMs)));
+    }
+    const request = { url: `${this.base}/${kind}`, body: stringifyJson(payload), headers, timeoutMs };
+    for (let retry = 1; ; retry++) {
+      try {
+        return await post(request, options.signal);
+      } catch (error) {
+        const delay = readOnly ? this.delayBeforeRetry(retry, error) : undefined;
+        if (delay === undefined) throw error;
+        await sleep(delay, options.signal);
+      }
+    }
+  }
+
+  private delayBeforeRetry(retry: number, error: unknown): number | undefined {
+    if (this.retry === undefined || retry > this.retry.attempts) return undefined;
+    if (!(error instanceof WeirError) || !error.retryable) return undefined;
+    const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (retry - 1));
+    return Math.max(Math.random() * cap, error.retryAfterMs ?? 0);
+  }
+}
+
+interface Request {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  timeoutMs: number | undefined;
+}
+
+async function post(request: Request, signal: AbortSignal | undefined): Promise<unknown> {
+  signal?.throwIfAborted();
+  // Node 18 has no AbortSignal.any: one controller follows the caller's signal and the deadline.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let timedOut = false;
+  const timer =
+    request.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          controller.abort();
+        }, request.timeoutMs + socketGraceMs);
+  try {
+    let status: number, text: string, retryAfter: string | null;
+    try {
+      const response = await fetch(request.url, {
+        method: "POST",
+        headers: request.headers,
+        body: request.body,
+        signal: controller.signal,
+      });
+      status = response.status;
+      retryAfter = response.headers.get("retry-after");
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      const where = new URL(request.url).host;
+      if (timedOut) {
+        throw new DeadlineError(`no answer from the gateway at ${where} within ${request.timeoutMs! + socketGraceMs} ms`, {
+          code: "client_timeout",
+          cause: error,
+        });
+      }
+      const code = ((error as { cause?: { code?: string } }).cause?.code) ?? "";
+      if (unreachableCodes.has(code)) {
+        throw new ConnectionError(`cannot reach the gateway at ${where}: ${code}`, {
+          code: "gateway_unreachable",
+          retryable: true,
+          cause: error,
+        });
+      }
+      // The request may have run: never retried, whatever it was.
+      throw new ConnectionError(`the connection to the gateway at ${where} broke: ${String((error as Error).cause ?? error)}`, {
+        code: "connection_lost",
+        cause: error,
+      });
+    }
+    let body: unknown;
+    try {
+      body = text === "" ? undefined : parseJson(text);
+    } catch {
+      body = undefined;
+    }
+    if (status < 200 || status >= 300) throw errorFromResponse(status, body, retryAfter);
+    if (typeof body !== "object" || body === null) {
+      throw new WeirError(`HTTP ${status} with a body that is not a JSON object`, { code: "invalid_response", status });
+    }
+    return body;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+function toResult(raw: unknown): QueryResult {
+  const r = raw as Record<string, unknown>;
+  const result: QueryResult = {
+    columns: (r.columns as string[] | undefined) ?? [],
+    rows: ((r.rows as unknown[][] | undefined) ?? []).map((row) => row.map(decodeValue)),
+    rowsAffected: Number(r.rows_affected ?? 0),
+  };
+  if (Array.isArray(r.column_types)) result.columnTypes = r.column_types as string[];
+  if ("last_insert_id" in r) result.lastInsertId = r.last_insert_id as number | bigint | null;
+  return result;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal?.throwIfAborted();
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

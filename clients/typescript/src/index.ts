@@ -1,0 +1,16 @@
+// @weir/client: the weir database gateway from TypeScript and JavaScript (Node >= 18, fetch).
+export { Client, connect } from "./client.js";
+export type { CallOptions, ClientOptions, Param, Params, QueryResult, RetryOptions, Statement, TransactionOptions } from "./client.js";
+export {
+  ConnectionError,
+  ConstraintError,
+  DeadlineError,
+  NotSupportedError,
+  PermissionError,
+  QueryError,
+  UnavailableError,
+  WeirError,
+} from "./errors.js";
+export type { ErrorBody, WeirErrorInit } from "./errors.js";
+export { parseJson, stringifyJson } from "./json.js";
+export type { Value } from "./json.js";
