@@ -7,7 +7,7 @@ on the stable ``code`` instead of parsing messages.
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, Type
 
 __all__ = [
     "Warning", "Error", "InterfaceError", "DatabaseError", "DataError",
@@ -96,7 +96,7 @@ class NotSupportedError(DatabaseError):
     pass
 
 
-_CLASS_BY_CODE: Mapping[str, type] = {
+_CLASS_BY_CODE: Mapping[str, Type[Error]] = {
     # The request as written is wrong: fix the code, not the weather.
     "invalid_request": ProgrammingError,
     "invalid_path": ProgrammingError,
@@ -120,7 +120,7 @@ _CLASS_BY_CODE: Mapping[str, type] = {
 }
 
 
-def _error_class(code: str, status: int, retryable: bool) -> type:
+def _error_class(code: str, status: int, retryable: bool) -> Type[Error]:
     if code == "conflict":
         # A serialization failure or deadlock is retryable: the same
         # transaction may pass next time. A constraint never will.
