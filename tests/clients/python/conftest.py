@@ -6,6 +6,7 @@ picked; the port is read from its "listening on" log line.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -119,29 +120,58 @@ def running(gateway: Gateway) -> int:
         return json.load(answer)["admission"]["running"]
 
 
-# How long the occupying statement holds the narrow gateway's one slot.
-OCCUPIED_S = 0.8
+def queue_full_count(gateway: Gateway) -> int:
+    """How many requests database "main" refused with queue_full so far (from /metrics)."""
+    request = urllib.request.Request(f"{gateway.url}/metrics",
+                                     headers={"Authorization": f"Bearer {APP_TOKEN}"})
+    with urllib.request.urlopen(request) as answer:
+        text = answer.read().decode()
+    m = re.search(r'^weir_requests_total\{database="main",operation="query",code="queue_full"\} (\d+)$',
+                  text, re.MULTILINE)
+    return int(m.group(1)) if m else 0
+
+
+def eventually(condition: Callable[[], bool], what: str) -> None:
+    until = time.monotonic() + 10
+    while not condition():
+        assert time.monotonic() < until, what
+        time.sleep(0.01)
+
+
+class Occupant:
+    """Holds the narrow gateway's one slot with a statement that runs until
+    release() hangs up (the gateway then cancels it), so meanwhile any other
+    request gets 503 queue_full. Raw HTTP, so that hanging up is possible."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.conn = http.client.HTTPConnection("127.0.0.1", gateway.port)
+        self.conn.request("POST", "/v1/databases/main/query", json.dumps({"query": ENDLESS}),
+                          {"Content-Type": "application/json", "X-Weir-Timeout-Ms": "20000",
+                           "Authorization": f"Bearer {APP_TOKEN}"})
+        eventually(lambda: running(gateway) == 1, "the occupying statement never started")
+
+    def release(self) -> None:
+        if self.conn.sock is not None:
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+            self.conn.close()
+        eventually(lambda: running(self.gateway) == 0, "the gateway kept running the statement")
+
+    def release_after_next_queue_full(self) -> threading.Thread:
+        """Releases the slot as soon as the gateway has refused one more request."""
+        refused = queue_full_count(self.gateway)
+
+        def watch() -> None:
+            eventually(lambda: queue_full_count(self.gateway) > refused, "no request was refused")
+            self.release()
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        return watcher
 
 
 @pytest.fixture
-def saturated(narrow_gateway: Gateway) -> Iterator[Gateway]:
-    """The narrow gateway's one slot taken by a statement that runs until its
-    deadline (OCCUPIED_S), so any other request gets 503 queue_full meanwhile."""
-    outcome: list = []
-
-    def occupy() -> None:
-        with weir_client.connect(narrow_gateway.url, "main", token=APP_TOKEN) as conn:
-            try:
-                conn.cursor().execute(ENDLESS, timeout=OCCUPIED_S)
-            except weir_client.Error as e:
-                outcome.append(e.code)
-
-    occupant = threading.Thread(target=occupy)
-    occupant.start()
-    until = time.monotonic() + 5
-    while running(narrow_gateway) == 0:
-        assert time.monotonic() < until, "the occupying statement never started"
-        time.sleep(0.01)
-    yield narrow_gateway
-    occupant.join()
-    assert outcome == ["timeout"]
+def occupant(narrow_gateway: Gateway) -> Iterator[Occupant]:
+    held = Occupant(narrow_gateway)
+    yield held
+    held.release()

@@ -8,7 +8,7 @@ import time
 import pytest
 
 import weir_client
-from conftest import APP_TOKEN, ENDLESS, OCCUPIED_S, RETRY, Gateway, unused_port
+from conftest import APP_TOKEN, ENDLESS, RETRY, Gateway, Occupant, queue_full_count, unused_port
 from weir_client import aio
 
 
@@ -71,18 +71,26 @@ def test_errors_map_as_in_the_sync_client(gateway: Gateway) -> None:
     assert (unreachable.code, unreachable.retryable) == ("gateway_unreachable", True)
 
 
-def test_retryable_read_is_retried(saturated: Gateway) -> None:
+def test_retryable_read_is_retried_and_a_write_is_not(occupant: Occupant) -> None:
+    url = occupant.gateway.url
+
     async def scenario():
-        async with await aio.connect(saturated.url, "main", token=APP_TOKEN, retry=RETRY) as conn:
+        async with await aio.connect(url, "main", token=APP_TOKEN, retry=RETRY) as conn:
+            refused = queue_full_count(occupant.gateway)
             with pytest.raises(weir_client.OperationalError, match="queue_full"):
                 await conn.cursor().execute("create table if not exists never (x)")
+            assert queue_full_count(occupant.gateway) == refused + 1  # the write was sent once
+            refused += 1
+            watcher = occupant.release_after_next_queue_full()
             started = time.monotonic()
             row = await (await conn.cursor().execute("select 7", read_only=True)).fetchone()
-            return row, time.monotonic() - started
+            elapsed = time.monotonic() - started
+            watcher.join()
+            return row, elapsed, queue_full_count(occupant.gateway) - refused
 
-    row, elapsed = run(scenario())
+    row, elapsed, refusals = run(scenario())
     assert row == (7,)
-    assert 1.0 <= elapsed < OCCUPIED_S + 3, elapsed  # waited at least Retry-After (1 s)
+    assert refusals == 1 and elapsed >= 1.0, (refusals, elapsed)  # waited Retry-After once
 
 
 def test_sixteen_tasks_share_one_connection(gateway: Gateway) -> None:

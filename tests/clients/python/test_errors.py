@@ -103,7 +103,7 @@ def test_deadline_is_sent_and_the_gateway_stops_the_statement(gateway: Gateway) 
             conn.cursor().execute(ENDLESS)
         elapsed = time.monotonic() - started
         assert (e.value.code, e.value.status, e.value.retryable) == ("timeout", 504, True)
-        assert 50 < deadline_ms(e.value) <= 200
+        assert deadline_ms(e.value) <= 200
         assert elapsed < 2, elapsed  # the gateway's default deadline is 30 s
         # A per-call timeout overrides the connection's.
         with pytest.raises(weir_client.OperationalError) as e:

@@ -108,8 +108,7 @@ test("deadline: sent as X-Weir-Timeout-Ms, the gateway stops the statement (Dead
   const started = Date.now();
   const e = await rejectsWith(db.query(ENDLESS), client.DeadlineError, { code: "timeout", status: 504, retryable: true });
   assert.ok(Date.now() - started < 2000); // the gateway's default deadline is 30 s
-  const ms = deadlineMs(e);
-  assert.ok(ms > 50 && ms <= 200, String(ms));
+  assert.ok(deadlineMs(e) <= 200, e.message);
   // A per-call timeout overrides the client's.
   assert.ok(deadlineMs(await rejectsWith(db.query(ENDLESS, [], { timeoutMs: 50 }), client.DeadlineError, {})) <= 50);
 });

@@ -66,21 +66,42 @@ export async function running(gateway) {
   return (await answer.json()).admission.running;
 }
 
-// How long the occupying statement holds the narrow gateway's one slot.
-export const OCCUPIED_MS = 800;
+/** How many requests database "main" refused with queue_full so far (from /metrics). */
+export async function queueFullCount(gateway) {
+  const answer = await fetch(`${gateway.url}/metrics`, { headers: { authorization: `Bearer ${APP_TOKEN}` } });
+  const m = /^weir_requests_total\{database="main",operation="query",code="queue_full"\} (\d+)$/m.exec(await answer.text());
+  return m ? Number(m[1]) : 0;
+}
 
-/** Takes the narrow gateway's one slot with a statement that runs until its
- * deadline; resolves once it runs, to {done}: the promise of its error code. */
-export async function occupy(gateway) {
-  const db = client.connect({ url: gateway.url, database: "main", token: APP_TOKEN });
-  const occupant = db.query(ENDLESS, [], { timeoutMs: OCCUPIED_MS }).then(
-    () => "finished?",
-    (e) => e.code,
-  );
-  const until = Date.now() + 5000;
-  while ((await running(gateway)) === 0) {
-    if (Date.now() > until) throw new Error("the occupying statement never started");
+async function eventually(condition, what) {
+  const until = Date.now() + 10000;
+  while (!(await condition())) {
+    if (Date.now() > until) throw new Error(what);
     await new Promise((r) => setTimeout(r, 10));
   }
-  return { done: occupant };
+}
+
+/** Holds the narrow gateway's one slot with a statement that runs until
+ * release() hangs up (the gateway then cancels it), so meanwhile any other
+ * request gets 503 queue_full. */
+export async function occupy(gateway) {
+  const controller = new AbortController();
+  const db = client.connect({ url: gateway.url, database: "main", token: APP_TOKEN });
+  const call = db.query(ENDLESS, [], { timeoutMs: 20000, signal: controller.signal }).catch(() => {});
+  await eventually(async () => (await running(gateway)) === 1, "the occupying statement never started");
+  const release = async () => {
+    controller.abort();
+    await call;
+    await eventually(async () => (await running(gateway)) === 0, "the gateway kept running the statement");
+  };
+  return {
+    release,
+    /** Releases the slot as soon as the gateway has refused one more request;
+     * resolves to {done}, the promise of that release. */
+    async releaseAfterNextQueueFull() {
+      const refused = await queueFullCount(gateway);
+      const done = eventually(async () => (await queueFullCount(gateway)) > refused, "no request was refused").then(release);
+      return { done };
+    },
+  };
 }
