@@ -43,6 +43,7 @@ class Database::Lease {
     weir_acquire_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
+    options.deadline_ms = options.timeout_ms;  // bounds begin, commit and rollback
     options.client_id = context.client_id.c_str();
     options.tag = context.tag.c_str();
     weir_error error = new_error();

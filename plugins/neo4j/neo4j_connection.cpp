@@ -57,7 +57,8 @@ Deadline Neo4jConnection::deadline(std::chrono::milliseconds timeout) const {
   return deadline_after(timeout.count() > 0 ? timeout : settings_->request_timeout);
 }
 
-Deadline Neo4jConnection::transaction_deadline() const {
+Deadline Neo4jConnection::transaction_deadline(std::chrono::milliseconds timeout) const {
+  if (timeout.count() > 0) return deadline_after(timeout);
   return deadline_after(settings_->request_timeout.count() > 0 ? settings_->request_timeout
                                                                : settings_->connect_timeout);
 }
@@ -161,7 +162,7 @@ void Neo4jConnection::reset() {
   if (!session_->idle()) session_->reset(deadline_after(settings_->connect_timeout));
 }
 
-void Neo4jConnection::begin(const boost::json::object& options) {
+void Neo4jConnection::begin(const boost::json::object& options, std::chrono::milliseconds timeout) {
   allow_only(options, {"read_only", "database", "bookmarks", "timeout_ms", "metadata"},
              "transaction options");
   if (session_->in_transaction())
@@ -189,19 +190,19 @@ void Neo4jConnection::begin(const boost::json::object& options) {
                        map_from_json(m->get_object(), {session_->version().major >= 5, false},
                                      "transaction options.metadata"));
   }
-  session_->begin(std::move(extra), transaction_deadline());
+  session_->begin(std::move(extra), transaction_deadline(timeout));
 }
 
-void Neo4jConnection::commit() {
+void Neo4jConnection::commit(std::chrono::milliseconds timeout) {
   if (!session_->in_transaction())
     throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
-  bookmarks_->put(session_->commit(transaction_deadline()));
+  bookmarks_->put(session_->commit(transaction_deadline(timeout)));
 }
 
-void Neo4jConnection::rollback() {
+void Neo4jConnection::rollback(std::chrono::milliseconds timeout) {
   if (!session_->in_transaction())
     throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
-  session_->rollback(transaction_deadline());
+  session_->rollback(transaction_deadline(timeout));
 }
 
 DirectConnectionFactory::DirectConnectionFactory(std::shared_ptr<const ConnectionSettings> settings,

@@ -46,19 +46,20 @@ class Neo4jConnection : public sdk::Connection {
   bool ping() override;
   void describe_backend(sdk::ValueWriter& out) override;
   void reset() override;
-  void begin(const boost::json::object& options) override;
-  void commit() override;
-  void rollback() override;
+  void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override;
+  void commit(std::chrono::milliseconds timeout) override;
+  void rollback(std::chrono::milliseconds timeout) override;
   bool in_transaction() const override { return session_->in_transaction(); }
 
   BoltSession& session() noexcept { return *session_; }
 
  private:
   Deadline deadline(std::chrono::milliseconds timeout) const;
-  // BEGIN, COMMIT and ROLLBACK carry no caller deadline (the ABI has none for
-  // them): request_timeout_ms bounds them, or else connect_timeout_ms, as it
-  // bounds RESET, so a server gone silent cannot hold a transaction forever.
-  Deadline transaction_deadline() const;
+  // BEGIN, COMMIT and ROLLBACK end by the request's deadline (`timeout`);
+  // without one (a rollback on release) request_timeout_ms bounds them, or
+  // else connect_timeout_ms, as it bounds RESET, so a server gone silent
+  // cannot hold a transaction forever.
+  Deadline transaction_deadline(std::chrono::milliseconds timeout) const;
   List bookmarks_for(const boost::json::object& o, const char* what) const;
 
   std::unique_ptr<BoltSession> session_;

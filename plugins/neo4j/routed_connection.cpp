@@ -94,7 +94,8 @@ void RoutedConnection::reset() {
   tx_.reset();
 }
 
-void RoutedConnection::begin(const boost::json::object& options) {
+void RoutedConnection::begin(const boost::json::object& options,
+                             std::chrono::milliseconds timeout) {
   if (tx_) throw sdk::Error(WEIR_E_INVALID_REQUEST, "a transaction is already open");
   const auto* ro = options.if_contains("read_only");
   const bool read_only = ro != nullptr && ro->is_bool() && ro->get_bool();
@@ -102,25 +103,27 @@ void RoutedConnection::begin(const boost::json::object& options) {
   on_member(
       *cluster_, mode,
       [&](MemberLease& member) {
-        member.connection().begin(options);
+        member.connection().begin(options, timeout);
         tx_.emplace(std::move(member));
       },
       [] { return true; });  // nothing ran yet, so one retry is safe
 }
 
-void RoutedConnection::commit() { end_transaction(true); }
-void RoutedConnection::rollback() { end_transaction(false); }
+void RoutedConnection::commit(std::chrono::milliseconds timeout) { end_transaction(true, timeout); }
+void RoutedConnection::rollback(std::chrono::milliseconds timeout) {
+  end_transaction(false, timeout);
+}
 
-void RoutedConnection::end_transaction(bool commit) {
+void RoutedConnection::end_transaction(bool commit, std::chrono::milliseconds timeout) {
   if (!tx_) throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
   // The member goes back to its pool whatever happens.
   std::optional<MemberLease> member = std::move(tx_);
   tx_.reset();
   try {
     if (commit)
-      member->connection().commit();
+      member->connection().commit(timeout);
     else
-      member->connection().rollback();
+      member->connection().rollback(timeout);
   } catch (const sdk::Error& e) {
     note_failure(*cluster_, *member, e);
     throw;

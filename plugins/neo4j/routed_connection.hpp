@@ -23,13 +23,13 @@ class RoutedConnection : public sdk::Connection {
   // The routing table, and the backend as one reader describes it.
   void describe_backend(sdk::ValueWriter& out) override;
   void reset() override;
-  void begin(const boost::json::object& options) override;
-  void commit() override;
-  void rollback() override;
+  void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override;
+  void commit(std::chrono::milliseconds timeout) override;
+  void rollback(std::chrono::milliseconds timeout) override;
   bool in_transaction() const override { return tx_.has_value(); }
 
  private:
-  void end_transaction(bool commit);
+  void end_transaction(bool commit, std::chrono::milliseconds timeout);
 
   std::shared_ptr<Cluster> cluster_;
   std::optional<MemberLease> tx_;  // the member holding the open transaction

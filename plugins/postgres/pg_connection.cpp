@@ -19,6 +19,12 @@ using weir::sdk::Error;
 constexpr milliseconds kHousekeepingTimeout{5000};
 constexpr milliseconds kPingTimeout{2000};
 
+// BEGIN, COMMIT and ROLLBACK end by the request's deadline, or else within
+// the housekeeping bound (a rollback on release has no request).
+milliseconds transaction_timeout(milliseconds request_timeout) {
+  return request_timeout.count() > 0 ? request_timeout : kHousekeepingTimeout;
+}
+
 std::string isolation_clause(const boost::json::value& v) {
   if (v.is_string()) {
     std::string s(v.get_string());
@@ -202,14 +208,14 @@ void PgConnection::describe_backend(weir::sdk::ValueWriter& out) {
 
 void PgConnection::reset() {
   runner_.forget_cancel();  // the lease is over: its request's cancel goes with it
-  if (in_transaction()) rollback();
+  if (in_transaction()) rollback(milliseconds(0));
   if (reset_mode_ == ResetMode::kAlways || session_dirty_) {
     run("DISCARD ALL", kHousekeepingTimeout);
     session_dirty_ = false;
   }
 }
 
-void PgConnection::begin(const boost::json::object& options) {
+void PgConnection::begin(const boost::json::object& options, milliseconds timeout) {
   for (const auto& member : options) {
     if (member.key() != "read_only" && member.key() != "isolation" &&
         member.key() != "deferrable") {
@@ -225,16 +231,16 @@ void PgConnection::begin(const boost::json::object& options) {
   if (const auto* isolation = options.if_contains("isolation")) sql += isolation_clause(*isolation);
   sql += read_only ? " READ ONLY" : " READ WRITE";
   if (flag(options, "deferrable")) sql += " DEFERRABLE";
-  run(sql.c_str(), kHousekeepingTimeout);
+  run(sql.c_str(), transaction_timeout(timeout));
   read_only_transaction_ = read_only;
 }
 
-void PgConnection::commit() {
+void PgConnection::commit(milliseconds timeout) {
   if (!in_transaction())
     throw Error(WEIR_E_INVALID_REQUEST, "no transaction is open on this connection");
   ResultPtr r(nullptr, &PQclear);
   try {
-    r = run("COMMIT", kHousekeepingTimeout);
+    r = run("COMMIT", transaction_timeout(timeout));
   } catch (const Error& e) {
     throw may_have_been_applied(e);
   }
@@ -246,10 +252,10 @@ void PgConnection::commit() {
   }
 }
 
-void PgConnection::rollback() {
+void PgConnection::rollback(milliseconds timeout) {
   if (!in_transaction()) return;  // idempotent, so cleanup paths may always call it
   runner_.forget_cancel();        // rolling back is what a pending cancel asks for
-  run("ROLLBACK", kHousekeepingTimeout);
+  run("ROLLBACK", transaction_timeout(timeout));
 }
 
 bool PgConnection::in_transaction() const {

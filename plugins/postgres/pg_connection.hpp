@@ -31,9 +31,9 @@ class PgConnection final : public weir::sdk::Connection {
   void reset() override;
   // Options: {"read_only": bool, "isolation": "read_committed" | "repeatable_read" |
   // "serializable", "deferrable": bool}.
-  void begin(const boost::json::object& options) override;
-  void commit() override;
-  void rollback() override;
+  void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override;
+  void commit(std::chrono::milliseconds timeout) override;
+  void rollback(std::chrono::milliseconds timeout) override;
   bool in_transaction() const override;
   void cancel() noexcept override;
 

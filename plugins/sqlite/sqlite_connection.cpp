@@ -243,10 +243,11 @@ void SqliteConnection::reset() {
   if (!configure_session(db_.get(), database_->settings)) throw last_error(db_.get());
 }
 
-void SqliteConnection::begin(const boost::json::object& options) {
+void SqliteConnection::begin(const boost::json::object& options,
+                             std::chrono::milliseconds timeout) {
   const bool read_only = read_only_option(options) || database_->settings.read_only;
   if (in_transaction()) refuse("a transaction is already open on this connection");
-  start_request(std::chrono::milliseconds(0));
+  start_request(timeout);
   refuse_if_cancelled();
   // A writing transaction takes the write lock up front (BEGIN IMMEDIATE), so
   // it can never fail half-way with SQLITE_BUSY when it first writes.
@@ -260,13 +261,13 @@ void SqliteConnection::begin(const boost::json::object& options) {
   read_only_transaction_ = read_only;
 }
 
-void SqliteConnection::commit() {
+void SqliteConnection::commit(std::chrono::milliseconds /*timeout*/) {
   if (!in_transaction()) refuse("no transaction is open on this connection");
   refuse_if_cancelled();
   end_transaction("COMMIT");
 }
 
-void SqliteConnection::rollback() {
+void SqliteConnection::rollback(std::chrono::milliseconds /*timeout*/) {
   if (!in_transaction()) refuse("no transaction is open on this connection");
   cancelled_ = false;  // rolling back is what a pending cancel asks for
   end_transaction("ROLLBACK");

@@ -28,9 +28,13 @@ class SqliteConnection final : public weir::sdk::Connection {
   bool ping() override;
   void describe_backend(weir::sdk::ValueWriter& detail) override;
   void reset() override;
-  void begin(const boost::json::object& options) override;
-  void commit() override;
-  void rollback() override;
+  // BEGIN waits for the write lock at most until the request's deadline
+  // (`timeout`) or busy_timeout_ms, whichever is sooner. COMMIT and ROLLBACK
+  // never wait on another connection (a writing transaction holds the write
+  // lock from BEGIN on), so they run whatever the deadline.
+  void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override;
+  void commit(std::chrono::milliseconds timeout) override;
+  void rollback(std::chrono::milliseconds timeout) override;
   bool in_transaction() const override;
   void cancel() noexcept override;
 

@@ -8,6 +8,7 @@
 #include <weir/sdk/plugin_export.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -37,6 +38,11 @@ void call(const char* name, Callback&& callback) {
   throw Error(status, message, error.retryable != 0, code, detail);
 }
 
+std::uint32_t timeout_ms(std::chrono::milliseconds timeout) noexcept {
+  return static_cast<std::uint32_t>(
+      std::clamp<std::int64_t>(timeout.count(), 0, std::numeric_limits<std::uint32_t>::max()));
+}
+
 class CConnection final : public Connection {
  public:
   CConnection(const weir_sdk_driver& driver, void* handle) noexcept
@@ -48,8 +54,7 @@ class CConnection final : public Connection {
     JsonDocument document(request, "request", WEIR_E_INVALID_REQUEST);
     weir_exec_options o{};
     o.struct_size = sizeof(o);
-    o.timeout_ms = static_cast<std::uint32_t>(
-        std::min<std::int64_t>(options.timeout.count(), std::numeric_limits<std::uint32_t>::max()));
+    o.timeout_ms = timeout_ms(options.timeout);
     o.flags = options.read_only ? WEIR_EXEC_READ_ONLY : 0u;
     WriterBridge bridge(result);
     try {
@@ -78,18 +83,21 @@ class CConnection final : public Connection {
       call("reset", [&](weir_error* e) { return driver_.reset(handle_, e); });
   }
 
-  void begin(const boost::json::object& options) override {
+  void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override {
     if (driver_.begin == nullptr) not_implemented("transactions");
     JsonDocument document(options, "options", WEIR_E_INVALID_REQUEST);
-    call("begin", [&](weir_error* e) { return driver_.begin(handle_, document.root(), e); });
+    call("begin", [&](weir_error* e) {
+      return driver_.begin(handle_, document.root(), timeout_ms(timeout), e);
+    });
   }
-  void commit() override {
+  void commit(std::chrono::milliseconds timeout) override {
     if (driver_.commit == nullptr) not_implemented("transactions");
-    call("commit", [&](weir_error* e) { return driver_.commit(handle_, e); });
+    call("commit", [&](weir_error* e) { return driver_.commit(handle_, timeout_ms(timeout), e); });
   }
-  void rollback() override {
+  void rollback(std::chrono::milliseconds timeout) override {
     if (driver_.rollback == nullptr) not_implemented("transactions");
-    call("rollback", [&](weir_error* e) { return driver_.rollback(handle_, e); });
+    call("rollback",
+         [&](weir_error* e) { return driver_.rollback(handle_, timeout_ms(timeout), e); });
   }
   bool in_transaction() const override {
     return driver_.in_transaction != nullptr && driver_.in_transaction(handle_) != 0;

@@ -39,6 +39,14 @@ TEST(AbiLayout, ErrorV2AppendsTheRetryableVerdict) {
   EXPECT_EQ(sizeof(weir_error), WEIR_ERROR_V1_SIZE + sizeof(int32_t));
 }
 
+// Version 2 appends deadline_ms; a plugin reads it only when struct_size covers it.
+TEST(AbiLayout, AcquireOptionsV2AppendsTheDeadline) {
+  EXPECT_EQ(offsetof(weir_acquire_options, timeout_ms), 4u);
+  EXPECT_EQ(offsetof(weir_acquire_options, client_id), 8u);
+  EXPECT_EQ(offsetof(weir_acquire_options, tag), 16u);
+  EXPECT_EQ(offsetof(weir_acquire_options, deadline_ms), WEIR_ACQUIRE_OPTIONS_V1_SIZE);
+}
+
 TEST(AbiLayout, PoolStatsV1IsFrozen) {
   EXPECT_EQ(sizeof(weir_pool_stats), WEIR_POOL_STATS_V1_SIZE);
   EXPECT_EQ(offsetof(weir_pool_stats, acquired), 40u);
@@ -62,7 +70,7 @@ TEST(AbiLayout, EveryV1SizeIsNamedAndFrozen) {
       {"weir_host", WEIR_HOST_V1_SIZE, 32, sizeof(weir_host)},
       {"weir_value_writer", WEIR_VALUE_WRITER_V1_SIZE, 112, sizeof(weir_value_writer)},
       {"weir_pool_params", WEIR_POOL_PARAMS_V1_SIZE, 40, sizeof(weir_pool_params)},
-      {"weir_acquire_options", WEIR_ACQUIRE_OPTIONS_V1_SIZE, 24, sizeof(weir_acquire_options)},
+      {"weir_acquire_options", WEIR_ACQUIRE_OPTIONS_V1_SIZE, 24, 0},
       {"weir_health", WEIR_HEALTH_V1_SIZE, 264, sizeof(weir_health)},
       {"weir_exec_options", WEIR_EXEC_OPTIONS_V1_SIZE, 12, sizeof(weir_exec_options)},
   };

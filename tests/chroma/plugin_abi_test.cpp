@@ -60,7 +60,7 @@ TEST_F(PluginAbiTest, RequestsRoundTripThroughTheCAbi) {
                  &pool),
             WEIR_OK)
       << error_.message;
-  weir_acquire_options acquire{sizeof(weir_acquire_options), 2000, "test", "abi"};
+  weir_acquire_options acquire{sizeof(weir_acquire_options), 2000, "test", "abi", 0};
   weir_conn* conn = nullptr;
   ASSERT_EQ(plugin_.acquire(pool, &acquire, &conn, new_error()), WEIR_OK) << error_.message;
 
@@ -105,7 +105,7 @@ TEST_F(PluginAbiTest, StoppedServerMakesAcquireUnavailable) {
   ASSERT_EQ(open(R"({"backend":"chroma","connection":{"url":")" + server().url() + R"("}})", &pool),
             WEIR_OK)
       << "a backend that is down must not fail pool_open: " << error_.message;
-  weir_acquire_options acquire{sizeof(weir_acquire_options), 500, nullptr, nullptr};
+  weir_acquire_options acquire{sizeof(weir_acquire_options), 500, nullptr, nullptr, 0};
   weir_conn* conn = nullptr;
   EXPECT_EQ(plugin_.acquire(pool, &acquire, &conn, new_error()), WEIR_E_UNAVAILABLE);
   EXPECT_EQ(error_.retryable, 1);

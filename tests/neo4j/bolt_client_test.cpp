@@ -113,7 +113,7 @@ TEST(BoltClient, AResultTheHostStopsInATransactionIsDiscardedAndTheTransactionGo
     DirectConnectionFactory factory(settings, settings->host, settings->port,
                                     std::make_shared<BookmarkStore>());
     auto connection = factory.connect({});
-    connection->begin({});
+    connection->begin({}, {});
     weir::testing::ValueBuilder refusing;
     refusing.refuse_after(6);  // {, columns, [, "i", ], rows: the rows array is refused
     sdk::ValueWriter writer(refusing.writer());
@@ -126,7 +126,7 @@ TEST(BoltClient, AResultTheHostStopsInATransactionIsDiscardedAndTheTransactionGo
     EXPECT_TRUE(connection->in_transaction());
     EXPECT_EQ(run(*connection, {{"query", "RETURN 1 AS one"}}).at("rows"),
               boost::json::parse("[[1]]"));
-    connection->commit();  // DISCARD, not RESET: the transaction survived
+    connection->commit({});  // DISCARD, not RESET: the transaction survived
   }
   expect_script_played(server);
 }

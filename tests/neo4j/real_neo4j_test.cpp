@@ -85,13 +85,13 @@ TEST_F(RealNeo4j, ReturnsEveryValueType) {
             bolt5() ? "2024-07-01T08:00:00Z[Europe/Paris]" : "2024-07-01T10:00:00[Europe/Paris]");
 
   // Graph values, in a transaction that is rolled back.
-  connection_->begin({});
+  connection_->begin({}, {});
   const auto graph = run({{"query",
                            "CREATE p = (a:WeirTest {name: 'Ada'})-[r:KNOWS {since: 1833}]->"
                            "(b:WeirTest {name: 'Charles'}) RETURN a, r, p"}})
                          .at("rows")
                          .at(0);
-  connection_->rollback();
+  connection_->rollback({});
   EXPECT_EQ(graph.at(0).at("$node").at("labels"), boost::json::parse(R"(["WeirTest"])"));
   EXPECT_EQ(graph.at(0).at("$node").at("properties"), boost::json::parse(R"({"name": "Ada"})"));
   EXPECT_EQ(graph.at(1).at("$relationship").at("type"), "KNOWS");
@@ -104,15 +104,15 @@ TEST_F(RealNeo4j, TransactionsRollBackAndCommit) {
   const boost::json::object count{{"query", "MATCH (n:WeirTxTest) RETURN count(n) AS n"}};
   const boost::json::object create{{"query", "CREATE (:WeirTxTest)"}};
   run({{"query", "MATCH (n:WeirTxTest) DELETE n"}});
-  connection_->begin({});
+  connection_->begin({}, {});
   run(create);
   EXPECT_EQ(run(count).at("rows"), boost::json::parse("[[1]]"));  // seen inside
-  connection_->rollback();
+  connection_->rollback({});
   EXPECT_EQ(run(count, true).at("rows"), boost::json::parse("[[0]]"));
 
-  connection_->begin({{"metadata", {{"app", "weir-test"}}}});
+  connection_->begin({{"metadata", {{"app", "weir-test"}}}}, {});
   run(create);
-  connection_->commit();
+  connection_->commit({});
   // The commit's bookmark goes with the read, so even a lagging reader sees it.
   EXPECT_EQ(run(count, true).at("rows"), boost::json::parse("[[1]]"));
   run({{"query", "MATCH (n:WeirTxTest) DELETE n"}});
@@ -128,7 +128,7 @@ TEST_F(RealNeo4j, AFailureReachesTheCallerAndTheConnectionIsReused) {
     EXPECT_NE(e.message().find("RETRUN"), std::string::npos) << e.message();
   }
   try {
-    connection_->begin({});
+    connection_->begin({}, {});
     run({{"query", "RETURN 1 / 0"}});
     FAIL() << "the arithmetic error was not reported";
   } catch (const sdk::Error& e) {

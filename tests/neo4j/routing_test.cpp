@@ -124,7 +124,7 @@ TEST(Routing, MemberPoolsTakeTheDatabasesPoolSettings) {
   ScriptedCluster cluster({}, pool);
   auto holder = cluster.factory.connect({});
   auto other = cluster.factory.connect({});
-  holder->begin({});  // holds the writer's only connection
+  holder->begin({}, {});  // holds the writer's only connection
   try {
     run(*other, kWrite);
     FAIL() << "a second connection to the writer was opened";
@@ -135,7 +135,7 @@ TEST(Routing, MemberPoolsTakeTheDatabasesPoolSettings) {
         std::string::npos)
         << e.message();
   }
-  holder->rollback();
+  holder->rollback({});
   EXPECT_EQ(run(*other, kWrite).at("bookmark"), "FB:a");  // the connection came back
   EXPECT_EQ(cluster.a.connections(), 1);
 }
@@ -143,18 +143,18 @@ TEST(Routing, MemberPoolsTakeTheDatabasesPoolSettings) {
 TEST(Routing, TransactionsKeepTheirMemberFromBeginToCommit) {
   ScriptedCluster cluster;
   auto connection = cluster.factory.connect({});
-  connection->begin({{"read_only", true}});
+  connection->begin({{"read_only", true}}, {});
   const auto reader = who_answers(*connection, false);
   EXPECT_EQ(who_answers(*connection, false), reader);
-  connection->commit();
+  connection->commit({});
   EXPECT_FALSE(connection->in_transaction());
   auto& read_member = reader == "r1" ? cluster.r1 : cluster.r2;
   EXPECT_EQ(count(read_member, "BEGIN"), 1);
   EXPECT_EQ(count(read_member, "COMMIT"), 1);
 
-  connection->begin({});
+  connection->begin({}, {});
   EXPECT_EQ(who_answers(*connection, false), "a");
-  connection->rollback();
+  connection->rollback({});
   EXPECT_EQ(count(cluster.a, "BEGIN"), 1);
   EXPECT_EQ(count(cluster.a, "ROLLBACK"), 1);
 }
@@ -184,9 +184,9 @@ TEST(Routing, ALeaderSwitchBeforeBeginIsFollowedAndTheTransactionBegunOnTheNewWr
   cluster.a.set("role", "follower");
   cluster.r1.set("role", "writer");
   cluster.router.set("table", "switched");
-  connection->begin({});
+  connection->begin({}, {});
   EXPECT_EQ(who_answers(*connection, false), "r1");
-  connection->commit();
+  connection->commit({});
   EXPECT_EQ(count(cluster.a, "BEGIN"), 1);  // refused
   EXPECT_EQ(count(cluster.r1, "BEGIN"), 1);
   EXPECT_EQ(count(cluster.r1, "COMMIT"), 1);

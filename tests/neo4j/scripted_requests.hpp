@@ -59,7 +59,7 @@ inline void expect_values_result(const boost::json::value& result) {
 
 // transaction.json: BEGIN with a bookmark, one write, COMMIT.
 inline void play_transaction_script(sdk::Connection& connection) {
-  connection.begin(boost::json::object{{"bookmarks", boost::json::array{"FB:before"}}});
+  connection.begin(boost::json::object{{"bookmarks", boost::json::array{"FB:before"}}}, {});
   EXPECT_TRUE(connection.in_transaction());
   const auto result =
       run(connection, {{"query", "CREATE (p:Person {name: $name}) RETURN p.name AS name"},
@@ -67,7 +67,7 @@ inline void play_transaction_script(sdk::Connection& connection) {
   EXPECT_EQ(result.at("rows"), boost::json::parse(R"([["Grace"]])"));
   EXPECT_FALSE(
       result.as_object().contains("bookmark"));  // the transaction's bookmark comes at commit
-  connection.commit();
+  connection.commit({});
   EXPECT_FALSE(connection.in_transaction());
   connection.reset();  // idle after commit: no RESET goes out (the script has none required)
 }

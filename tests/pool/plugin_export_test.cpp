@@ -7,6 +7,7 @@
 #include <weir/testing/value_builder.hpp>
 
 #include <cstring>
+#include <thread>
 
 namespace weir::pool_test {
 namespace {
@@ -138,11 +139,11 @@ TEST_F(PluginExportTest, OpenHandsTheDriverThePoolSettings) {
 
 TEST_F(PluginExportTest, ExhaustedCrossesAsAStatusWithHoldersInTheMessage) {
   ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 1}})"), WEIR_OK);
-  weir_acquire_options options{sizeof options, 0, "agent-7", "POST /v1/databases/main/query"};
+  weir_acquire_options options{sizeof options, 0, "agent-7", "POST /v1/databases/main/query", 0};
   weir_conn* conn = nullptr;
   ASSERT_EQ(table.acquire(pool, &options, &conn, &error), WEIR_OK);
 
-  weir_acquire_options quick{sizeof quick, 10, nullptr, nullptr};
+  weir_acquire_options quick{sizeof quick, 10, nullptr, nullptr, 0};
   weir_conn* none = nullptr;
   EXPECT_EQ(table.acquire(pool, &quick, &none, &error), WEIR_E_EXHAUSTED);
   EXPECT_EQ(error.retryable, 1);
@@ -150,6 +151,63 @@ TEST_F(PluginExportTest, ExhaustedCrossesAsAStatusWithHoldersInTheMessage) {
                                        "max_overflow 0; holders: client \"agent-7\""));
   EXPECT_THAT(error.message, HasSubstr("at \"POST /v1/databases/main/query\""));
   table.release(pool, conn, WEIR_RELEASE_OK);
+}
+
+// begin, commit and rollback end by the request's deadline, which the host
+// passes to acquire (deadline_ms, ABI v2): each gets the time left.
+TEST_F(PluginExportTest, TransactionCallsGetTheTimeLeftBeforeTheRequestsDeadline) {
+  using std::chrono::milliseconds;
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0}})"), WEIR_OK);
+  weir_acquire_options options{sizeof options, 0, nullptr, nullptr, 5000};
+  weir_conn* conn = nullptr;
+  ASSERT_EQ(table.acquire(pool, &options, &conn, &error), WEIR_OK);
+  ASSERT_EQ(table.begin(conn, nullptr, 0, &error), WEIR_OK);
+  EXPECT_GT(backend.last_transaction_timeout.load(), milliseconds(4000));
+  EXPECT_LE(backend.last_transaction_timeout.load(), milliseconds(5000));
+  ASSERT_EQ(table.commit(conn, &error), WEIR_OK);
+  EXPECT_GT(backend.last_transaction_timeout.load(), milliseconds(4000));
+  ASSERT_EQ(table.begin(conn, nullptr, 0, &error), WEIR_OK);
+  ASSERT_EQ(table.rollback(conn, &error), WEIR_OK);
+  EXPECT_GT(backend.last_transaction_timeout.load(), milliseconds(4000));
+  EXPECT_LE(backend.last_transaction_timeout.load(), milliseconds(5000));
+  table.release(pool, conn, WEIR_RELEASE_OK);
+}
+
+// Once the deadline has passed, a rollback (after a statement timed out) still gets 1 ms.
+TEST_F(PluginExportTest, APassedDeadlineLeavesTransactionCallsOneMillisecond) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0}})"), WEIR_OK);
+  weir_acquire_options options{sizeof options, 0, nullptr, nullptr, 1};
+  weir_conn* conn = nullptr;
+  ASSERT_EQ(table.acquire(pool, &options, &conn, &error), WEIR_OK);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(table.begin(conn, nullptr, 0, &error), WEIR_OK);
+  EXPECT_EQ(backend.last_transaction_timeout.load(), std::chrono::milliseconds(1));
+  table.release(pool, conn, WEIR_RELEASE_OK);
+}
+
+// A v1 host's options end before deadline_ms, and 0 means none: the plugin
+// bounds its waits itself (timeout 0), as it does rolling back on release.
+TEST_F(PluginExportTest, WithoutADeadlineTransactionCallsGetNone) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0}})"), WEIR_OK);
+  weir_acquire_options v1{WEIR_ACQUIRE_OPTIONS_V1_SIZE, 0, nullptr, nullptr, 5000};
+  weir_conn* conn = nullptr;
+  ASSERT_EQ(table.acquire(pool, &v1, &conn, &error), WEIR_OK);
+  ASSERT_EQ(table.begin(conn, nullptr, 0, &error), WEIR_OK);
+  EXPECT_EQ(backend.last_transaction_timeout.load(), std::chrono::milliseconds(0));
+  table.release(pool, conn, WEIR_RELEASE_OK);
+
+  weir_acquire_options none{sizeof none, 0, nullptr, nullptr, 0};
+  ASSERT_EQ(table.acquire(pool, &none, &conn, &error), WEIR_OK);
+  ASSERT_EQ(table.begin(conn, nullptr, 0, &error), WEIR_OK);
+  EXPECT_EQ(backend.last_transaction_timeout.load(), std::chrono::milliseconds(0));
+  table.release(pool, conn, WEIR_RELEASE_OK);
+
+  // The pool rolling back a lease returned with a transaction open serves no request.
+  weir_acquire_options with_deadline{sizeof with_deadline, 0, nullptr, nullptr, 5000};
+  ASSERT_EQ(table.acquire(pool, &with_deadline, &conn, &error), WEIR_OK);
+  ASSERT_EQ(table.begin(conn, nullptr, 0, &error), WEIR_OK);
+  table.release(pool, conn, WEIR_RELEASE_OK);
+  EXPECT_EQ(backend.last_transaction_timeout.load(), std::chrono::milliseconds(0));
 }
 
 TEST_F(PluginExportTest, ReleaseBrokenClosesTheConnection) {

@@ -19,7 +19,7 @@ TEST_F(PoolTest, AnOpenTransactionIsRolledBackAndTheConnectionReused) {
   auto pool = make_pool(test_config());
   auto* lease = pool->acquire({});
   auto& connection = scripted(*lease->connection);
-  connection.begin({});
+  connection.begin({}, {});
   pool->release(lease, false);
   EXPECT_EQ(connection.rollbacks, 1);
   EXPECT_FALSE(connection.in_tx);
@@ -31,7 +31,7 @@ TEST_F(PoolTest, AnOpenTransactionIsRolledBackAndTheConnectionReused) {
 TEST_F(PoolTest, AFailedRollbackDiscardsTheConnection) {
   auto pool = make_pool(test_config());
   auto* lease = pool->acquire({});
-  scripted(*lease->connection).begin({});
+  scripted(*lease->connection).begin({}, {});
   scripted(*lease->connection).rollback_throws = true;
   pool->release(lease, false);
   const auto s = stats_of(*pool);

@@ -29,6 +29,8 @@ struct Backend {
   std::string down_message = "connection refused (127.0.0.1:5432)";
   std::atomic<bool> silent{false};  // connect waits out its whole bound, then fails
   std::atomic<std::chrono::milliseconds> last_connect_timeout{std::chrono::milliseconds(-1)};
+  // What the last begin, commit or rollback was given to spend.
+  std::atomic<std::chrono::milliseconds> last_transaction_timeout{std::chrono::milliseconds(-1)};
 
   // Holds every connect attempt until opened, to keep one in flight.
   void hold_connects() {
@@ -75,8 +77,16 @@ class ScriptedConnection final : public sdk::Connection {
     ++backend_.resets;
     if (reset_throws) throw sdk::Error(WEIR_E_BROKEN, "reset failed");
   }
-  void begin(const boost::json::object&) override { in_tx = true; }
-  void rollback() override {
+  void begin(const boost::json::object&, std::chrono::milliseconds timeout) override {
+    backend_.last_transaction_timeout = timeout;
+    in_tx = true;
+  }
+  void commit(std::chrono::milliseconds timeout) override {
+    backend_.last_transaction_timeout = timeout;
+    in_tx = false;
+  }
+  void rollback(std::chrono::milliseconds timeout) override {
+    backend_.last_transaction_timeout = timeout;
     ++rollbacks;
     if (rollback_throws) throw sdk::Error(WEIR_E_BROKEN, "rollback failed");
     in_tx = false;

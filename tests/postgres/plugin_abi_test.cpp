@@ -64,7 +64,7 @@ TEST_F(PostgresPluginAbi, QueryAndErrorThroughTheCAbi) {
             WEIR_OK)
       << error_.message;
   weir_conn* conn = nullptr;
-  weir_acquire_options acquire{sizeof(weir_acquire_options), 2000, "test", "abi"};
+  weir_acquire_options acquire{sizeof(weir_acquire_options), 2000, "test", "abi", 0};
   ASSERT_EQ(plugin_.acquire(pool, &acquire, &conn, fresh_error()), WEIR_OK) << error_.message;
 
   weir::testing::ValueBuilder ok;

@@ -42,7 +42,7 @@ TEST_F(PostgresReset, SettingsTempTablesAndOpenTransactionsDoNotSurviveRelease) 
   run(first, "SET application_name = 'dirty'");
   run(first, "CREATE TEMP TABLE leftovers (x int)");
   run(first, "PREPARE leftover_plan AS SELECT 1");
-  first.begin({});
+  first.begin({}, {});
   run(first, "CREATE TABLE uncommitted (x int)");
   give_back();
 
@@ -58,7 +58,7 @@ TEST_F(PostgresReset, SettingsTempTablesAndOpenTransactionsDoNotSurviveRelease) 
 
 TEST_F(PostgresReset, FailedTransactionIsRolledBackOnRelease) {
   auto& first = lease();
-  first.begin({});
+  first.begin({}, {});
   EXPECT_EQ(run_error(first, "SELECT 1/0").code(), "22012");
   give_back();
   auto& second = lease();

@@ -102,12 +102,12 @@ TEST_F(PostgresTimeouts, ACancelJustBeforeTheStatementStopsIt) {
 
 // Between a transaction's statements too; the rollback that follows still runs.
 TEST_F(PostgresTimeouts, ACancelBetweenStatementsStopsTheNextAndLeavesTheRollback) {
-  conn_->begin({});
+  conn_->begin({}, {});
   EXPECT_EQ(scalar(*conn_, "SELECT 1"), json::value(1));
   conn_->cancel();
   EXPECT_EQ(run_error(*conn_, "SELECT 2").status(), WEIR_E_CANCELLED);
   conn_->cancel();
-  conn_->rollback();
+  conn_->rollback({});
   EXPECT_FALSE(conn_->in_transaction());
   expect_same_session();
 }
@@ -120,13 +120,40 @@ TEST_F(PostgresTimeouts, ACancelLeftOverIsForgottenOnReset) {
 }
 
 TEST_F(PostgresTimeouts, TimeoutInsideATransactionLeavesItToRollBack) {
-  conn_->begin({});
+  conn_->begin({}, {});
   weir::sdk::ExecOptions options;
   options.timeout = milliseconds(200);
   EXPECT_EQ(run_error(*conn_, "SELECT pg_sleep(10)", {}, options).status(), WEIR_E_TIMEOUT);
   EXPECT_TRUE(conn_->in_transaction());
-  conn_->rollback();
+  conn_->rollback({});
   EXPECT_FALSE(conn_->in_transaction());
+  expect_same_session();
+}
+
+// BEGIN, COMMIT and ROLLBACK end by the request's deadline too (the SDK
+// passes the time left). A COMMIT held up on the server (a deferred trigger
+// that sleeps) is cancelled there past it, so nothing was committed.
+TEST_F(PostgresTimeouts, ACommitPastTheRequestsDeadlineIsCancelledOnTheServer) {
+  run(*conn_, "CREATE TEMP TABLE slow_to_commit (x int)");
+  run(*conn_,
+      "CREATE FUNCTION pg_temp.sleep_at_commit() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$BEGIN PERFORM pg_sleep(10); RETURN NULL; END$$");
+  run(*conn_,
+      "CREATE CONSTRAINT TRIGGER sleep_at_commit AFTER INSERT ON slow_to_commit "
+      "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION pg_temp.sleep_at_commit()");
+  conn_->begin({}, milliseconds(1000));
+  run(*conn_, "INSERT INTO slow_to_commit VALUES (1)");
+  const auto start = Clock::now();
+  const auto e = error_of([&] { conn_->commit(milliseconds(300)); });
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  EXPECT_EQ(e.status(), WEIR_E_TIMEOUT) << e.message();
+  EXPECT_EQ(e.code(), "57014");
+  EXPECT_EQ(e.message(),
+            "the statement ran past its deadline of 300 ms and was cancelled on the server");
+  EXPECT_GE(took, milliseconds(300));
+  EXPECT_LT(took, milliseconds(1300)) << "the housekeeping bound (5 s) applied instead";
+  EXPECT_FALSE(conn_->in_transaction());
+  EXPECT_EQ(scalar(*conn_, "SELECT count(*) FROM slow_to_commit"), json::value(0));
   expect_same_session();
 }
 

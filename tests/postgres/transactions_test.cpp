@@ -18,23 +18,23 @@ class PostgresTransactions : public ::testing::Test {
 };
 
 TEST_F(PostgresTransactions, CommitPersistsAndRollbackDiscards) {
-  conn_->begin({});
+  conn_->begin({}, {});
   EXPECT_TRUE(conn_->in_transaction());
   run(*conn_, "INSERT INTO ledger VALUES (1, 'kept')");
   EXPECT_EQ(count(), json::value(0));  // not visible to others before commit
-  conn_->commit();
+  conn_->commit({});
   EXPECT_FALSE(conn_->in_transaction());
   EXPECT_EQ(count(), json::value(1));
 
-  conn_->begin({});
+  conn_->begin({}, {});
   run(*conn_, "INSERT INTO ledger VALUES (2, 'dropped')");
-  conn_->rollback();
+  conn_->rollback({});
   EXPECT_FALSE(conn_->in_transaction());
   EXPECT_EQ(count(), json::value(1));
 }
 
 TEST_F(PostgresTransactions, AFailedStatementPoisonsTheTransactionAndCommitSaysSo) {
-  conn_->begin({});
+  conn_->begin({}, {});
   run(*conn_, "INSERT INTO ledger VALUES (1, 'a')");
   auto e = run_error(*conn_, "INSERT INTO ledger VALUES (1, 'again')");
   EXPECT_EQ(e.status(), WEIR_E_CONFLICT);
@@ -44,7 +44,7 @@ TEST_F(PostgresTransactions, AFailedStatementPoisonsTheTransactionAndCommitSaysS
   EXPECT_EQ(e.code(), "25P02");
   EXPECT_EQ(e.message(),
             "current transaction is aborted, commands ignored until end of transaction block");
-  e = error_of([&] { conn_->commit(); });
+  e = error_of([&] { conn_->commit({}); });
   EXPECT_EQ(e.status(), WEIR_E_QUERY);
   EXPECT_EQ(e.code(), "25P02");
   EXPECT_EQ(e.message(),
@@ -56,9 +56,9 @@ TEST_F(PostgresTransactions, AFailedStatementPoisonsTheTransactionAndCommitSaysS
 TEST_F(PostgresTransactions, DeferredConstraintFailingAtCommitIsAConflict) {
   run(*conn_, "CREATE TEMP TABLE parent (id int PRIMARY KEY)");
   run(*conn_, "CREATE TEMP TABLE child (p int REFERENCES parent DEFERRABLE INITIALLY DEFERRED)");
-  conn_->begin({});
+  conn_->begin({}, {});
   run(*conn_, "INSERT INTO child VALUES (7)");
-  const auto e = error_of([&] { conn_->commit(); });
+  const auto e = error_of([&] { conn_->commit({}); });
   EXPECT_EQ(e.status(), WEIR_E_CONFLICT);
   EXPECT_EQ(e.code(), "23503");
   EXPECT_EQ(e.detail(),
@@ -67,13 +67,13 @@ TEST_F(PostgresTransactions, DeferredConstraintFailingAtCommitIsAConflict) {
 }
 
 TEST_F(PostgresTransactions, ReadOnlyTransactionRefusesWrites) {
-  conn_->begin({{"read_only", true}});
+  conn_->begin({{"read_only", true}}, {});
   EXPECT_EQ(scalar(*conn_, "SELECT count(*) FROM ledger"), json::value(0));
   const auto e = run_error(*conn_, "INSERT INTO ledger VALUES (1, 'x')");
   EXPECT_EQ(e.status(), WEIR_E_PERMISSION);
   EXPECT_EQ(e.code(), "25006");
   EXPECT_EQ(e.message(), "cannot execute INSERT in a read-only transaction");
-  conn_->rollback();
+  conn_->rollback({});
 }
 
 TEST_F(PostgresTransactions, ReadOnlyRequestRefusesWritesAndTheNextRequestMayWrite) {
@@ -97,7 +97,7 @@ TEST_F(PostgresTransactions, ReadOnlyRequestRefusesWritesAndTheNextRequestMayWri
 }
 
 TEST_F(PostgresTransactions, ReadOnlyRequestInsideReadWriteTransactionIsRefused) {
-  conn_->begin({});
+  conn_->begin({}, {});
   weir::sdk::ExecOptions read_only;
   read_only.read_only = true;
   const auto e = error_of([&] { run(*conn_, request("SELECT 1"), read_only); });
@@ -105,38 +105,38 @@ TEST_F(PostgresTransactions, ReadOnlyRequestInsideReadWriteTransactionIsRefused)
   EXPECT_EQ(e.message(),
             "a read-only request cannot run inside a read-write transaction; begin the "
             "transaction with {\"read_only\": true}");
-  conn_->rollback();
+  conn_->rollback({});
 }
 
 // A later read-write transaction opened with a plain BEGIN statement must not
 // inherit the earlier read-only transaction's standing.
 TEST_F(PostgresTransactions, ReadOnlyStandingDoesNotOutliveItsTransaction) {
-  conn_->begin({{"read_only", true}});
-  conn_->commit();
+  conn_->begin({{"read_only", true}}, {});
+  conn_->commit({});
   run(*conn_, "BEGIN");
   weir::sdk::ExecOptions read_only;
   read_only.read_only = true;
   EXPECT_EQ(error_of([&] { run(*conn_, request("SELECT 1"), read_only); }).status(),
             WEIR_E_INVALID_REQUEST);
-  conn_->rollback();
+  conn_->rollback({});
 }
 
 TEST_F(PostgresTransactions, IsolationLevelAndOptionsAreValidated) {
-  conn_->begin({{"isolation", "serializable"}, {"deferrable", true}, {"read_only", true}});
+  conn_->begin({{"isolation", "serializable"}, {"deferrable", true}, {"read_only", true}}, {});
   EXPECT_EQ(scalar(*conn_, "SHOW transaction_isolation"), json::value("serializable"));
   EXPECT_EQ(scalar(*conn_, "SHOW transaction_deferrable"), json::value("on"));
-  auto e = error_of([&] { conn_->begin({}); });
+  auto e = error_of([&] { conn_->begin({}, {}); });
   EXPECT_EQ(e.status(), WEIR_E_INVALID_REQUEST);
   EXPECT_EQ(e.message(), "a transaction is already open on this connection");
-  conn_->commit();
-  e = error_of([&] { conn_->begin({{"isolation", "chaos"}}); });
+  conn_->commit({});
+  e = error_of([&] { conn_->begin({{"isolation", "chaos"}}, {}); });
   EXPECT_EQ(e.message(),
             "isolation must be \"read_committed\", \"repeatable_read\" or \"serializable\", got "
             "\"chaos\"");
-  e = error_of([&] { conn_->begin({{"readonly", true}}); });
+  e = error_of([&] { conn_->begin({{"readonly", true}}, {}); });
   EXPECT_EQ(e.message(),
             "unknown transaction option \"readonly\" (known: read_only, isolation, deferrable)");
-  e = error_of([&] { conn_->commit(); });
+  e = error_of([&] { conn_->commit({}); });
   EXPECT_EQ(e.message(), "no transaction is open on this connection");
   EXPECT_FALSE(conn_->in_transaction());
 }

@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <optional>
 #include <string>
 
 namespace weir::testing {
@@ -50,11 +49,7 @@ class BackendServer {
   virtual std::chrono::milliseconds ping_bound() const {
     return std::chrono::milliseconds(2 * kConnectTimeoutMs);
   }
-  // How long BEGIN may wait on a silent connection: the ABI gives begin no
-  // deadline, so the plugin's own bound applies; nullopt without transactions.
-  virtual std::optional<std::chrono::milliseconds> begin_bound() const {
-    return std::chrono::milliseconds(kConnectTimeoutMs);
-  }
+  virtual bool has_transactions() const { return true; }
 
   static BackendServer& named(const std::string& backend);
 };
@@ -80,10 +75,6 @@ class PostgresBackend final : public BackendServer {
   std::chrono::milliseconds ping_bound() const override {
     return std::chrono::milliseconds(3000 + kConnectTimeoutMs);
   }
-  // PgConnection's housekeeping timeout (5 s), then the cancel grace (1 s).
-  std::optional<std::chrono::milliseconds> begin_bound() const override {
-    return std::chrono::milliseconds(6000);
-  }
 
  private:
   PostgresCluster cluster_;
@@ -96,7 +87,7 @@ class ChromaBackend final : public BackendServer {
     return {{"url", "http://" + address}, {"connect_timeout_ms", kConnectTimeoutMs}};
   }
   std::string probe() const override { return R"({"op":"list_collections"})"; }
-  std::optional<std::chrono::milliseconds> begin_bound() const override { return std::nullopt; }
+  bool has_transactions() const override { return false; }
 
  private:
   ChromaServer server_;

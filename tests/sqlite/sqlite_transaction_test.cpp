@@ -2,6 +2,9 @@
 // and the write lock they hold until they end.
 #include "sqlite_fixture.hpp"
 
+#include <chrono>
+#include <string>
+
 namespace weir::sqlite_test {
 namespace {
 
@@ -99,6 +102,25 @@ TEST_F(SqliteTransactionTest, OpenWriteTransactionMakesOtherWritersWait) {
             "another writer held the write lock for longer than busy_timeout_ms (100)");
   ASSERT_TRUE(holder.commit().ok());
   EXPECT_TRUE(run(other, "INSERT INTO t VALUES (2)").ok());
+}
+
+// BEGIN waits for the write lock at most until the request's deadline (the
+// host passes it to acquire), when that comes before busy_timeout_ms.
+TEST_F(SqliteTransactionTest, BeginWaitsForTheWriteLockAtMostUntilTheRequestsDeadline) {
+  auto patient = open({{"path", "tx.db"}, {"busy_timeout_ms", 5000}});
+  auto holder = lease(patient);
+  ASSERT_TRUE(holder.begin().ok());
+  LeaseHandle other;
+  ASSERT_TRUE(patient.acquire(other, 0, 300).ok());
+  const auto start = std::chrono::steady_clock::now();
+  const auto refused = other.begin();
+  const auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(refused.status, WEIR_E_TIMEOUT) << refused.message();
+  EXPECT_NE(refused.message().find("passed while waiting for the write lock"), std::string::npos)
+      << refused.message();
+  EXPECT_GE(took, std::chrono::milliseconds(250));
+  EXPECT_LT(took, std::chrono::milliseconds(2000)) << "busy_timeout_ms (5 s) applied instead";
+  EXPECT_TRUE(holder.commit().ok());
 }
 
 TEST_F(SqliteTransactionTest, ReleaseRollsBackAndFreesTheWriteLock) {

@@ -183,18 +183,22 @@ static int kv_ping(void* connection) {
   return access(((kv_session*)connection)->store->file, R_OK | W_OK) == 0;
 }
 
-/* Discards the open transaction: the SDK calls this before a connection is reused. */
-static weir_status kv_rollback(void* connection, weir_error* error) {
+/* Discards the open transaction: the SDK calls this before a connection is reused.
+ * Transactions here never wait on anything, so they need no `timeout_ms`. */
+static weir_status kv_rollback(void* connection, uint32_t timeout_ms, weir_error* error) {
   kv_session* session = connection;
+  (void)timeout_ms;
   (void)error;
   kv_clear(&session->staged);
   session->in_transaction = session->read_only = 0;
   return WEIR_OK;
 }
 
-static weir_status kv_begin(void* connection, const weir_sdk_json* options, weir_error* error) {
+static weir_status kv_begin(void* connection, const weir_sdk_json* options, uint32_t timeout_ms,
+                            weir_error* error) {
   static const char* const known[] = {"read_only", NULL};
   kv_session* session = connection;
+  (void)timeout_ms;
   if (session->in_transaction)
     return weir_sdk_invalid(options, NULL, "a transaction is open", error);
   weir_status status = weir_sdk_allow_only(options, known, error);
@@ -203,7 +207,7 @@ static weir_status kv_begin(void* connection, const weir_sdk_json* options, weir
   return status;
 }
 
-static weir_status kv_commit(void* connection, weir_error* error) {
+static weir_status kv_commit(void* connection, uint32_t timeout_ms, weir_error* error) {
   kv_session* session = connection;
   kv_store* store = session->store;
   if (!session->in_transaction)
@@ -217,7 +221,7 @@ static weir_status kv_commit(void* connection, weir_error* error) {
   }
   if (status == WEIR_OK) status = kv_save(store, error);
   pthread_mutex_unlock(&store->lock);
-  kv_rollback(connection, error);
+  kv_rollback(connection, timeout_ms, error);
   return status;
 }
 

@@ -43,8 +43,9 @@
  *   ABI version 1 is frozen: the sizes WEIR_*_V1_SIZE below are checked by the
  *   host's tests. A later version appends fields and raises
  *   WEIR_ABI_VERSION; a v1 plugin keeps loading in every later host.
- *   ABI version 2 appends weir_plugin.validate_config and
- *   weir_error.retryable_decided. Version 2 is still open
+ *   ABI version 2 appends weir_plugin.validate_config,
+ *   weir_error.retryable_decided and weir_acquire_options.deadline_ms.
+ *   Version 2 is still open
  *   for appends until the next release (the asynchronous execute joins it);
  *   its sizes are frozen then, as version 1's are now.
  */
@@ -64,8 +65,8 @@ extern "C" {
 
 /** ABI versions are plain integers; each release that appends to a struct adds one. */
 #define WEIR_ABI_VERSION_1 1u
-/** Appends weir_plugin.validate_config and weir_error.retryable_decided. Open for appends
- *  until the next release. */
+/** Appends weir_plugin.validate_config, weir_error.retryable_decided and
+ *  weir_acquire_options.deadline_ms. Open for appends until the next release. */
 #define WEIR_ABI_VERSION_2 2u
 /** The newest ABI version this header describes. */
 #define WEIR_ABI_VERSION WEIR_ABI_VERSION_2
@@ -228,6 +229,11 @@ typedef struct weir_acquire_options {
                             and its configured acquire timeout (0 = that timeout) */
   const char* client_id; /* who asks (token name or address); may be NULL */
   const char* tag;       /* where the lease is taken, for leak reports; may be NULL */
+  /* ---- ABI version 2: read only when struct_size covers it ---- */
+  /** Time left before the request's deadline when acquire is called; 0 = no
+   *  deadline. It bounds begin, commit and rollback on the lease, as
+   *  weir_exec_options.timeout_ms bounds execute (see weir_plugin.begin). */
+  uint32_t deadline_ms;
 } weir_acquire_options;
 
 #define WEIR_RELEASE_OK 0u
@@ -462,9 +468,16 @@ typedef struct weir_plugin {
    * Transactions (optional, with WEIR_CAP_TRANSACTIONS). The host runs a
    * transaction request as begin, execute per statement, commit, on one
    * lease; on any failure it calls rollback and answers with the first
-   * failure. begin, commit and rollback get no deadline from the host: each
-   * bounds its own wait on the backend (a few seconds), returning
-   * WEIR_E_TIMEOUT or WEIR_E_BROKEN when that passes.
+   * failure. begin, commit and rollback wait on the backend at most until
+   * the request's deadline, which the host passed to acquire
+   * (weir_acquire_options.deadline_ms, counted from the acquire call), plus
+   * what the backend needs to confirm a cancel, as execute does; then they
+   * return WEIR_E_TIMEOUT, or WEIR_E_BROKEN when the backend did not confirm
+   * the cancel. A rollback called once the deadline has passed (after a
+   * statement timed out) gets a moment (at least 1 ms) before it gives up.
+   * Without a deadline (deadline_ms 0, or a v1 host that does not fill it,
+   * or the release of a lease with a transaction open) each bounds its own
+   * wait (a few seconds).
    */
 
   /** Optional. Begin a transaction. `options_json` (may be NULL) is an object
@@ -521,7 +534,8 @@ typedef struct weir_plugin {
 
 /* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64), every struct that
  * crosses the boundary; version 2 is not frozen yet. A v2 struct is larger
- * only where it appended fields (weir_plugin, weir_error). */
+ * only where it appended fields (weir_plugin, weir_error,
+ * weir_acquire_options). */
 #define WEIR_PLUGIN_V1_SIZE 160u
 #define WEIR_ERROR_V1_SIZE 2124u
 #define WEIR_POOL_STATS_V1_SIZE 160u

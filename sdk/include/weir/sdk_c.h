@@ -245,10 +245,16 @@ typedef struct weir_sdk_driver {
   weir_status (*describe_backend)(void* connection, weir_value_writer* detail, weir_error* error);
 
   /** Optional, with WEIR_CAP_TRANSACTIONS: `options` (path "options") is
-   *  the client's object, e.g. {"read_only": true}; empty when none. */
-  weir_status (*begin)(void* connection, const weir_sdk_json* options, weir_error* error);
-  weir_status (*commit)(void* connection, weir_error* error);
-  weir_status (*rollback)(void* connection, weir_error* error);
+   *  the client's object, e.g. {"read_only": true}; empty when none.
+   *  `timeout_ms` is the time left before the deadline of the request the
+   *  lease serves (weir_acquire_options.deadline_ms; at least 1 once it has
+   *  passed); 0 = none (the SDK rolling back on release, a host that passed
+   *  no deadline), when the driver bounds its wait itself. Past it, return
+   *  WEIR_E_TIMEOUT (see weir_plugin.begin). */
+  weir_status (*begin)(void* connection, const weir_sdk_json* options, uint32_t timeout_ms,
+                       weir_error* error);
+  weir_status (*commit)(void* connection, uint32_t timeout_ms, weir_error* error);
+  weir_status (*rollback)(void* connection, uint32_t timeout_ms, weir_error* error);
   /** Whether a transaction is open: the SDK rolls it back on release. */
   int (*in_transaction)(void* connection);
 

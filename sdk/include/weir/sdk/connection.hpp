@@ -40,9 +40,16 @@ class Connection {
   // makes the pool close the connection instead.
   virtual void reset() {}
 
-  virtual void begin(const boost::json::object& /*options*/) { not_implemented("transactions"); }
-  virtual void commit() { not_implemented("transactions"); }
-  virtual void rollback() { not_implemented("transactions"); }
+  // Transactions. `timeout` is the time left before the deadline of the
+  // request the lease serves (at least 1 ms, also once it has passed), as
+  // ExecOptions::timeout is for execute; 0 = none (the pool rolling back on
+  // release, a host that passed no deadline): the plugin's own bound applies.
+  virtual void begin(const boost::json::object& /*options*/,
+                     std::chrono::milliseconds /*timeout*/) {
+    not_implemented("transactions");
+  }
+  virtual void commit(std::chrono::milliseconds /*timeout*/) { not_implemented("transactions"); }
+  virtual void rollback(std::chrono::milliseconds /*timeout*/) { not_implemented("transactions"); }
   // Whether a transaction is open; the pool rolls it back on release.
   virtual bool in_transaction() const { return false; }
 

@@ -30,11 +30,13 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <memory>
 #include <new>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -94,6 +96,16 @@ inline Pool& pool_of(weir_pool* p) noexcept { return *reinterpret_cast<Pool*>(p)
 inline Pool::Lease& lease_of(weir_conn* c) noexcept { return *reinterpret_cast<Pool::Lease*>(c); }
 inline Connection& connection_of(weir_conn* c) noexcept { return *lease_of(c).connection; }
 
+// What begin, commit and rollback on `lease` may spend: the time left before
+// its request's deadline, at least 1 ms once that passed (a rollback after a
+// statement timed out is still tried); 0 without a deadline.
+inline std::chrono::milliseconds time_left(const Pool::Lease& lease) noexcept {
+  if (!lease.deadline) return std::chrono::milliseconds(0);
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(*lease.deadline -
+                                                                 std::chrono::steady_clock::now());
+  return std::max(left, std::chrono::milliseconds(1));
+}
+
 // Copies `full` into the caller's struct, writing no byte at or beyond the
 // struct_size the caller set (an older host knows a shorter struct).
 template <class Struct>
@@ -101,7 +113,8 @@ void copy_within_size(const Struct& full, Struct* out) noexcept {
   if (out == nullptr || out->struct_size <= sizeof(std::uint32_t)) return;
   const std::size_t n = std::min<std::size_t>(out->struct_size, sizeof(Struct));
   std::memcpy(reinterpret_cast<char*>(out) + sizeof(std::uint32_t),
-              reinterpret_cast<const char*>(&full) + sizeof(std::uint32_t), n - sizeof(std::uint32_t));
+              reinterpret_cast<const char*>(&full) + sizeof(std::uint32_t),
+              n - sizeof(std::uint32_t));
 }
 
 // A connection that broke mid-request is never handed out again, whatever
@@ -157,6 +170,15 @@ struct Trampolines {
   static weir_status acquire(weir_pool* pool, const weir_acquire_options* options, weir_conn** out,
                              weir_error* error) noexcept {
     return guarded(error, [&] {
+      // The deadline counts from this call, as the host computed it.
+      const auto now = std::chrono::steady_clock::now();
+      std::optional<std::chrono::steady_clock::time_point> deadline;
+      if (options != nullptr &&
+          options->struct_size >=
+              offsetof(weir_acquire_options, deadline_ms) + sizeof(std::uint32_t) &&
+          options->deadline_ms > 0) {
+        deadline = now + std::chrono::milliseconds(options->deadline_ms);
+      }
       AcquireOptions o;
       if (options != nullptr) {
         // The caller's limit (its request deadline) may shorten the wait, never
@@ -167,7 +189,9 @@ struct Trampolines {
         if (options->client_id != nullptr) o.client_id = options->client_id;
         if (options->tag != nullptr) o.tag = options->tag;
       }
-      *out = reinterpret_cast<weir_conn*>(pool_of(pool).acquire(o));
+      Pool::Lease* lease = pool_of(pool).acquire(o);
+      lease->deadline = deadline;
+      *out = reinterpret_cast<weir_conn*>(lease);
     });
   }
   static void release(weir_pool* pool, weir_conn* conn, std::uint32_t flags) noexcept {
@@ -179,7 +203,8 @@ struct Trampolines {
     pool_of(pool).stats(full);
     copy_within_size(full, out);
   }
-  static weir_status pool_drain(weir_pool* pool, std::uint32_t timeout_ms, std::uint32_t* forced) noexcept {
+  static weir_status pool_drain(weir_pool* pool, std::uint32_t timeout_ms,
+                                std::uint32_t* forced) noexcept {
     const auto n = pool_of(pool).drain(std::chrono::milliseconds(timeout_ms));
     if (forced != nullptr) *forced = n;
     return WEIR_OK;
@@ -200,7 +225,8 @@ struct Trampolines {
                            weir_error* error) noexcept {
     return on_connection(conn, error, [&] {
       auto& c = connection_of(conn);
-      if (!c.ping()) throw Error(WEIR_E_BROKEN, "the backend did not answer the liveness check", true);
+      if (!c.ping())
+        throw Error(WEIR_E_BROKEN, "the backend did not answer the liveness check", true);
       ValueWriter writer(detail);
       c.describe_backend(writer);
     });
@@ -219,14 +245,20 @@ struct Trampolines {
       connection_of(conn).execute(object, o, writer);
     });
   }
-  static weir_status begin(weir_conn* conn, const char* json, std::size_t length, weir_error* error) noexcept {
-    return on_connection(conn, error, [&] { connection_of(conn).begin(parse_object(json, length, "transaction options")); });
+  static weir_status begin(weir_conn* conn, const char* json, std::size_t length,
+                           weir_error* error) noexcept {
+    return on_connection(conn, error, [&] {
+      const auto options = parse_object(json, length, "transaction options");
+      connection_of(conn).begin(options, time_left(lease_of(conn)));
+    });
   }
   static weir_status commit(weir_conn* conn, weir_error* error) noexcept {
-    return on_connection(conn, error, [&] { connection_of(conn).commit(); });
+    return on_connection(conn, error,
+                         [&] { connection_of(conn).commit(time_left(lease_of(conn))); });
   }
   static weir_status rollback(weir_conn* conn, weir_error* error) noexcept {
-    return on_connection(conn, error, [&] { connection_of(conn).rollback(); });
+    return on_connection(conn, error,
+                         [&] { connection_of(conn).rollback(time_left(lease_of(conn))); });
   }
   static weir_status cancel(weir_conn* conn) noexcept {
     connection_of(conn).cancel();
@@ -236,11 +268,13 @@ struct Trampolines {
   static weir_status entry(std::uint32_t host_version, const weir_host* host, weir_plugin* plugin,
                            weir_error* error) noexcept {
     if (host_version < WEIR_ABI_VERSION_1) {
-      return fill_error(error, Error(WEIR_E_ABI, "host offers ABI version " + std::to_string(host_version) +
-                                                      "; this plugin needs version 1 or newer"));
+      return fill_error(
+          error, Error(WEIR_E_ABI, "host offers ABI version " + std::to_string(host_version) +
+                                       "; this plugin needs version 1 or newer"));
     }
     if (plugin == nullptr || plugin->struct_size < WEIR_PLUGIN_V1_SIZE) {
-      return fill_error(error, Error(WEIR_E_ABI, "host's plugin table is smaller than ABI version 1"));
+      return fill_error(error,
+                        Error(WEIR_E_ABI, "host's plugin table is smaller than ABI version 1"));
     }
     set_host(host);
     // A v1 host's table ends at cancel: nothing of version 2 may be written into it.
@@ -275,9 +309,8 @@ struct Trampolines {
 }  // namespace weir::sdk
 
 // Defines the plugin's one exported symbol for `Driver`.
-#define WEIR_EXPORT_PLUGIN(Driver)                                                                  \
-  extern "C" WEIR_EXPORT weir_status weir_plugin_entry(uint32_t host_abi_version,                  \
-                                                       const weir_host* host, weir_plugin* plugin, \
-                                                       weir_error* error) {                        \
+#define WEIR_EXPORT_PLUGIN(Driver)                                                                 \
+  extern "C" WEIR_EXPORT weir_status weir_plugin_entry(                                            \
+      uint32_t host_abi_version, const weir_host* host, weir_plugin* plugin, weir_error* error) {  \
     return ::weir::sdk::detail::Trampolines<Driver>::entry(host_abi_version, host, plugin, error); \
   }

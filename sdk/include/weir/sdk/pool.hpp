@@ -396,7 +396,7 @@ class Pool {
   }
   static bool reset_for_reuse(Connection& connection) noexcept {
     try {
-      if (connection.in_transaction()) connection.rollback();
+      if (connection.in_transaction()) connection.rollback(std::chrono::milliseconds(0));
       connection.reset();
       return true;
     } catch (...) {

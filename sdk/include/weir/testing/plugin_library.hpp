@@ -81,7 +81,9 @@ class PoolHandle {
   weir_pool* get() const noexcept { return pool_; }
   explicit operator bool() const noexcept { return pool_ != nullptr; }
 
-  inline CallOutcome acquire(LeaseHandle& out, std::uint32_t timeout_ms = 0) const;
+  // `deadline_ms`: the request's deadline, which bounds begin, commit and rollback.
+  inline CallOutcome acquire(LeaseHandle& out, std::uint32_t timeout_ms = 0,
+                             std::uint32_t deadline_ms = 0) const;
 
   weir_pool_stats stats() const {
     weir_pool_stats stats{};
@@ -191,10 +193,12 @@ class LeaseHandle {
   weir_conn* conn_ = nullptr;
 };
 
-inline CallOutcome PoolHandle::acquire(LeaseHandle& out, std::uint32_t timeout_ms) const {
+inline CallOutcome PoolHandle::acquire(LeaseHandle& out, std::uint32_t timeout_ms,
+                                       std::uint32_t deadline_ms) const {
   weir_acquire_options options{};
   options.struct_size = sizeof(options);
   options.timeout_ms = timeout_ms;
+  options.deadline_ms = deadline_ms;
   options.client_id = "weir-testing";
   options.tag = "weir::testing::PoolHandle::acquire";
   CallOutcome outcome;

@@ -1,5 +1,6 @@
 // One pooled connection and its bookkeeping. While leased, a Lease* is what
-// the C ABI calls weir_conn; the caller touches only `connection` and `broken`.
+// the C ABI calls weir_conn; the caller touches only `connection`, `broken`
+// and `deadline`.
 #pragma once
 
 #include <weir/sdk/connection.hpp>
@@ -7,14 +8,19 @@
 #include <weir/sdk/pool/fixed_string.hpp>
 #include <weir/sdk/pool/stack_trace.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace weir::sdk::pool {
 
 struct Lease {
   std::unique_ptr<Connection> connection;
   bool broken = false;  // set when a request broke the connection; release then closes it
+  // The deadline of the request the lease serves (weir_acquire_options.deadline_ms):
+  // it bounds begin, commit and rollback. Set by whoever acquired the lease.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 
   // Everything below belongs to the pool and is guarded by its lock.
   Instant created_at{0};
