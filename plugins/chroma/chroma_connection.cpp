@@ -2,6 +2,8 @@
 
 #include "chroma_errors.hpp"
 
+#include <weir/sdk/write_verdict.hpp>
+
 #include <charconv>
 
 namespace weir::chroma {
@@ -42,6 +44,7 @@ void ChromaConnection::execute(const boost::json::object& request, const sdk::Ex
     }
     deadline_.reset();
     if (options.timeout.count() > 0) deadline_ = std::chrono::steady_clock::now() + options.timeout;
+    writing_ = o.writes;
     // A cancel that arrived between requests was meant for an earlier one.
     client_->clear_cancel();
     (this->*o.run)(RequestReader(request, o.name), result);
@@ -55,6 +58,7 @@ void ChromaConnection::execute(const boost::json::object& request, const sdk::Ex
 // as bounded: a silent server must not hold the request being served.
 bool ChromaConnection::ping() {
   deadline_.reset();
+  writing_ = false;
   return client_->get("/api/v2/heartbeat", state_->settings().connect_timeout).status == 200;
 }
 
@@ -87,9 +91,14 @@ HttpResponse ChromaConnection::send(const char* method, const std::string& path,
                        true);
     }
   }
-  if (body != nullptr) return client_->post(path, *body, left);
-  if (std::string_view(method) == "DELETE") return client_->del(path, left);
-  return client_->get(path, left);
+  try {
+    if (body != nullptr) return client_->post(path, *body, left);
+    if (std::string_view(method) == "DELETE") return client_->del(path, left);
+    return client_->get(path, left);
+  } catch (const sdk::Error& e) {
+    if (writing_ && std::string_view(method) != "GET") throw sdk::may_have_been_applied(e);
+    throw;
+  }
 }
 
 std::string ChromaConnection::collection_path(std::string_view name_or_id) const {

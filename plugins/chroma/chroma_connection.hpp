@@ -53,7 +53,9 @@ class ChromaConnection final : public sdk::Connection {
   };
   static const Operation kOperations[];
 
-  // Sends one request within what is left of the caller's deadline.
+  // Sends one request within what is left of the caller's deadline. When the
+  // connection breaks under a write operation's own request (not a lookup
+  // of the collection's id), the write may have been applied: not retryable.
   HttpResponse send(const char* method, const std::string& path, const std::string* body = nullptr);
   // The UUID of collection `name`, from the cache or the server.
   std::string collection_id(const std::string& name);
@@ -69,6 +71,7 @@ class ChromaConnection final : public sdk::Connection {
   std::unique_ptr<HttpClient> client_;
   std::shared_ptr<ServerState> state_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
+  bool writing_ = false;  // the request being served is a write operation
 };
 
 // A bare JSON integer body (count endpoints).

@@ -4,6 +4,7 @@
 #include "socket_transports.hpp"
 
 #include <weir/sdk/error.hpp>
+#include <weir/sdk/write_verdict.hpp>
 
 namespace weir::neo4j {
 namespace {
@@ -113,8 +114,23 @@ void Neo4jConnection::execute(const boost::json::object& request, const sdk::Exe
       extra.emplace_back("tx_timeout", std::int64_t{options.timeout.count()});
   }
 
-  const auto until = deadline(options.timeout);
-  const auto columns = session_->run(*query, std::move(params), std::move(extra),
+  // A query outside a transaction commits itself: once sent, one that is not
+  // declared read-only may have written whatever became of the connection.
+  // Inside a transaction a break is left retryable: the uncommitted
+  // transaction died with the connection.
+  const bool commits_itself = !options.read_only && !session_->in_transaction();
+  try {
+    run_and_write(*query, std::move(params), std::move(extra), discard, options.timeout, out);
+  } catch (const sdk::Error& e) {
+    if (!commits_itself) throw;
+    throw sdk::may_have_been_applied(e);
+  }
+}
+
+void Neo4jConnection::run_and_write(const std::string& query, Map params, Map extra, bool discard,
+                                    std::chrono::milliseconds timeout, sdk::ValueWriter& out) {
+  const auto until = deadline(timeout);
+  const auto columns = session_->run(query, std::move(params), std::move(extra),
                                      settings_->fetch_size, discard, until);
   out.begin_object();
   out.key("columns");
@@ -196,7 +212,11 @@ void Neo4jConnection::begin(const boost::json::object& options, std::chrono::mil
 void Neo4jConnection::commit(std::chrono::milliseconds timeout) {
   if (!session_->in_transaction())
     throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
-  bookmarks_->put(session_->commit(transaction_deadline(timeout)));
+  try {
+    bookmarks_->put(session_->commit(transaction_deadline(timeout)));
+  } catch (const sdk::Error& e) {
+    throw sdk::may_have_been_applied(e);  // a COMMIT sent may have committed
+  }
 }
 
 void Neo4jConnection::rollback(std::chrono::milliseconds timeout) {

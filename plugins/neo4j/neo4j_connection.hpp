@@ -54,6 +54,9 @@ class Neo4jConnection : public sdk::Connection {
   BoltSession& session() noexcept { return *session_; }
 
  private:
+  // RUN and PULL of one request, its rows and summary written to `out`.
+  void run_and_write(const std::string& query, Map params, Map extra, bool discard,
+                     std::chrono::milliseconds timeout, sdk::ValueWriter& out);
   Deadline deadline(std::chrono::milliseconds timeout) const;
   // BEGIN, COMMIT and ROLLBACK end by the request's deadline (`timeout`);
   // without one (a rollback on release) request_timeout_ms bounds them, or

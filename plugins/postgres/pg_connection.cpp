@@ -4,6 +4,8 @@
 #include "result_writer.hpp"
 #include "session_tracking.hpp"
 
+#include <weir/sdk/write_verdict.hpp>
+
 #include <boost/json.hpp>
 
 #include <cstring>
@@ -49,20 +51,6 @@ bool flag(const boost::json::object& options, const char* key) {
   return v->get_bool();
 }
 
-// A connection that broke after the statement (or COMMIT) was sent, with no
-// answer from the server, leaves it unknown whether the server applied it:
-// running it again could apply it twice, so the host must not and the client
-// is told not to (Retry::kNo). A server that answered with an error (57P01 at
-// shutdown) says the statement failed; one found closed before sending keeps
-// its verdict (CommandRunner); and inside a transaction a break is left
-// retryable: the uncommitted transaction died with the connection, and the
-// client may run it again.
-Error may_have_been_applied(const Error& e) {
-  if (e.status() != WEIR_E_BROKEN || e.retryable_decided() || !e.code().empty()) return e;
-  return Error(e.status(), e.message() + " (it may have been applied before the connection broke)",
-               weir::sdk::Retry::kNo, e.code(), e.detail());
-}
-
 }  // namespace
 
 PgConnection::PgConnection(PGconn* conn, ResetMode reset)
@@ -104,7 +92,11 @@ void PgConnection::execute(const boost::json::object& request,
   const std::string sql(query->get_string());
   if (!session_dirty_ && may_touch_session(sql)) session_dirty_ = true;
   // A statement that runs in its own transaction commits it: once sent, a
-  // write may have been applied whatever became of the connection.
+  // write may have been applied whatever became of the connection
+  // (sdk::may_have_been_applied; a server that answered with an error, e.g.
+  // 57P01 at shutdown, says it failed, and one found closed before sending
+  // keeps CommandRunner's verdict). Inside a transaction a break is left
+  // retryable: the uncommitted transaction died with the connection.
   const bool commits_itself = !options.read_only && !in_transaction();
   try {
     auto result = runner_.run(sql.c_str(), params, left);
@@ -112,7 +104,7 @@ void PgConnection::execute(const boost::json::object& request,
     write_result(result.get(), types, out);
   } catch (const Error& e) {
     if (!commits_itself) throw;
-    throw may_have_been_applied(e);
+    throw weir::sdk::may_have_been_applied(e);
   }
 }
 
@@ -242,7 +234,7 @@ void PgConnection::commit(milliseconds timeout) {
   try {
     r = run("COMMIT", transaction_timeout(timeout));
   } catch (const Error& e) {
-    throw may_have_been_applied(e);
+    throw weir::sdk::may_have_been_applied(e);
   }
   // COMMIT of a transaction that already failed succeeds with the tag ROLLBACK.
   if (std::strcmp(PQcmdStatus(r.get()), "ROLLBACK") == 0) {

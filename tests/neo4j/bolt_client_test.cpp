@@ -131,21 +131,71 @@ TEST(BoltClient, AResultTheHostStopsInATransactionIsDiscardedAndTheTransactionGo
   expect_script_played(server);
 }
 
+// The error of a request that must fail.
+sdk::Error failure_of(sdk::Connection& connection, const boost::json::object& request,
+                      bool read_only) {
+  try {
+    run(connection, request, read_only);
+  } catch (const sdk::Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "the closed socket was not reported";
+  return sdk::Error(WEIR_OK, "");
+}
+
+constexpr const char* kMayHaveBeenApplied =
+    " (it may have been applied before the connection broke)";
+
+// A read-only request may run again on a fresh connection: the host does so.
 TEST(BoltClient, ASocketClosedMidStreamIsBrokenAndNotReused) {
   ScriptedBoltServer server(script("broken_mid_stream.json"));
   {
     Client client(server);
     auto connection = client.factory.connect({});
-    try {
-      run(*connection, {{"query", "UNWIND range(1, 3) AS i RETURN i"}});
-      FAIL() << "the closed socket was not reported";
-    } catch (const sdk::Error& e) {
-      EXPECT_EQ(e.status(), WEIR_E_BROKEN);
-      EXPECT_TRUE(e.retryable());
-      EXPECT_NE(e.message().find("reading from neo4j"), std::string::npos) << e.message();
-    }
+    const auto e = failure_of(*connection, {{"query", "UNWIND range(1, 3) AS i RETURN i"}}, true);
+    EXPECT_EQ(e.status(), WEIR_E_BROKEN);
+    EXPECT_TRUE(e.retryable());
+    EXPECT_NE(e.message().find("reading from neo4j"), std::string::npos) << e.message();
     EXPECT_FALSE(connection->ping());
     EXPECT_THROW(connection->reset(), sdk::Error);
+  }
+  expect_script_played(server);
+}
+
+// A query not declared read-only commits itself once sent: the server may
+// have applied it, so it is not retryable (the plugin's verdict, which the
+// host keeps: it does not run it again) and the client is told why.
+TEST(BoltClient, AWriteCutAfterItWasSentIsNotRetryable) {
+  ScriptedBoltServer server(script("broken_mid_stream.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect({});
+    const auto e = failure_of(*connection, {{"query", "UNWIND range(1, 3) AS i RETURN i"}}, false);
+    EXPECT_EQ(e.status(), WEIR_E_BROKEN);
+    EXPECT_FALSE(e.retryable());
+    EXPECT_TRUE(e.retryable_decided());
+    EXPECT_EQ(e.message(), "reading from neo4j: End of file" + std::string(kMayHaveBeenApplied));
+  }
+  expect_script_played(server);
+}
+
+// COMMIT sent and then the connection lost: the transaction may have committed.
+TEST(BoltClient, ACommitCutAfterItWasSentIsNotRetryable) {
+  ScriptedBoltServer server(script("broken_at_commit.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect({});
+    connection->begin({}, {});
+    run(*connection, {{"query", "CREATE (p:Person {name: 'Ada'})"}});
+    try {
+      connection->commit({});
+      ADD_FAILURE() << "the closed socket was not reported";
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_BROKEN);
+      EXPECT_FALSE(e.retryable());
+      EXPECT_TRUE(e.retryable_decided());
+      EXPECT_EQ(e.message(), "reading from neo4j: End of file" + std::string(kMayHaveBeenApplied));
+    }
   }
   expect_script_played(server);
 }

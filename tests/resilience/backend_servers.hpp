@@ -31,15 +31,16 @@ class BackendServer {
   virtual std::string probe() const = 0;
   // A request the server itself answers only after the given request deadlines.
   virtual std::string slow_request() const { return probe(); }
-  // What a client sees when the connection its request runs on goes silent,
-  // and how far past the deadline: what the plugin spends, by design, making
-  // sure the server stopped.
+  // What a client sees when the connection its probe runs on goes silent,
+  // how far past the deadline (what the plugin spends, by design, making
+  // sure the server stopped), and whether it may retry.
   struct SilentConnection {
     unsigned status;
     std::string code;
     std::chrono::milliseconds overrun;
+    bool retryable;
   };
-  virtual SilentConnection on_silent_connection() const { return {504, "timeout", {}}; }
+  virtual SilentConnection on_silent_connection() const { return {504, "timeout", {}, true}; }
   // Whether the client may retry the probe when its connection was cut after
   // the probe was sent: not when the plugin knows the server may have applied
   // it (a statement not declared read-only).
@@ -68,7 +69,8 @@ class PostgresBackend final : public BackendServer {
   // Past the deadline a cancel request gets CommandRunner::kCancelGrace (1 s)
   // to stop the statement; unanswered, the connection is given up.
   SilentConnection on_silent_connection() const override {
-    return {502, "connection_broken", std::chrono::milliseconds(1000)};
+    return {502, "connection_broken", std::chrono::milliseconds(1000),
+            cut_after_sending_is_retryable()};
   }
   bool cut_after_sending_is_retryable() const override { return false; }
   // PgConnection's ping timeout (2 s), the cancel grace (1 s), then a connect.
@@ -106,6 +108,8 @@ class BoltBackend final : public BackendServer {
   std::string probe() const override {
     return R"({"query":"RETURN $n + 1 AS answer, 'two' AS two","params":{"n":41}})";
   }
+  // The probe is not declared read-only: once sent, it may have written.
+  bool cut_after_sending_is_retryable() const override { return false; }
 
  private:
   neo4j::testing::ScriptedBoltServer server_{WEIR_BOLT_SCRIPTS_DIR "/conformance.json"};

@@ -150,8 +150,7 @@ TEST_P(NetworkFaults, BlackHoleOnAnOpenConnectionEndsEveryRequestByItsDeadline) 
   const auto first = probe();
   EXPECT_EQ(first.status, silent.status) << first;
   EXPECT_EQ(first.code, silent.code) << first;
-  expect_retryable_failure(first, kDeadline, silent.overrun,
-                           backend_->cut_after_sending_is_retryable());
+  expect_retryable_failure(first, kDeadline, silent.overrun, silent.retryable);
   for (int i = 0; i < 3; ++i) expect_retryable_failure(probe(), kDeadline);
   expect_no_lease_held();
   expect_service_resumes();
