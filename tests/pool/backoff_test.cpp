@@ -22,6 +22,21 @@ TEST_F(PoolTest, TheCallerWhoseConnectFailsSeesTheBackendError) {
   EXPECT_EQ(stats_of(*pool).failed_connects, 1u);
 }
 
+// A factory that knows retrying is pointless says so (Retry::kNo, as the
+// sqlite plugin does for a damaged file), and the caller whose connect failed
+// hears that verdict, not the status's default.
+TEST_F(PoolTest, TheCallerWhoseConnectFailsKeepsTheFactorysRetryVerdict) {
+  backend.down = true;
+  backend.down_message = "file is not a database";
+  backend.down_verdict = sdk::Retry::kNo;
+  auto pool = make_pool(test_config());
+  const auto e = error_from([&] { pool->acquire({}); });
+  EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+  EXPECT_FALSE(e.retryable());
+  EXPECT_TRUE(e.retryable_decided());
+  EXPECT_EQ(e.message(), "pool main: cannot connect: file is not a database");
+}
+
 TEST_F(PoolTest, WhileTheBackendIsDownCallersFailFastWithTheLastConnectError) {
   backend.down = true;
   auto pool = make_pool(test_config());

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -27,7 +28,8 @@ struct Backend {
   std::atomic<bool> down{false};   // connect throws WEIR_E_UNAVAILABLE
   std::atomic<int> fail_every{0};  // > 0: every n-th connect fails (stress)
   std::string down_message = "connection refused (127.0.0.1:5432)";
-  std::atomic<bool> silent{false};  // connect waits out its whole bound, then fails
+  std::optional<sdk::Retry> down_verdict;  // the factory's own verdict on retrying, if any
+  std::atomic<bool> silent{false};         // connect waits out its whole bound, then fails
   std::atomic<std::chrono::milliseconds> last_connect_timeout{std::chrono::milliseconds(-1)};
   // What the last begin, commit or rollback was given to spend.
   std::atomic<std::chrono::milliseconds> last_transaction_timeout{std::chrono::milliseconds(-1)};
@@ -130,6 +132,8 @@ class ScriptedFactory final : public sdk::ConnectionFactory {
       std::this_thread::sleep_for(options.bound(kOwnConnectTimeout));
       throw sdk::Error(WEIR_E_UNAVAILABLE, "no answer", true);
     }
+    if (backend_.down && backend_.down_verdict)
+      throw sdk::Error(WEIR_E_UNAVAILABLE, backend_.down_message, *backend_.down_verdict);
     if (backend_.down) throw sdk::Error(WEIR_E_UNAVAILABLE, backend_.down_message, true);
     const int every = backend_.fail_every;
     if (every > 0 && n % every == 0) {

@@ -668,8 +668,14 @@ class Pool {
         lock.unlock();
         if (was_up) log_warn(note);
       }
-      throw Error(failure->status(), "pool " + name_ + ": cannot connect: " + failure->message(),
-                  failure->retryable(), failure->code(), failure->detail());
+      // The factory's own verdict on retrying (Retry), when it gave one, stays.
+      const std::string message = "pool " + name_ + ": cannot connect: " + failure->message();
+      if (failure->retryable_decided()) {
+        throw Error(failure->status(), message, failure->retryable() ? Retry::kYes : Retry::kNo,
+                    failure->code(), failure->detail());
+      }
+      throw Error(failure->status(), message, failure->retryable(), failure->code(),
+                  failure->detail());
     }
     lease->created_at = now;
     lease->last_used = now;
