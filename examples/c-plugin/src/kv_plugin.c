@@ -227,7 +227,15 @@ static weir_status kv_commit(void* connection, uint32_t timeout_ms, weir_error* 
 
 static int kv_in_transaction(void* connection) { return ((kv_session*)connection)->in_transaction; }
 
+/* Sets a flag that execute checks: a cancel with nothing running stops the
+ * lease's next execute, and reset forgets it when the lease ends. */
 static void kv_cancel(void* connection) { atomic_store(&((kv_session*)connection)->cancelled, 1); }
+
+static weir_status kv_reset(void* connection, weir_error* error) {
+  (void)error;
+  atomic_store(&((kv_session*)connection)->cancelled, 0);
+  return WEIR_OK;
+}
 
 /* ---- requests ---- */
 
@@ -298,7 +306,7 @@ static weir_status kv_scan(kv_session* session, const char* prefix, weir_value_w
       const kv_entry* entry = &table->entries[i];
       if (entry->value == NULL || strncmp(entry->key, prefix, strlen(prefix)) != 0) continue;
       if (t == 0 && kv_find(&session->staged, entry->key) != NULL) continue; /* staged wins */
-      if (atomic_load(&session->cancelled)) {
+      if (atomic_exchange(&session->cancelled, 0)) {
         status = weir_sdk_error(error, WEIR_E_CANCELLED, 0, "the request was cancelled");
       } else if (kv_write_row(out, entry->key) != 0) {
         status = WEIR_E_ABORTED; /* the host stopped the result; the SDK reports it */
@@ -320,7 +328,9 @@ static weir_status kv_execute(void* connection, const weir_sdk_json* request,
     int writes;
   } commands[] = {{"get", 1, 0}, {"scan", 1, 0}, {"put", 2, 1}, {"insert", 2, 1}, {"delete", 1, 1}};
   kv_session* session = connection;
-  atomic_store(&session->cancelled, 0);
+  /* A cancel that came just before this call is meant for it: used up here. */
+  if (atomic_exchange(&session->cancelled, 0))
+    return weir_sdk_error(error, WEIR_E_CANCELLED, 0, "the request was cancelled");
   const char* command;
   const weir_sdk_json* params;
   const char* operand[2] = {NULL, NULL};
@@ -388,6 +398,7 @@ static const weir_sdk_driver kv_driver = {
     .close = kv_close,
     .execute = kv_execute,
     .ping = kv_ping,
+    .reset = kv_reset,
     .describe_backend = kv_describe_backend,
     .begin = kv_begin,
     .commit = kv_commit,

@@ -125,6 +125,20 @@ TEST_F(KvTest, AReadOnlyDatabaseRefusesWrites) {
   EXPECT_EQ(result.message(), "\"delete\" writes, and this database is read-only");
 }
 
+// The host cancels when the client goes away, which may be just before
+// execute starts: that execute stops, and the cancel is used up by it.
+TEST_F(KvTest, ACancelJustBeforeExecuteStopsIt) {
+  PoolHandle pool;
+  ASSERT_TRUE(open({}, pool).ok());
+  auto lease = lease_on(pool);
+  ASSERT_EQ(lease.cancel(), WEIR_OK);
+  const auto stopped = lease.execute(R"({"query": "put", "params": ["k", "v"]})");
+  EXPECT_EQ(stopped.status, WEIR_E_CANCELLED);
+  EXPECT_EQ(stopped.message(), "the request was cancelled");
+  EXPECT_TRUE(lease.execute(R"({"query": "put", "params": ["k", "v"]})").ok());
+  EXPECT_EQ(file_text(), "k\tv\n") << "the cancelled put wrote nothing";
+}
+
 TEST_F(KvTest, CommittedWritesLiveInTheFileAndSurviveANewPool) {
   {
     PoolHandle pool;

@@ -51,7 +51,8 @@ CsvConnection::CsvConnection(std::shared_ptr<const CsvSettings> settings)
 
 void CsvConnection::execute(const boost::json::object& request,
                             const weir::sdk::ExecOptions& options, weir::sdk::ValueWriter& result) {
-  cancelled_ = false;
+  // A cancel that came just before this call is meant for it: used up here.
+  if (cancelled_.exchange(false)) throw Error(WEIR_E_CANCELLED, "the request was cancelled");
   std::optional<Clock::time_point> deadline;
   if (options.timeout.count() > 0) deadline = Clock::now() + options.timeout;
 
@@ -85,7 +86,7 @@ void CsvConnection::execute(const boost::json::object& request,
   std::uint64_t matched = 0;
   std::uint64_t written = 0;
   while ((!query.limit || written < *query.limit) && reader.next(fields)) {
-    if (cancelled_) throw Error(WEIR_E_CANCELLED, "the request was cancelled");
+    if (cancelled_.exchange(false)) throw Error(WEIR_E_CANCELLED, "the request was cancelled");
     if (deadline && Clock::now() >= *deadline) {
       throw Error(WEIR_E_TIMEOUT, "the request ran past its deadline (" +
                                       std::to_string(options.timeout.count()) + " ms)");
@@ -117,6 +118,8 @@ void CsvConnection::describe_backend(weir::sdk::ValueWriter& detail) {
   detail.member("delimiter", std::string(1, settings_->delimiter));
   detail.end_object();
 }
+
+void CsvConnection::reset() { cancelled_ = false; }
 
 void CsvConnection::cancel() noexcept { cancelled_ = true; }
 

@@ -19,6 +19,10 @@ class CsvConnection final : public weir::sdk::Connection {
                weir::sdk::ValueWriter& result) override;
   bool ping() override;
   void describe_backend(weir::sdk::ValueWriter& detail) override;
+  // Forgets a cancel no call used up: it was meant for the lease that ended.
+  void reset() override;
+  // Sets a flag that execute checks; with nothing running, it stops the
+  // lease's next execute.
   void cancel() noexcept override;
 
  private:

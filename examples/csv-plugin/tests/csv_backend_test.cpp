@@ -204,4 +204,20 @@ TEST_F(CsvLargeFileTest, CancelStopsTheScan) {
   EXPECT_EQ(result.message(), "the request was cancelled");
 }
 
+// The host cancels when the client goes away, which may be just before
+// execute starts: that execute stops, and the cancel is used up by it.
+TEST_F(CsvLargeFileTest, ACancelJustBeforeExecuteStopsIt) {
+  PoolHandle pool;
+  ASSERT_TRUE(open({}, pool).ok());
+  LeaseHandle lease;
+  ASSERT_TRUE(pool.acquire(lease).ok());
+  ASSERT_EQ(lease.cancel(), WEIR_OK);
+  const auto stopped =
+      lease.execute(std::string_view(R"({"query": "big.csv", "params": {"limit": 1}})"));
+  EXPECT_EQ(stopped.status, WEIR_E_CANCELLED);
+  EXPECT_EQ(stopped.message(), "the request was cancelled");
+  EXPECT_TRUE(
+      lease.execute(std::string_view(R"({"query": "big.csv", "params": {"limit": 1}})")).ok());
+}
+
 }  // namespace
