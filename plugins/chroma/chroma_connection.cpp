@@ -45,8 +45,10 @@ void ChromaConnection::execute(const boost::json::object& request, const sdk::Ex
     deadline_.reset();
     if (options.timeout.count() > 0) deadline_ = std::chrono::steady_clock::now() + options.timeout;
     writing_ = o.writes;
-    // A cancel that arrived between requests was meant for an earlier one.
-    client_->clear_cancel();
+    // A cancel that came just before this call (the client went away) is
+    // meant for it: used up here, before anything is sent.
+    if (client_->take_cancel())
+      throw sdk::Error(WEIR_E_CANCELLED, std::string(o.name) + " was cancelled before it was sent");
     (this->*o.run)(RequestReader(request, o.name), result);
     return;
   }

@@ -25,6 +25,9 @@ class ChromaConnection final : public sdk::Connection {
                sdk::ValueWriter& result) override;
   bool ping() override;
   void describe_backend(sdk::ValueWriter& detail) override;
+  // The lease is over: a cancel no request used up goes with it.
+  void reset() override { client_->clear_cancel(); }
+  // Stops the request in flight, or else the lease's next execute.
   void cancel() noexcept override { client_->cancel(); }
 
  private:

@@ -122,6 +122,7 @@ HttpResponse HttpClient::perform(const char* method, std::string_view path,
                            std::to_string(timeout.count()) + " ms",
                        true, "", reason);
     case CURLE_ABORTED_BY_CALLBACK:
+      cancelled_.store(false);  // used up by the request it stopped
       throw sdk::Error(WEIR_E_CANCELLED, what + " was cancelled", false);
     default:
       throw sdk::Error(WEIR_E_BROKEN,

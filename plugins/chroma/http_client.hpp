@@ -43,8 +43,11 @@ class HttpClient {
                     std::chrono::milliseconds deadline = {});
   HttpResponse del(std::string_view path, std::chrono::milliseconds deadline = {});
 
-  // Makes the request in flight (on another thread) stop with WEIR_E_CANCELLED.
+  // Makes the request in flight (on another thread), or else the next one,
+  // stop with WEIR_E_CANCELLED; used up by the request it stops.
   void cancel() noexcept { cancelled_.store(true); }
+  // Whether a cancel is waiting for the next request; used up by asking.
+  bool take_cancel() noexcept { return cancelled_.exchange(false); }
   void clear_cancel() noexcept { cancelled_.store(false); }
 
   const std::string& base_url() const noexcept { return options_.base_url; }

@@ -8,7 +8,7 @@ namespace weir::chroma {
 struct ChromaDriver {
   static constexpr sdk::PluginInfo info{"chroma", "0.1.0",
                                         "ChromaDB vector store over its REST API v2 (libcurl)",
-                                        WEIR_KIND_VECTOR, 0};
+                                        WEIR_KIND_VECTOR, WEIR_CAP_CANCEL};
   static void validate(const sdk::OpenContext& context) {
     ChromaSettings::from(context.connection);
   }

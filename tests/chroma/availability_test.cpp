@@ -130,6 +130,23 @@ TEST_F(AvailabilityTest, CancelStopsARequestFromAnotherThread) {
   EXPECT_EQ(run(c, R"({"op":"count","collection":")" + name + "\"}").at("count"), 3);
 }
 
+// The gateway cancels when the client goes away, which may be just before
+// execute starts: that request stops before anything is sent, and the cancel
+// is used up by it; one no request used up is forgotten when the lease ends.
+TEST_F(AvailabilityTest, ACancelJustBeforeARequestStopsItAndIsUsedUp) {
+  const auto name = make_collection_abc();
+  auto& c = connection();
+  c.cancel();
+  const auto e = failure(
+      c, R"({"op":"add","collection":")" + name + R"(","ids":["d"],"embeddings":[[1,1,0]]})");
+  EXPECT_EQ(e.status(), WEIR_E_CANCELLED);
+  EXPECT_EQ(e.message(), "add was cancelled before it was sent");
+  EXPECT_EQ(run(c, R"({"op":"count","collection":")" + name + "\"}").at("count"), 3);
+  c.cancel();
+  c.reset();
+  EXPECT_EQ(run(c, R"({"op":"count","collection":")" + name + "\"}").at("count"), 3);
+}
+
 TEST_F(AvailabilityTest, HealthReportsTheServerVersion) {
   auto& c = connection();
   EXPECT_TRUE(c.ping());

@@ -51,6 +51,8 @@ TEST_F(PluginAbiTest, DescribesItselfAsTheVectorBackend) {
   EXPECT_STREQ(plugin_.name, "chroma");
   EXPECT_EQ(plugin_.kind, WEIR_KIND_VECTOR);
   EXPECT_EQ(plugin_.abi_version, WEIR_ABI_VERSION_2);
+  // So the gateway cancels a request whose client went away.
+  EXPECT_NE(plugin_.capabilities & WEIR_CAP_CANCEL, 0u);
 }
 
 TEST_F(PluginAbiTest, RequestsRoundTripThroughTheCAbi) {
