@@ -10,8 +10,11 @@
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
 
+#include <weir/testing/plugin_library.hpp>
+
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <thread>
@@ -203,6 +206,40 @@ TEST_P(NetworkFaults, BlackHoleUnderATransactionEndsByTheRequestsDeadline) {
   EXPECT_GE(o.took, deadline) << "the plugin's own bound cut the wait short: " << o;
   expect_no_lease_held();
   expect_service_resumes();
+}
+
+// A COMMIT sent into a black hole ends by the request's deadline too. Driven
+// through the plugin's C ABI, as the host drives it, so that the fault can
+// start right before COMMIT: the lease carries the deadline given to acquire.
+TEST_P(NetworkFaults, BlackHoledCommitEndsByTheRequestsDeadline) {
+  if (!backend_->has_transactions()) GTEST_SKIP() << GetParam() << " has no transactions";
+  const testing::PluginLibrary library(std::string(WEIR_TEST_PLUGIN_DIR) + "/weir_" + GetParam() +
+                                       ".so");
+  testing::PoolHandle pool;
+  const boost::json::object config{{"backend", GetParam()},
+                                   {"connection", backend_->connection(proxy_->address())},
+                                   {"pool", {{"min_size", 0}}}};
+  ASSERT_TRUE(library.open_pool("db", config, std::filesystem::temp_directory_path(), pool).ok());
+  const milliseconds deadline(1000);
+  testing::LeaseHandle lease;
+  const auto start = Clock::now();  // the deadline counts from acquire, as the host's does
+  ASSERT_TRUE(pool.acquire(lease, 0, static_cast<std::uint32_t>(deadline.count())).ok());
+  ASSERT_TRUE(lease.begin().ok());
+  ASSERT_TRUE(lease.execute(backend_->probe()).ok());
+  proxy_->set(Fault::black_hole());
+  const auto commit = lease.commit();
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  const auto silent = backend_->on_silent_connection();
+  EXPECT_EQ(commit.status, silent.status == 504u ? WEIR_E_TIMEOUT : WEIR_E_BROKEN)
+      << commit.message();
+  EXPECT_LE(took, deadline + silent.overrun + kSchedulingSlack) << commit.message();
+  EXPECT_GE(took, deadline) << "the plugin's own bound cut the wait short: " << commit.message();
+  if (commit.status == WEIR_E_BROKEN) {  // the COMMIT was sent: it may have committed
+    EXPECT_EQ(commit.error.retryable, 0) << commit.message();
+    EXPECT_EQ(commit.error.retryable_decided, 1) << commit.message();
+  }
+  lease.rollback();
+  lease.release(WEIR_RELEASE_BROKEN);
 }
 
 TEST_P(NetworkFaults, ResetMidResponseFailsRetryablyAndServiceResumes) {
