@@ -6,10 +6,11 @@
 #include "request_body.hpp"
 #include "route.hpp"
 
-#include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <thread>
 
 namespace weir {
 
@@ -89,10 +90,17 @@ std::string generic_reason(const std::string& state) {
   return "backend unreachable";
 }
 
+// Two threads per core keep the cores busy while calls wait on their backends.
+WorkerSizing worker_sizing(const Config& config) {
+  const unsigned by_cores = std::max(2U, 2 * std::thread::hardware_concurrency());
+  const unsigned unblocked = config.worker_threads_min > 0 ? config.worker_threads_min : by_cores;
+  return {std::min(unblocked, config.worker_threads), config.worker_threads, config.worker_blocked};
+}
+
 }  // namespace
 
 Api::Api(Gateway& gateway)
-    : gateway_(gateway), workers_(gateway.snapshot()->config.worker_threads) {}
+    : gateway_(gateway), workers_(worker_sizing(gateway.snapshot()->config)) {}
 
 Api::~Api() { join_workers(); }
 
@@ -202,8 +210,7 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
     case Runs::kOnIoThread:
       return answer(serve(*call));
     case Runs::kOnWorker:
-      return boost::asio::post(workers_,
-                               [this, call, answer = std::move(answer)] { answer(serve(*call)); });
+      return workers_.post([this, call, answer = std::move(answer)] { answer(serve(*call)); });
     case Runs::kAdmitted:
       return submit(std::move(call), std::move(answer));
   }
@@ -217,7 +224,7 @@ void Api::submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer
       [this, call, shared_answer, &admission] {
         metrics_.record_queue_wait(admission.database(),
                                    std::chrono::steady_clock::now() - call->received);
-        boost::asio::post(workers_, [this, call, shared_answer, &admission] {
+        workers_.post([this, call, shared_answer, &admission] {
           auto outcome = serve(*call);
           admission.finished();
           (*shared_answer)(std::move(outcome));

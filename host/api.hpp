@@ -10,6 +10,7 @@
 #include "gateway.hpp"
 #include "http_server.hpp"
 #include "metrics.hpp"
+#include "worker_pool.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -84,7 +85,7 @@ class Api : public RequestHandler {
 
   Gateway& gateway_;
   ClientLimits client_limits_;  // outlives reloads: a client's window is not reset by one
-  boost::asio::thread_pool workers_;
+  WorkerPool workers_;
   // Runs plugins' cancel(), which may block (PostgreSQL's connects to the
   // server): never on an I/O thread, and never queued behind busy workers.
   boost::asio::thread_pool cancels_{1};

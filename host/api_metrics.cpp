@@ -55,6 +55,14 @@ HttpResponse Api::metrics(const Call& call) {
            "Config reloads (SIGHUP or POST /v1/admin/reload), applied or refused.");
   m.sample("weir_config_reloads_total", "result=\"applied\"", static_cast<double>(reloads.applied));
   m.sample("weir_config_reloads_total", "result=\"refused\"", static_cast<double>(reloads.refused));
+  const WorkerStats workers = workers_.stats();
+  m.family("weir_worker_threads", "gauge",
+           "Threads running blocking backend calls: all, busy, and busy past worker_blocked_ms.");
+  m.sample("weir_worker_threads", "state=\"all\"", static_cast<double>(workers.threads));
+  m.sample("weir_worker_threads", "state=\"busy\"", static_cast<double>(workers.busy));
+  m.sample("weir_worker_threads", "state=\"blocked\"", static_cast<double>(workers.blocked));
+  m.family("weir_worker_queue", "gauge", "Backend calls waiting for a worker thread.");
+  m.sample("weir_worker_queue", "", static_cast<double>(workers.queued));
 
   struct Row {
     std::string labels;

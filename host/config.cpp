@@ -262,6 +262,8 @@ std::vector<std::string> keep_restart_only_settings(const Config& running, Confi
   next.listen_port = running.listen_port;
   keep("io_threads", next.io_threads, running.io_threads);
   keep("worker_threads", next.worker_threads, running.worker_threads);
+  keep("worker_threads_min", next.worker_threads_min, running.worker_threads_min);
+  keep("worker_blocked_ms", next.worker_blocked, running.worker_blocked);
   keep("workspace", next.workspace.data_dir, running.workspace.data_dir);
   next.workspace = running.workspace;
   keep("limits.max_body_bytes", next.limits.max_body_bytes, running.limits.max_body_bytes);
@@ -317,15 +319,19 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     boost::json::value resolved = parsed;
     resolve_env(resolved, "");
     const ConfigReader root(parsed.get_object(), "");
-    root.allow_only({"listen", "io_threads", "worker_threads", "plugin_dirs", "workspace", "limits",
-                     "auth", "client_limits", "drain_timeout_ms", "retry_interval_ms", "log",
-                     "databases", "tls"});
+    root.allow_only({"listen", "io_threads", "worker_threads", "worker_threads_min",
+                     "worker_blocked_ms", "plugin_dirs", "workspace", "limits", "auth",
+                     "client_limits", "drain_timeout_ms", "retry_interval_ms", "log", "databases",
+                     "tls"});
     Config config;
     config.source = source;
     set_listen(config, root.string("listen", "127.0.0.1:7300"), "listen");
     config.io_threads = static_cast<unsigned>(root.integer("io_threads", config.io_threads, 1, 64));
     config.worker_threads =
         static_cast<unsigned>(root.integer("worker_threads", config.worker_threads, 1, 1024));
+    config.worker_threads_min = static_cast<unsigned>(
+        root.integer("worker_threads_min", config.worker_threads_min, 0, config.worker_threads));
+    config.worker_blocked = root.millis("worker_blocked_ms", config.worker_blocked, 1, 60000);
     config.drain_timeout = root.millis("drain_timeout_ms", config.drain_timeout, 0, 600000);
     config.retry_interval = root.millis("retry_interval_ms", config.retry_interval, 0, 3600000);
 

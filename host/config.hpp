@@ -58,7 +58,11 @@ struct Config {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = 7300;
   unsigned io_threads = 2;
-  unsigned worker_threads = 16;
+  // Blocking backend calls (host/worker_pool.hpp): threads kept free of calls
+  // running past worker_blocked (0 = twice the CPU cores), and the most threads.
+  unsigned worker_threads_min = 0;
+  unsigned worker_threads = 64;
+  std::chrono::milliseconds worker_blocked{20};
   std::vector<std::filesystem::path> plugin_dirs;  // from the config file, absolute
   Workspace workspace;
   Limits limits;

@@ -51,6 +51,8 @@ TEST(DocumentedDefaults, GatewaySettingsAreTheOnesAnEmptyConfigGets) {
       {"listen", "\"" + c.listen_address + ":" + text(c.listen_port) + "\""},
       {"io_threads", text(c.io_threads)},
       {"worker_threads", text(c.worker_threads)},
+      {"worker_threads_min", text(c.worker_threads_min)},
+      {"worker_blocked_ms", text(c.worker_blocked)},
       {"limits.max_body_bytes", text(c.limits.max_body_bytes)},
       {"limits.max_result_bytes", text(c.limits.max_result_bytes)},
       {"limits.request_timeout_ms", text(c.limits.request_timeout)},
