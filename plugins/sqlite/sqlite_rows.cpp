@@ -27,6 +27,27 @@ void write_column_value(sqlite3_stmt* statement, int column, weir::sdk::ValueWri
   }
 }
 
+// The column's declared type as SQLite keeps it ("INTEGER", "VARCHAR(20)":
+// as written, but the standard names capitalized); an expression has none, so it is named by the
+// storage class of its value in `first_row` as typeof() names it ("integer", ...), and by "null"
+// when there is no first row.
+const char* column_type(sqlite3_stmt* statement, int column, bool first_row) {
+  if (const char* declared = sqlite3_column_decltype(statement, column)) return declared;
+  if (!first_row) return "null";
+  switch (sqlite3_column_type(statement, column)) {
+    case SQLITE_INTEGER:
+      return "integer";
+    case SQLITE_FLOAT:
+      return "real";
+    case SQLITE_TEXT:
+      return "text";
+    case SQLITE_BLOB:
+      return "blob";
+    default:
+      return "null";
+  }
+}
+
 }  // namespace
 
 void write_result(sqlite3* db, sqlite3_stmt* statement, weir::sdk::ValueWriter& out) {
@@ -37,22 +58,27 @@ void write_result(sqlite3* db, sqlite3_stmt* statement, weir::sdk::ValueWriter& 
   if (writes) sqlite3_set_last_insert_rowid(db, 0);
 
   const int columns = sqlite3_column_count(statement);
+  // The first step comes before the header: an expression's type is its
+  // first value's.
+  int step = sqlite3_step(statement);
   out.begin_object();
   out.key("columns");
   out.begin_array();
   for (int c = 0; c < columns; ++c) out.string(sqlite3_column_name(statement, c));
   out.end_array();
+  out.key("column_types");
+  out.begin_array();
+  for (int c = 0; c < columns; ++c) out.string(column_type(statement, c, step == SQLITE_ROW));
+  out.end_array();
 
   out.key("rows");
   out.begin_array();
-  while (true) {
-    const int rc = sqlite3_step(statement);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) throw last_error(db);
+  for (; step == SQLITE_ROW; step = sqlite3_step(statement)) {
     out.begin_array();
     for (int c = 0; c < columns; ++c) write_column_value(statement, c, out);
     out.end_array();
   }
+  if (step != SQLITE_DONE) throw last_error(db);
   out.end_array();
 
   // sqlite3_changes64 keeps the count of the last INSERT/UPDATE/DELETE, so a

@@ -1,6 +1,7 @@
 // Streams a prepared statement's result to the host as the tabular shape
-// {"columns": [...], "rows": [[...]], "rows_affected": n[, "last_insert_id": n]}
-// with SQLite's own types: integer, real, text, blob (bytes), null.
+// {"columns": [...], "column_types": [...], "rows": [[...]], "rows_affected": n
+//  [, "last_insert_id": n]} with SQLite's own types: integer, real, text,
+// blob (bytes), null.
 #pragma once
 
 #include <weir/sdk/value_writer.hpp>

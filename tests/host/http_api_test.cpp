@@ -40,6 +40,7 @@ TEST_F(HttpApi, QueryReturnsColumnsAndRows) {
   EXPECT_EQ(r.headers.at("content-type"), "application/json");
   const auto body = r.json().as_object();
   EXPECT_EQ(boost::json::serialize(body.at("columns")), R"J(["x"])J");
+  EXPECT_EQ(boost::json::serialize(body.at("column_types")), R"J(["integer"])J");
   EXPECT_EQ(boost::json::serialize(body.at("rows")), R"J([[1]])J");
 }
 

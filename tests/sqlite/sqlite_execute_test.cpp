@@ -25,6 +25,7 @@ TEST_F(SqliteExecuteTest, ResultsCarrySqliteTypesAndColumnNames) {
   const auto result = run(conn_, "SELECT 1 AS i, 2.5 AS r, 'text' AS t, x'00ff10' AS b, NULL AS n");
   ASSERT_TRUE(result.ok()) << result.message();
   EXPECT_EQ(result.value, parse(R"({"columns": ["i", "r", "t", "b", "n"],
+                                   "column_types": ["integer", "real", "text", "blob", "null"],
                                    "rows": [[1, 2.5, "text", {"$base64": "AP8Q"}, null]],
                                    "rows_affected": 0})"));
 }
@@ -42,7 +43,8 @@ TEST_F(SqliteExecuteTest, InsertReportsRowsAffectedAndLastInsertId) {
   const auto inserted = run(conn_, "INSERT INTO people (id, name) VALUES (41, 'a'), (42, 'b')");
   ASSERT_TRUE(inserted.ok()) << inserted.message();
   EXPECT_EQ(inserted.value,
-            parse(R"({"columns": [], "rows": [], "rows_affected": 2, "last_insert_id": 42})"));
+            parse(R"({"columns": [], "column_types": [], "rows": [], "rows_affected": 2,
+                     "last_insert_id": 42})"));
 }
 
 TEST_F(SqliteExecuteTest, UpdateReportsRowsAffectedAndNoInsertId) {

@@ -17,7 +17,10 @@ export interface Statement {
 
 export interface QueryResult {
   columns: string[];
-  /** The backend's column type names, when it sends them (PostgreSQL: `int8`, `text[]`, ...). */
+  /**
+   * The backend's column type names, when it sends them (PostgreSQL: `int8`, `text[]`, ...;
+   * SQLite: the declared type, `INTEGER`, or an expression's storage class, `integer`).
+   */
   columnTypes?: string[];
   /** One array per row, in column order. */
   rows: Value[][];

@@ -51,7 +51,7 @@ class ResultRows:
     @property
     def description(self) -> Optional[Description]:
         """(name, type_code, None x 5) per column; type_code is the backend's column
-        type name when the backend sends ``column_types`` (PostgreSQL), else None."""
+        type name when the backend sends ``column_types`` (PostgreSQL, SQLite), else None."""
         return self._description
 
     @property

@@ -28,7 +28,9 @@ class DBAPITypeObject:
     """Equal to every ``type_code`` (a backend's column type name) of its group.
 
     Type codes come from a result's ``column_types`` (PostgreSQL sends them,
-    e.g. ``int8``, ``text[]``); a backend without them (SQLite) gives None.
+    e.g. ``int8``, ``text[]``); a backend without them gives None. The groups
+    know PostgreSQL's names, not SQLite's declared types (``INTEGER``,
+    ``VARCHAR(20)``, any name a schema uses).
     """
 
     def __init__(self, *names: str) -> None:
