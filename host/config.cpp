@@ -326,7 +326,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     Config config;
     config.source = source;
     set_listen(config, root.string("listen", "127.0.0.1:7300"), "listen");
-    config.io_threads = static_cast<unsigned>(root.integer("io_threads", config.io_threads, 1, 64));
+    config.io_threads = static_cast<unsigned>(root.integer("io_threads", config.io_threads, 0, 64));
     config.worker_threads =
         static_cast<unsigned>(root.integer("worker_threads", config.worker_threads, 1, 1024));
     config.worker_threads_min = static_cast<unsigned>(

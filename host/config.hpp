@@ -57,7 +57,7 @@ struct Config {
   std::string source;  // the file read, or "built-in default"
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = 7300;
-  unsigned io_threads = 2;
+  unsigned io_threads = 0;  // HTTP I/O threads; 0 = half the CPU cores, at least one
   // Blocking backend calls (host/worker_pool.hpp): threads kept free of calls
   // running past worker_blocked (0 = twice the CPU cores), and the most threads.
   unsigned worker_threads_min = 0;

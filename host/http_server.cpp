@@ -1,5 +1,7 @@
 #include "http_server.hpp"
 
+#include "io_threads.hpp"
+
 #include "logger.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -10,8 +12,10 @@
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <atomic>
 #include <optional>
 #include <system_error>
+#include <thread>
 #include <type_traits>
 
 namespace weir {
@@ -37,6 +41,14 @@ struct SessionContext {
   RequestHandler& handler;
   std::shared_ptr<std::atomic<std::size_t>> in_flight;
   std::shared_ptr<ssl::context> tls;  // null on a plain HTTP listener
+};
+
+// A request's reply, as the handler makes it: `immediate` holds one made
+// during the handler's call on the session's own thread.
+struct PendingReply {
+  std::atomic<bool> replied{false};
+  std::atomic<std::thread::id> handler_thread;
+  std::optional<HttpResponse> immediate;
 };
 
 // One connection: read a request, hand it to the handler, write the answer,
@@ -214,22 +226,32 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request_line_ = std::string(request.method_string()) + " " + std::string(request.target());
     client_gone_ = std::stop_source();
     awaiting_reply_ = true;
-    watch_client();
     // The handler's promise is to reply once; should it throw instead, the
-    // client still gets an answer, and a late second reply is dropped.
-    auto replied = std::make_shared<std::atomic<bool>>(false);
-    auto reply = [self = this->shared_from_this(), replied](HttpResponse response) {
-      if (replied->exchange(true)) return;
+    // client still gets an answer, and a late second reply is dropped. A reply
+    // made during the call, on this thread (health, listings: answered from
+    // memory), is sent at once: no hop through the executor, no watch.
+    auto pending = std::make_shared<PendingReply>();
+    auto reply = [self = this->shared_from_this(), pending](HttpResponse response) {
+      if (pending->replied.exchange(true)) return;
+      if (pending->handler_thread.load() == std::this_thread::get_id()) {
+        pending->immediate = std::move(response);
+        return;
+      }
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->on_reply(std::move(response));
+        self->on_reply(std::move(response), true);
       });
     };
+    pending->handler_thread = std::this_thread::get_id();
     try {
       context_.handler.handle(std::move(request), client_, reply, client_gone_.get_token());
     } catch (const std::exception& e) {
       log_error("http", "the handler of " + request_line_ + " failed: " + e.what());
       reply(context_.handler.refuse(500, "internal", std::string("internal error: ") + e.what()));
     }
+    pending->handler_thread = std::thread::id();
+    if (pending->immediate) return on_reply(std::move(*pending->immediate), false);
+    // Posted replies run on this session's strand, so not before this returns.
+    watch_client();
   }
 
   // While a request is in flight, waits for the connection to become readable:
@@ -256,10 +278,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     client_gone_.request_stop();
   }
 
-  void on_reply(HttpResponse response) {
+  void on_reply(HttpResponse response, bool watched) {
     awaiting_reply_ = false;
-    beast::error_code ignored;
-    socket().cancel(ignored);  // ends the watch
+    if (watched) {
+      beast::error_code ignored;
+      socket().cancel(ignored);  // ends the watch
+    }
     context_.in_flight->fetch_sub(1);
     send(std::move(response), !keep_alive_);
   }
@@ -346,8 +370,10 @@ class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
 
 class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(net::io_context& io, tcp::endpoint endpoint, SessionContext context)
-      : io_(io), acceptor_(net::make_strand(io)), context_(std::move(context)) {
+  // `pick` chooses the context each accepted connection runs on.
+  Listener(net::io_context& io, std::function<net::io_context&()> pick, tcp::endpoint endpoint,
+           SessionContext context)
+      : pick_(std::move(pick)), acceptor_(net::make_strand(io)), context_(std::move(context)) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -356,7 +382,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
   void accept() {
-    acceptor_.async_accept(net::make_strand(io_),
+    acceptor_.async_accept(net::make_strand(pick_()),
                            [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
                              if (ec == net::error::operation_aborted || !self->acceptor_.is_open())
                                return;
@@ -382,7 +408,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
     }
   }
 
-  net::io_context& io_;
+  std::function<net::io_context&()> pick_;
   tcp::acceptor acceptor_;
   SessionContext context_;
 };
@@ -390,13 +416,28 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
 HttpServer::HttpServer(net::io_context& io, const std::string& address, std::uint16_t port,
                        HttpLimits limits, RequestHandler& handler,
                        std::shared_ptr<ssl::context> tls)
+    : HttpServer(
+          io, [&io]() -> net::io_context& { return io; }, address, port, limits, handler,
+          std::move(tls)) {}
+
+HttpServer::HttpServer(IoThreads& threads, const std::string& address, std::uint16_t port,
+                       HttpLimits limits, RequestHandler& handler,
+                       std::shared_ptr<ssl::context> tls)
+    : HttpServer(
+          threads.main(), [&threads]() -> net::io_context& { return threads.next(); }, address,
+          port, limits, handler, std::move(tls)) {}
+
+HttpServer::HttpServer(net::io_context& io, std::function<net::io_context&()> pick,
+                       const std::string& address, std::uint16_t port, HttpLimits limits,
+                       RequestHandler& handler, std::shared_ptr<ssl::context> tls)
     : in_flight_(std::make_shared<std::atomic<std::size_t>>(0)) {
   boost::system::error_code ec;
   const auto ip = net::ip::make_address(address, ec);
   if (ec) throw std::system_error(ec, "listen address \"" + address + "\" is not an IP address");
   try {
-    listener_ = std::make_shared<Listener>(
-        io, tcp::endpoint(ip, port), SessionContext{limits, handler, in_flight_, std::move(tls)});
+    listener_ =
+        std::make_shared<Listener>(io, std::move(pick), tcp::endpoint(ip, port),
+                                   SessionContext{limits, handler, in_flight_, std::move(tls)});
   } catch (const boost::system::system_error& e) {
     throw std::system_error(e.code(), "cannot listen on " + address + ":" + std::to_string(port));
   }

@@ -22,6 +22,8 @@ class context;
 
 namespace weir {
 
+class IoThreads;
+
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
 
@@ -49,9 +51,13 @@ class HttpServer {
  public:
   // Binds and listens; throws std::system_error naming the address when it cannot.
   // With `tls`, every connection must speak HTTPS (a plain HTTP request gets 400).
+  // Every connection runs on `io`.
   HttpServer(boost::asio::io_context& io, const std::string& address, std::uint16_t port,
              HttpLimits limits, RequestHandler& handler,
              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+  // Connections take turns on the threads' contexts; the listener runs on the first.
+  HttpServer(IoThreads& threads, const std::string& address, std::uint16_t port, HttpLimits limits,
+             RequestHandler& handler, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   ~HttpServer();
 
   // The port actually bound (useful when configured as 0).
@@ -64,6 +70,10 @@ class HttpServer {
 
  private:
   class Listener;
+  HttpServer(boost::asio::io_context& io, std::function<boost::asio::io_context&()> pick,
+             const std::string& address, std::uint16_t port, HttpLimits limits,
+             RequestHandler& handler, std::shared_ptr<boost::asio::ssl::context> tls);
+
   std::shared_ptr<Listener> listener_;
   std::shared_ptr<std::atomic<std::size_t>> in_flight_;
   std::uint16_t port_ = 0;

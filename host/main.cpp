@@ -5,6 +5,7 @@
 #include "config_error.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
+#include "io_threads.hpp"
 #include "logger.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -203,11 +204,12 @@ int serve(const weir::Config& config, const Options& options) {
       throw weir::ConfigError("config " + config.source + ": log.file: " + e.what());
     }
   }
-  boost::asio::io_context io(static_cast<int>(config.io_threads));
+  weir::IoThreads io_threads(config.io_threads);
+  boost::asio::io_context& io = io_threads.main();
   weir::Gateway gateway(
       config, [&options] { return load(options); }, executable_dir(), io.get_executor());
   weir::Api api(gateway);
-  weir::HttpServer server(io, config.listen_address, config.listen_port,
+  weir::HttpServer server(io_threads, config.listen_address, config.listen_port,
                           {config.limits.max_body_bytes, config.limits.read_timeout}, api,
                           config.tls ? config.tls->context : nullptr);
   server.start();
@@ -236,7 +238,7 @@ int serve(const weir::Config& config, const Options& options) {
         weir::log_warn("host", std::to_string(server.in_flight()) +
                                    " request(s) still running at the drain timeout");
       gateway.drain();
-      io.stop();
+      io_threads.stop();
     });
   });
 
@@ -251,11 +253,7 @@ int serve(const weir::Config& config, const Options& options) {
   weir::log_info("host", "weir " WEIR_VERSION " listening on " + url + " (config: " +
                              config.source + ", data: " + config.workspace.data_dir.string() + ")");
   print_try_it(*gateway.snapshot(), url);
-  std::vector<std::thread> io_threads;
-  for (unsigned i = 1; i < config.io_threads; ++i)
-    io_threads.emplace_back([&io] { weir::run_io(io); });
-  weir::run_io(io);
-  for (auto& t : io_threads) t.join();
+  io_threads.run();
   if (drainer.joinable()) drainer.join();
   api.join_workers();
   weir::log_info("host", "stopped");
