@@ -42,7 +42,7 @@ struct Limits {
   std::size_t max_result_bytes = 64u << 20;          // results larger get 413 result_too_large
   std::chrono::milliseconds request_timeout{30000};  // default deadline per request
   std::chrono::milliseconds read_timeout{10000};  // a client must send a whole request within this
-  std::size_t max_queue = 256;                    // requests waiting per database; more get 503
+  std::size_t max_queue = 1024;                   // requests waiting per database; more get 503
   std::chrono::milliseconds queue_timeout{5000};  // longest wait for a database slot; then 503
 };
 
