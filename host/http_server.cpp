@@ -250,7 +250,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     pending->handler_thread = std::thread::id();
     if (pending->immediate) return on_reply(std::move(*pending->immediate), false);
-    // Posted replies run on this session's strand, so not before this returns.
+    // Posted replies run on this session's executor, one handler at a time: not before this
+    // returns.
     watch_client();
   }
 
@@ -370,8 +371,9 @@ class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
 
 class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  // `pick` chooses the context each accepted connection runs on.
-  Listener(net::io_context& io, std::function<net::io_context&()> pick, tcp::endpoint endpoint,
+  // `pick` gives the executor each accepted connection runs on: one that runs
+  // its handlers one at a time.
+  Listener(net::io_context& io, std::function<net::any_io_executor()> pick, tcp::endpoint endpoint,
            SessionContext context)
       : pick_(std::move(pick)), acceptor_(net::make_strand(io)), context_(std::move(context)) {
     acceptor_.open(endpoint.protocol());
@@ -382,7 +384,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
   void accept() {
-    acceptor_.async_accept(net::make_strand(pick_()),
+    acceptor_.async_accept(pick_(),
                            [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
                              if (ec == net::error::operation_aborted || !self->acceptor_.is_open())
                                return;
@@ -408,7 +410,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
     }
   }
 
-  std::function<net::io_context&()> pick_;
+  std::function<net::any_io_executor()> pick_;
   tcp::acceptor acceptor_;
   SessionContext context_;
 };
@@ -417,17 +419,19 @@ HttpServer::HttpServer(net::io_context& io, const std::string& address, std::uin
                        HttpLimits limits, RequestHandler& handler,
                        std::shared_ptr<ssl::context> tls)
     : HttpServer(
-          io, [&io]() -> net::io_context& { return io; }, address, port, limits, handler,
-          std::move(tls)) {}
+          io, [&io]() -> net::any_io_executor { return net::make_strand(io); }, address, port,
+          limits, handler, std::move(tls)) {}
 
 HttpServer::HttpServer(IoThreads& threads, const std::string& address, std::uint16_t port,
                        HttpLimits limits, RequestHandler& handler,
                        std::shared_ptr<ssl::context> tls)
     : HttpServer(
-          threads.main(), [&threads]() -> net::io_context& { return threads.next(); }, address,
+          // One thread runs each context: its connections need no strand.
+          threads.main(),
+          [&threads]() -> net::any_io_executor { return threads.next().get_executor(); }, address,
           port, limits, handler, std::move(tls)) {}
 
-HttpServer::HttpServer(net::io_context& io, std::function<net::io_context&()> pick,
+HttpServer::HttpServer(net::io_context& io, std::function<net::any_io_executor()> pick,
                        const std::string& address, std::uint16_t port, HttpLimits limits,
                        RequestHandler& handler, std::shared_ptr<ssl::context> tls)
     : in_flight_(std::make_shared<std::atomic<std::size_t>>(0)) {

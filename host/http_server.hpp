@@ -5,6 +5,7 @@
 // the RequestHandler's business.
 #pragma once
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/http.hpp>
@@ -70,7 +71,7 @@ class HttpServer {
 
  private:
   class Listener;
-  HttpServer(boost::asio::io_context& io, std::function<boost::asio::io_context&()> pick,
+  HttpServer(boost::asio::io_context& io, std::function<boost::asio::any_io_executor()> pick,
              const std::string& address, std::uint16_t port, HttpLimits limits,
              RequestHandler& handler, std::shared_ptr<boost::asio::ssl::context> tls);
 
