@@ -146,12 +146,25 @@ TEST_F(PostgresTimeouts, ACommitPastTheRequestsDeadlineIsCancelledOnTheServer) {
   const auto start = Clock::now();
   const auto e = error_of([&] { conn_->commit(milliseconds(300)); });
   const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+  EXPECT_GE(took, milliseconds(300));
+  // As above: the cancel round trip may be slow on a loaded machine; the
+  // housekeeping bound (5 s) is what must not apply.
+  EXPECT_LT(took, milliseconds(300) + CommandRunner::kCancelGrace + milliseconds(1000))
+      << "the housekeeping bound (5 s) applied instead";
+  if (e.status() == WEIR_E_BROKEN) {
+    // A loaded server may take the cancel request later than the plugin's
+    // grace: then the connection is given up, and the COMMIT may have gone through.
+    EXPECT_EQ(e.message(),
+              "PostgreSQL did not take the cancel request within 1000 ms; the connection was "
+              "given up (it may have been applied before the connection broke)");
+    EXPECT_FALSE(e.retryable());
+    EXPECT_TRUE(e.retryable_decided());
+    return;
+  }
   EXPECT_EQ(e.status(), WEIR_E_TIMEOUT) << e.message();
   EXPECT_EQ(e.code(), "57014");
   EXPECT_EQ(e.message(),
             "the statement ran past its deadline of 300 ms and was cancelled on the server");
-  EXPECT_GE(took, milliseconds(300));
-  EXPECT_LT(took, milliseconds(1300)) << "the housekeeping bound (5 s) applied instead";
   EXPECT_FALSE(conn_->in_transaction());
   EXPECT_EQ(scalar(*conn_, "SELECT count(*) FROM slow_to_commit"), json::value(0));
   expect_same_session();
