@@ -100,7 +100,10 @@ void WorkerPool::reap(std::unique_lock<std::mutex>& lock) {
 void WorkerPool::watch() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (!exited_.empty()) reap(lock);
+    if (!exited_.empty()) {
+      reap(lock);
+      continue;  // the lock was let go meanwhile: join() may have asked to stop
+    }
     // Only work that waits while every thread is busy needs a look.
     if (queue_.empty() || idle_ > 0) {
       watcher_wake_.wait(lock);
