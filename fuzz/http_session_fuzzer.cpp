@@ -85,7 +85,14 @@ class Served {
     std::string received;
     bool done = false;
     boost::system::error_code ec;
-    socket.connect({net::ip::make_address_v4("127.0.0.1"), server_->port()});
+    // libFuzzer's -timeout alarm (SIGALRM) may interrupt the blocking connect:
+    // start over on a new socket.
+    const tcp::endpoint server(net::ip::make_address_v4("127.0.0.1"), server_->port());
+    do {
+      socket.close(ec);
+      socket.connect(server, ec);
+    } while (ec == net::error::interrupted);
+    if (ec) throw boost::system::system_error(ec, "connect");
     // The server may stop reading early (413, 400): a failed write is fine.
     net::async_write(socket, request, [&](boost::system::error_code, std::size_t) {
       socket.shutdown(tcp::socket::shutdown_send, ec);
