@@ -6,11 +6,13 @@
 // and, while weir is loaded, a prober times GET /health (target: p99 < 1 ms).
 // Prints throughput and latency percentiles, and ratios against direct.
 #include "gateway_fixture.hpp"
+#include "temp_dir.hpp"
 
 #include <sqlite3.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <atomic>

@@ -1,9 +1,12 @@
 // Admission through HTTP with real SQLite databases: a saturated database
 // queues and refuses on its own, and never slows requests to another one.
+#include "gateway.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
 
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 #include <chrono>
 #include <future>

@@ -1,10 +1,17 @@
 // The HTTP API as a client sees it: a whole gateway in-process, the real
 // SQLite plugin loaded from the build tree, requests over real sockets.
+#include "config_check.hpp"
 #include "config_error.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
+#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
 
 #include <sys/resource.h>
 

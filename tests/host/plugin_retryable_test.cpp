@@ -9,6 +9,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <string>
 
 namespace weir {

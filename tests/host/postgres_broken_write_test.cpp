@@ -10,6 +10,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <cstdlib>
 #include <memory>
 

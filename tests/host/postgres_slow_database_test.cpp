@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <chrono>
 #include <future>
 #include <regex>
@@ -46,27 +48,27 @@ TEST(SlowDatabase, DoesNotHoldUpAnotherWhenItsCallsTakeEveryWorkerThread) {
   for (int i = 0; i < 3; ++i) {
     slow.push_back(std::async(std::launch::async, [&gw] {
       return http_post(gw.port(), "/v1/databases/pg/query", R"J({"query":"select pg_sleep(2)"})J");
-  }));
-}
-ASSERT_TRUE(testing::wait_for_admission(gw.port(), "pg", 3, 0))
-    << http_get(gw.port(), "/v1/databases/pg").body;
+    }));
+  }
+  ASSERT_TRUE(testing::wait_for_admission(gw.port(), "pg", 3, 0))
+      << http_get(gw.port(), "/v1/databases/pg").body;
 
-const auto started = Clock::now();
-const auto fast = http_post(gw.port(), "/v1/databases/fast/query", R"J({"query":"select 1"})J");
-const auto took = Clock::now() - started;
-EXPECT_EQ(fast.status, 200u) << fast.body;
-EXPECT_LT(took, std::chrono::milliseconds(1000))
-    << "the fast database waited for the slow one's calls";
-EXPECT_EQ(worker_threads(gw.port(), "blocked"), "3");
-EXPECT_EQ(worker_threads(gw.port(), "all"), "4");
+  const auto started = Clock::now();
+  const auto fast = http_post(gw.port(), "/v1/databases/fast/query", R"J({"query":"select 1"})J");
+  const auto took = Clock::now() - started;
+  EXPECT_EQ(fast.status, 200u) << fast.body;
+  EXPECT_LT(took, std::chrono::milliseconds(1000))
+      << "the fast database waited for the slow one's calls";
+  EXPECT_EQ(worker_threads(gw.port(), "blocked"), "3");
+  EXPECT_EQ(worker_threads(gw.port(), "all"), "4");
 
-for (auto& call : slow) EXPECT_EQ(call.get().status, 200u);
-// The threads made for the slow calls leave as the calls end.
-const auto until = Clock::now() + std::chrono::seconds(2);
-while (worker_threads(gw.port(), "all") != "1" && Clock::now() < until) {
-  std::this_thread::sleep_for(std::chrono::milliseconds(10));
-}
-EXPECT_EQ(worker_threads(gw.port(), "all"), "1");
+  for (auto& call : slow) EXPECT_EQ(call.get().status, 200u);
+  // The threads made for the slow calls leave as the calls end.
+  const auto until = Clock::now() + std::chrono::seconds(2);
+  while (worker_threads(gw.port(), "all") != "1" && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(worker_threads(gw.port(), "all"), "1");
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
 // Config reload (POST /v1/admin/reload; SIGHUP takes the same path) and the
 // background retry of unavailable databases — as clients see them over HTTP.
+#include "config.hpp"
+#include "gateway.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
 #include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 #include <atomic>
 #include <chrono>

@@ -1,11 +1,14 @@
 // Tokens scoped to databases and read-only, local-only mode, and per-client
 // concurrency and rate limits — as clients see them over HTTP.
 #include "access.hpp"
+#include "config.hpp"
 #include "config_error.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
 
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 #include <future>
 

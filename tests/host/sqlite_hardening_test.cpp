@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include <map>
 #include <string>
 #include <vector>

@@ -3,12 +3,18 @@
 // completes the handshake is dropped at the read timeout; a bad key stops
 // the start with exit 78.
 #include "http_client.hpp"
+#include "http_exchange.hpp"
 #include "https_client.hpp"
 #include "temp_dir.hpp"
 #include "test_certificate.hpp"
 #include "weir_process.hpp"
 
 #include <gtest/gtest.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json.hpp>
 
 #include <sys/socket.h>
 #include <sys/time.h>

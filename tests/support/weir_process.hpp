@@ -5,11 +5,10 @@
 #pragma once
 
 #include "child_process.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include "free_local_port.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -18,13 +17,6 @@
 #include <thread>
 
 namespace weir::testing {
-
-// A TCP port on 127.0.0.1 that was free a moment ago.
-inline std::uint16_t free_local_port() {
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor a(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
-  return a.local_endpoint().port();
-}
 
 inline std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p);
