@@ -2,11 +2,14 @@
 // resets the connection as Chroma's answer comes back: Chroma applied it. A
 // write is then not retryable (the plugin's verdict, which the host keeps: it
 // does not run it again) and the client is told why; a read stays retryable.
+// The same holds for a write whose deadline passed after it was sent.
 #include "chroma_test_fixture.hpp"
 
 #include <fault_proxy.hpp>
 
 #include <gmock/gmock.h>
+
+#include <chrono>
 
 namespace weir::chroma::test {
 namespace {
@@ -50,6 +53,40 @@ TEST_F(ChromaWriteVerdict, AReadCutAfterItWasSentStaysRetryable) {
   proxy_.set(Fault::reset_mid_response(0));
   const auto e = failure(c, R"({"op":"get","collection":")" + name_ + R"(","ids":["a"]})");
   EXPECT_EQ(e.status(), WEIR_E_BROKEN) << e.message();
+  EXPECT_TRUE(e.retryable());
+  EXPECT_FALSE(e.retryable_decided());
+}
+
+// Chroma paused with the write in its socket: past the deadline the plugin
+// stops waiting, not knowing whether the server applies the write once it
+// runs again.
+TEST_F(ChromaWriteVerdict, AWriteThatTimedOutAfterItWasSentIsNotRetryable) {
+  name_ = make_collection_abc();
+  auto& c = connection();
+  run(c, count_request());  // the collection's id is known: the add is the only request sent
+  sdk::ExecOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  server().pause();
+  const auto e = failure(
+      c, R"({"op":"add","collection":")" + name_ + R"(","ids":["d"],"embeddings":[[1,1,0]]})",
+      options);
+  server().resume();
+  EXPECT_EQ(e.status(), WEIR_E_TIMEOUT) << e.message();
+  EXPECT_FALSE(e.retryable());
+  EXPECT_TRUE(e.retryable_decided());
+  EXPECT_THAT(e.message(), EndsWith(" (it may have been applied before the deadline passed)"));
+}
+
+// A read that timed out wrote nothing: retryable, the status's default.
+TEST_F(ChromaWriteVerdict, AReadThatTimedOutStaysRetryable) {
+  name_ = make_collection_abc();
+  auto& c = connection();
+  sdk::ExecOptions options;
+  options.timeout = std::chrono::milliseconds(300);
+  server().pause();
+  const auto e = failure(c, R"({"op":"get","collection":")" + name_ + R"(","ids":["a"]})", options);
+  server().resume();
+  EXPECT_EQ(e.status(), WEIR_E_TIMEOUT) << e.message();
   EXPECT_TRUE(e.retryable());
   EXPECT_FALSE(e.retryable_decided());
 }

@@ -200,6 +200,78 @@ TEST(BoltClient, ACommitCutAfterItWasSentIsNotRetryable) {
   expect_script_played(server);
 }
 
+// A server that goes silent once a request was sent: past the deadline the
+// plugin stops waiting, but Bolt has no way to make the server stop the
+// query, so it may still be applied.
+constexpr std::chrono::milliseconds kDeadline{300};
+constexpr const char* kTimedOut = "reading from neo4j: timed out";
+constexpr const char* kMayHaveBeenAppliedInTime =
+    " (it may have been applied before the deadline passed)";
+
+sdk::Error timeout_of(sdk::Connection& connection, bool read_only) {
+  weir::testing::ValueBuilder builder;
+  sdk::ValueWriter writer(builder.writer());
+  try {
+    connection.execute({{"query", "CREATE (p:Person {name: 'Ada'})"}}, {kDeadline, read_only},
+                       writer);
+  } catch (const sdk::Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "the silent server was not reported";
+  return sdk::Error(WEIR_OK, "");
+}
+
+TEST(BoltClient, AWriteThatTimedOutAfterItWasSentIsNotRetryable) {
+  ScriptedBoltServer server(script("silent_after_run.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect({});
+    const auto e = timeout_of(*connection, false);
+    EXPECT_EQ(e.status(), WEIR_E_TIMEOUT);
+    EXPECT_FALSE(e.retryable());
+    EXPECT_TRUE(e.retryable_decided());
+    EXPECT_EQ(e.message(), kTimedOut + std::string(kMayHaveBeenAppliedInTime));
+    EXPECT_FALSE(connection->ping());
+  }
+  expect_script_played(server);
+}
+
+// The same silence after a read-only request: nothing was written, so the
+// client may retry it (the status's default, TIMEOUT being retryable).
+TEST(BoltClient, AReadThatTimedOutStaysRetryable) {
+  ScriptedBoltServer server(script("silent_after_run.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect({});
+    const auto e = timeout_of(*connection, true);
+    EXPECT_EQ(e.status(), WEIR_E_TIMEOUT);
+    EXPECT_TRUE(e.retryable());
+    EXPECT_FALSE(e.retryable_decided());
+    EXPECT_EQ(e.message(), kTimedOut);
+  }
+  expect_script_played(server);
+}
+
+TEST(BoltClient, ACommitThatTimedOutAfterItWasSentIsNotRetryable) {
+  ScriptedBoltServer server(script("silent_at_commit.json"));
+  {
+    Client client(server);
+    auto connection = client.factory.connect({});
+    connection->begin({}, {});
+    run(*connection, {{"query", "CREATE (p:Person {name: 'Ada'})"}});
+    try {
+      connection->commit(kDeadline);
+      ADD_FAILURE() << "the silent server was not reported";
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.status(), WEIR_E_TIMEOUT);
+      EXPECT_FALSE(e.retryable());
+      EXPECT_TRUE(e.retryable_decided());
+      EXPECT_EQ(e.message(), kTimedOut + std::string(kMayHaveBeenAppliedInTime));
+    }
+  }
+  expect_script_played(server);
+}
+
 TEST(BoltClient, UnreachableServerIsUnavailableAndRetryable) {
   std::uint16_t port;
   {

@@ -45,6 +45,10 @@ class BackendServer {
   // the probe was sent: not when the plugin knows the server may have applied
   // it (a statement not declared read-only).
   virtual bool cut_after_sending_is_retryable() const { return true; }
+  // Whether the client may retry the slow request when its deadline passed
+  // after it was sent: not when the plugin cannot make the server stop it
+  // and it may have written.
+  virtual bool timed_out_after_sending_is_retryable() const { return true; }
   // How long the pool's validation ping of a silent connection, and the
   // connect that replaces it, may take: the ABI gives ping no deadline.
   virtual std::chrono::milliseconds ping_bound() const {
@@ -108,8 +112,13 @@ class BoltBackend final : public BackendServer {
   std::string probe() const override {
     return R"({"query":"RETURN $n + 1 AS answer, 'two' AS two","params":{"n":41}})";
   }
-  // The probe is not declared read-only: once sent, it may have written.
+  // The probe is not declared read-only: once sent, it may have written,
+  // and Bolt cannot make the server stop it when the deadline passes.
   bool cut_after_sending_is_retryable() const override { return false; }
+  bool timed_out_after_sending_is_retryable() const override { return false; }
+  SilentConnection on_silent_connection() const override {
+    return {504, "timeout", {}, timed_out_after_sending_is_retryable()};
+  }
 
  private:
   neo4j::testing::ScriptedBoltServer server_{WEIR_BOLT_SCRIPTS_DIR "/conformance.json"};
