@@ -3,14 +3,41 @@
 // waiters, automatic recovery, and one log line per state change.
 #include "pool_fixture.hpp"
 
+#include <functional>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace weir::pool_test {
 namespace {
 
 using ::testing::HasSubstr;
+
+// A caller whose connect fails, then one 100 ms later, which fails fast: their errors.
+std::pair<sdk::Error, sdk::Error> failed_then_failed_fast(Pool& pool, ManualClock& clock) {
+  auto first = error_from([&] { pool.acquire({}); });
+  clock.advance(100ms);
+  return {std::move(first), error_from([&] { pool.acquire({}); })};
+}
+
+// Two callers queue for the only connection, which is then released broken
+// and the backend taken down by `go_down`: the first waiter's connect fails,
+// the second waiter is failed fast. Their errors.
+std::pair<sdk::Error, sdk::Error> waiters_failed_by_a_connect(
+    Pool& pool, const std::function<void()>& go_down) {
+  auto* held = pool.acquire({});
+  sdk::Error first(WEIR_OK, ""), second(WEIR_OK, "");
+  std::thread a([&] { first = error_from([&] { pool.acquire({30s, "a", ""}); }); });
+  wait_until([&] { return PoolTest::stats_of(pool).waiting == 1; });
+  std::thread b([&] { second = error_from([&] { pool.acquire({30s, "b", ""}); }); });
+  wait_until([&] { return PoolTest::stats_of(pool).waiting == 2; });
+  go_down();
+  pool.release(held, true);  // the first waiter may now connect, and fails
+  a.join();
+  b.join();
+  return {first, second};
+}
 
 TEST_F(PoolTest, TheCallerWhoseConnectFailsSeesTheBackendError) {
   backend.down = true;
@@ -52,6 +79,43 @@ TEST_F(PoolTest, WhileTheBackendIsDownCallersFailFastWithTheLastConnectError) {
             "pool main: backend unavailable (1 failed connect(s), next attempt in 150 ms): "
             "connection refused (127.0.0.1:5432)");
   EXPECT_EQ(backend.connects, 1);  // the backend was left alone
+}
+
+// A factory's Retry::kNo (sqlite's damaged file) holds for the callers that
+// fail fast after it too: whether a caller made the failed connect or came
+// during the backoff that followed, it hears the same verdict.
+TEST_F(PoolTest, WhileTheBackendIsDownCallersFailFastWithTheFactorysRetryVerdict) {
+  backend.down = true;
+  backend.down_message = "file is not a database";
+  backend.down_verdict = sdk::Retry::kNo;
+  auto pool = make_pool(test_config());
+  const auto [first, e] = failed_then_failed_fast(*pool, clock);
+  EXPECT_FALSE(first.retryable());
+  EXPECT_EQ(e.status(), WEIR_E_UNAVAILABLE);
+  EXPECT_FALSE(e.retryable());
+  EXPECT_TRUE(e.retryable_decided());
+  EXPECT_EQ(e.message(),
+            "pool main: backend unavailable (1 failed connect(s), next attempt in 150 ms): "
+            "file is not a database");
+  EXPECT_EQ(backend.connects, 1);
+}
+
+// A backend that refused our login fails fast with that status (502
+// backend_auth_failed, not retryable by default), not as a backend that is
+// away (503, retryable): retrying cannot help until the password is fixed.
+TEST_F(PoolTest, WhileTheBackendRefusesOurLoginCallersFailFastWithThatStatus) {
+  backend.down = true;
+  backend.down_status = WEIR_E_UNAUTHENTICATED;
+  backend.down_message = "password authentication failed for user \"weir\"";
+  auto pool = make_pool(test_config());
+  const auto [first, e] = failed_then_failed_fast(*pool, clock);
+  EXPECT_EQ(first.status(), WEIR_E_UNAUTHENTICATED);
+  EXPECT_FALSE(first.retryable());
+  EXPECT_EQ(e.status(), WEIR_E_UNAUTHENTICATED);
+  EXPECT_FALSE(e.retryable());
+  EXPECT_FALSE(e.retryable_decided());
+  EXPECT_THAT(e.message(), HasSubstr("(1 failed connect(s), next attempt in 150 ms): password"));
+  EXPECT_EQ(backend.connects, 1);
 }
 
 // A connect made for a caller ends by the caller's deadline, whatever the
@@ -247,23 +311,29 @@ TEST_F(PoolTest, AFailedConnectFailsTheQueuedWaitersFast) {
   auto config = test_config();
   config.max_size = 1;
   auto pool = make_pool(config);
-  auto* held = pool->acquire({});
-  sdk::Error first(WEIR_OK, ""), second(WEIR_OK, "");
-  std::thread a([&] { first = error_from([&] { pool->acquire({30s, "a", ""}); }); });
-  wait_until([&] { return stats_of(*pool).waiting == 1; });
-  std::thread b([&] { second = error_from([&] { pool->acquire({30s, "b", ""}); }); });
-  wait_until([&] { return stats_of(*pool).waiting == 2; });
-
-  backend.down = true;
-  pool->release(held, true);  // the first waiter may now connect, and fails
-  a.join();
-  b.join();
+  const auto [first, second] = waiters_failed_by_a_connect(*pool, [&] { backend.down = true; });
   EXPECT_EQ(first.status(), WEIR_E_UNAVAILABLE);
   EXPECT_EQ(first.message(), "pool main: cannot connect: connection refused (127.0.0.1:5432)");
   EXPECT_EQ(second.status(), WEIR_E_UNAVAILABLE);
   EXPECT_EQ(second.message(),
             "pool main: backend unavailable (1 failed connect(s), next attempt in 250 ms): "
             "connection refused (127.0.0.1:5432)");
+}
+
+// Waiters failed by a connect that failed hear its verdict, as fail-fast callers do.
+TEST_F(PoolTest, TheQueuedWaitersFailedFastKeepTheFactorysRetryVerdict) {
+  auto config = test_config();
+  config.max_size = 1;
+  auto pool = make_pool(config);
+  const auto [first, second] = waiters_failed_by_a_connect(*pool, [&] {
+    backend.down = true;
+    backend.down_verdict = sdk::Retry::kNo;
+  });
+  EXPECT_FALSE(first.retryable());
+  EXPECT_EQ(second.status(), WEIR_E_UNAVAILABLE);
+  EXPECT_FALSE(second.retryable());
+  EXPECT_TRUE(second.retryable_decided());
+  EXPECT_THAT(second.message(), HasSubstr("pool main: backend unavailable (1 failed connect(s)"));
 }
 
 }  // namespace

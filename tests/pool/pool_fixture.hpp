@@ -36,11 +36,7 @@ inline PoolConfig test_config() {
 }
 
 class PoolTest : public ::testing::Test {
- protected:
-  std::unique_ptr<Pool> make_pool(PoolConfig config) {
-    return std::make_unique<Pool>(config, std::make_unique<ScriptedFactory>(backend), "main",
-                                  Pool::Environment{&clock, false, 42});
-  }
+ public:
   static weir_pool_stats stats_of(const Pool& pool) {
     weir_pool_stats s{};
     s.struct_size = sizeof s;
@@ -52,6 +48,12 @@ class PoolTest : public ::testing::Test {
     h.struct_size = sizeof h;
     pool.health(h);
     return h;
+  }
+
+ protected:
+  std::unique_ptr<Pool> make_pool(PoolConfig config) {
+    return std::make_unique<Pool>(config, std::make_unique<ScriptedFactory>(backend), "main",
+                                  Pool::Environment{&clock, false, 42});
   }
   // Moves time on and lets maintenance see it, as the background thread would.
   void advance(Pool& pool, std::chrono::milliseconds d) {

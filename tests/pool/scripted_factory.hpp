@@ -25,11 +25,12 @@ struct Backend {
   std::atomic<int> closed{0};
   std::atomic<int> pings{0};
   std::atomic<int> resets{0};
-  std::atomic<bool> down{false};   // connect throws WEIR_E_UNAVAILABLE
+  std::atomic<bool> down{false};   // connect throws down_status
   std::atomic<int> fail_every{0};  // > 0: every n-th connect fails (stress)
   std::string down_message = "connection refused (127.0.0.1:5432)";
-  std::optional<sdk::Retry> down_verdict;  // the factory's own verdict on retrying, if any
-  std::atomic<bool> silent{false};         // connect waits out its whole bound, then fails
+  weir_status down_status = WEIR_E_UNAVAILABLE;  // e.g. WEIR_E_UNAUTHENTICATED: a refused login
+  std::optional<sdk::Retry> down_verdict;        // the factory's own verdict on retrying, if any
+  std::atomic<bool> silent{false};               // connect waits out its whole bound, then fails
   std::atomic<std::chrono::milliseconds> last_connect_timeout{std::chrono::milliseconds(-1)};
   // What the last begin, commit or rollback was given to spend.
   std::atomic<std::chrono::milliseconds> last_transaction_timeout{std::chrono::milliseconds(-1)};
@@ -133,8 +134,11 @@ class ScriptedFactory final : public sdk::ConnectionFactory {
       throw sdk::Error(WEIR_E_UNAVAILABLE, "no answer", true);
     }
     if (backend_.down && backend_.down_verdict)
-      throw sdk::Error(WEIR_E_UNAVAILABLE, backend_.down_message, *backend_.down_verdict);
-    if (backend_.down) throw sdk::Error(WEIR_E_UNAVAILABLE, backend_.down_message, true);
+      throw sdk::Error(backend_.down_status, backend_.down_message, *backend_.down_verdict);
+    if (backend_.down) {  // retryable when away, as plugins mark it
+      throw sdk::Error(backend_.down_status, backend_.down_message,
+                       backend_.down_status == WEIR_E_UNAVAILABLE);
+    }
     const int every = backend_.fail_every;
     if (every > 0 && n % every == 0) {
       throw sdk::Error(WEIR_E_UNAVAILABLE, "intermittent failure", true);

@@ -47,6 +47,12 @@ class Error : public std::exception {
   const std::string& code() const noexcept { return code_; }
   const std::string& detail() const noexcept { return detail_; }
   const char* what() const noexcept override { return message_.c_str(); }
+  // The same failure (status, verdict, code, detail) told with another message.
+  Error with_message(std::string message) const {
+    Error copy = *this;
+    copy.message_ = std::move(message);
+    return copy;
+  }
 
  private:
   weir_status status_;

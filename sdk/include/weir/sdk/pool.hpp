@@ -588,7 +588,7 @@ class Pool {
       case pool::Waiter::Grant::kClosed:
         throw closed_error();
       default:
-        throw Error(WEIR_E_UNAVAILABLE, waiter.reason, true);
+        throw last_failure_->with_message(waiter.reason);
     }
   }
 
@@ -661,6 +661,7 @@ class Pool {
       } else {
         const bool was_up = !backoff_.down();
         backoff_.fail(now, failure->message(), jitter_);
+        last_failure_ = *failure;
         const std::string note =
             "pool " + name_ + ": " + unavailable_text(now, pool::Demand::kCaller);
         fail_waiters(pool::Waiter::Grant::kUnavailable, note);
@@ -669,13 +670,7 @@ class Pool {
         if (was_up) log_warn(note);
       }
       // The factory's own verdict on retrying (Retry), when it gave one, stays.
-      const std::string message = "pool " + name_ + ": cannot connect: " + failure->message();
-      if (failure->retryable_decided()) {
-        throw Error(failure->status(), message, failure->retryable() ? Retry::kYes : Retry::kNo,
-                    failure->code(), failure->detail());
-      }
-      throw Error(failure->status(), message, failure->retryable(), failure->code(),
-                  failure->detail());
+      throw failure->with_message("pool " + name_ + ": cannot connect: " + failure->message());
     }
     lease->created_at = now;
     lease->last_used = now;
@@ -801,9 +796,14 @@ class Pool {
                      numbers_text() + "; holders: " + pool::holders_text(active_, clock_.now()),
                  true);
   }
+  // A caller failed fast while the backend is down hears what the last
+  // connect heard, status and verdict included: a backend that is away
+  // (UNAVAILABLE, retryable) is worth retrying soon, one that refused our
+  // credentials or whose file is damaged (Retry::kNo) is not, whichever
+  // caller happened to make that connect.
   Error unavailable_error(pool::Instant now) const {
-    return Error(WEIR_E_UNAVAILABLE,
-                 "pool " + name_ + ": " + unavailable_text(now, pool::Demand::kCaller), true);
+    return last_failure_->with_message("pool " + name_ + ": " +
+                                       unavailable_text(now, pool::Demand::kCaller));
   }
   Error closed_error() const {
     return Error(WEIR_E_CLOSED, "pool " + name_ + " is closed (draining for shutdown)", true);
@@ -850,6 +850,7 @@ class Pool {
   bool draining_ = false;
   bool probing_ = false;  // the one connect allowed at a time while the backend is down
   pool::Backoff backoff_;
+  std::optional<Error> last_failure_;  // the failure that started or extended the backoff
   pool::Jitter jitter_;
   pool::WaitWindow waits_;
   Counters counters_;
