@@ -93,12 +93,16 @@ HttpResponse ChromaConnection::send(const char* method, const std::string& path,
                        true);
     }
   }
+  // A write operation's own request (not the lookup of a collection's id)
+  // is never sent twice: once sent, a failure means it may have been applied.
+  const bool sends_write = writing_ && std::string_view(method) != "GET";
+  const auto resend = sends_write ? HttpClient::Resend::kNever : HttpClient::Resend::kAllowed;
   try {
-    if (body != nullptr) return client_->post(path, *body, left);
-    if (std::string_view(method) == "DELETE") return client_->del(path, left);
+    if (body != nullptr) return client_->post(path, *body, left, resend);
+    if (std::string_view(method) == "DELETE") return client_->del(path, left, resend);
     return client_->get(path, left);
   } catch (const sdk::Error& e) {
-    if (writing_ && std::string_view(method) != "GET") throw sdk::may_have_been_applied(e);
+    if (sends_write) throw sdk::may_have_been_applied(e);
     throw;
   }
 }

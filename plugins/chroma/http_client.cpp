@@ -50,6 +50,8 @@ HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options))
   curl_easy_setopt(handle_, CURLOPT_XFERINFOFUNCTION, &HttpClient::on_progress);
   curl_easy_setopt(handle_, CURLOPT_XFERINFODATA, this);
   curl_easy_setopt(handle_, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(handle_, CURLOPT_PREREQFUNCTION, &HttpClient::on_send);
+  curl_easy_setopt(handle_, CURLOPT_PREREQDATA, this);
 }
 
 HttpClient::~HttpClient() {
@@ -59,18 +61,30 @@ HttpClient::~HttpClient() {
 }
 
 HttpResponse HttpClient::get(std::string_view path, std::chrono::milliseconds deadline) {
-  return perform("GET", path, nullptr, deadline);
+  return perform("GET", path, nullptr, deadline, Resend::kAllowed);
 }
 HttpResponse HttpClient::post(std::string_view path, std::string_view body,
-                              std::chrono::milliseconds deadline) {
-  return perform("POST", path, &body, deadline);
+                              std::chrono::milliseconds deadline, Resend resend) {
+  return perform("POST", path, &body, deadline, resend);
 }
-HttpResponse HttpClient::del(std::string_view path, std::chrono::milliseconds deadline) {
-  return perform("DELETE", path, nullptr, deadline);
+HttpResponse HttpClient::del(std::string_view path, std::chrono::milliseconds deadline,
+                             Resend resend) {
+  return perform("DELETE", path, nullptr, deadline, resend);
 }
 
 int HttpClient::on_progress(void* self, long long, long long, long long, long long) {
   return static_cast<HttpClient*>(self)->cancelled_.load() ? 1 : 0;
+}
+
+// Called by libcurl on the connection it is about to send the request on,
+// once per attempt: a second call is its resend.
+int HttpClient::on_send(void* self, char*, char*, int, int) {
+  auto& client = *static_cast<HttpClient*>(self);
+  if (++client.sends_ > 1 && client.resend_ == Resend::kNever) {
+    client.resend_refused_ = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
 }
 
 std::size_t HttpClient::on_body(char* data, std::size_t size, std::size_t count, void* out) {
@@ -79,7 +93,8 @@ std::size_t HttpClient::on_body(char* data, std::size_t size, std::size_t count,
 }
 
 HttpResponse HttpClient::perform(const char* method, std::string_view path,
-                                 const std::string_view* body, std::chrono::milliseconds deadline) {
+                                 const std::string_view* body, std::chrono::milliseconds deadline,
+                                 Resend resend) {
   const std::string url = options_.base_url + std::string(path);
   const auto timeout = deadline.count() > 0 ? std::min(deadline, options_.request_timeout)
                                             : options_.request_timeout;
@@ -100,6 +115,9 @@ HttpResponse HttpClient::perform(const char* method, std::string_view path,
     curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST,
                      std::string_view(method) == "GET" ? nullptr : method);
   }
+  resend_ = resend;
+  sends_ = 0;
+  resend_refused_ = false;
   const CURLcode rc = curl_easy_perform(handle_);
   curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, nullptr);
   if (rc == CURLE_OK) {
@@ -109,6 +127,12 @@ HttpResponse HttpClient::perform(const char* method, std::string_view path,
 
   const std::string what = std::string(method) + " " + std::string(path);
   const std::string reason = error_text[0] != '\0' ? error_text : curl_easy_strerror(rc);
+  if (resend_refused_) {
+    throw sdk::Error(WEIR_E_BROKEN,
+                     "the connection to Chroma at " + options_.base_url + " closed during " + what +
+                         " with no answer; it was not sent again",
+                     true);
+  }
   switch (rc) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:

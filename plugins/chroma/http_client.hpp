@@ -1,6 +1,12 @@
 // One libcurl easy handle talking HTTP/1.1 with keep-alive to one Chroma
 // server: the "connection" the pool keeps. libcurl reconnects the handle by
 // itself when the server closed the socket between requests.
+//
+// libcurl also sends a request again by itself, on a fresh connection, when
+// the reused connection it went out on closed with no byte of the answer
+// back: it takes that for a server that closed the connection while idle,
+// but a server that applied the request and then lost the connection gets it
+// twice. Requests sent with Resend::kNever are not sent again that way.
 #pragma once
 
 #include <atomic>
@@ -28,6 +34,11 @@ struct HttpClientOptions {
 
 class HttpClient {
  public:
+  // Whether libcurl may send the request again by itself (see above):
+  // kAllowed for requests that change nothing or the same thing twice,
+  // kNever for writes.
+  enum class Resend { kAllowed, kNever };
+
   explicit HttpClient(HttpClientOptions options);
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
@@ -38,10 +49,12 @@ class HttpClient {
   // WEIR_E_UNAVAILABLE (cannot connect), WEIR_E_TIMEOUT, WEIR_E_CANCELLED or
   // WEIR_E_BROKEN (the connection died mid-request), all retryable but
   // CANCELLED. `deadline` (0 = none) shortens the configured request timeout.
+  // A resend that kNever refused is WEIR_E_BROKEN too.
   HttpResponse get(std::string_view path, std::chrono::milliseconds deadline = {});
   HttpResponse post(std::string_view path, std::string_view json_body,
-                    std::chrono::milliseconds deadline = {});
-  HttpResponse del(std::string_view path, std::chrono::milliseconds deadline = {});
+                    std::chrono::milliseconds deadline = {}, Resend resend = Resend::kAllowed);
+  HttpResponse del(std::string_view path, std::chrono::milliseconds deadline = {},
+                   Resend resend = Resend::kAllowed);
 
   // Makes the request in flight (on another thread), or else the next one,
   // stop with WEIR_E_CANCELLED; used up by the request it stops.
@@ -54,8 +67,9 @@ class HttpClient {
 
  private:
   HttpResponse perform(const char* method, std::string_view path, const std::string_view* body,
-                       std::chrono::milliseconds deadline);
+                       std::chrono::milliseconds deadline, Resend resend);
   static int on_progress(void* self, long long, long long, long long, long long);
+  static int on_send(void* self, char*, char*, int, int);
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* out);
 
   HttpClientOptions options_;
@@ -63,6 +77,11 @@ class HttpClient {
   curl_slist* json_headers_ = nullptr;  // for requests with a body
   curl_slist* plain_headers_ = nullptr;
   std::atomic<bool> cancelled_{false};
+  // Of the request being performed: how often libcurl was about to send it,
+  // and whether a resend was refused.
+  Resend resend_ = Resend::kAllowed;
+  int sends_ = 0;
+  bool resend_refused_ = false;
 };
 
 // Percent-encodes one URL path segment (tenant, database and collection names).

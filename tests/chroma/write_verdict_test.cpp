@@ -15,14 +15,15 @@ namespace weir::chroma::test {
 namespace {
 
 using ::testing::EndsWith;
+using ::testing::HasSubstr;
 using weir::testing::Fault;
 
 class ChromaWriteVerdict : public ChromaTest {
  protected:
-  // A connection through the proxy to the test's collection, whose id it
+  // A new connection through the proxy to the test's collection, whose id it
   // already knows: the request under test is the only one it sends.
   sdk::Connection& through_proxy() {
-    name_ = make_collection_abc();
+    if (name_.empty()) name_ = make_collection_abc();
     factory_ = std::make_unique<ChromaFactory>(settings_for("http://" + proxy_.address()));
     connection_ = factory_->connect({});
     run(*connection_, count_request());
@@ -46,6 +47,39 @@ TEST_F(ChromaWriteVerdict, AWriteCutAfterItWasSentIsNotRetryable) {
   EXPECT_TRUE(e.retryable_decided());
   EXPECT_THAT(e.message(), EndsWith(" (it may have been applied before the connection broke)"));
   EXPECT_EQ(run(connection(), count_request()).at("count"), 4) << "Chroma applied the write";
+}
+
+// libcurl sends a request again by itself, on a fresh connection, when the
+// reused one it went out on closed with no byte of the answer back: it takes
+// that for a server that closed the connection while idle. Chroma applied the
+// write and answered; only the proxy's reset stopped the answer. A new
+// connection over which anything was sent is a resend reaching Chroma.
+TEST_F(ChromaWriteVerdict, AWriteIsNeverSentAgainOnAFreshConnection) {
+  for (const std::string write :
+       {R"("op":"add","ids":["d"],"embeddings":[[1,1,0]])",
+        R"("op":"upsert","ids":["a"],"embeddings":[[1,1,1]])", R"("op":"delete","ids":["b"])"}) {
+    auto& c = through_proxy();
+    const int connections = proxy_.sending();
+    proxy_.set(Fault::reset_mid_response(0));
+    const auto e = failure(c, R"({"collection":")" + name_ + R"(",)" + write + "}");
+    proxy_.clear();
+    EXPECT_EQ(proxy_.sending(), connections) << write << " was sent again";
+    EXPECT_EQ(e.status(), WEIR_E_BROKEN) << e.message();
+    EXPECT_FALSE(e.retryable()) << write;
+    EXPECT_THAT(e.message(), HasSubstr(" with no answer; it was not sent again (it may have been "
+                                       "applied before the connection broke)"));
+  }
+}
+
+// A connection the server closed while idle is found closed before the
+// write goes out: libcurl opens a new one and the write is sent once, as usual.
+TEST_F(ChromaWriteVerdict, AWriteOnAConnectionClosedWhileIdleIsSentOnceOnANewOne) {
+  auto& c = through_proxy();
+  const int connections = proxy_.sending();
+  proxy_.close_open_connections();
+  run(c, R"({"op":"add","collection":")" + name_ + R"(","ids":["d"],"embeddings":[[1,1,0]]})");
+  EXPECT_EQ(proxy_.sending(), connections + 1);
+  EXPECT_EQ(run(connection(), count_request()).at("count"), 4);
 }
 
 TEST_F(ChromaWriteVerdict, AReadCutAfterItWasSentStaysRetryable) {

@@ -66,7 +66,8 @@ class FaultProxy::Link : public std::enable_shared_from_this<Link> {
   void forward(Pump& pump, error_code ec, std::size_t n) {
     if (dead_ && pump.from_server) return;  // its socket was closed on purpose
     if (ec) return close_both();            // a peer left: so does the other
-    if (dead_) return read(pump);           // what the client sends is dropped
+    if (!pump.from_server && !client_sent_) client_sent_ = true, ++proxy_.sending_;
+    if (dead_) return read(pump);  // what the client sends is dropped
     const auto setting = proxy_.setting();
     const Fault& fault = setting.fault;
     if (fault.blackhole) return go_dead(pump);
@@ -129,6 +130,7 @@ class FaultProxy::Link : public std::enable_shared_from_this<Link> {
   tcp::socket server_;
   std::array<Pump, 2> pumps_;  // client → server, server → client
   bool dead_ = false;
+  bool client_sent_ = false;  // counted in the proxy's sending_
   std::uint64_t counted_generation_ = 0;
   std::size_t server_bytes_ = 0;
 };

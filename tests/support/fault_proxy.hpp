@@ -86,6 +86,8 @@ class FaultProxy {
   void close_open_connections();
   // Connections accepted so far.
   int accepted() const noexcept { return accepted_.load(); }
+  // Of those, the ones over which the client sent anything (a request).
+  int sending() const noexcept { return sending_.load(); }
 
   // The fault in force and its generation (a reset_after count restarts at
   // each set(), so it counts from the moment the test switched it on), and
@@ -105,6 +107,7 @@ class FaultProxy {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::atomic<int> accepted_{0};
+  std::atomic<int> sending_{0};
   mutable std::mutex mutex_;
   Setting setting_;
   std::vector<std::weak_ptr<Link>> links_;  // used on the proxy's thread only
