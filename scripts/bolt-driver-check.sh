@@ -15,19 +15,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 check_dir="$repo/tests/neo4j/driver-check"
 cache="${WEIR_CACHE_DIR:-$repo/build/.cache}/neo4j-driver"
 
-install() {
-  if ! command -v npm >/dev/null 2>&1; then
-    echo "bolt-driver-check: npm not found (scripts/install-deps.sh installs it)" >&2
-    exit 1
-  fi
-  mkdir -p "$cache"
-  # Reinstall only when the pinned package.json changed.
-  if cmp -s "$check_dir/package.json" "$cache/package.json" && [ -f "$cache/node_modules/neo4j-driver/package.json" ]; then
-    return 0
-  fi
-  cp "$check_dir/package.json" "$cache/package.json"
-  (cd "$cache" && npm install --no-audit --no-fund --ignore-scripts --loglevel=error)
-}
+install() { "$repo/scripts/npm-pinned.sh" "$check_dir" "$cache" neo4j-driver; }
 
 case "${1:-}" in
   install)
