@@ -119,6 +119,7 @@ enum class Runs {
   kOnIoThread,  // answered from memory (listings, health): cheap enough for an I/O thread
   kOnWorker,    // may wait on backends, outside every admission queue (reload)
   kAdmitted,    // backend work: waits its turn in the database's admission queue
+  kByMcp,       // the MCP front answers; its tool calls take their turns (Api::run)
 };
 
 struct Api::Endpoint {
@@ -126,7 +127,7 @@ struct Api::Endpoint {
   http::verb method;      // GET endpoints answer HEAD too
   Access access;
   Runs runs;
-  HttpResponse (Api::*handler)(const Call&);
+  HttpResponse (Api::*handler)(const Call&);  // null for kByMcp
   // The operation label of weir_requests_total; empty when the endpoint is not counted there.
   std::string_view operation = {};
 };
@@ -147,20 +148,21 @@ const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string&
        &Api::query, "query"},
       {"/v1/databases/{database}/transaction", http::verb::post, Access::kCaller, Runs::kAdmitted,
        &Api::transaction, "transaction"},
+      {"/mcp", http::verb::post, Access::kCaller, Runs::kByMcp, nullptr},
+      {"/mcp", http::verb::delete_, Access::kCaller, Runs::kByMcp, nullptr},
   };
   const auto path = split_path(request.target());
   if (!path) throw ApiError(400, "invalid_path", "the request path is malformed");
-  const Endpoint* other_method = nullptr;
+  std::string allowed;  // the path's methods, when the request's is not one of them
   for (const auto& endpoint : endpoints) {
     if (!path_matches(endpoint.path, *path, database)) continue;
     const auto method = request.method();
     if (method == endpoint.method ||
         (method == http::verb::head && endpoint.method == http::verb::get))
       return endpoint;
-    other_method = &endpoint;
+    allowed += (allowed.empty() ? "" : ", ") + std::string(http::to_string(endpoint.method));
   }
-  if (other_method != nullptr)
-    throw method_not_allowed(other_method->method == http::verb::get ? "GET" : "POST");
+  if (!allowed.empty()) throw method_not_allowed(allowed.c_str());
   throw ApiError(
       404, "not_found",
       "no such endpoint: " + std::string(request.target()) + " (see docs/http-api.yaml)");
@@ -213,27 +215,79 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
       return workers_.post([this, call, answer = std::move(answer)] { answer(serve(*call)); });
     case Runs::kAdmitted:
       return submit(std::move(call), std::move(answer));
+    case Runs::kByMcp:
+      return mcp(call, std::move(answer));
   }
 }
 
 void Api::submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer) {
-  Admission& admission = *call->database->admission;  // alive while the call's snapshot is
   auto shared_answer = std::make_shared<std::function<void(Outcome)>>(std::move(answer));
-  admission.submit(
-      call->deadline,
-      [this, call, shared_answer, &admission] {
-        metrics_.record_queue_wait(admission.database(),
-                                   std::chrono::steady_clock::now() - call->received);
-        workers_.post([this, call, shared_answer, &admission] {
-          auto outcome = serve(*call);
-          admission.finished();
-          (*shared_answer)(std::move(outcome));
-        });
-      },
+  // The admission queue is alive while the call's snapshot is.
+  in_turn(
+      *call->database->admission, call->deadline, call->client_gone, call->received,
+      [this, call, shared_answer] { (*shared_answer)(serve(*call)); },
       [shared_answer](const ApiError& error) {
         (*shared_answer)({error_response(error), error.code()});
+      });
+}
+
+void Api::in_turn(Admission& admission, Deadline deadline, std::stop_token client_gone,
+                  std::chrono::steady_clock::time_point received, std::function<void()> work,
+                  std::function<void(const ApiError&)> refused) {
+  admission.submit(
+      deadline,
+      [this, &admission, received, work = std::move(work)]() mutable {
+        metrics_.record_queue_wait(admission.database(),
+                                   std::chrono::steady_clock::now() - received);
+        workers_.post([&admission, work = std::move(work)] {
+          work();
+          admission.finished();
+        });
       },
-      call->client_gone);
+      std::move(refused), std::move(client_gone));
+}
+
+void Api::mcp(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer) {
+  mcp_http_.handle(call->request, call->state, call->caller, call->deadline, call->client_gone,
+                   [answer = std::move(answer)](HttpResponse response) {
+                     response.set(http::field::server, "weir/" WEIR_VERSION);
+                     answer({std::move(response), "ok"});
+                   });
+}
+
+void Api::run(Request request, Work work, Done done) {
+  const auto received = std::chrono::steady_clock::now();
+  auto finish = [this, database = request.database, operation = request.operation, received,
+                 done = std::move(done)](std::string result, std::optional<ApiError> error) {
+    metrics_.record_request(database, operation, error ? error->code() : "ok",
+                            std::chrono::steady_clock::now() - received);
+    done(std::move(result), std::move(error));
+  };
+  const ServedDatabase* served = nullptr;
+  try {
+    served = &find_database(*request.state, request.database, request.caller);
+  } catch (const ApiError& e) {
+    return finish({}, e);
+  }
+  auto shared = std::make_shared<Request>(std::move(request));
+  auto serve_work = [this, served, shared, finish, work = std::move(work)] {
+    try {
+      auto result = work(*served->database,
+                         request_context(*shared->state, shared->caller.client_id, shared->deadline,
+                                         shared->cancelled,
+                                         "MCP " + shared->operation + " on " + shared->database));
+      finish(std::move(result), std::nullopt);
+    } catch (const ApiError& e) {
+      finish({}, e);
+    } catch (const std::exception& e) {
+      log_error("mcp", std::string("unexpected error: ") + e.what());
+      finish({}, ApiError(500, "internal", std::string("internal error: ") + e.what()));
+    }
+  };
+  // A database that is not served has no queue: its work fails at once, from memory.
+  if (served->admission == nullptr) return serve_work();
+  in_turn(*served->admission, shared->deadline, shared->cancelled, received, std::move(serve_work),
+          [finish](const ApiError& error) { finish({}, error); });
 }
 
 Api::Outcome Api::serve(const Call& call) {
@@ -268,14 +322,16 @@ ClientLimit Api::limit_for(const Snapshot& state, const Caller& caller) {
   return caller.token != nullptr ? caller.token->limit : state.config.client_limit;
 }
 
-RequestContext Api::request_context(const Call& call, const std::string& operation) {
+RequestContext Api::request_context(const Snapshot& state, const std::string& client_id,
+                                    Deadline deadline, std::stop_token client_gone,
+                                    std::string tag) {
   RequestContext context;
-  context.client_id = call.caller.client_id;
-  context.tag = "POST /v1/databases/" + call.database->database->name() + "/" + operation;
-  context.deadline = call.deadline;
-  context.client_gone = call.client_gone;
+  context.client_id = client_id;
+  context.tag = std::move(tag);
+  context.deadline = deadline;
+  context.client_gone = std::move(client_gone);
   context.canceller = cancels_.get_executor();
-  context.max_result_bytes = call.state->config.limits.max_result_bytes;
+  context.max_result_bytes = state.config.limits.max_result_bytes;
   return context;
 }
 
@@ -283,7 +339,11 @@ HttpResponse Api::query(const Call& call) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
   return json_response(
-      200, call.database->database->query(body, read_only, request_context(call, "query")));
+      200,
+      call.database->database->query(
+          body, read_only,
+          request_context(*call.state, call.caller.client_id, call.deadline, call.client_gone,
+                          "POST /v1/databases/" + call.database->database->name() + "/query")));
 }
 
 HttpResponse Api::transaction(const Call& call) {
@@ -293,8 +353,12 @@ HttpResponse Api::transaction(const Call& call) {
   // What is left are the transaction's options (isolation, deferrable, ...): the plugin
   // honours each one or refuses it by name, never drops it.
   if (read_only) body["read_only"] = true;
-  return json_response(200, call.database->database->transaction(
-                                statements, body, read_only, request_context(call, "transaction")));
+  return json_response(
+      200, call.database->database->transaction(
+               statements, body, read_only,
+               request_context(
+                   *call.state, call.caller.client_id, call.deadline, call.client_gone,
+                   "POST /v1/databases/" + call.database->database->name() + "/transaction")));
 }
 
 HttpResponse Api::reload(const Call& call) {

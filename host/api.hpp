@@ -9,6 +9,9 @@
 #include "client_limits.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
+#include "mcp/database_calls.hpp"
+#include "mcp/http_front.hpp"
+#include "mcp/server.hpp"
 #include "metrics.hpp"
 #include "worker_pool.hpp"
 
@@ -20,7 +23,9 @@
 
 namespace weir {
 
-class Api : public RequestHandler {
+// Also the MCP front's way to its databases (mcp::DatabaseCalls), and the
+// home of its Streamable HTTP transport at /mcp.
+class Api : public RequestHandler, public mcp::DatabaseCalls {
  public:
   explicit Api(Gateway& gateway);
   ~Api() override;
@@ -32,6 +37,10 @@ class Api : public RequestHandler {
 
   // Waits for queued backend work to finish (for shutdown).
   void join_workers();
+
+  void run(Request request, Work work, Done done) override;
+  // The MCP front, for the stdio transport (`weir mcp`); /mcp is served by handle().
+  mcp::Server& mcp_server() noexcept { return mcp_server_; }
 
  private:
   using Deadline = std::chrono::steady_clock::time_point;
@@ -59,6 +68,13 @@ class Api : public RequestHandler {
   // Runs the endpoint's handler and turns whatever it throws into the error response.
   Outcome serve(const Call& call);
   void submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
+  // Waits for a turn in `admission`, then runs `work` on a worker thread; `refused` when no
+  // turn comes (queue full, wait over, client gone).
+  void in_turn(Admission& admission, Deadline deadline, std::stop_token client_gone,
+               std::chrono::steady_clock::time_point received, std::function<void()> work,
+               std::function<void(const ApiError&)> refused);
+  // POST/DELETE /mcp: the MCP front answers (docs/mcp.md).
+  void mcp(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer);
   // The configured database `name`, if the caller may use it; throws 404 database_not_found
   // (listing the ones the caller may see) or 403.
   static const ServedDatabase& find_database(const Snapshot& state, const std::string& name,
@@ -79,7 +95,8 @@ class Api : public RequestHandler {
   HttpResponse transaction(const Call& call);
 
   // What every backend request carries to the plugin (deadline, cancel, caps).
-  RequestContext request_context(const Call& call, const std::string& operation);
+  RequestContext request_context(const Snapshot& state, const std::string& client_id,
+                                 Deadline deadline, std::stop_token client_gone, std::string tag);
   // The database's own description plus its admission queue.
   static boost::json::object describe(const ServedDatabase& served);
 
@@ -90,6 +107,8 @@ class Api : public RequestHandler {
   // server): never on an I/O thread, and never queued behind busy workers.
   boost::asio::thread_pool cancels_{1};
   Metrics metrics_;
+  mcp::Server mcp_server_{gateway_, *this};
+  mcp::HttpFront mcp_http_{mcp_server_};
 };
 
 }  // namespace weir

@@ -206,6 +206,48 @@ void parse_auth(const ConfigReader& root, const boost::json::object& resolved_ro
   check_exposure(config);
 }
 
+// An origin as browsers send it: scheme://host[:port], nothing after.
+bool is_origin(std::string_view text) {
+  for (std::string_view scheme : {"http://", "https://"}) {
+    if (text.substr(0, scheme.size()) != scheme) continue;
+    const auto rest = text.substr(scheme.size());
+    return !rest.empty() && rest.find_first_of("/?#@ ") == std::string_view::npos;
+  }
+  return false;
+}
+
+void parse_mcp(const ConfigReader& root, Config& config) {
+  const auto mcp = root.child("mcp");
+  mcp.allow_only({"writable", "allowed_origins"});
+  const auto strings = [&](std::string_view key, const char* what) {
+    std::vector<std::string> out;
+    const auto* list = mcp.object().if_contains(key);
+    if (list == nullptr) return out;
+    if (!list->is_array()) mcp.fail(key, std::string("must be an array of ") + what);
+    for (std::size_t i = 0; i < list->get_array().size(); ++i) {
+      const auto& item = list->get_array()[i];
+      if (!item.is_string())
+        mcp.fail(std::string(key) + "[" + std::to_string(i) + "]",
+                 std::string("must be a string: one of ") + what);
+      out.emplace_back(item.get_string());
+    }
+    return out;
+  };
+  config.mcp.writable = strings("writable", "database names");
+  for (std::size_t i = 0; i < config.mcp.writable.size(); ++i) {
+    if (config.find_database(config.mcp.writable[i]) == nullptr)
+      mcp.fail("writable[" + std::to_string(i) + "]",
+               "names \"" + config.mcp.writable[i] + "\", which is not a configured database");
+  }
+  config.mcp.allowed_origins = strings("allowed_origins", "origins");
+  for (std::size_t i = 0; i < config.mcp.allowed_origins.size(); ++i) {
+    if (!is_origin(config.mcp.allowed_origins[i]))
+      mcp.fail("allowed_origins[" + std::to_string(i) + "]",
+               "must be an origin: scheme://host[:port], e.g. \"https://app.example.com\", got \"" +
+                   config.mcp.allowed_origins[i] + "\"");
+  }
+}
+
 // Certificates are the operator's files, like the config itself: paths resolve
 // against the config file's directory, not the data directory.
 TlsConfig parse_tls(const ConfigReader& tls, const fs::path& base_dir) {
@@ -280,6 +322,10 @@ std::vector<std::string> keep_restart_only_settings(const Config& running, Confi
   return changed;
 }
 
+bool McpConfig::writable_database(const std::string& name) const {
+  return std::find(writable.begin(), writable.end(), name) != writable.end();
+}
+
 const DatabaseConfig* Config::find_database(const std::string& name) const {
   for (const auto& d : databases) {
     if (d.name == name) return &d;
@@ -322,7 +368,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     root.allow_only({"listen", "io_threads", "worker_threads", "worker_threads_min",
                      "worker_blocked_ms", "plugin_dirs", "workspace", "limits", "auth",
                      "client_limits", "drain_timeout_ms", "retry_interval_ms", "log", "databases",
-                     "tls"});
+                     "mcp", "tls"});
     Config config;
     config.source = source;
     set_listen(config, root.string("listen", "127.0.0.1:7300"), "listen");
@@ -383,6 +429,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
 
     parse_databases(root, resolved.get_object(), config);
     parse_auth(root, resolved.get_object(), config);
+    parse_mcp(root, config);
     return config;
   } catch (const sdk::Error& e) {
     throw ConfigError("config " + source + ": " + e.message());

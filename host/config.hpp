@@ -46,6 +46,15 @@ struct Limits {
   std::chrono::milliseconds queue_timeout{5000};  // longest wait for a database slot; then 503
 };
 
+// The MCP front (docs/mcp.md): which databases its `query` tool may write, and which
+// browser origins may call /mcp besides the loopback ones.
+struct McpConfig {
+  std::vector<std::string> writable;         // database names
+  std::vector<std::string> allowed_origins;  // e.g. "https://app.example.com"
+
+  bool writable_database(const std::string& name) const;
+};
+
 // HTTPS for the listener; paths are absolute (relative ones resolve against the config file).
 struct TlsConfig {
   std::filesystem::path certificate;
@@ -75,6 +84,7 @@ struct Config {
   std::vector<DatabaseConfig> databases;
   std::vector<ApiToken> tokens;  // empty = local-only mode (loopback listener required)
   ClientLimit client_limit;      // per client, unless its token says otherwise
+  McpConfig mcp;
 
   const DatabaseConfig* find_database(const std::string& name) const;
 };

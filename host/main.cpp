@@ -7,6 +7,7 @@
 #include "http_server.hpp"
 #include "io_threads.hpp"
 #include "logger.hpp"
+#include "mcp/stdio_front.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -31,6 +32,8 @@ usage: weir <command> [options]
 
 commands:
   serve          start the gateway (the default command)
+  mcp            speak MCP (Model Context Protocol) on stdin/stdout for a local agent;
+                 logs go to stderr (docs/mcp.md)
   plugins        list the plugins found, loaded and rejected (with reasons)
   check-config   validate the configuration as serve does (each plugin checks its
                  databases' settings; nothing connects) and print it with secrets masked
@@ -84,7 +87,7 @@ Options parse_options(int argc, char** argv) {
     } else if (arg == "--log-level") {
       o.log_level = value();
     } else if (!arg.empty() && arg[0] != '-' && !command_seen) {
-      if (arg != "serve" && arg != "plugins" && arg != "check-config")
+      if (arg != "serve" && arg != "mcp" && arg != "plugins" && arg != "check-config")
         usage_error("unknown command \"" + arg + "\"");
       o.command = arg;
       command_seen = true;
@@ -196,14 +199,42 @@ void print_try_it(const weir::Snapshot& state, const std::string& url) {
   std::cerr << "\n";
 }
 
-int serve(const weir::Config& config, const Options& options) {
-  if (!config.log_file.empty()) {
-    try {
-      weir::Logger::instance().open_file(config.log_file);
-    } catch (const std::system_error& e) {
-      throw weir::ConfigError("config " + config.source + ": log.file: " + e.what());
-    }
+void open_log_file(const weir::Config& config) {
+  if (config.log_file.empty()) return;
+  try {
+    weir::Logger::instance().open_file(config.log_file);
+  } catch (const std::system_error& e) {
+    throw weir::ConfigError("config " + config.source + ": log.file: " + e.what());
   }
+}
+
+// `weir mcp`: the gateway without a listener, its MCP front on stdin/stdout until stdin ends.
+int serve_mcp_stdio(const weir::Config& config, const Options& options) {
+  open_log_file(config);
+  weir::IoThreads io_threads(1);  // admission timers and signals
+  weir::Gateway gateway(
+      config, [&options] { return load(options); }, executable_dir(),
+      io_threads.main().get_executor());
+  weir::Api api(gateway);
+  boost::asio::signal_set hangup(io_threads.main(), SIGHUP);
+  on_every_signal(hangup, [&](int) {
+    weir::log_info("host", "received SIGHUP: reloading the config");
+    gateway.request_reload();
+  });
+  std::thread io([&] { io_threads.run(); });
+  weir::log_info("mcp",
+                 "weir " WEIR_VERSION " serving MCP on stdio (config: " + config.source + ")");
+  weir::mcp::serve_stdio(api.mcp_server(), std::cin, std::cout,
+                         {config.limits.max_body_bytes, config.limits.request_timeout});
+  gateway.drain();
+  io_threads.stop();
+  io.join();
+  api.join_workers();
+  return 0;
+}
+
+int serve(const weir::Config& config, const Options& options) {
+  open_log_file(config);
   weir::IoThreads io_threads(config.io_threads);
   boost::asio::io_context& io = io_threads.main();
   weir::Gateway gateway(
@@ -269,6 +300,7 @@ int main(int argc, char** argv) {
     weir::Logger::instance().configure(config.log_level, config.log_format);
     if (options.command == "plugins") return list_plugins(config);
     if (options.command == "check-config") return check_config(config);
+    if (options.command == "mcp") return serve_mcp_stdio(config, options);
     return serve(config, options);
   } catch (const weir::ConfigError& e) {
     std::cerr << "weir: " << e.what() << "\n";

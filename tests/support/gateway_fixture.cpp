@@ -70,6 +70,7 @@ RunningGateway::~RunningGateway() = default;
 
 std::uint16_t RunningGateway::port() const { return parts_->server->port(); }
 Gateway& RunningGateway::gateway() { return *parts_->gateway; }
+Api& RunningGateway::api() { return *parts_->api; }
 HttpServer& RunningGateway::server() { return *parts_->server; }
 
 void RunningGateway::set_reload_config(boost::json::object config) {

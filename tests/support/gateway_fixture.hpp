@@ -11,6 +11,7 @@
 #include <memory>
 
 namespace weir {
+class Api;
 class Gateway;
 class HttpServer;
 }  // namespace weir
@@ -26,6 +27,7 @@ class RunningGateway {
 
   std::uint16_t port() const;
   Gateway& gateway();
+  Api& api();
   HttpServer& server();
   // The config the next reload reads (as the file would be rewritten).
   void set_reload_config(boost::json::object config);
