@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs every dependency (Debian packages, the pinned
-# npm Chroma server, the npm Bolt driver), builds, and runs every test — first
+# npm Chroma server, the npm Bolt driver, the npm MCP SDK), builds, and runs every test — first
 # a plain debug build, then the same suite under ASan+UBSan, then every
 # libFuzzer harness over its seeds plus a bounded run (docs/fuzzing.md). Test
 # servers (PostgreSQL clusters, Chroma, Bolt) are started and stopped by the tests.
@@ -20,6 +20,7 @@ export WEIR_CACHE_DIR="${WEIR_CACHE_DIR:-$repo/build/.cache}"
 scripts/chroma-server.sh install
 export WEIR_CHROMA_BIN="$(scripts/chroma-server.sh path)"
 scripts/bolt-driver-check.sh install
+scripts/mcp-sdk-check.sh install
 
 jobs="$(nproc)"
 for preset in "${presets[@]}"; do

@@ -1,0 +1,178 @@
+// Proves weir's MCP front works with the official MCP TypeScript SDK as the
+// client, over both transports: `weir mcp` on stdio and `weir serve` at /mcp
+// (Streamable HTTP, with bearer tokens). Each client initializes (the SDK
+// offers 2025-11-25), lists the tools and calls them against real SQLite
+// files; a write through the read-only path is refused by the engine, a bad
+// argument is a tool error, a scoped token sees one database.
+//
+// usage: node check.js <weir binary> <plugin dir>
+'use strict';
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
+const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
+const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
+
+const [weir, pluginDir] = process.argv.slice(2);
+const FULL = 'full-token-0123456789abcdef';
+const SCOPED = 'scoped-token-0123456789abcdef';
+
+const project = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-mcp-sdk-'));
+const configPath = path.join(project, 'weir.json');
+fs.writeFileSync(configPath, JSON.stringify({
+  listen: '127.0.0.1:0',
+  plugin_dirs: [pluginDir],
+  workspace: { root: project },
+  databases: {
+    app: { backend: 'sqlite', connection: { path: 'app.db' } },
+    notes: { backend: 'sqlite', connection: { path: 'notes.db' } },
+  },
+  mcp: { writable: ['notes'] },
+  auth: {
+    tokens: [
+      { name: 'full', token: FULL, databases: ['*'] },
+      { name: 'scoped', token: SCOPED, databases: ['app'] },
+    ],
+  },
+}));
+
+function structured(result) {
+  assert.equal(result.isError, false, JSON.stringify(result));
+  assert.deepEqual(JSON.parse(result.content[0].text), result.structuredContent);
+  return result.structuredContent;
+}
+function toolError(result) {
+  assert.equal(result.isError, true, JSON.stringify(result));
+  return JSON.parse(result.content[0].text).error;
+}
+
+// What every client checks, whatever its transport.
+async function exercise(client, label) {
+  assert.equal(client.getServerVersion().name, 'weir', label);
+  const tools = (await client.listTools()).tools;
+  assert.deepEqual(tools.map((t) => t.name), ['list_databases', 'describe_database', 'query'], label);
+  assert.deepEqual(tools[2].inputSchema.properties.database.enum, ['app', 'notes'], label);
+
+  const dbs = structured(await client.callTool({ name: 'list_databases', arguments: {} }));
+  assert.deepEqual(dbs.databases.map((d) => [d.name, d.writable]), [['app', false], ['notes', true]]);
+
+  await client.callTool({ name: 'query', arguments: { database: 'notes', query: 'create table if not exists note (id integer primary key, body text not null)' } });
+  const inserted = structured(await client.callTool({
+    name: 'query', arguments: { database: 'notes', query: 'insert into note (body) values (?)', params: [label] },
+  }));
+  assert.equal(inserted.rows_affected, 1, label);
+  const rows = structured(await client.callTool({
+    name: 'query', arguments: { database: 'notes', query: 'select body from note where body = ?', params: [label] },
+  }));
+  assert.deepEqual(rows.rows, [[label]]);
+
+  const schema = structured(await client.callTool({ name: 'describe_database', arguments: { database: 'notes' } }));
+  assert.deepEqual(schema.tables[0].columns.map((c) => [c.name, c.type, c.primary_key]),
+    [['id', 'INTEGER', true], ['body', 'TEXT', false]]);
+
+  // "app" is not writable for MCP: the engine refuses, whatever the statement looks like.
+  const refused = toolError(await client.callTool({
+    name: 'query', arguments: { database: 'app', query: 'create table sneaky (x)' },
+  }));
+  assert.equal(refused.code, 'permission_denied');
+  assert.equal(refused.message, 'the statement writes, but the request is declared read-only');
+
+  const invalid = toolError(await client.callTool({ name: 'query', arguments: { database: 'app' } }));
+  assert.deepEqual([invalid.code, invalid.message], ['invalid_arguments', 'arguments.query is required']);
+
+  // A protocol error is a JSON-RPC error, which the SDK throws.
+  await assert.rejects(client.callTool({ name: 'no_such_tool', arguments: {} }),
+    (e) => e.code === -32602 && /unknown tool "no_such_tool"/.test(e.message));
+  await client.ping();
+}
+
+async function overStdio() {
+  const transport = new StdioClientTransport({
+    command: weir, args: ['mcp', '--config', configPath], stderr: 'pipe', cwd: project,
+  });
+  let log = '';
+  transport.stderr.on('data', (chunk) => { log += chunk; });
+  const client = new Client({ name: 'weir-sdk-check', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    await exercise(client, 'stdio');
+    await client.close();
+  } catch (e) {
+    console.error(`weir mcp's log:\n${log}`);
+    throw e;
+  }
+  // stdout carried only protocol (the SDK would have failed on anything else); the log went here.
+  assert.match(log, /serving MCP on stdio/);
+  console.log('stdio: ok');
+}
+
+function startGateway() {
+  const child = spawn(weir, ['serve', '--config', configPath], { cwd: project, stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`weir serve exited with ${code}: ${log}`)));
+    child.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m && !child.port) {
+        child.port = Number(m[1]);
+        child.removeAllListeners('exit');
+        resolve(child);
+      }
+    });
+  });
+}
+
+async function httpClient(port, token) {
+  const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: 'weir-sdk-check', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+async function overHttp() {
+  const gateway = await startGateway();
+  try {
+    const { client, transport } = await httpClient(gateway.port, FULL);
+    assert.match(transport.sessionId, /^[0-9a-f]{32}$/);
+    assert.equal(transport.protocolVersion, '2025-11-25');
+    await exercise(client, 'http');
+    await transport.terminateSession();
+    assert.equal(transport.sessionId, undefined);
+    await client.close();
+
+    const scoped = await httpClient(gateway.port, SCOPED);
+    const tools = (await scoped.client.listTools()).tools;
+    assert.deepEqual(tools[2].inputSchema.properties.database.enum, ['app']);
+    const dbs = structured(await scoped.client.callTool({ name: 'list_databases', arguments: {} }));
+    assert.deepEqual(dbs.databases.map((d) => d.name), ['app']);
+    const other = toolError(await scoped.client.callTool({ name: 'query', arguments: { database: 'notes', query: 'select 1' } }));
+    assert.equal(other.message, 'arguments.database names "notes", which is not a database you may use (see list_databases)');
+    await scoped.client.close();
+
+    // A wrong token never gets a session.
+    await assert.rejects(httpClient(gateway.port, 'wrong-token-0123456789'),
+      (e) => e.code === 401 && /the API token is not valid/.test(e.message));
+    console.log('http: ok');
+  } finally {
+    gateway.kill('SIGTERM');
+  }
+}
+
+(async () => {
+  try {
+    await overStdio();
+    await overHttp();
+  } finally {
+    fs.rmSync(project, { recursive: true, force: true });
+  }
+})().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
