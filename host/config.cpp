@@ -218,7 +218,7 @@ bool is_origin(std::string_view text) {
 
 void parse_mcp(const ConfigReader& root, Config& config) {
   const auto mcp = root.child("mcp");
-  mcp.allow_only({"writable", "allowed_origins"});
+  mcp.allow_only({"writable", "allowed_origins", "tools"});
   const auto strings = [&](std::string_view key, const char* what) {
     std::vector<std::string> out;
     const auto* list = mcp.object().if_contains(key);
@@ -239,6 +239,8 @@ void parse_mcp(const ConfigReader& root, Config& config) {
       mcp.fail("writable[" + std::to_string(i) + "]",
                "names \"" + config.mcp.writable[i] + "\", which is not a configured database");
   }
+  config.mcp.tools = mcp::parse_config_tools(
+      mcp, [&](const std::string& name) { return config.find_database(name) != nullptr; });
   config.mcp.allowed_origins = strings("allowed_origins", "origins");
   for (std::size_t i = 0; i < config.mcp.allowed_origins.size(); ++i) {
     if (!is_origin(config.mcp.allowed_origins[i]))

@@ -7,6 +7,7 @@
 #include "access.hpp"
 #include "client_limits.hpp"
 #include "logger.hpp"
+#include "mcp/config_tool.hpp"
 #include "tls_context.hpp"
 #include "workspace.hpp"
 
@@ -46,11 +47,12 @@ struct Limits {
   std::chrono::milliseconds queue_timeout{5000};  // longest wait for a database slot; then 503
 };
 
-// The MCP front (docs/mcp.md): which databases its `query` tool may write, and which
-// browser origins may call /mcp besides the loopback ones.
+// The MCP front (docs/mcp.md): which databases its `query` tool may write, which
+// browser origins may call /mcp besides the loopback ones, and the tools the config defines.
 struct McpConfig {
   std::vector<std::string> writable;         // database names
   std::vector<std::string> allowed_origins;  // e.g. "https://app.example.com"
+  std::vector<mcp::ConfigTool> tools;
 
   bool writable_database(const std::string& name) const;
 };

@@ -58,17 +58,21 @@ object database_property(array names, const char* what) {
   return object{{"type", "string"}, {"enum", std::move(names)}, {"description", what}};
 }
 
-object tool(const char* name, const char* title, const char* description, object properties,
-            array required, object annotations) {
-  object schema{{"type", "object"}, {"properties", std::move(properties)}};
-  if (!required.empty()) schema["required"] = std::move(required);
-  schema["additionalProperties"] = false;
+object tool(std::string_view name, std::string_view title, std::string_view description,
+            object schema, object annotations) {
   annotations["title"] = title;
   return object{{"name", name},
                 {"title", title},
                 {"description", description},
                 {"inputSchema", std::move(schema)},
                 {"annotations", std::move(annotations)}};
+}
+
+object schema(object properties, array required) {
+  object out{{"type", "object"}, {"properties", std::move(properties)}};
+  if (!required.empty()) out["required"] = std::move(required);
+  out["additionalProperties"] = false;
+  return out;
 }
 
 object read_only_hints() { return object{{"readOnlyHint", true}, {"openWorldHint", false}}; }
@@ -148,14 +152,15 @@ array Tools::list(const Snapshot& state, const Caller& caller) const {
                        "The databases you may use: name, backend (sqlite, postgres, chroma, "
                        "neo4j, ...), kind (sql, vector, graph), state, and whether query may "
                        "write to it.",
-                       {}, {}, read_only_hints()));
+                       schema({}, {}), read_only_hints()));
   if (dbs.empty()) return tools;
   tools.push_back(tool(
       "describe_database", "Describe a database",
       "The schema of a database: SQLite tables, columns and indexes; PostgreSQL schemas, tables, "
       "typed columns and keys; Chroma collections with record counts and metadata.",
-      {{"database", database_property(names(dbs, nullptr), "the database to describe")}},
-      {"database"}, read_only_hints()));
+      schema({{"database", database_property(names(dbs, nullptr), "the database to describe")}},
+             {"database"}),
+      read_only_hints()));
   if (auto queryable_names = names(dbs, queryable); !queryable_names.empty()) {
     bool any_writable = false;
     for (const auto& db : dbs) any_writable = any_writable || (queryable(db) && db.writable);
@@ -169,37 +174,51 @@ array Tools::list(const Snapshot& state, const Caller& caller) const {
         "columns and rows. It runs in a read-only transaction, so the database itself refuses "
         "writes, unless list_databases says the database is writable. Pass values as params "
         "(positional: $1 / ?, or named), never inside the query text.",
-        {{"database", database_property(std::move(queryable_names), "the database to query")},
-         {"query",
-          object{{"type", "string"}, {"description", "one SQL statement or Cypher query"}}},
-         {"params", object{{"type", array{"array", "object"}},
-                           {"description", "the statement's parameters, bound by the database"}}},
-         {"max_rows", object{{"type", "integer"},
-                             {"minimum", 1},
-                             {"maximum", kMostRows},
-                             {"default", kDefaultMaxRows},
-                             {"description", "rows returned at most; more set truncated: true"}}}},
-        {"database", "query"}, std::move(hints)));
+        schema(
+            {{"database", database_property(std::move(queryable_names), "the database to query")},
+             {"query",
+              object{{"type", "string"}, {"description", "one SQL statement or Cypher query"}}},
+             {"params",
+              object{{"type", array{"array", "object"}},
+                     {"description", "the statement's parameters, bound by the database"}}},
+             {"max_rows",
+              object{{"type", "integer"},
+                     {"minimum", 1},
+                     {"maximum", kMostRows},
+                     {"default", kDefaultMaxRows},
+                     {"description", "rows returned at most; more set truncated: true"}}}},
+            {"database", "query"}),
+        std::move(hints)));
   }
   if (auto vector_names = names(dbs, searchable); !vector_names.empty()) {
     tools.push_back(tool(
         "vector_search", "Search vectors",
         "The records of a Chroma collection nearest to an embedding: id, distance, document and "
         "metadata of each, nearest first. `where` filters by metadata (Chroma's syntax).",
-        {{"database", database_property(std::move(vector_names), "the vector database")},
-         {"collection", object{{"type", "string"}, {"description", "the collection's name"}}},
-         {"embedding", object{{"type", "array"},
-                              {"items", object{{"type", "number"}}},
-                              {"minItems", 1},
-                              {"description", "the query embedding"}}},
-         {"n_results", object{{"type", "integer"},
-                              {"minimum", 1},
-                              {"maximum", kMostRows},
-                              {"default", 10},
-                              {"description", "how many matches"}}},
-         {"where", object{{"type", "object"},
-                          {"description", "metadata filter, e.g. {\"kind\": \"fruit\"}"}}}},
-        {"database", "collection", "embedding"}, read_only_hints()));
+        schema(
+            {{"database", database_property(std::move(vector_names), "the vector database")},
+             {"collection", object{{"type", "string"}, {"description", "the collection's name"}}},
+             {"embedding", object{{"type", "array"},
+                                  {"items", object{{"type", "number"}}},
+                                  {"minItems", 1},
+                                  {"description", "the query embedding"}}},
+             {"n_results", object{{"type", "integer"},
+                                  {"minimum", 1},
+                                  {"maximum", kMostRows},
+                                  {"default", 10},
+                                  {"description", "how many matches"}}},
+             {"where", object{{"type", "object"},
+                              {"description", "metadata filter, e.g. {\"kind\": \"fruit\"}"}}}},
+            {"database", "collection", "embedding"}),
+        read_only_hints()));
+  }
+  for (const auto& defined : state.config.mcp.tools) {
+    if (!state.access.may_see(caller, defined.database)) continue;
+    tools.push_back(tool(defined.name, defined.title.empty() ? defined.name : defined.title,
+                         defined.description, defined.input_schema(),
+                         object{{"readOnlyHint", defined.read_only},
+                                {"destructiveHint", !defined.read_only},
+                                {"openWorldHint", false}}));
   }
   return tools;
 }
@@ -229,7 +248,11 @@ void Tools::call(const std::string& name, const object& arguments, const CallCon
     // `done` is copied: it still answers an argument error the tool throws.
     if (name == "describe_database") return describe_database(arguments, context, done);
     if (name == "query") return query(arguments, context, done);
-    return vector_search(arguments, context, done);
+    if (name == "vector_search") return vector_search(arguments, context, done);
+    for (const auto& defined : context.state->config.mcp.tools) {
+      if (defined.name == name) return config_tool(defined, arguments, context, done);
+    }
+    throw RpcError(rpc_code::kInvalidParams, "unknown tool \"" + name + "\"");  // not reached
   } catch (const ApiError& e) {
     done(tool_error(e));
   }
@@ -283,9 +306,37 @@ void Tools::query(const object& arguments, const CallContext& context, Done done
   // Read-only is the engine's to enforce: a read-only transaction, and every statement in it
   // flagged read-only for the plugin (SQLite refuses a write, PostgreSQL runs BEGIN READ ONLY,
   // Neo4j opens it in read access mode).
-  const bool read_only = !writable_for(*context.state, context.caller, database);
+  run_statement("query", database, std::move(statement),
+                !writable_for(*context.state, context.caller, database), max_rows, context,
+                std::move(done));
+}
+
+void Tools::config_tool(const ConfigTool& tool, const object& arguments, const CallContext& context,
+                        Done done) {
+  const auto bound = tool.bind(arguments);
+  // Cypher reads parameters by name; SQL backends by position (PostgreSQL only so).
+  const auto plugin =
+      context.state->plugins->find(context.state->find(tool.database)->database->config().backend);
+  value params;
+  if (plugin != nullptr && plugin->table.kind == WEIR_KIND_GRAPH) {
+    object named;
+    for (std::size_t i = 0; i < bound.size(); ++i) named[tool.parameters[i].name] = bound[i];
+    params = std::move(named);
+  } else {
+    params = array(bound.begin(), bound.end());
+  }
+  const bool read_only =
+      tool.read_only || (context.caller.token != nullptr && context.caller.token->read_only);
+  run_statement(tool.name, tool.database,
+                object{{"query", tool.statement}, {"params", std::move(params)}}, read_only,
+                kDefaultMaxRows, context, std::move(done));
+}
+
+void Tools::run_statement(const std::string& tool, const std::string& database, object statement,
+                          bool read_only, std::int64_t max_rows, const CallContext& context,
+                          Done done) {
   run(
-      "query", database, context,
+      tool, database, context,
       [statement = std::move(statement), read_only, max_rows](Database& db,
                                                               const RequestContext& request) {
         const object options = read_only ? object{{"read_only", true}} : object{};

@@ -1,10 +1,12 @@
 // weir::mcp::Tools — the prebuilt tools (docs/mcp.md): list_databases,
-// describe_database, query (SQL and Cypher) and vector_search (Chroma). A
+// describe_database, query (SQL and Cypher) and vector_search (Chroma), and
+// the tools the config defines (mcp.tools, config_tool.hpp). A
 // caller is shown, and may call, only the databases its token may use; every
 // backend call goes through DatabaseCalls (the REST API's path). A tool's
 // failure is a tool result with isError and weir's error body, as MCP asks.
 #pragma once
 
+#include "mcp/config_tool.hpp"
 #include "mcp/database_calls.hpp"
 
 #include <boost/json/array.hpp>
@@ -46,6 +48,12 @@ class Tools {
   void vector_search(const boost::json::object& arguments, const CallContext& context, Done done);
   void describe_database(const boost::json::object& arguments, const CallContext& context,
                          Done done);
+  void config_tool(const ConfigTool& tool, const boost::json::object& arguments,
+                   const CallContext& context, Done done);
+  // One statement in a transaction, read-only (by the engine) unless `read_only` is false.
+  void run_statement(const std::string& tool, const std::string& database,
+                     boost::json::object statement, bool read_only, std::int64_t max_rows,
+                     const CallContext& context, Done done);
   // Runs `work` on the database the arguments name, as tool `tool`; `done` gets its result
   // (already shaped by `work`) or its error.
   void run(const std::string& tool, const std::string& database, const CallContext& context,

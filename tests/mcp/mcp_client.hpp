@@ -5,6 +5,7 @@
 
 #include "http_client.hpp"
 
+#include <gtest/gtest.h>
 #include <boost/json.hpp>
 
 #include <map>
@@ -73,5 +74,22 @@ class McpClient {
   std::string session_;
   std::int64_t next_id_ = 0;
 };
+
+// A call whose arguments the tool refuses before anything reaches a backend.
+struct ArgumentCase {
+  const char* tool;
+  const char* arguments;  // JSON text
+  const char* message;    // of the tool error invalid_arguments
+};
+
+inline void expect_argument_errors(McpClient& client, std::initializer_list<ArgumentCase> cases) {
+  for (const auto& c : cases) {
+    const auto result = client.tool(c.tool, boost::json::parse(c.arguments).as_object());
+    ASSERT_EQ(result.at("isError"), true) << c.arguments;
+    const auto error = McpClient::tool_error(result);
+    EXPECT_EQ(error.at("code"), "invalid_arguments") << c.arguments;
+    EXPECT_EQ(error.at("message"), c.message) << c.arguments;
+  }
+}
 
 }  // namespace weir::testing

@@ -175,37 +175,30 @@ TEST_F(McpTools, AWritableDatabaseTakesWrites) {
 }
 
 TEST_F(McpTools, ArgumentErrorsAreToolErrorsNamingTheArgument) {
-  struct Case {
-    const char* tool;
-    const char* arguments;
-    const char* message;
-  };
-  const Case cases[] = {
-      {"query", R"({"database":"app"})", "arguments.query is required"},
-      {"query", R"({"database":"app","query":""})", "arguments.query must be a non-empty string"},
-      {"query", R"({"database":"app","query":"select 1","max_rows":0})",
-       "arguments.max_rows must be an integer from 1 to 10000, got 0"},
-      {"query", R"({"database":"app","query":"select 1","max_rows":"5"})",
-       "arguments.max_rows must be an integer from 1 to 10000"},
-      {"query", R"({"database":"app","query":"select 1","params":"x"})",
-       "arguments.params must be an array (positional parameters) or an object (named parameters)"},
-      {"query", R"({"database":"app","query":"select 1","limit":5})",
-       "arguments.limit is not an argument of this tool (it takes database, query, params, "
-       "max_rows)"},
-      {"query", R"({"query":"select 1"})", "arguments.database is required"},
-      {"query", R"({"database":"nope","query":"select 1"})",
-       "arguments.database names \"nope\", which is not a database you may use (see "
-       "list_databases)"},
-      {"describe_database", R"({})", "arguments.database is required"},
-      {"list_databases", R"({"x":1})", "arguments.x is not an argument of this tool (it takes )"},
-  };
-  for (const auto& c : cases) {
-    const auto result = client.tool(c.tool, parse(c.arguments).as_object());
-    EXPECT_EQ(result.at("isError"), true) << c.arguments;
-    const auto error = McpClient::tool_error(result);
-    EXPECT_EQ(error.at("code"), "invalid_arguments") << c.arguments;
-    EXPECT_EQ(error.at("message"), c.message) << c.arguments;
-  }
+  testing::expect_argument_errors(
+      client,
+      {
+          {"query", R"({"database":"app"})", "arguments.query is required"},
+          {"query", R"({"database":"app","query":""})",
+           "arguments.query must be a non-empty string"},
+          {"query", R"({"database":"app","query":"select 1","max_rows":0})",
+           "arguments.max_rows must be an integer from 1 to 10000, got 0"},
+          {"query", R"({"database":"app","query":"select 1","max_rows":"5"})",
+           "arguments.max_rows must be an integer from 1 to 10000"},
+          {"query", R"({"database":"app","query":"select 1","params":"x"})",
+           "arguments.params must be an array (positional parameters) or an object (named "
+           "parameters)"},
+          {"query", R"({"database":"app","query":"select 1","limit":5})",
+           "arguments.limit is not an argument of this tool (it takes database, query, params, "
+           "max_rows)"},
+          {"query", R"({"query":"select 1"})", "arguments.database is required"},
+          {"query", R"({"database":"nope","query":"select 1"})",
+           "arguments.database names \"nope\", which is not a database you may use (see "
+           "list_databases)"},
+          {"describe_database", R"({})", "arguments.database is required"},
+          {"list_databases", R"({"x":1})",
+           "arguments.x is not an argument of this tool (it takes )"},
+      });
 }
 
 TEST_F(McpTools, BackendErrorsAreToolErrorsWithWeirsCode) {

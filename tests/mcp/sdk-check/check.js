@@ -3,7 +3,8 @@
 // (Streamable HTTP, with bearer tokens). Each client initializes (the SDK
 // offers 2025-11-25), lists the tools and calls them against real SQLite
 // files; a write through the read-only path is refused by the engine, a bad
-// argument is a tool error, a scoped token sees one database.
+// argument is a tool error, a tool defined in the config is listed with its
+// schema and called, a scoped token sees one database and its tools.
 //
 // usage: node check.js <weir binary> <plugin dir>
 'use strict';
@@ -30,7 +31,17 @@ fs.writeFileSync(configPath, JSON.stringify({
     app: { backend: 'sqlite', connection: { path: 'app.db' } },
     notes: { backend: 'sqlite', connection: { path: 'notes.db' } },
   },
-  mcp: { writable: ['notes'] },
+  mcp: {
+    writable: ['notes'],
+    tools: {
+      note_count: {
+        description: 'How many notes contain a word',
+        database: 'notes',
+        statement: "select count(*) as n from note where body like '%' || ? || '%'",
+        parameters: [{ name: 'word', type: 'string', description: 'the word' }],
+      },
+    },
+  },
   auth: {
     tokens: [
       { name: 'full', token: FULL, databases: ['*'] },
@@ -53,7 +64,12 @@ function toolError(result) {
 async function exercise(client, label) {
   assert.equal(client.getServerVersion().name, 'weir', label);
   const tools = (await client.listTools()).tools;
-  assert.deepEqual(tools.map((t) => t.name), ['list_databases', 'describe_database', 'query'], label);
+  assert.deepEqual(tools.map((t) => t.name), ['list_databases', 'describe_database', 'query', 'note_count'], label);
+  assert.deepEqual(tools[3].inputSchema, {
+    type: 'object', properties: { word: { type: 'string', description: 'the word' } },
+    required: ['word'], additionalProperties: false,
+  });
+  assert.equal(tools[3].annotations.readOnlyHint, true);
   assert.deepEqual(tools[2].inputSchema.properties.database.enum, ['app', 'notes'], label);
 
   const dbs = structured(await client.callTool({ name: 'list_databases', arguments: {} }));
@@ -68,6 +84,11 @@ async function exercise(client, label) {
     name: 'query', arguments: { database: 'notes', query: 'select body from note where body = ?', params: [label] },
   }));
   assert.deepEqual(rows.rows, [[label]]);
+
+  const counted = structured(await client.callTool({ name: 'note_count', arguments: { word: label } }));
+  assert.equal(counted.rows[0][0] >= 1, true, label);
+  const badWord = toolError(await client.callTool({ name: 'note_count', arguments: { word: 7 } }));
+  assert.equal(badWord.message, 'arguments.word must be a string');
 
   const schema = structured(await client.callTool({ name: 'describe_database', arguments: { database: 'notes' } }));
   assert.deepEqual(schema.tables[0].columns.map((c) => [c.name, c.type, c.primary_key]),
@@ -149,6 +170,7 @@ async function overHttp() {
 
     const scoped = await httpClient(gateway.port, SCOPED);
     const tools = (await scoped.client.listTools()).tools;
+    assert.deepEqual(tools.map((t) => t.name), ['list_databases', 'describe_database', 'query']);
     assert.deepEqual(tools[2].inputSchema.properties.database.enum, ['app']);
     const dbs = structured(await scoped.client.callTool({ name: 'list_databases', arguments: {} }));
     assert.deepEqual(dbs.databases.map((d) => d.name), ['app']);
