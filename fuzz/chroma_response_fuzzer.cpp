@@ -10,106 +10,18 @@
 // Oracle beyond the sanitizers: a result the plugin completes is one valid
 // JSON document.
 #include "chroma_factory.hpp"
-#include "numbered_lines.hpp"
+#include "fake_chroma.hpp"
 #include "valid_result.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json/parse.hpp>
 
-#include <csignal>
 #include <cstdint>
-#include <deque>
-#include <mutex>
-#include <string>
 #include <string_view>
-#include <thread>
 
 namespace {
 
-namespace net = boost::asio;
-namespace http = boost::beast::http;
-using tcp = net::ip::tcp;
-
-struct Reply {
-  unsigned status;
-  std::string body;
-};
-
-// "<status> <body>" lines. Statuses the plugin never meets over HTTP/1.1
-// with a body (1xx, 204, 304, out of range) are read as 200, so a mutation
-// tests the plugin, not curl's handling of a body-less status.
-std::deque<Reply> parse_script(std::string_view text) {
-  std::deque<Reply> replies;
-  for (const auto& [number, body] : weir::fuzz::numbered_lines(text)) {
-    const unsigned status = number.value_or(200);
-    const bool usable = status >= 200 && status <= 599 && status != 204 && status != 304;
-    replies.push_back({usable ? status : 200, std::string(body)});
-  }
-  return replies;
-}
-
-// Answers every request with the script's next reply, one connection at a
-// time (the plugin's connection is one keep-alive curl handle); 503 once the
-// script is over.
-class FakeChroma {
- public:
-  FakeChroma() : acceptor_(io_, {net::ip::make_address_v4("127.0.0.1"), 0}) {
-    std::thread([this] { serve(); }).detach();
-  }
-
-  std::string url() const {
-    return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
-  }
-  void play(std::deque<Reply> script) {
-    std::lock_guard lock(mutex_);
-    script_ = std::move(script);
-  }
-  bool script_over() {
-    std::lock_guard lock(mutex_);
-    return script_.empty();
-  }
-
- private:
-  void serve() {
-    // libFuzzer's timeout alarm must not interrupt this thread's blocking calls.
-    sigset_t all;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, nullptr);
-    for (;;) {
-      tcp::socket socket = acceptor_.accept();
-      boost::beast::flat_buffer buffer;
-      boost::system::error_code ec;
-      for (;;) {
-        http::request<http::string_body> request;
-        http::read(socket, buffer, request, ec);
-        if (ec) break;
-        http::response<http::string_body> response;
-        response.version(11);
-        response.set(http::field::content_type, "application/json");
-        {
-          std::lock_guard lock(mutex_);
-          if (script_.empty()) {
-            response.result(503);
-          } else {
-            response.result(script_.front().status);
-            response.body() = std::move(script_.front().body);
-            script_.pop_front();
-          }
-        }
-        response.prepare_payload();
-        http::write(socket, response, ec);
-        if (ec) break;
-      }
-    }
-  }
-
-  net::io_context io_;
-  tcp::acceptor acceptor_;
-  std::mutex mutex_;
-  std::deque<Reply> script_;
-};
+using weir::fuzz::FakeChroma;
+using weir::fuzz::parse_script;
 
 // Every operation once, with a valid request, so each reaches the server.
 constexpr const char* kRequests[] = {
