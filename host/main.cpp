@@ -8,6 +8,7 @@
 #include "io_threads.hpp"
 #include "logger.hpp"
 #include "mcp/stdio_front.hpp"
+#include "service_notify.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -244,6 +245,7 @@ int serve(const weir::Config& config, const Options& options) {
                           {config.limits.max_body_bytes, config.limits.read_timeout}, api,
                           config.tls ? config.tls->context : nullptr);
   server.start();
+  weir::ServiceNotifier service(io.get_executor());
 
   // SIGUSR1 reopens the log file after logrotate moved it (nginx's convention;
   // SIGHUP is left for reloading the config). Always handled: its default action would kill us.
@@ -260,6 +262,7 @@ int serve(const weir::Config& config, const Options& options) {
     weir::log_info("host", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                                ": no longer accepting; finishing in-flight requests");
     server.stop_accepting();
+    service.stopping();
     drainer = std::thread([&] {
       const auto until = std::chrono::steady_clock::now() + config.drain_timeout;
       while (server.in_flight() > 0 && std::chrono::steady_clock::now() < until) {
@@ -284,6 +287,8 @@ int serve(const weir::Config& config, const Options& options) {
   weir::log_info("host", "weir " WEIR_VERSION " listening on " + url + " (config: " +
                              config.source + ", data: " + config.workspace.data_dir.string() + ")");
   print_try_it(*gateway.snapshot(), url);
+  // The gateway opened every required database before the listener started.
+  service.ready("serving on " + url);
   io_threads.run();
   if (drainer.joinable()) drainer.join();
   api.join_workers();

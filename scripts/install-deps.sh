@@ -10,6 +10,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   # backends
   libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
+  # the service's readiness and watchdog (sd_notify)
+  libsystemd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql pgbouncer sqlite3 curl procps
