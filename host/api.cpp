@@ -415,20 +415,25 @@ HttpResponse Api::health(const Call& call) {
 HttpResponse Api::readiness(const Call& call) {
   const Snapshot& state = *call.state;
   const auto reason_shown = reason_readers(call.request, state.access, call.caller.client_id);
+  // Optional databases that are down do not hold readiness back, but a probe
+  // still sees them (e.g. a backend whose plugin package was removed).
   boost::json::array not_ready;
+  boost::json::array optional_down;
   for (const auto& [name, served] : state.databases) {
     const auto& db = served.database;
     const auto h = db->health();
-    if (!db->config().optional && (h.state == "unavailable" || h.state == "unhealthy")) {
-      not_ready.push_back(
-          boost::json::object{{"database", name},
-                              {"state", h.state},
-                              {"reason", reason_shown(name) ? h.reason : generic_reason(h.state)}});
+    if (h.state == "unavailable" || h.state == "unhealthy") {
+      (db->config().optional ? optional_down : not_ready)
+          .push_back(boost::json::object{
+              {"database", name},
+              {"state", h.state},
+              {"reason", reason_shown(name) ? h.reason : generic_reason(h.state)}});
     }
   }
   const bool ready = not_ready.empty();
   boost::json::object body{{"status", ready ? "ready" : "not_ready"}};
   if (!ready) body["not_ready"] = std::move(not_ready);
+  if (!optional_down.empty()) body["optional_down"] = std::move(optional_down);
   return json_response(ready ? 200 : 503, boost::json::serialize(body));
 }
 

@@ -339,8 +339,17 @@ TEST(HttpApiStartup, OptionalDatabaseWithMissingPluginIsListedUnavailable) {
   EXPECT_EQ(health.status, 200u);
   EXPECT_EQ(health.json().at("status").as_string(), "degraded");
   EXPECT_EQ(health.json().at("databases").at("vectors").at("state").as_string(), "unavailable");
-  EXPECT_EQ(http_get(gw.port(), "/health/ready").status, 200u)
-      << "optional databases do not block readiness";
+  const auto ready = http_get(gw.port(), "/health/ready");
+  EXPECT_EQ(ready.status, 200u) << "optional databases do not block readiness";
+  EXPECT_EQ(ready.json().at("status").as_string(), "ready");
+  const auto ready_body = ready.json();
+  const auto& down = ready_body.at("optional_down").at(0);
+  EXPECT_EQ(down.at("database").as_string(), "vectors");
+  EXPECT_EQ(down.at("state").as_string(), "unavailable");
+  EXPECT_NE(
+      down.at("reason").as_string().find("backend plugin \"no_such_backend\" is not installed"),
+      std::string::npos)
+      << ready.body;
   EXPECT_EQ(http_post(gw.port(), "/v1/databases/main/query", R"J({"query":"select 1"})J").status,
             200u);
 }
