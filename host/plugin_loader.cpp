@@ -144,7 +144,7 @@ std::vector<fs::path> plugin_search_path(const std::vector<fs::path>& configured
       if (!dir.empty()) dirs.push_back(fs::absolute(dir).lexically_normal());
     }
   }
-  dirs.push_back((executable_dir / ".." / "lib" / "weir" / "plugins").lexically_normal());
+  dirs.push_back((executable_dir / WEIR_PLUGIN_DIR_FROM_BINDIR).lexically_normal());
   return dirs;
 }
 

@@ -63,7 +63,9 @@ class PluginCatalog {
 };
 
 // Where plugins are looked for, in order: the config's plugin_dirs, then each
-// entry of $WEIR_PLUGIN_PATH (':'-separated), then <exe dir>/../lib/weir/plugins.
+// entry of $WEIR_PLUGIN_PATH (':'-separated), then the installation's own:
+// <libdir>/weir/plugins of the prefix the binary lives in (/usr/bin/weir:
+// /usr/lib/<multiarch>/weir/plugins; a build tree mirrors that layout).
 std::vector<std::filesystem::path> plugin_search_path(
     const std::vector<std::filesystem::path>& configured,
     const std::filesystem::path& executable_dir);

@@ -68,8 +68,10 @@ TEST(PluginLoader, SearchPathOrderIsConfigThenEnvironmentThenBesideTheBinary) {
   ::setenv("WEIR_PLUGIN_PATH", "/env/a::/env/b", 1);
   const auto dirs = plugin_search_path({"/config/dir"}, "/opt/weir/bin");
   ::unsetenv("WEIR_PLUGIN_PATH");
-  EXPECT_EQ(dirs, (std::vector<fs::path>{"/config/dir", "/env/a", "/env/b",
-                                         "/opt/weir/lib/weir/plugins"}));
+  // The libdir of the install prefix: "lib", or "lib/<multiarch>" for /usr on Debian.
+  EXPECT_EQ(dirs,
+            (std::vector<fs::path>{"/config/dir", "/env/a", "/env/b",
+                                   fs::path("/opt/weir") / WEIR_TEST_LIBDIR / "weir/plugins"}));
 }
 
 TEST(PluginLoader, AV1PluginBuiltAgainstTheFrozenHeaderStillWorks) {
