@@ -18,6 +18,9 @@ packages=(
   # the client libraries' tests (clients/): pytest, httpx for the async Python
   # client, the TypeScript compiler (node-typescript, which brings nodejs)
   python3-pytest python3-httpx node-typescript
+  # the Debian packages (scripts/package.sh, tests/packages): dpkg-shlibdeps,
+  # lintian, systemd-analyze to verify the unit
+  dpkg-dev lintian systemd
   # fuzzing (the fuzz preset): clang 14, libFuzzer and the sanitizer runtimes,
   # llvm-symbolizer for readable crash stacks
   clang libclang-rt-14-dev llvm
