@@ -16,9 +16,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// "x.so" or a versioned "x.so.1.2" — not a package manager's temporary copy
+// such as dpkg's "x.so.dpkg-new", which a scan can meet while a plugin
+// package is being installed (it is renamed to "x.so" a moment later).
 bool looks_like_library(const fs::path& p) {
   const std::string name = p.filename().string();
-  return name.size() > 3 && (name.ends_with(".so") || name.find(".so.") != std::string::npos);
+  if (name.size() > 3 && name.ends_with(".so")) return true;
+  const auto version = name.find(".so.");
+  return version != std::string::npos && version > 0 && name.size() > version + 4 &&
+         name.find_first_not_of("0123456789.", version + 4) == std::string::npos;
 }
 
 void plugin_log(void* host_data, int32_t level, const char* message) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
+#include <unistd.h>
 #include <map>
 
 namespace weir {
@@ -46,6 +47,28 @@ TEST(PluginLoader, EveryBadPluginIsSkippedWithItsReason) {
                 ": invalid ELF header): remove it from the plugin directory, or replace it with a "
                 "built plugin");
   EXPECT_EQ(catalog.searched(), std::vector<fs::path>{WEIR_TEST_FIXTURE_DIR});
+}
+
+TEST(PluginLoader, APackageManagersTemporaryCopyIsNoPlugin) {
+  // dpkg unpacks a plugin as <name>.dpkg-new and renames it once the package is
+  // unpacked: a scan in between must not load it under that name.
+  const fs::path dir =
+      fs::temp_directory_path() / ("weir-loader-test-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const fs::path plugin = fs::path(WEIR_TEST_PLUGIN_DIR) / "weir_sqlite.so";
+  for (const char* name : {"weir_sqlite.so.dpkg-new", "weir_sqlite.so.dpkg-tmp", "weir_sqlite.so."})
+    fs::copy_file(plugin, dir / name);
+  PluginCatalog half_installed;
+  half_installed.scan({dir});
+  EXPECT_TRUE(half_installed.loaded().empty());
+  EXPECT_TRUE(half_installed.rejected().empty());
+
+  fs::copy_file(plugin, dir / "weir_sqlite.so.1.2");  // a versioned name is a library
+  PluginCatalog versioned;
+  versioned.scan({dir});
+  ASSERT_NE(versioned.find("sqlite"), nullptr);
+  EXPECT_EQ(versioned.find("sqlite")->path.filename(), "weir_sqlite.so.1.2");
+  fs::remove_all(dir);
 }
 
 TEST(PluginLoader, MissingDirectoryIsNotAnError) {
