@@ -18,36 +18,18 @@ using boost::json::object;
 using boost::json::parse;
 using testing::McpClient;
 
-class McpPostgres : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    pg = new testing::PostgresCluster();
-    pg->psql(
-        "create schema shop;"
-        "create table shop.customer (id bigserial primary key, email varchar(80) not null unique);"
-        "create table shop.orders (id int primary key, customer bigint references shop.customer,"
-        "  total numeric(10,2) default 0);"
-        "create view public.big_orders as select id from shop.orders where total > 100;");
-  }
-  static void TearDownTestSuite() { delete pg; }
+// One server for the three checks: starting a cluster is most of their time.
+object config(const testing::PostgresCluster& pg) {
+  return {{"limits", {{"request_timeout_ms", 30000}}},
+          {"databases",
+           {{"pg",
+             {{"backend", "postgres"},
+              {"connection", {{"url", pg.socket_url()}}},
+              {"pool", {{"max_size", 2}}}}}}}};
+}
 
-  object config() const {
-    return {{"limits", {{"request_timeout_ms", 30000}}},
-            {"databases",
-             {{"pg",
-               {{"backend", "postgres"},
-                {"connection", {{"url", pg->socket_url()}}},
-                {"pool", {{"max_size", 2}}}}}}}};
-  }
-
-  static testing::PostgresCluster* pg;
-};
-testing::PostgresCluster* McpPostgres::pg = nullptr;
-
-TEST_F(McpPostgres, DescribeShowsSchemasTablesTypedColumnsAndKeys) {
-  testing::RunningGateway gateway(config());
-  McpClient client(gateway.port());
-  client.initialize();
+// describe_database: schemas, tables and views, typed columns, keys.
+void expect_schema(McpClient& client) {
   const auto result = client.tool("describe_database", {{"database", "pg"}});
   ASSERT_EQ(result.at("isError"), false) << serialize(result);
   EXPECT_EQ(result.at("structuredContent"), parse(R"J({"schemas":[
@@ -73,12 +55,10 @@ TEST_F(McpPostgres, DescribeShowsSchemasTablesTypedColumnsAndKeys) {
     "database":"pg","backend":"postgres"})J"));
 }
 
-TEST_F(McpPostgres, TheServerRefusesWritesInTheReadOnlyTransaction) {
-  testing::RunningGateway gateway(config());
-  McpClient client(gateway.port());
-  client.initialize();
+// The server refuses writes in the read-only transaction.
+void expect_read_only(McpClient& client, const testing::PostgresCluster& pg) {
   // A function that writes looks like a read to any text check; the server knows better.
-  pg->psql(
+  pg.psql(
       "create or replace function public.sneaky() returns int language sql as "
       "'insert into shop.orders (id) values (7) returning id'");
   const auto result =
@@ -87,23 +67,21 @@ TEST_F(McpPostgres, TheServerRefusesWritesInTheReadOnlyTransaction) {
   const auto error = McpClient::tool_error(result);
   EXPECT_EQ(error.at("backend_code"), "25006");  // read_only_sql_transaction
   EXPECT_EQ(error.at("message"), "cannot execute INSERT in a read-only transaction");
-  EXPECT_EQ(pg->psql("select count(*) from shop.orders"), "0\n");
+  EXPECT_EQ(pg.psql("select count(*) from shop.orders"), "0\n");
 }
 
-TEST_F(McpPostgres, CancelledNotificationStopsTheStatementAtTheServer) {
-  testing::RunningGateway gateway(config());
-  McpClient client(gateway.port());
-  client.initialize();
+// notifications/cancelled stops the running statement at the server.
+void expect_cancelled(std::uint16_t port, McpClient& client, const testing::PostgresCluster& pg) {
   const std::string call = R"J({"jsonrpc":"2.0","id":"slow","method":"tools/call","params":{
       "name":"query","arguments":{"database":"pg","query":"select pg_sleep(20)"}}})J";
   const auto started = std::chrono::steady_clock::now();
   auto answer = std::async(std::launch::async, [&] { return client.post(call); });
   // Wait until the statement runs at the server, then cancel it.
-  for (int i = 0; i < 100 && pg->psql("select count(*) from pg_stat_activity where query = "
-                                      "'select pg_sleep(20)' and state = 'active'") != "1\n";
+  for (int i = 0; i < 100 && pg.psql("select count(*) from pg_stat_activity where query = "
+                                     "'select pg_sleep(20)' and state = 'active'") != "1\n";
        ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  McpClient canceller(gateway.port());
+  McpClient canceller(port);
   canceller.set_session(client.session());
   EXPECT_EQ(canceller
                 .post(R"J({"jsonrpc":"2.0","method":"notifications/cancelled",
@@ -117,9 +95,34 @@ TEST_F(McpPostgres, CancelledNotificationStopsTheStatementAtTheServer) {
   EXPECT_EQ(result.at("isError"), true);
   const auto error = McpClient::tool_error(result);
   EXPECT_EQ(error.at("code"), "cancelled");
-  EXPECT_EQ(pg->psql("select count(*) from pg_stat_activity where query = 'select pg_sleep(20)' "
-                     "and state = 'active'"),
+  EXPECT_EQ(pg.psql("select count(*) from pg_stat_activity where query = 'select pg_sleep(20)' "
+                    "and state = 'active'"),
             "0\n");
+}
+
+TEST(McpPostgres, SchemaReadOnlyTransactionAndCancellationAtTheServer) {
+  testing::PostgresCluster pg;
+  pg.psql(
+      "create schema shop;"
+      "create table shop.customer (id bigserial primary key, email varchar(80) not null unique);"
+      "create table shop.orders (id int primary key, customer bigint references shop.customer,"
+      "  total numeric(10,2) default 0);"
+      "create view public.big_orders as select id from shop.orders where total > 100;");
+  testing::RunningGateway gateway(config(pg));
+  McpClient client(gateway.port());
+  client.initialize();
+  {
+    SCOPED_TRACE("describe_database");
+    expect_schema(client);
+  }
+  {
+    SCOPED_TRACE("read-only");
+    expect_read_only(client, pg);
+  }
+  {
+    SCOPED_TRACE("cancellation");
+    expect_cancelled(gateway.port(), client, pg);
+  }
 }
 
 }  // namespace
