@@ -18,6 +18,22 @@ namespace http = boost::beast::http;
 
 namespace {
 
+// How long after the deadline the host answers for a plugin that has not.
+// Longer than the shipped plugins' own grace for a cancel to take (1 s), so
+// a plugin that keeps deadlines always answers first, with what it knows
+// (whether the statement ran, whether the connection survived): this answer
+// is the backstop for one that does not.
+constexpr std::chrono::milliseconds kOverdueGrace{2000};
+
+// Calls `f` the first time only: a request is answered once, by its outcome
+// or by the deadline watchdog, whichever comes first.
+template <class... Args>
+std::function<void(Args...)> first_call_only(std::function<void(Args...)> f) {
+  return [f = std::move(f), called = std::make_shared<std::atomic_flag>()](Args... args) {
+    if (!called->test_and_set()) f(std::forward<Args>(args)...);
+  };
+}
+
 HttpResponse json_response(unsigned status, std::string body) {
   HttpResponse response{static_cast<http::status>(status), 11};
   response.set(http::field::content_type, "application/json");
@@ -170,9 +186,12 @@ const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string&
 
 void Api::handle(HttpRequest request, const std::string& peer_address,
                  std::function<void(HttpResponse)> reply, std::stop_token client_gone) {
-  auto call = std::make_shared<Call>(
-      Call{std::move(request), gateway_.snapshot(), nullptr, Caller{peer_address, nullptr}, nullptr,
-           Deadline{}, std::move(client_gone), std::chrono::steady_clock::now()});
+  auto call = std::make_shared<Call>();
+  call->request = std::move(request);
+  call->state = gateway_.snapshot();
+  call->caller = Caller{peer_address, nullptr};
+  call->client_gone = std::move(client_gone);
+  call->received = std::chrono::steady_clock::now();
   const Snapshot& state = *call->state;
   std::string database;
   try {
@@ -206,6 +225,7 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
     }
   }
   auto runs = call->endpoint->runs;
+  if (runs == Runs::kAdmitted) call->backend = std::make_shared<BackendCall>(call->client_gone);
   // A database that is not served has no queue: its error is answered from memory.
   if (runs == Runs::kAdmitted && call->database->admission == nullptr) runs = Runs::kOnIoThread;
   switch (runs) {
@@ -220,31 +240,56 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
   }
 }
 
+Api::BackendCall::BackendCall(std::stop_token client_gone)
+    : cancel_when_client_gone(std::move(client_gone),
+                              [cancel = cancel]() mutable { cancel.request_stop(); }) {}
+
 void Api::submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer) {
-  auto shared_answer = std::make_shared<std::function<void(Outcome)>>(std::move(answer));
+  auto answer_once = first_call_only(std::move(answer));
+  auto refuse = [answer_once](const ApiError& error) {
+    answer_once(Outcome{error_response(error), error.code()});
+  };
   // The admission queue is alive while the call's snapshot is.
   in_turn(
-      *call->database->admission, call->deadline, call->client_gone, call->received,
-      [this, call, shared_answer] { (*shared_answer)(serve(*call)); },
-      [shared_answer](const ApiError& error) {
-        (*shared_answer)({error_response(error), error.code()});
-      });
+      *call->database->admission, call->deadline, call->backend, call->client_gone, call->received,
+      [this, call, answer_once] { answer_once(serve(*call)); }, refuse, refuse);
 }
 
-void Api::in_turn(Admission& admission, Deadline deadline, std::stop_token client_gone,
-                  std::chrono::steady_clock::time_point received, std::function<void()> work,
-                  std::function<void(const ApiError&)> refused) {
+void Api::in_turn(Admission& admission, Deadline deadline, std::shared_ptr<BackendCall> backend,
+                  std::stop_token client_gone, std::chrono::steady_clock::time_point received,
+                  std::function<void()> work, std::function<void(const ApiError&)> refused,
+                  std::function<void(const ApiError&)> overdue) {
   admission.submit(
       deadline,
-      [this, &admission, received, work = std::move(work)]() mutable {
+      [this, &admission, deadline, backend, received, work = std::move(work),
+       overdue = std::move(overdue)]() mutable {
         metrics_.record_queue_wait(admission.database(),
                                    std::chrono::steady_clock::now() - received);
-        workers_.post([&admission, work = std::move(work)] {
+        const auto ticket = watchdog_.arm(
+            deadline + kOverdueGrace, [backend, &admission, overdue = std::move(overdue)] {
+              backend->cancel.request_stop();  // the plugin's cancel(), through the lease
+              overdue(overdue_error(*backend, admission.database()));
+            });
+        workers_.post([this, &admission, ticket, work = std::move(work)] {
           work();
+          watchdog_.disarm(ticket);
           admission.finished();
         });
       },
       std::move(refused), std::move(client_gone));
+}
+
+ApiError Api::overdue_error(const BackendCall& backend, const std::string& database) {
+  const bool sent = backend.sent_to_plugin.load();
+  const bool may_be_applied = sent && !backend.read_only.load();
+  ApiError e(504, "timeout",
+             std::string(sent ? "the request's deadline passed before the backend answered"
+                              : "the request's deadline passed before a connection was ready") +
+                 "; the gateway cancelled it" +
+                 (may_be_applied ? ", but it may have been applied" : ""),
+             !may_be_applied);
+  e.extra()["database"] = database;
+  return e;
 }
 
 void Api::mcp(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer) {
@@ -257,12 +302,13 @@ void Api::mcp(const std::shared_ptr<Call>& call, std::function<void(Outcome)> an
 
 void Api::run(Request request, Work work, Done done) {
   const auto received = std::chrono::steady_clock::now();
-  auto finish = [this, database = request.database, operation = request.operation, received,
-                 done = std::move(done)](std::string result, std::optional<ApiError> error) {
-    metrics_.record_request(database, operation, error ? error->code() : "ok",
-                            std::chrono::steady_clock::now() - received);
-    done(std::move(result), std::move(error));
-  };
+  auto finish = first_call_only(std::function<void(std::string, std::optional<ApiError>)>(
+      [this, database = request.database, operation = request.operation, received,
+       done = std::move(done)](std::string result, std::optional<ApiError> error) {
+        metrics_.record_request(database, operation, error ? error->code() : "ok",
+                                std::chrono::steady_clock::now() - received);
+        done(std::move(result), std::move(error));
+      }));
   const ServedDatabase* served = nullptr;
   try {
     served = &find_database(*request.state, request.database, request.caller);
@@ -270,12 +316,13 @@ void Api::run(Request request, Work work, Done done) {
     return finish({}, e);
   }
   auto shared = std::make_shared<Request>(std::move(request));
-  auto serve_work = [this, served, shared, finish, work = std::move(work)] {
+  auto backend = std::make_shared<BackendCall>(shared->cancelled);
+  auto serve_work = [this, served, shared, backend, finish, work = std::move(work)] {
     try {
-      auto result = work(*served->database,
-                         request_context(*shared->state, shared->caller.client_id, shared->deadline,
-                                         shared->cancelled,
-                                         "MCP " + shared->operation + " on " + shared->database));
+      auto result =
+          work(*served->database,
+               request_context(*shared->state, shared->caller.client_id, shared->deadline, *backend,
+                               "MCP " + shared->operation + " on " + shared->database));
       finish(std::move(result), std::nullopt);
     } catch (const ApiError& e) {
       finish({}, e);
@@ -286,8 +333,9 @@ void Api::run(Request request, Work work, Done done) {
   };
   // A database that is not served has no queue: its work fails at once, from memory.
   if (served->admission == nullptr) return serve_work();
-  in_turn(*served->admission, shared->deadline, shared->cancelled, received, std::move(serve_work),
-          [finish](const ApiError& error) { finish({}, error); });
+  auto refuse = [finish](const ApiError& error) { finish({}, error); };
+  in_turn(*served->admission, shared->deadline, backend, shared->cancelled, received,
+          std::move(serve_work), refuse, refuse);
 }
 
 Api::Outcome Api::serve(const Call& call) {
@@ -323,13 +371,13 @@ ClientLimit Api::limit_for(const Snapshot& state, const Caller& caller) {
 }
 
 RequestContext Api::request_context(const Snapshot& state, const std::string& client_id,
-                                    Deadline deadline, std::stop_token client_gone,
-                                    std::string tag) {
+                                    Deadline deadline, BackendCall& backend, std::string tag) {
   RequestContext context;
   context.client_id = client_id;
   context.tag = std::move(tag);
   context.deadline = deadline;
-  context.client_gone = std::move(client_gone);
+  context.cancelled = backend.cancel.get_token();
+  context.sent_to_plugin = &backend.sent_to_plugin;
   context.canceller = cancels_.get_executor();
   context.max_result_bytes = state.config.limits.max_result_bytes;
   return context;
@@ -338,17 +386,19 @@ RequestContext Api::request_context(const Snapshot& state, const std::string& cl
 HttpResponse Api::query(const Call& call) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
+  call.backend->read_only = read_only;
   return json_response(
       200,
       call.database->database->query(
           body, read_only,
-          request_context(*call.state, call.caller.client_id, call.deadline, call.client_gone,
+          request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                           "POST /v1/databases/" + call.database->database->name() + "/query")));
 }
 
 HttpResponse Api::transaction(const Call& call) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
+  call.backend->read_only = read_only;
   auto statements = take_statements(body);
   // What is left are the transaction's options (isolation, deferrable, ...): the plugin
   // honours each one or refuses it by name, never drops it.
@@ -357,7 +407,7 @@ HttpResponse Api::transaction(const Call& call) {
       200, call.database->database->transaction(
                statements, body, read_only,
                request_context(
-                   *call.state, call.caller.client_id, call.deadline, call.client_gone,
+                   *call.state, call.caller.client_id, call.deadline, *call.backend,
                    "POST /v1/databases/" + call.database->database->name() + "/transaction")));
 }
 

@@ -7,6 +7,7 @@
 #include "admission.hpp"
 #include "api_error.hpp"
 #include "client_limits.hpp"
+#include "deadline_watchdog.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
 #include "mcp/database_calls.hpp"
@@ -18,7 +19,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
+#include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 namespace weir {
@@ -45,16 +49,28 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
  private:
   using Deadline = std::chrono::steady_clock::time_point;
   struct Endpoint;
+  // A database call under way, shared by its work and the deadline watchdog.
+  struct BackendCall {
+    explicit BackendCall(std::stop_token client_gone);
+    // Requested when the client goes or the deadline passes; stops the call.
+    std::stop_source cancel;
+    std::stop_callback<std::function<void()>> cancel_when_client_gone;
+    // What the watchdog's answer depends on: set once the body is read, and
+    // once the request went to the plugin.
+    std::atomic<bool> read_only{false};
+    std::atomic<bool> sent_to_plugin{false};
+  };
   // One request on its way through the API, from the endpoint table to the response.
   struct Call {
     HttpRequest request;
     std::shared_ptr<const Snapshot> state;  // held until the response is sent
-    const Endpoint* endpoint;
+    const Endpoint* endpoint = nullptr;
     Caller caller;
-    const ServedDatabase* database;  // the endpoint's {database}, if it has one
+    const ServedDatabase* database = nullptr;  // the endpoint's {database}, if it has one
     Deadline deadline;
     std::stop_token client_gone;
     std::chrono::steady_clock::time_point received;
+    std::shared_ptr<BackendCall> backend;  // for calls admitted to a database
   };
   // What a request ended with: the response and, for metrics, the error code ("ok" if none).
   struct Outcome {
@@ -69,10 +85,15 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   Outcome serve(const Call& call);
   void submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
   // Waits for a turn in `admission`, then runs `work` on a worker thread; `refused` when no
-  // turn comes (queue full, wait over, client gone).
-  void in_turn(Admission& admission, Deadline deadline, std::stop_token client_gone,
-               std::chrono::steady_clock::time_point received, std::function<void()> work,
-               std::function<void(const ApiError&)> refused);
+  // turn comes (queue full, wait over, client gone). When the work still runs 2 s past the
+  // deadline, `backend` is cancelled and `overdue` answers (deadline_watchdog.hpp): the
+  // callers answer once, whichever comes first.
+  void in_turn(Admission& admission, Deadline deadline, std::shared_ptr<BackendCall> backend,
+               std::stop_token client_gone, std::chrono::steady_clock::time_point received,
+               std::function<void()> work, std::function<void(const ApiError&)> refused,
+               std::function<void(const ApiError&)> overdue);
+  // What a client hears when its call outlived the deadline.
+  static ApiError overdue_error(const BackendCall& backend, const std::string& database);
   // POST/DELETE /mcp: the MCP front answers (docs/mcp.md).
   void mcp(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer);
   // The configured database `name`, if the caller may use it; throws 404 database_not_found
@@ -96,7 +117,7 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
 
   // What every backend request carries to the plugin (deadline, cancel, caps).
   RequestContext request_context(const Snapshot& state, const std::string& client_id,
-                                 Deadline deadline, std::stop_token client_gone, std::string tag);
+                                 Deadline deadline, BackendCall& backend, std::string tag);
   // The database's own description plus its admission queue.
   static boost::json::object describe(const ServedDatabase& served);
 
@@ -109,6 +130,8 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   Metrics metrics_;
   mcp::Server mcp_server_{gateway_, *this};
   mcp::HttpFront mcp_http_{mcp_server_};
+  // Last: its callbacks answer through everything above.
+  DeadlineWatchdog watchdog_;
 };
 
 }  // namespace weir

@@ -39,7 +39,7 @@ ApiError deadline_error() {
 class Database::Lease {
  public:
   Lease(const Database& db, weir_pool* pool, const RequestContext& context)
-      : db_(db), pool_(pool), client_gone_(context.client_gone) {
+      : db_(db), pool_(pool), cancelled_(context.cancelled) {
     weir_acquire_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
@@ -53,10 +53,10 @@ class Database::Lease {
       api.extra()["database"] = db_.name();
       throw api;
     }
-    cancel_when_client_gone(context);
+    cancel_when_asked(context);
   }
   ~Lease() {
-    on_client_gone_.reset();  // waits for a callback running right now
+    on_cancel_.reset();  // waits for a callback running right now
     if (cancel_target_) {
       // A cancel() in progress finishes before the connection can serve someone else.
       std::lock_guard lock(cancel_target_->mutex);
@@ -72,16 +72,17 @@ class Database::Lease {
     if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
     // A plugin may forget a cancel() that comes before its execute (postgres
     // and sqlite keep it), so look first.
-    if (client_gone_.stop_requested()) throw client_closed_request();
+    if (cancelled_.stop_requested()) throw client_closed_request();
     weir_exec_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
     options.flags = read_only ? WEIR_EXEC_READ_ONLY : 0u;
     JsonResultWriter result(context.max_result_bytes);
     weir_error error = new_error();
+    if (context.sent_to_plugin != nullptr) *context.sent_to_plugin = true;
     const weir_status status =
         table().execute(conn_, request.data(), request.size(), &options, result.writer(), &error);
-    if (status != WEIR_OK && client_gone_.stop_requested()) throw client_closed_request();
+    if (status != WEIR_OK && cancelled_.stop_requested()) throw client_closed_request();
     if (status != WEIR_OK) {
       if (status == WEIR_E_ABORTED && !result.too_large()) {
         throw ApiError(
@@ -100,9 +101,10 @@ class Database::Lease {
     return result.take();
   }
 
-  void begin(const boost::json::object& transaction_options) {
+  void begin(const boost::json::object& transaction_options, const RequestContext& context) {
     const std::string options = boost::json::serialize(transaction_options);
     weir_error error = new_error();
+    if (context.sent_to_plugin != nullptr) *context.sent_to_plugin = true;
     if (weir_status s = table().begin(conn_, options.data(), options.size(), &error); s != WEIR_OK)
       throw fail(s, error);
   }
@@ -139,14 +141,15 @@ class Database::Lease {
     std::mutex mutex;
   };
 
-  // When the client goes away, the plugin's cancel() stops the running
-  // statement. It may block, so the I/O thread that noticed only posts it.
-  void cancel_when_client_gone(const RequestContext& context) {
-    if (!client_gone_.stop_possible() || !context.canceller || table().cancel == nullptr ||
+  // When the client goes away or the deadline passes, the plugin's cancel()
+  // stops the running statement. It may block, so the thread that noticed
+  // only posts it.
+  void cancel_when_asked(const RequestContext& context) {
+    if (!cancelled_.stop_possible() || !context.canceller || table().cancel == nullptr ||
         (table().capabilities & WEIR_CAP_CANCEL) == 0)
       return;
     cancel_target_ = std::make_shared<CancelTarget>(&table(), conn_);
-    on_client_gone_.emplace(client_gone_, [target = cancel_target_, canceller = context.canceller] {
+    on_cancel_.emplace(cancelled_, [target = cancel_target_, canceller = context.canceller] {
       boost::asio::post(canceller, [target] {
         std::lock_guard lock(target->mutex);
         if (target->conn != nullptr) target->table->cancel(target->conn);
@@ -172,9 +175,9 @@ class Database::Lease {
   bool broken_ = false;
   bool broke_ = false;  // a call returned WEIR_E_BROKEN (broken_ also covers a failed rollback)
   bool broke_before_sending_ = false;  // ... with the plugin's verdict "retryable"
-  std::stop_token client_gone_;
+  std::stop_token cancelled_;
   std::shared_ptr<CancelTarget> cancel_target_;
-  std::optional<std::stop_callback<std::function<void()>>> on_client_gone_;
+  std::optional<std::stop_callback<std::function<void()>>> on_cancel_;
 };
 
 Database::Database(DatabaseConfig config, std::shared_ptr<const LoadedPlugin> plugin,
@@ -258,7 +261,7 @@ std::string Database::transaction(const boost::json::array& statements,
                                   const RequestContext& context) {
   if (!available()) throw unavailable_error();
   return with_lease(read_only, context, [&](Lease& lease) {
-    lease.begin(options);
+    lease.begin(options, context);
     std::string body = "{\"results\":[";
     // The result cap holds for the whole response: each statement gets what is left.
     RequestContext left = context;

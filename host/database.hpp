@@ -28,10 +28,14 @@ struct RequestContext {
   std::string tag;  // e.g. "POST /v1/databases/main/query"
   std::chrono::steady_clock::time_point deadline;
   std::size_t max_result_bytes = Limits{}.max_result_bytes;
-  // Stopped when the client went away: the request then ends with 499
-  // client_closed_request, its running statement cancelled through the
-  // plugin's cancel() (which may block) on `canceller`.
-  std::stop_token client_gone;
+  // Stopped when the client went away or the deadline passed (the client
+  // then has its answer already): the running statement is cancelled
+  // through the plugin's cancel() (which may block) on `canceller`, and the
+  // request ends with 499 client_closed_request.
+  std::stop_token cancelled;
+  // Set once the request went to the plugin (execute or begin), so a late
+  // answer from the host knows whether it may have been applied.
+  std::atomic<bool>* sent_to_plugin = nullptr;
   boost::asio::any_io_executor canceller;
 };
 

@@ -444,7 +444,9 @@ typedef struct weir_plugin {
    * options->timeout_ms (then WEIR_E_TIMEOUT, the statement stopped at the
    * backend when it can be), plus what the backend needs to confirm a
    * cancel; a plugin that cannot confirm one in bounded time returns
-   * WEIR_E_BROKEN instead. Returns WEIR_OK or: INVALID_REQUEST (malformed
+   * WEIR_E_BROKEN instead. A call still running 2 s past the deadline is
+   * answered 504 by the host itself, which then calls cancel() (with
+   * WEIR_CAP_CANCEL) and drops the call's late result. Returns WEIR_OK or: INVALID_REQUEST (malformed
    * request, unknown member, a read-only request in a read-write
    * transaction), QUERY, CONFLICT, NOT_FOUND, PERMISSION (the backend refused
    * it), TIMEOUT, CANCELLED (after cancel()), BROKEN, UNAVAILABLE (the backend
