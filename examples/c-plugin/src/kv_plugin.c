@@ -134,14 +134,11 @@ static weir_status kv_open_database(const weir_sdk_json* settings, void** databa
       (status = weir_sdk_read_path(settings, "file", "kv.tsv", &file, error)) ||
       (status = weir_sdk_read_int(settings, "max_value_bytes", 65536, 1, 16777216, &max_value_bytes,
                                   error)) ||
-      (status = weir_sdk_read_bool(settings, "read_only", 0, &read_only, error))) {
+      (status = weir_sdk_read_bool(settings, "read_only", 0, &read_only, error)))
     return status;
-  }
   kv_store* store = calloc(1, sizeof(kv_store));
-  if (store == NULL || (store->file = strdup(file)) == NULL) {
-    free(store);
-    return weir_sdk_error(error, WEIR_E_INTERNAL, 1, "out of memory");
-  }
+  if (store == NULL || (store->file = strdup(file)) == NULL)
+    return free(store), weir_sdk_error(error, WEIR_E_INTERNAL, 1, "out of memory");
   store->max_value_bytes = max_value_bytes;
   store->read_only = read_only;
   pthread_mutex_init(&store->lock, NULL);
@@ -187,8 +184,7 @@ static int kv_ping(void* connection) {
  * Transactions here never wait on anything, so they need no `timeout_ms`. */
 static weir_status kv_rollback(void* connection, uint32_t timeout_ms, weir_error* error) {
   kv_session* session = connection;
-  (void)timeout_ms;
-  (void)error;
+  (void)timeout_ms, (void)error;
   kv_clear(&session->staged);
   session->in_transaction = session->read_only = 0;
   return WEIR_OK;
@@ -337,9 +333,8 @@ static weir_status kv_execute(void* connection, const weir_sdk_json* request,
   weir_status status;
   if ((status = weir_sdk_allow_only(request, known, error)) ||
       (status = weir_sdk_read_string(request, "query", NULL, &command, error)) ||
-      (status = weir_sdk_read_array(request, "params", &params, error))) {
+      (status = weir_sdk_read_array(request, "params", &params, error)))
     return status;
-  }
   size_t c = 0;
   while (c < 5 && strcmp(commands[c].name, command) != 0) ++c;
   if (c == 5)
@@ -358,13 +353,11 @@ static weir_status kv_execute(void* connection, const weir_sdk_json* request,
       return weir_sdk_invalid(params, NULL, "must not contain tabs or line breaks", error);
   }
   int read_only_request = session->read_only || (options->flags & WEIR_EXEC_READ_ONLY);
-  if (commands[c].writes && (session->store->read_only || read_only_request)) {
+  if (commands[c].writes && (session->store->read_only || read_only_request))
     return weir_sdk_error(error, WEIR_E_PERMISSION, 0, "\"%s\" writes, and this %s read-only",
                           command, session->store->read_only ? "database is" : "request is");
-  }
-  if (operand[1] != NULL && (int64_t)strlen(operand[1]) > session->store->max_value_bytes) {
+  if (operand[1] != NULL && (int64_t)strlen(operand[1]) > session->store->max_value_bytes)
     return weir_sdk_invalid(params, NULL, "holds a value longer than max_value_bytes", error);
-  }
   if (commands[c].writes)
     return kv_write(session, command, operand[0], c == 4 ? NULL : operand[1], out, error);
   if (c == 1) return kv_scan(session, operand[0], out, error);
@@ -375,14 +368,6 @@ static weir_status kv_execute(void* connection, const weir_sdk_json* request,
   pthread_mutex_unlock(&session->store->lock);
   kv_write_end(out);
   return WEIR_OK;
-}
-
-static weir_status kv_describe_backend(void* connection, weir_value_writer* out, weir_error* e) {
-  (void)connection, (void)e;
-  weir_sdk_begin_object(out);
-  weir_sdk_write_key(out, "server_version");
-  weir_sdk_write_string(out, "weir_kv 0.1.0");
-  return weir_sdk_end_object(out), WEIR_OK;
 }
 
 static const weir_sdk_driver kv_driver = {
@@ -399,7 +384,6 @@ static const weir_sdk_driver kv_driver = {
     .execute = kv_execute,
     .ping = kv_ping,
     .reset = kv_reset,
-    .describe_backend = kv_describe_backend,
     .begin = kv_begin,
     .commit = kv_commit,
     .rollback = kv_rollback,
