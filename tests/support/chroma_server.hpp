@@ -69,7 +69,15 @@ class ChromaServer {
   // SIGKILL straight away, as a crash would.
   void kill() noexcept { terminate(SIGKILL); }
   // SIGSTOP / SIGCONT: a hung server that accepts connections but never answers.
-  void pause() noexcept { ::kill(pid_, SIGSTOP); }
+  // kill() returns before the signal takes effect, and a loaded machine left
+  // time for one more answer (CI under ASan), so pause() returns once the
+  // process is stopped (state T in /proc), or after 2 s.
+  void pause() noexcept {
+    ::kill(pid_, SIGSTOP);
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!stopped() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   void resume() noexcept { ::kill(pid_, SIGCONT); }
   // Starts again on the same port with the same data.
   void start() {
@@ -105,6 +113,16 @@ class ChromaServer {
   }
 
  private:
+  // The process's state in /proc/<pid>/stat is T (stopped by a signal).
+  bool stopped() const {
+    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto after_name = line.rfind(')');  // the name in parentheses may hold spaces
+    return after_name != std::string::npos && after_name + 2 < line.size() &&
+           line[after_name + 2] == 'T';
+  }
+
   static std::filesystem::path make_temp_dir() {
     const char* tmp = std::getenv("TMPDIR");
     std::string pattern =
