@@ -18,6 +18,7 @@ constexpr int kParseError = -32700;
 constexpr int kInvalidRequest = -32600;
 constexpr int kMethodNotFound = -32601;
 constexpr int kInvalidParams = -32602;
+constexpr int kInternalError = -32603;
 }  // namespace rpc_code
 
 // A JSON-RPC error answer. `id` is the request's when it could be read, null otherwise.

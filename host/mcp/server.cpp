@@ -2,8 +2,10 @@
 
 #include "gateway.hpp"
 #include "json_text.hpp"
+#include "logger.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 namespace weir::mcp {
@@ -52,6 +54,30 @@ void Server::handle(const std::shared_ptr<Session>& session, std::string_view te
 
 void Server::handle(const std::shared_ptr<Session>& session, const Message& message,
                     Context context, Reply reply) {
+  // Answered once: a failure after a tool call was submitted must not answer it a second time.
+  auto answered = std::make_shared<std::atomic_flag>();
+  Reply answer_once = [answered, reply = std::move(reply)](std::optional<std::string> text) {
+    if (!answered->test_and_set()) reply(std::move(text));
+  };
+  try {
+    dispatch(session, message, std::move(context), answer_once);
+  } catch (const RpcError& e) {
+    answer_once(error_text(e.with_id(message.id)));
+  } catch (const std::exception& e) {
+    // A defect, not the client's fault: this message gets -32603 and the session goes on.
+    log_error("mcp", "unexpected error handling \"" + message.method + "\": " + e.what());
+    answer_once(
+        message.kind == Message::Kind::kRequest
+            ? std::optional(error_text(RpcError(rpc_code::kInternalError,
+                                                "internal error: " + std::string(e.what()) +
+                                                    " (the gateway logged it; the session goes on)",
+                                                message.id)))
+            : std::nullopt);
+  }
+}
+
+void Server::dispatch(const std::shared_ptr<Session>& session, const Message& message,
+                      Context context, const Reply& reply) {
   if (message.kind == Message::Kind::kResponse) return reply(std::nullopt);  // we ask nothing
   if (message.kind == Message::Kind::kNotification) {
     // notifications/initialized needs nothing of us; unknown notifications are ignored, as
@@ -59,22 +85,18 @@ void Server::handle(const std::shared_ptr<Session>& session, const Message& mess
     if (message.method == "notifications/cancelled") cancel(*session, message.params);
     return reply(std::nullopt);
   }
-  try {
-    if (message.method == "initialize")
-      return reply(result_text(message.id, initialize(*session, message.params)));
-    if (message.method == "ping") return reply(result_text(message.id, object{}));
-    if (session->protocol_version().empty())
-      throw RpcError(rpc_code::kInvalidRequest,
-                     "the session is not initialized: send \"initialize\" first");
-    if (message.method == "tools/list") {
-      return reply(result_text(
-          message.id, object{{"tools", tools_.list(*gateway_.snapshot(), context.caller)}}));
-    }
-    if (message.method == "tools/call") return call_tool(session, message, context, reply);
-    throw RpcError(rpc_code::kMethodNotFound, "method \"" + message.method + "\" is not supported");
-  } catch (const RpcError& e) {
-    reply(error_text(e.with_id(message.id)));
+  if (message.method == "initialize")
+    return reply(result_text(message.id, initialize(*session, message.params)));
+  if (message.method == "ping") return reply(result_text(message.id, object{}));
+  if (session->protocol_version().empty())
+    throw RpcError(rpc_code::kInvalidRequest,
+                   "the session is not initialized: send \"initialize\" first");
+  if (message.method == "tools/list") {
+    return reply(result_text(message.id,
+                             object{{"tools", tools_.list(*gateway_.snapshot(), context.caller)}}));
   }
+  if (message.method == "tools/call") return call_tool(session, message, context, reply);
+  throw RpcError(rpc_code::kMethodNotFound, "method \"" + message.method + "\" is not supported");
 }
 
 object Server::initialize(Session& session, const object& params) {
@@ -136,7 +158,7 @@ void Server::call_tool(const std::shared_ptr<Session>& session, const Message& m
   };
   try {
     tools_.call(std::string(name.get_string()), arguments, call, done);
-  } catch (const RpcError&) {
+  } catch (...) {
     std::lock_guard lock(session->mutex_);
     session->in_flight_.erase(key);
     throw;

@@ -64,13 +64,16 @@ class Server {
 
   Server(Gateway& gateway, DatabaseCalls& calls) : gateway_(gateway), tools_(calls) {}
 
-  // Calls `reply` exactly once, from any thread.
+  // Calls `reply` exactly once, from any thread; never throws. An unexpected exception while
+  // handling a message answers it -32603 (internal error) and the session goes on.
   void handle(const std::shared_ptr<Session>& session, std::string_view text, Context context,
               Reply reply);
   void handle(const std::shared_ptr<Session>& session, const Message& message, Context context,
               Reply reply);
 
  private:
+  void dispatch(const std::shared_ptr<Session>& session, const Message& message, Context context,
+                const Reply& reply);
   boost::json::object initialize(Session& session, const boost::json::object& params);
   void call_tool(const std::shared_ptr<Session>& session, const Message& message, Context context,
                  Reply reply);

@@ -2,13 +2,16 @@
 // against a real gateway on SQLite: every malformed message gets its
 // JSON-RPC error code, every transport refusal its HTTP status.
 #include "api.hpp"
+#include "gateway.hpp"
 #include "gateway_fixture.hpp"
+#include "mcp/http_front.hpp"
 #include "mcp/stdio_front.hpp"
 #include "mcp_client.hpp"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <system_error>
 
 namespace weir {
 namespace {
@@ -253,6 +256,86 @@ TEST(McpStdio, OneMessagePerLineInOrderOfTheLifecycle) {
     "message":"the message is larger than limits.max_body_bytes (256 bytes)"}})J"));
   EXPECT_EQ(answers[5].at("id"), 5);
   EXPECT_EQ(answers[5].at("result").at("isError"), false);
+}
+
+// No client input makes the MCP front throw anything but an RpcError: tool failures are ApiErrors
+// and a backend call's own exceptions are caught on its worker (Api::run). What remains is a
+// defect or the system failing — here DatabaseCalls::run throwing std::system_error, as
+// starting a thread does when the process is out of them. That message is answered -32603 with
+// the reason, and the session keeps serving, on both transports.
+class ThreadsExhausted : public mcp::DatabaseCalls {
+ public:
+  void run(Request, Work, Done) override {
+    throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                            "cannot start a worker thread");
+  }
+};
+
+constexpr const char* kInternalErrorMessage =
+    "internal error: cannot start a worker thread: Resource temporarily unavailable (the gateway "
+    "logged it; the session goes on)";
+
+TEST(McpInternalError, AnUnexpectedExceptionAnswersThatMessageAndStdioGoesOn) {
+  testing::RunningGateway gateway(sqlite_config());
+  ThreadsExhausted calls;
+  mcp::Server server(gateway.gateway(), calls);
+  std::istringstream in(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"query",)"
+      R"("arguments":{"database":"app","query":"select 1"}}})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"list_databases"}})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":3,"method":"ping"})"
+      "\n");
+  std::ostringstream out;
+  mcp::serve_stdio(server, in, out, {4096, std::chrono::seconds(5)});
+  std::vector<boost::json::value> answers;
+  std::istringstream lines(out.str());
+  for (std::string line; std::getline(lines, line);) answers.push_back(parse(line));
+  ASSERT_EQ(answers.size(), 4u) << out.str();
+  EXPECT_EQ(answers[1],
+            (object{{"jsonrpc", "2.0"},
+                    {"id", 2},
+                    {"error", {{"code", -32603}, {"message", kInternalErrorMessage}}}}));
+  // The failed call's id is free again, and the session serves on.
+  EXPECT_EQ(answers[2].at("result").at("isError"), false) << answers[2];
+  EXPECT_EQ(answers[3], parse(R"({"jsonrpc":"2.0","id":3,"result":{}})"));
+}
+
+TEST(McpInternalError, AnUnexpectedExceptionAnswersThatMessageAndHttpGoesOn) {
+  testing::RunningGateway gateway(sqlite_config());
+  ThreadsExhausted calls;
+  mcp::Server server(gateway.gateway(), calls);
+  mcp::HttpFront front(server);  // the /mcp transport, given requests as Api hands them over
+  std::string session;
+  const auto post = [&](const std::string& body) {
+    HttpRequest request{http::verb::post, "/mcp", 11};
+    request.set(http::field::content_type, "application/json");
+    if (!session.empty()) request.set("mcp-session-id", session);
+    request.body() = body;
+    std::optional<HttpResponse> answer;
+    front.handle(request, gateway.gateway().snapshot(), Caller{"127.0.0.1", nullptr},
+                 std::chrono::steady_clock::now() + std::chrono::seconds(5), {},
+                 [&](HttpResponse response) { answer = std::move(response); });
+    EXPECT_TRUE(answer.has_value()) << body;  // refused at once, on this thread
+    return answer.value_or(HttpResponse{});
+  };
+  session = std::string(
+      post(
+          R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})")
+          .at("mcp-session-id"));
+  const auto reply =
+      post(R"({"jsonrpc":"2.0","id":"q","method":"tools/call","params":{"name":"query",)"
+           R"("arguments":{"database":"app","query":"select 1"}}})");
+  EXPECT_EQ(reply.result(), http::status::ok);
+  EXPECT_EQ(parse(reply.body()),
+            (object{{"jsonrpc", "2.0"},
+                    {"id", "q"},
+                    {"error", {{"code", -32603}, {"message", kInternalErrorMessage}}}}));
+  EXPECT_EQ(parse(post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})").body()),
+            parse(R"({"jsonrpc":"2.0","id":2,"result":{}})"));
 }
 
 }  // namespace
