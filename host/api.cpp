@@ -48,6 +48,8 @@ HttpResponse error_response(const ApiError& error) {
   response.set("x-weir-error", error.code());
   if (error.retry_after_s() > 0)
     response.set(http::field::retry_after, std::to_string(error.retry_after_s()));
+  if (const auto* allow = error.extra().if_contains("allow"))  // 405: RFC 9110 section 15.5.6
+    response.set(http::field::allow, allow->as_string());
   return response;
 }
 

@@ -173,6 +173,7 @@ TEST_F(McpProtocol, GetIsNotOfferedSoItIs405) {
   EXPECT_EQ(reply.status, 405u);
   EXPECT_EQ(reply.error_code(), "method_not_allowed");
   EXPECT_EQ(reply.json().at("error").at("allow"), "POST, DELETE");
+  EXPECT_EQ(reply.headers.at("allow"), "POST, DELETE");  // RFC 9110 requires it on a 405
 }
 
 TEST_F(McpProtocol, OnlyJsonIsAccepted) {
