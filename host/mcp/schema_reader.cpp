@@ -158,11 +158,33 @@ object chroma_schema(Database& database, const RequestContext& context) {
   return object{{"collections", std::move(collections)}};
 }
 
+// Labels, relationship types and property keys (Neo4j's db.* procedures), in one transaction
+// in read access mode.
+object neo4j_schema(Database& database, const RequestContext& context) {
+  const auto rows = read_rows(
+      database,
+      {"CALL db.labels() YIELD label RETURN label ORDER BY label",
+       "CALL db.relationshipTypes() YIELD relationshipType "
+       "RETURN relationshipType ORDER BY relationshipType",
+       "CALL db.propertyKeys() YIELD propertyKey RETURN propertyKey ORDER BY propertyKey"},
+      context);
+  object schema;
+  const char* keys[] = {"labels", "relationship_types", "property_keys"};
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    array names;
+    for (const auto& row : rows[i]) names.push_back(row.as_array()[0]);
+    schema[keys[i]] = std::move(names);
+  }
+  return schema;
+}
+
 using SchemaReader = std::function<object(Database&, const RequestContext&)>;
 
 const std::map<std::string, SchemaReader>& readers() {
-  static const std::map<std::string, SchemaReader> by_backend{
-      {"sqlite", sqlite_schema}, {"postgres", postgres_schema}, {"chroma", chroma_schema}};
+  static const std::map<std::string, SchemaReader> by_backend{{"sqlite", sqlite_schema},
+                                                              {"postgres", postgres_schema},
+                                                              {"chroma", chroma_schema},
+                                                              {"neo4j", neo4j_schema}};
   return by_backend;
 }
 

@@ -1,6 +1,6 @@
 // weir::mcp schema reading for describe_database: each backend's own catalog
 // statements, run through the normal request path in one read-only
-// transaction (SQLite, PostgreSQL) or as read-only requests (Chroma), and
+// transaction (SQLite, PostgreSQL, Neo4j) or as read-only requests (Chroma), and
 // shaped into one description per backend (docs/mcp.md shows each).
 #pragma once
 

@@ -157,7 +157,8 @@ array Tools::list(const Snapshot& state, const Caller& caller) const {
   tools.push_back(tool(
       "describe_database", "Describe a database",
       "The schema of a database: SQLite tables, columns and indexes; PostgreSQL schemas, tables, "
-      "typed columns and keys; Chroma collections with record counts and metadata.",
+      "typed columns and keys; Chroma collections with record counts and metadata; Neo4j "
+      "labels, relationship types and property keys.",
       schema({{"database", database_property(names(dbs, nullptr), "the database to describe")}},
              {"database"}),
       read_only_hints()));
