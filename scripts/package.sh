@@ -6,7 +6,7 @@
 #                                   Debian's hardening flags), then the packages
 #   scripts/package.sh BUILD_DIR    the packages of a tree already built and
 #                                   configured with -DCMAKE_INSTALL_PREFIX=/usr
-#                                   (CI cuts them from its debug tree)
+#                                   (CI cuts them from its packages tree)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 

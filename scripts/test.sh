@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # The test command: installs every dependency (Debian packages, the pinned
 # npm Chroma server, the npm Bolt driver, the npm MCP SDK), builds, and runs
-# every test — first a plain debug build, then its Debian packages (cut from
-# that tree, installed, served, purged: tests/packages, as root only), then
-# the same suite under ASan+UBSan, then every libFuzzer harness over its seeds
-# plus a bounded run (docs/fuzzing.md). Test servers (PostgreSQL clusters,
-# Chroma, Bolt) are started and stopped by the tests.
+# every test — the suite under ASan+UBSan, then the Debian packages (cut from a
+# debug tree of their own that builds no other test, installed, served,
+# purged: tests/packages, as root only), then every libFuzzer harness over its
+# seeds plus a bounded run (docs/fuzzing.md). Test servers (PostgreSQL
+# clusters, Chroma, Bolt) are started and stopped by the tests. The suite runs
+# once, under the sanitizers, which check all a plain pass does and more; a
+# plain pass on top cost a third of CI's time.
 #
-#   scripts/test.sh             debug + asan + fuzz (what CI runs)
+#   scripts/test.sh             asan + packages + fuzz (what CI runs)
+#   scripts/test.sh debug       the suite without sanitizers
 #   scripts/test.sh tsan        the suite under ThreadSanitizer
-#   scripts/test.sh debug       one preset only
-#   scripts/test.sh fuzz        the bounded fuzz run only
+#   scripts/test.sh fuzz        one preset only: the bounded fuzz run
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 presets=("$@")
-[ ${#presets[@]} -gt 0 ] || presets=(debug asan fuzz)
+[ ${#presets[@]} -gt 0 ] || presets=(asan packages fuzz)
 
 scripts/install-deps.sh
 export WEIR_CACHE_DIR="${WEIR_CACHE_DIR:-$repo/build/.cache}"
@@ -27,16 +29,8 @@ scripts/mcp-sdk-check.sh install
 jobs="$(nproc)"
 for preset in "${presets[@]}"; do
   echo "=== $preset: configure and build"
-  options=()
-  # The packages are cut from the debug tree rather than from a build of their
-  # own, so it installs into /usr as they do (docs/packaging.md).
-  [ "$preset" != debug ] || options=(-DCMAKE_INSTALL_PREFIX=/usr -DWEIR_TEST_PACKAGES=ON)
-  cmake --preset "$preset" "${options[@]}" >/dev/null
+  cmake --preset "$preset" >/dev/null
   cmake --build --preset "$preset" -j"$jobs"
   echo "=== $preset: test"
-  ctest --preset "$preset" -j"$jobs" -LE packages
-  if [ "$preset" = debug ]; then
-    echo "=== debug: the Debian packages"
-    ctest --preset debug -L packages
-  fi
+  ctest --preset "$preset" -j"$jobs"
 done
