@@ -22,6 +22,8 @@ struct ApiToken {
   bool read_only = false;
   bool admin = false;  // may call /v1/admin/* (reload)
   ClientLimit limit;   // unset fields take the client_limits defaults
+  // MCP: only the tools of these mcp.toolsets; unset = every tool.
+  std::optional<std::vector<std::string>> toolsets;
 };
 
 struct Caller {

@@ -172,7 +172,7 @@ void parse_auth(const ConfigReader& root, const boost::json::object& resolved_ro
       if (!resolved[i].is_object()) throw ConfigError(field + ": must be an object");
       const ConfigReader t(resolved[i].get_object(), field);
       t.allow_only({"name", "token", "databases", "read_only", "admin", "max_concurrent",
-                    "rate_per_second", "burst"});
+                    "rate_per_second", "burst", "toolsets"});
       ApiToken token;
       token.name = t.required_string("name");
       token.secret = t.required_string("token");
@@ -182,6 +182,7 @@ void parse_auth(const ConfigReader& root, const boost::json::object& resolved_ro
       token.read_only = t.boolean("read_only", false);
       token.admin = t.boolean("admin", false);
       token.limit = parse_client_limit(t, config.client_limit);
+      token.toolsets = mcp::parse_token_toolsets(t, config.mcp.toolsets);  // parse_mcp ran first
       const auto* dbs = t.object().if_contains("databases");
       if (dbs == nullptr || !dbs->is_array() || dbs->get_array().empty()) {
         t.fail("databases", "must list the databases this token may use, or [\"*\"] for all");
@@ -218,7 +219,7 @@ bool is_origin(std::string_view text) {
 
 void parse_mcp(const ConfigReader& root, Config& config) {
   const auto mcp = root.child("mcp");
-  mcp.allow_only({"writable", "allowed_origins", "tools"});
+  mcp.allow_only({"writable", "allowed_origins", "tools", "toolsets"});
   const auto strings = [&](std::string_view key, const char* what) {
     std::vector<std::string> out;
     const auto* list = mcp.object().if_contains(key);
@@ -241,6 +242,7 @@ void parse_mcp(const ConfigReader& root, Config& config) {
   }
   config.mcp.tools = mcp::parse_config_tools(
       mcp, [&](const std::string& name) { return config.find_database(name) != nullptr; });
+  config.mcp.toolsets = mcp::parse_toolsets(mcp, config.mcp.tools);
   config.mcp.allowed_origins = strings("allowed_origins", "origins");
   for (std::size_t i = 0; i < config.mcp.allowed_origins.size(); ++i) {
     if (!is_origin(config.mcp.allowed_origins[i]))
@@ -430,8 +432,8 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     if (root.has("tls")) config.tls = parse_tls(root.child("tls"), base_dir);
 
     parse_databases(root, resolved.get_object(), config);
-    parse_auth(root, resolved.get_object(), config);
     parse_mcp(root, config);
+    parse_auth(root, resolved.get_object(), config);
     return config;
   } catch (const sdk::Error& e) {
     throw ConfigError("config " + source + ": " + e.message());

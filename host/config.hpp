@@ -8,6 +8,7 @@
 #include "client_limits.hpp"
 #include "logger.hpp"
 #include "mcp/config_tool.hpp"
+#include "mcp/toolsets.hpp"
 #include "tls_context.hpp"
 #include "workspace.hpp"
 
@@ -53,6 +54,7 @@ struct McpConfig {
   std::vector<std::string> writable;         // database names
   std::vector<std::string> allowed_origins;  // e.g. "https://app.example.com"
   std::vector<mcp::ConfigTool> tools;
+  mcp::Toolsets toolsets;
 
   bool writable_database(const std::string& name) const;
 };

@@ -140,13 +140,12 @@ std::vector<value> ConfigTool::bind(const object& arguments) const {
 
 std::vector<ConfigTool> parse_config_tools(
     const sdk::ConfigReader& mcp, const std::function<bool(const std::string&)>& is_database) {
-  static const std::vector<std::string> reserved{"list_databases", "describe_database", "query",
-                                                 "vector_search"};
   std::vector<ConfigTool> tools;
   const auto defined = mcp.child("tools");
   for (const auto& member : defined.object()) {
     const std::string name(member.key());
-    if (!valid_name(name) || std::find(reserved.begin(), reserved.end(), name) != reserved.end())
+    if (!valid_name(name) || std::find(std::begin(kPrebuiltTools), std::end(kPrebuiltTools),
+                                       name) != std::end(kPrebuiltTools))
       defined.fail(name,
                    "a tool name may use only letters, digits, '_' and '-' (at most 64) and may not "
                    "be a prebuilt tool's (list_databases, describe_database, query, "

@@ -14,9 +14,14 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace weir::mcp {
+
+// The prebuilt tools' names (tools.hpp), which a tool in the config may not take.
+inline constexpr std::string_view kPrebuiltTools[] = {"list_databases", "describe_database",
+                                                      "query", "vector_search"};
 
 struct ToolParameter {
   std::string name;

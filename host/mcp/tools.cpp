@@ -5,6 +5,7 @@
 #include "mcp/json_rpc.hpp"
 #include "mcp/schema_reader.hpp"
 #include "mcp/tool_arguments.hpp"
+#include "mcp/toolsets.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -131,21 +132,8 @@ object matches(const object& answer) {
   return object{{"matches", std::move(out)}};
 }
 
-}  // namespace
-
-object tool_result(object structured) {
-  const std::string text = json_text(structured);
-  return object{{"content", array{object{{"type", "text"}, {"text", text}}}},
-                {"structuredContent", std::move(structured)},
-                {"isError", false}};
-}
-
-object tool_error(const ApiError& error) {
-  return object{{"content", array{object{{"type", "text"}, {"text", error.body()}}}},
-                {"isError", true}};
-}
-
-array Tools::list(const Snapshot& state, const Caller& caller) const {
+// Every tool the caller may use by its databases, before its toolsets are applied.
+array every_tool(const Snapshot& state, const Caller& caller) {
   const auto dbs = visible_databases(state, caller);
   array tools;
   tools.push_back(tool("list_databases", "List databases",
@@ -220,6 +208,31 @@ array Tools::list(const Snapshot& state, const Caller& caller) const {
                          object{{"readOnlyHint", defined.read_only},
                                 {"destructiveHint", !defined.read_only},
                                 {"openWorldHint", false}}));
+  }
+  return tools;
+}
+
+}  // namespace
+
+object tool_result(object structured) {
+  const std::string text = json_text(structured);
+  return object{{"content", array{object{{"type", "text"}, {"text", text}}}},
+                {"structuredContent", std::move(structured)},
+                {"isError", false}};
+}
+
+object tool_error(const ApiError& error) {
+  return object{{"content", array{object{{"type", "text"}, {"text", error.body()}}}},
+                {"isError", true}};
+}
+
+array Tools::list(const Snapshot& state, const Caller& caller) const {
+  static const std::optional<std::vector<std::string>> kEveryTool;
+  const auto& limit = caller.token != nullptr ? caller.token->toolsets : kEveryTool;
+  array tools;
+  for (auto& t : every_tool(state, caller)) {
+    if (toolsets_allow(state.config.mcp.toolsets, limit, t.as_object().at("name").as_string()))
+      tools.push_back(std::move(t));
   }
   return tools;
 }

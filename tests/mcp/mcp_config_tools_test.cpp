@@ -226,5 +226,71 @@ TEST(McpConfigToolsConfig, EveryBadFieldIsNamed) {
     EXPECT_NE(refused(tools).find(message), std::string::npos) << refused(tools);
 }
 
+// mcp.toolsets group tools; a token limited to toolsets is listed only their tools (of the
+// databases it may use) and refused the others as unknown, prebuilt ones included.
+TEST(McpToolsets, ATokenLimitedToToolsetsSeesAndCallsOnlyTheirTools) {
+  auto c = config(fruit_tools());
+  c["mcp"].as_object()["toolsets"] = {{"browse", {"list_databases", "find_fruit"}},
+                                      {"schema", {"describe_database"}}};
+  c["auth"].as_object()["tokens"].as_array().push_back(
+      object{{"name", "browser"},
+             {"token", "browser-secret-0123456789"},
+             {"databases", {"*"}},
+             {"toolsets", {"browse", "schema"}}});
+  testing::RunningGateway gateway(c);
+  const auto created = testing::http_call(
+      gateway.port(), boost::beast::http::verb::post, "/v1/databases/app/query",
+      R"J({"query": "create table fruit (name text, price real, kind text)"})J",
+      {{"content-type", "application/json"}, {"authorization", "Bearer all-secret-0123456789ab"}});
+  ASSERT_EQ(created.status, 200u) << created.body;
+  McpClient browser(gateway.port(), "browser-secret-0123456789");
+  browser.initialize();
+  const auto listed = browser.call("tools/list");
+  std::vector<std::string> names;
+  for (const auto& t : listed.at("result").at("tools").as_array())
+    names.emplace_back(t.at("name").as_string());
+  EXPECT_EQ(names, (std::vector<std::string>{"list_databases", "describe_database", "find_fruit"}));
+  EXPECT_EQ(browser.tool("find_fruit", {{"prefix", "a"}}).at("isError"), false);
+  for (const char* outside : {"query", "add_fruit"}) {
+    const auto answer = browser.call(
+        "tools/call",
+        {{"name", outside}, {"arguments", {{"database", "app"}, {"query", "select 1"}}}});
+    EXPECT_EQ(answer.at("error").at("code"), -32602) << outside;
+    EXPECT_EQ(answer.at("error").at("message"),
+              boost::json::value("unknown tool \"" + std::string(outside) + "\""));
+  }
+  // A token without toolsets still sees every tool.
+  McpClient all(gateway.port(), "all-secret-0123456789ab");
+  all.initialize();
+  EXPECT_EQ(all.call("tools/list").at("result").at("tools").as_array().size(), 8u);
+}
+
+TEST(McpToolsets, BadToolsetsAreNamed) {
+  const auto refused = [](object toolsets, boost::json::value token_toolsets) {
+    auto c = config(fruit_tools());
+    c["mcp"].as_object()["toolsets"] = std::move(toolsets);
+    c["auth"].as_object()["tokens"].as_array()[0].as_object()["toolsets"] =
+        std::move(token_toolsets);
+    try {
+      testing::RunningGateway gateway(c);
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refused({{"browse", {"find_fruit", "drop_all"}}}, array{"browse"}),
+            "config test config: mcp.toolsets.browse[1]: names \"drop_all\", which is not a "
+            "tool: a prebuilt one (list_databases, describe_database, query, vector_search) or "
+            "one of mcp.tools");
+  EXPECT_EQ(refused({{"browse", array{}}}, array{"browse"}),
+            "config test config: mcp.toolsets.browse: must be a non-empty array of tool names");
+  EXPECT_EQ(refused({{"browse", {"query"}}}, array{"browse", "admin"}),
+            "config test config: auth.tokens[0].toolsets: names \"admin\", which is not one "
+            "of mcp.toolsets");
+  EXPECT_EQ(refused({{"browse", {"query"}}}, "browse"),
+            "config test config: auth.tokens[0].toolsets: must be a non-empty array of "
+            "toolset names");
+}
+
 }  // namespace
 }  // namespace weir
