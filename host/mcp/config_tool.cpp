@@ -56,6 +56,7 @@ ToolParameter parse_parameter(const sdk::ConfigReader& r) {
   ToolParameter p;
   p.name = r.required_string("name");
   if (!valid_name(p.name)) r.fail("name", "may use only letters, digits, '_' and '-' (at most 64)");
+  if (p.name == "cursor") r.fail("name", "\"cursor\" is the paging argument of every tool");
   p.type = r.required_string("type");
   const auto known = [](const std::string& t) {
     return std::find(std::begin(kTypes), std::end(kTypes), t) != std::end(kTypes);

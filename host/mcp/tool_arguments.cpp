@@ -31,6 +31,11 @@ std::string ToolArguments::required_string(std::string_view key) const {
   return std::string(value->get_string());
 }
 
+std::optional<std::string> ToolArguments::optional_string(std::string_view key) const {
+  if (find(key) == nullptr) return std::nullopt;
+  return required_string(key);
+}
+
 std::int64_t ToolArguments::integer(std::string_view key, std::int64_t fallback, std::int64_t min,
                                     std::int64_t max) const {
   const auto* value = find(key);

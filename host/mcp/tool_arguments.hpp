@@ -23,6 +23,8 @@ class ToolArguments {
   ToolArguments(const boost::json::object& arguments, std::vector<std::string_view> allowed);
 
   std::string required_string(std::string_view key) const;
+  // Absent or null: nullopt; else a non-empty string.
+  std::optional<std::string> optional_string(std::string_view key) const;
   std::int64_t integer(std::string_view key, std::int64_t fallback, std::int64_t min,
                        std::int64_t max) const;
   // Absent or null: nullopt.

@@ -3,11 +3,14 @@
 #include "gateway.hpp"
 #include "json_text.hpp"
 #include "mcp/json_rpc.hpp"
+#include "mcp/page_cursor.hpp"
 #include "mcp/schema_reader.hpp"
 #include "mcp/tool_arguments.hpp"
 #include "mcp/toolsets.hpp"
 
 #include <boost/json/parse.hpp>
+
+#include <utility>
 
 namespace weir::mcp {
 
@@ -95,17 +98,44 @@ std::string database_argument(const ToolArguments& arguments, const Snapshot& st
                                         "list_databases)");
 }
 
-// Rows beyond `max_rows` are dropped: the result says so, and how many there were.
-object limit_rows(object result, std::int64_t max_rows) {
-  if (auto* rows = result.if_contains("rows"); rows != nullptr && rows->is_array()) {
-    auto& list = rows->get_array();
-    if (static_cast<std::int64_t>(list.size()) > max_rows) {
-      result["total_rows"] = list.size();
-      list.resize(static_cast<std::size_t>(max_rows));
-      result["truncated"] = true;
-    }
+// The rows of `page`: after its offset, at most max_rows and about kPageBytes of them. When rows
+// are left, the result says so, how many there were, and the cursor of the next page.
+object page_rows(object result, const Page& page) {
+  auto* rows = result.if_contains("rows");
+  if (rows == nullptr || !rows->is_array()) return result;
+  auto& all = rows->get_array();
+  const std::size_t total = all.size();
+  array kept;
+  std::size_t next = std::min(page.offset, total);
+  for (std::size_t bytes = 0; next < total && std::cmp_less(kept.size(), page.max_rows); ++next) {
+    bytes += json_text(all[next]).size();
+    if (bytes > kPageBytes && !kept.empty()) break;
+    kept.push_back(std::move(all[next]));
+  }
+  all = std::move(kept);
+  if (page.offset > 0) result["offset"] = page.offset;
+  if (next < total) {
+    result["truncated"] = true;
+    result["total_rows"] = total;
+    result["next_cursor"] = make_cursor(page.statement, next);
   }
   return result;
+}
+
+object cursor_property() {
+  return object{{"type", "string"},
+                {"description",
+                 "next_cursor of a truncated result: the same call again with it returns the next "
+                 "page (the statement runs again, read-only)"}};
+}
+
+// A call with a cursor: the page it names; without: the first. `identity` is what the cursor
+// must have been made for.
+Page page_of(const ToolArguments& args, std::string identity, std::int64_t max_rows) {
+  Page page{std::move(identity), 0, max_rows};
+  if (const auto cursor = args.optional_string("cursor"))
+    page.offset = cursor_offset(*cursor, page.statement);
+  return page;
 }
 
 // Chroma's answer for one query embedding, as one list of matches, nearest first.
@@ -175,7 +205,8 @@ array every_tool(const Snapshot& state, const Caller& caller) {
                      {"minimum", 1},
                      {"maximum", kMostRows},
                      {"default", kDefaultMaxRows},
-                     {"description", "rows returned at most; more set truncated: true"}}}},
+                     {"description", "rows returned at most; more set truncated: true"}}},
+             {"cursor", cursor_property()}},
             {"database", "query"}),
         std::move(hints)));
   }
@@ -203,8 +234,10 @@ array every_tool(const Snapshot& state, const Caller& caller) {
   }
   for (const auto& defined : state.config.mcp.tools) {
     if (!state.access.may_see(caller, defined.database)) continue;
+    auto input_schema = defined.input_schema();
+    input_schema.at("properties").as_object()["cursor"] = cursor_property();
     tools.push_back(tool(defined.name, defined.title.empty() ? defined.name : defined.title,
-                         defined.description, defined.input_schema(),
+                         defined.description, std::move(input_schema),
                          object{{"readOnlyHint", defined.read_only},
                                 {"destructiveHint", !defined.read_only},
                                 {"openWorldHint", false}}));
@@ -312,22 +345,31 @@ void Tools::describe_database(const object& arguments, const CallContext& contex
 }
 
 void Tools::query(const object& arguments, const CallContext& context, Done done) {
-  const ToolArguments args(arguments, {"database", "query", "params", "max_rows"});
+  const ToolArguments args(arguments, {"database", "query", "params", "max_rows", "cursor"});
   const auto database = database_argument(args, *context.state, context.caller, queryable, "query");
   object statement{{"query", args.required_string("query")}};
   if (auto params = args.params("params")) statement["params"] = std::move(*params);
-  const auto max_rows = args.integer("max_rows", kDefaultMaxRows, 1, kMostRows);
+  auto page = page_of(args, json_text(object{{"database", database}, {"statement", statement}}),
+                      args.integer("max_rows", kDefaultMaxRows, 1, kMostRows));
   // Read-only is the engine's to enforce: a read-only transaction, and every statement in it
   // flagged read-only for the plugin (SQLite refuses a write, PostgreSQL runs BEGIN READ ONLY,
-  // Neo4j opens it in read access mode).
-  run_statement("query", database, std::move(statement),
-                !writable_for(*context.state, context.caller, database), max_rows, context,
+  // Neo4j opens it in read access mode). A next page is always read-only: paging never
+  // repeats a write.
+  const bool read_only = !writable_for(*context.state, context.caller, database) || page.offset > 0;
+  run_statement("query", database, std::move(statement), read_only, std::move(page), context,
                 std::move(done));
 }
 
 void Tools::config_tool(const ConfigTool& tool, const object& arguments, const CallContext& context,
                         Done done) {
-  const auto bound = tool.bind(arguments);
+  // The cursor is paging's, every other argument the tool's parameters'.
+  object parameters = arguments;
+  object paging;
+  if (const auto cursor = parameters.find("cursor"); cursor != parameters.end()) {
+    paging["cursor"] = cursor->value();
+    parameters.erase(cursor);
+  }
+  const auto bound = tool.bind(parameters);
   // Cypher reads parameters by name; SQL backends by position (PostgreSQL only so).
   const auto plugin =
       context.state->plugins->find(context.state->find(tool.database)->database->config().backend);
@@ -339,24 +381,26 @@ void Tools::config_tool(const ConfigTool& tool, const object& arguments, const C
   } else {
     params = array(bound.begin(), bound.end());
   }
-  const bool read_only =
-      tool.read_only || (context.caller.token != nullptr && context.caller.token->read_only);
+  auto page = page_of(ToolArguments(paging, {"cursor"}),
+                      json_text(object{{"tool", tool.name}, {"params", params}}), kDefaultMaxRows);
+  const bool read_only = tool.read_only ||
+                         (context.caller.token != nullptr && context.caller.token->read_only) ||
+                         page.offset > 0;
   run_statement(tool.name, tool.database,
                 object{{"query", tool.statement}, {"params", std::move(params)}}, read_only,
-                kDefaultMaxRows, context, std::move(done));
+                std::move(page), context, std::move(done));
 }
 
 void Tools::run_statement(const std::string& tool, const std::string& database, object statement,
-                          bool read_only, std::int64_t max_rows, const CallContext& context,
-                          Done done) {
+                          bool read_only, Page page, const CallContext& context, Done done) {
   run(
       tool, database, context,
-      [statement = std::move(statement), read_only, max_rows](Database& db,
-                                                              const RequestContext& request) {
+      [statement = std::move(statement), read_only, page = std::move(page)](
+          Database& db, const RequestContext& request) {
         const object options = read_only ? object{{"read_only", true}} : object{};
         auto answer =
             boost::json::parse(db.transaction(array{statement}, options, read_only, request));
-        return limit_rows(std::move(answer.at("results").as_array()[0].as_object()), max_rows);
+        return page_rows(std::move(answer.at("results").as_array()[0].as_object()), page);
       },
       std::move(done));
 }

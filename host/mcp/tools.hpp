@@ -21,6 +21,16 @@ namespace weir::mcp {
 // The default and the largest `max_rows` of the query tool.
 inline constexpr std::int64_t kDefaultMaxRows = 100;
 inline constexpr std::int64_t kMostRows = 10000;
+// A page's rows stop before their JSON text passes this (one row always fits): a page fits
+// a model's context window.
+inline constexpr std::size_t kPageBytes = 64 * 1024;
+
+// Which rows of a statement's result one call returns.
+struct Page {
+  std::string statement;   // the statement's identity (database or tool, text, parameters)
+  std::size_t offset = 0;  // rows skipped: the cursor's
+  std::int64_t max_rows = kDefaultMaxRows;
+};
 
 class Tools {
  public:
@@ -50,9 +60,10 @@ class Tools {
                          Done done);
   void config_tool(const ConfigTool& tool, const boost::json::object& arguments,
                    const CallContext& context, Done done);
-  // One statement in a transaction, read-only (by the engine) unless `read_only` is false.
+  // One statement in a transaction, read-only (by the engine) unless `read_only` is false;
+  // the result holds the rows of `page`.
   void run_statement(const std::string& tool, const std::string& database,
-                     boost::json::object statement, bool read_only, std::int64_t max_rows,
+                     boost::json::object statement, bool read_only, Page page,
                      const CallContext& context, Done done);
   // Runs `work` on the database the arguments name, as tool `tool`; `done` gets its result
   // (already shaped by `work`) or its error.

@@ -110,7 +110,8 @@ TEST_F(McpConfigTools, ParametersBecomeTheInputSchemaAndHintsFollowReadOnly) {
   EXPECT_EQ(find.at("description"), "Fruit whose name starts with a prefix, up to a price");
   EXPECT_EQ(find.at("inputSchema"), parse(R"J({"type":"object","properties":{
       "prefix":{"type":"string","description":"the name's start"},
-      "max_price":{"type":"number","minimum":0,"maximum":100,"default":10}},
+      "max_price":{"type":"number","minimum":0,"maximum":100,"default":10},
+      "cursor":{"type":"string","description":"next_cursor of a truncated result: the same call again with it returns the next page (the statement runs again, read-only)"}},
       "required":["prefix"],"additionalProperties":false})J"));
   EXPECT_EQ(find.at("annotations"),
             parse(R"J({"title":"Find fruit","readOnlyHint":true,"destructiveHint":false,
@@ -189,6 +190,35 @@ TEST_F(McpConfigTools, ATokenSeesOnlyTheToolsOfItsDatabases) {
   EXPECT_EQ(answer.at("error").at("message"), "unknown tool \"find_fruit\"");
 }
 
+// A config tool's result is cut at 100 rows; its cursor argument pages it like query's, bound
+// to the tool and its arguments.
+TEST(McpConfigToolPaging, ACursorReturnsTheNextPage) {
+  testing::RunningGateway gateway(config(parse(R"J({"count_to": {
+      "description": "The numbers from 1",
+      "database": "app",
+      "statement": "with recursive n(x) as (select 1 union all select x + 1 from n where x < ?) select x from n",
+      "parameters": [{"name": "n", "type": "integer"}]}})J")
+                                             .as_object()));
+  McpClient client(gateway.port(), "all-secret-0123456789ab");
+  client.initialize();
+  const auto first = client.tool("count_to", {{"n", 150}});
+  const auto& head = first.at("structuredContent").as_object();
+  EXPECT_EQ(head.at("rows").as_array().size(), 100u);
+  EXPECT_EQ(head.at("truncated"), true);
+  EXPECT_EQ(head.at("total_rows"), 150);
+  const auto second = client.tool("count_to", {{"n", 150}, {"cursor", head.at("next_cursor")}});
+  const auto& tail = second.at("structuredContent").as_object();
+  EXPECT_EQ(tail.at("offset"), 100);
+  EXPECT_EQ(tail.at("rows").as_array().size(), 50u);
+  EXPECT_EQ(tail.at("rows").at(0), parse("[101]"));
+  EXPECT_EQ(tail.count("next_cursor"), 0u);
+  // Other arguments: another statement, so the cursor is refused.
+  const auto refused = client.tool("count_to", {{"n", 149}, {"cursor", head.at("next_cursor")}});
+  EXPECT_EQ(McpClient::tool_error(refused).at("message"),
+            "arguments.cursor was made for another statement: page with the same database, query "
+            "and params (or the same tool arguments) as the call it came from");
+}
+
 TEST(McpConfigToolsConfig, EveryBadFieldIsNamed) {
   const auto refused = [](const char* tools) {
     try {
@@ -219,6 +249,9 @@ TEST(McpConfigToolsConfig, EveryBadFieldIsNamed) {
       {R"J({"t": {"description": "d", "database": "app", "statement": "select ?, ?",
                   "parameters": [{"name": "x", "type": "string"}, {"name": "x", "type": "string"}]}})J",
        "mcp.tools.t.parameters[1].name: \"x\" is used by another parameter"},
+      {R"J({"t": {"description": "d", "database": "app", "statement": "select ?",
+                  "parameters": [{"name": "cursor", "type": "string"}]}})J",
+       "mcp.tools.t.parameters[0].name: \"cursor\" is the paging argument of every tool"},
       {R"J({"t": {"description": "d", "database": "app", "statement": "select 1", "sql": "x"}})J",
        "mcp.tools.t.sql: is not a known setting"},
   };

@@ -144,6 +144,84 @@ TEST_F(McpTools, QueryCutsRowsAtMaxRowsAndSaysSo) {
   EXPECT_EQ(two.at("structuredContent").as_object().count("truncated"), 0u);
 }
 
+// A truncated result gives the cursor of the next page; the same call with it returns the rows
+// after, until a page without one. Pages stop at max_rows or, first, at kPageBytes of rows.
+TEST_F(McpTools, TruncatedResultsPageWithACursor) {
+  const char* numbers =
+      "with recursive n(x) as (select 1 union all select x + 1 from n where x < 5) select x, ? "
+      "from n";
+  const object call{{"database", "app"}, {"query", numbers}, {"params", {"p"}}, {"max_rows", 2}};
+  std::vector<std::int64_t> seen;
+  std::vector<std::string> cursors;
+  auto args = call;
+  for (int page = 0; page < 5; ++page) {
+    const auto result = client.tool("query", args);
+    ASSERT_EQ(result.at("isError"), false) << serialize(result);
+    const auto& rows = result.at("structuredContent").as_object();
+    for (const auto& row : rows.at("rows").as_array()) seen.push_back(row.at(0).as_int64());
+    if (page > 0) EXPECT_EQ(rows.at("offset"), 2 * page);
+    if (!rows.contains("next_cursor")) {
+      EXPECT_EQ(rows.count("truncated"), 0u);
+      break;
+    }
+    EXPECT_EQ(rows.at("truncated"), true);
+    EXPECT_EQ(rows.at("total_rows"), 5);
+    cursors.emplace_back(rows.at("next_cursor").as_string());
+    args["cursor"] = rows.at("next_cursor");
+  }
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2, 3, 4, 5}));
+  ASSERT_EQ(cursors.size(), 2u);
+
+  // A cursor pages only the statement it came from: other params, text or database are refused.
+  auto other = call;
+  other["params"] = {"q"};
+  other["cursor"] = cursors[0];
+  auto error = McpClient::tool_error(client.tool("query", other));
+  EXPECT_EQ(error.at("code"), "invalid_arguments");
+  EXPECT_EQ(error.at("message"),
+            "arguments.cursor was made for another statement: page with the same database, query "
+            "and params (or the same tool arguments) as the call it came from");
+  for (const char* forged : {"2", "0.", "x.abc", "-1.abc"}) {
+    other = call;
+    other["cursor"] = forged;
+    error = McpClient::tool_error(client.tool("query", other));
+    EXPECT_EQ(error.at("message"),
+              "arguments.cursor is not a cursor weir made: pass next_cursor as it came")
+        << forged;
+  }
+
+  // Rows of 40 KB: two would pass the page's 64 KiB, so each page holds one.
+  const auto big = client.tool("query", {{"database", "app"},
+                                         {"query",
+                                          "select x, printf('%.40000c', 'a') from (select 1 as x "
+                                          "union all select 2 union all select 3)"}});
+  const auto& page = big.at("structuredContent").as_object();
+  EXPECT_EQ(page.at("rows").as_array().size(), 1u);
+  EXPECT_EQ(page.at("truncated"), true);
+  EXPECT_EQ(page.at("total_rows"), 3);
+  EXPECT_TRUE(page.at("next_cursor").as_string().starts_with("1."));
+}
+
+// Paging runs the statement again, read-only: a cursor never repeats a write.
+TEST_F(McpTools, ANextPageIsReadOnlyEvenOnAWritableDatabase) {
+  ASSERT_EQ(
+      client.tool("query", {{"database", "notes"}, {"query", "create table t (x)"}}).at("isError"),
+      false);
+  const object insert{{"database", "notes"},
+                      {"query", "insert into t values (1), (2), (3) returning x"},
+                      {"max_rows", 1}};
+  const auto first = client.tool("query", insert);
+  ASSERT_EQ(first.at("isError"), false) << serialize(first);
+  auto next = insert;
+  next["cursor"] = first.at("structuredContent").at("next_cursor");
+  const auto error = McpClient::tool_error(client.tool("query", next));
+  EXPECT_EQ(error.at("code"), "permission_denied");
+  EXPECT_EQ(client.tool("query", {{"database", "notes"}, {"query", "select count(*) from t"}})
+                .at("structuredContent")
+                .at("rows"),
+            parse("[[3]]"));
+}
+
 TEST_F(McpTools, AWriteOnAReadOnlyDatabaseIsRefusedByTheEngine) {
   // Text parsing would miss a write behind a CTE; the engine does not.
   for (const char* sql :
@@ -190,7 +268,7 @@ TEST_F(McpTools, ArgumentErrorsAreToolErrorsNamingTheArgument) {
            "parameters)"},
           {"query", R"({"database":"app","query":"select 1","limit":5})",
            "arguments.limit is not an argument of this tool (it takes database, query, params, "
-           "max_rows)"},
+           "max_rows, cursor)"},
           {"query", R"({"query":"select 1"})", "arguments.database is required"},
           {"query", R"({"database":"nope","query":"select 1"})",
            "arguments.database names \"nope\", which is not a database you may use (see "

@@ -4,7 +4,8 @@
 // offers 2025-11-25), lists the tools and calls them against real SQLite
 // files; a write through the read-only path is refused by the engine, a bad
 // argument is a tool error, a tool defined in the config is listed with its
-// schema and called, a scoped token sees one database and its tools.
+// schema and called, a truncated result pages with its cursor, a scoped token
+// sees one database and its tools.
 //
 // usage: node check.js <weir binary> <plugin dir>
 'use strict';
@@ -66,9 +67,11 @@ async function exercise(client, label) {
   const tools = (await client.listTools()).tools;
   assert.deepEqual(tools.map((t) => t.name), ['list_databases', 'describe_database', 'query', 'note_count'], label);
   assert.deepEqual(tools[3].inputSchema, {
-    type: 'object', properties: { word: { type: 'string', description: 'the word' } },
+    type: 'object',
+    properties: { word: { type: 'string', description: 'the word' }, cursor: tools[2].inputSchema.properties.cursor },
     required: ['word'], additionalProperties: false,
   });
+  assert.equal(tools[2].inputSchema.properties.cursor.type, 'string');
   assert.equal(tools[3].annotations.readOnlyHint, true);
   assert.deepEqual(tools[2].inputSchema.properties.database.enum, ['app', 'notes'], label);
 
@@ -84,6 +87,24 @@ async function exercise(client, label) {
     name: 'query', arguments: { database: 'notes', query: 'select body from note where body = ?', params: [label] },
   }));
   assert.deepEqual(rows.rows, [[label]]);
+
+  // A truncated result pages with its next_cursor until a page has none.
+  const numbers = "with recursive n(x) as (select 1 union all select x + 1 from n where x < 5) select x from n";
+  const pages = [];
+  let cursor;
+  do {
+    const page = structured(await client.callTool({
+      name: 'query', arguments: { database: 'app', query: numbers, max_rows: 2, ...(cursor ? { cursor } : {}) },
+    }));
+    pages.push(page.rows.map((r) => r[0]));
+    assert.equal(page.truncated ?? false, page.next_cursor !== undefined, label);
+    cursor = page.next_cursor;
+  } while (cursor);
+  assert.deepEqual(pages, [[1, 2], [3, 4], [5]], label);
+  const wrongCursor = toolError(await client.callTool({
+    name: 'query', arguments: { database: 'notes', query: numbers, max_rows: 2, cursor: '2.000000000000000000000000' },
+  }));
+  assert.equal(wrongCursor.code, 'invalid_arguments', label);
 
   const counted = structured(await client.callTool({ name: 'note_count', arguments: { word: label } }));
   assert.equal(counted.rows[0][0] >= 1, true, label);
