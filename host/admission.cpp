@@ -110,6 +110,11 @@ void Admission::finished() {
   admit_waiters(std::move(lock));
 }
 
+void Admission::keep_turn() {
+  std::lock_guard lock(mutex_);
+  ++stats_.running;
+}
+
 void Admission::update(AdmissionLimits limits) {
   std::unique_lock lock(mutex_);
   limits_ = limits;

@@ -56,6 +56,10 @@ class Admission {
               std::stop_token client_gone = {});
   // A started request ended: admit the next waiter, if any.
   void finished();
+  // The running request's turn outlives it: it stays counted as running
+  // until one more finished() (an open transaction holds the turn of the
+  // request that opened it until it ends).
+  void keep_turn();
 
   // New limits from a reload; a larger capacity admits waiters at once.
   void update(AdmissionLimits limits);

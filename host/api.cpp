@@ -101,6 +101,11 @@ bool read_only_request(boost::json::object& body, const Caller& caller) {
   return take_read_only(body) || (caller.token != nullptr && caller.token->read_only);
 }
 
+// The {transaction} of /v1/databases/{database}/transactions/{transaction}/...
+std::string transaction_id(const HttpRequest& request) {
+  return split_path(request.target()).value().at(4);
+}
+
 // What the others read instead of the reason.
 std::string generic_reason(const std::string& state) {
   if (state == "unavailable") return "database unavailable";
@@ -137,6 +142,7 @@ enum class Runs {
   kOnIoThread,  // answered from memory (listings, health): cheap enough for an I/O thread
   kOnWorker,    // may wait on backends, outside every admission queue (reload)
   kAdmitted,    // backend work: waits its turn in the database's admission queue
+  kHeld,        // backend work in an open transaction, which holds its turn already
   kByMcp,       // the MCP front answers; its tool calls take their turns (Api::run)
 };
 
@@ -166,6 +172,14 @@ const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string&
        &Api::query, "query"},
       {"/v1/databases/{database}/transaction", http::verb::post, Access::kCaller, Runs::kAdmitted,
        &Api::transaction, "transaction"},
+      {"/v1/databases/{database}/transactions", http::verb::post, Access::kCaller, Runs::kAdmitted,
+       &Api::open_transaction, "transaction_open"},
+      {"/v1/databases/{database}/transactions/{transaction}/query", http::verb::post,
+       Access::kCaller, Runs::kHeld, &Api::transaction_query, "transaction_query"},
+      {"/v1/databases/{database}/transactions/{transaction}/commit", http::verb::post,
+       Access::kCaller, Runs::kHeld, &Api::commit_transaction, "transaction_commit"},
+      {"/v1/databases/{database}/transactions/{transaction}/rollback", http::verb::post,
+       Access::kCaller, Runs::kHeld, &Api::rollback_transaction, "transaction_rollback"},
       {"/mcp", http::verb::post, Access::kCaller, Runs::kByMcp, nullptr},
       {"/mcp", http::verb::delete_, Access::kCaller, Runs::kByMcp, nullptr},
   };
@@ -227,13 +241,15 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
     }
   }
   auto runs = call->endpoint->runs;
-  if (runs == Runs::kAdmitted) call->backend = std::make_shared<BackendCall>(call->client_gone);
+  if (runs == Runs::kAdmitted || runs == Runs::kHeld)
+    call->backend = std::make_shared<BackendCall>(call->client_gone);
   // A database that is not served has no queue: its error is answered from memory.
   if (runs == Runs::kAdmitted && call->database->admission == nullptr) runs = Runs::kOnIoThread;
   switch (runs) {
     case Runs::kOnIoThread:
       return answer(serve(*call));
     case Runs::kOnWorker:
+    case Runs::kHeld:
       return workers_.post([this, call, answer = std::move(answer)] { answer(serve(*call)); });
     case Runs::kAdmitted:
       return submit(std::move(call), std::move(answer));
@@ -413,6 +429,53 @@ HttpResponse Api::transaction(const Call& call) {
                    "POST /v1/databases/" + call.database->database->name() + "/transaction")));
 }
 
+// Interactive transactions: the gateway's registry (transactions.hpp) holds
+// each one's connection between requests.
+HttpResponse Api::open_transaction(const Call& call) {
+  auto body = parse_body(call.request);
+  const bool read_only = read_only_request(body, call.caller);
+  call.backend->read_only = read_only;
+  if (read_only) body["read_only"] = true;  // the rest are options for the plugin's begin
+  const auto& limits = call.state->config.limits;
+  const auto& name = call.database->database->name();
+  const auto id = gateway_.transactions().open(
+      call.database->database, call.database->admission, call.caller.client_id, body,
+      {limits.transaction_idle, limits.max_transactions_per_client},
+      request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
+                      "POST /v1/databases/" + name + "/transactions"));
+  return json_response(201, json_text(boost::json::object{
+                                {"id", id}, {"idle_timeout_ms", limits.transaction_idle.count()}}));
+}
+
+HttpResponse Api::transaction_query(const Call& call) {
+  auto body = parse_body(call.request);
+  const bool read_only = read_only_request(body, call.caller);
+  call.backend->read_only = read_only;
+  const auto id = transaction_id(call.request);
+  const auto& db = *call.database->database;
+  return json_response(
+      200, gateway_.transactions().execute(
+               {id, call.caller.client_id, db}, body, read_only,
+               request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
+                               "transaction query on " + db.name())));
+}
+
+HttpResponse Api::commit_transaction(const Call& call) {
+  const auto id = transaction_id(call.request);
+  const auto& db = *call.database->database;
+  return json_response(
+      200, gateway_.transactions().commit(
+               {id, call.caller.client_id, db},
+               request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
+                               "transaction commit on " + db.name())));
+}
+
+HttpResponse Api::rollback_transaction(const Call& call) {
+  const auto id = transaction_id(call.request);
+  return json_response(
+      200, gateway_.transactions().rollback({id, call.caller.client_id, *call.database->database}));
+}
+
 HttpResponse Api::reload(const Call& call) {
   call.state->access.authorize_admin(call.caller);
   ReloadReport report;
@@ -502,6 +565,8 @@ boost::json::object Api::describe(const ServedDatabase& served) {
                                            {"rejected_full", s.rejected_full},
                                            {"rejected_timeout", s.rejected_timeout}};
   }
+  if (served.database->available())
+    out["transactions"] = gateway_.transactions().describe(*served.database);
   return out;
 }
 

@@ -114,12 +114,17 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   HttpResponse describe_database(const Call& call);
   HttpResponse query(const Call& call);
   HttpResponse transaction(const Call& call);
+  // Interactive transactions (api_transactions.cpp).
+  HttpResponse open_transaction(const Call& call);
+  HttpResponse transaction_query(const Call& call);
+  HttpResponse commit_transaction(const Call& call);
+  HttpResponse rollback_transaction(const Call& call);
 
   // What every backend request carries to the plugin (deadline, cancel, caps).
   RequestContext request_context(const Snapshot& state, const std::string& client_id,
                                  Deadline deadline, BackendCall& backend, std::string tag);
-  // The database's own description plus its admission queue.
-  static boost::json::object describe(const ServedDatabase& served);
+  // The database's own description plus its admission queue and open transactions.
+  boost::json::object describe(const ServedDatabase& served);
 
   Gateway& gateway_;
   ClientLimits client_limits_;  // outlives reloads: a client's window is not reset by one

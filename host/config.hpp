@@ -46,6 +46,10 @@ struct Limits {
   std::chrono::milliseconds read_timeout{10000};  // a client must send a whole request within this
   std::size_t max_queue = 1024;                   // requests waiting per database; more get 503
   std::chrono::milliseconds queue_timeout{5000};  // longest wait for a database slot; then 503
+  // Interactive transactions (POST .../transactions): one idle this long is rolled back,
+  // and a client (token, or address in local-only mode) holds at most this many open.
+  std::chrono::milliseconds transaction_idle{10000};
+  std::size_t max_transactions_per_client = 8;
 };
 
 // The MCP front (docs/mcp.md): which databases its `query` tool may write, which

@@ -38,12 +38,15 @@ ApiError deadline_error() {
 // A leased connection, returned to the pool on every path out of a request.
 class Database::Lease {
  public:
-  Lease(const Database& db, weir_pool* pool, const RequestContext& context)
+  // `held`: the lease outlives the request (an interactive transaction), so the
+  // request's deadline cannot bound its begin, commit and rollback: the plugin's
+  // own bound does.
+  Lease(const Database& db, weir_pool* pool, const RequestContext& context, bool held = false)
       : db_(db), pool_(pool), cancelled_(context.cancelled) {
     weir_acquire_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
-    options.deadline_ms = options.timeout_ms;  // bounds begin, commit and rollback
+    options.deadline_ms = held ? 0 : options.timeout_ms;  // bounds begin, commit and rollback
     options.client_id = context.client_id.c_str();
     options.tag = context.tag.c_str();
     weir_error error = new_error();
@@ -53,7 +56,7 @@ class Database::Lease {
       api.extra()["database"] = db_.name();
       throw api;
     }
-    cancel_when_asked(context);
+    watch(context);
   }
   ~Lease() {
     on_cancel_.reset();  // waits for a callback running right now
@@ -126,6 +129,19 @@ class Database::Lease {
   bool may_run_again(bool read_only) const noexcept {
     return broke_ && (read_only || broke_before_sending_);
   }
+  bool broke() const noexcept { return broke_; }
+
+  // Cancels what runs on the connection when `context` is cancelled: the
+  // request at hand, for a lease that serves several in turn.
+  void watch(const RequestContext& context) {
+    on_cancel_.reset();  // waits for a callback running right now
+    cancelled_ = context.cancelled;
+    cancel_when_asked(context);
+  }
+  void unwatch() {
+    on_cancel_.reset();
+    cancelled_ = {};
+  }
 
  private:
   // What the canceller needs; shared, as a cancel may still be on its way
@@ -148,7 +164,7 @@ class Database::Lease {
     if (!cancelled_.stop_possible() || !context.canceller || table().cancel == nullptr ||
         (table().capabilities & WEIR_CAP_CANCEL) == 0)
       return;
-    cancel_target_ = std::make_shared<CancelTarget>(&table(), conn_);
+    if (!cancel_target_) cancel_target_ = std::make_shared<CancelTarget>(&table(), conn_);
     on_cancel_.emplace(cancelled_, [target = cancel_target_, canceller = context.canceller] {
       boost::asio::post(canceller, [target] {
         std::lock_guard lock(target->mutex);
@@ -288,6 +304,57 @@ std::string Database::transaction(const boost::json::array& statements,
     return body + "]}";
   });
 }
+
+std::unique_ptr<Database::HeldTransaction> Database::begin_transaction(
+    const boost::json::object& options, const RequestContext& context) {
+  if (!available()) throw unavailable_error();
+  auto lease = std::make_unique<Lease>(*this, pool_, context, true);
+  lease->begin(options, context);
+  lease->unwatch();
+  return std::unique_ptr<HeldTransaction>(new HeldTransaction(std::move(lease)));
+}
+
+Database::HeldTransaction::HeldTransaction(std::unique_ptr<Lease> lease)
+    : lease_(std::move(lease)) {}
+
+Database::HeldTransaction::~HeldTransaction() {
+  if (open_ && !broken()) rollback();  // a broken connection took the transaction with it
+}
+
+namespace {
+
+// Runs `work` with the lease's cancellation tied to `context`, the request at
+// hand, and to nothing once it returns: a later request's cancel is its own.
+template <class HeldLease, class Work>
+auto while_watched(HeldLease& lease, const RequestContext& context, Work&& work) {
+  lease.watch(context);
+  struct Unwatch {
+    HeldLease& lease;
+    ~Unwatch() { lease.unwatch(); }
+  } unwatch{lease};
+  return work();
+}
+
+}  // namespace
+
+std::string Database::HeldTransaction::execute(const boost::json::object& request, bool read_only,
+                                               const RequestContext& context) {
+  return while_watched(*lease_, context, [&] {
+    return lease_->execute(boost::json::serialize(request), read_only, context);
+  });
+}
+
+void Database::HeldTransaction::commit(const RequestContext& context) {
+  while_watched(*lease_, context, [&] { lease_->commit(); });
+  open_ = false;  // a failed commit is still rolled back (plugin.h)
+}
+
+void Database::HeldTransaction::rollback() noexcept {
+  open_ = false;
+  lease_->rollback();
+}
+
+bool Database::HeldTransaction::broken() const noexcept { return lease_->broke(); }
 
 weir_pool_stats Database::stats_of(const weir_plugin& table, weir_pool* pool) {
   weir_pool_stats stats{};

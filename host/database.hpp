@@ -45,6 +45,8 @@ struct DatabaseHealth {
 };
 
 class Database {
+  class Lease;
+
  public:
   // `plugin` may be null (not installed); the database is then unavailable.
   Database(DatabaseConfig config, std::shared_ptr<const LoadedPlugin> plugin,
@@ -69,6 +71,37 @@ class Database {
   std::string transaction(const boost::json::array& statements, const boost::json::object& options,
                           bool read_only, const RequestContext& context);
 
+  // An interactive transaction's connection (POST .../transactions): leased
+  // and begun by begin_transaction, held across requests until commit or
+  // rollback. Destroying it rolls back what is still open and returns the
+  // connection to the pool. One request at a time (the caller serialises).
+  class HeldTransaction {
+   public:
+    ~HeldTransaction();
+    HeldTransaction(const HeldTransaction&) = delete;
+    HeldTransaction& operator=(const HeldTransaction&) = delete;
+
+    // One statement: the query endpoint's request object and result.
+    std::string execute(const boost::json::object& request, bool read_only,
+                        const RequestContext& context);
+    // Throws ApiError; after a failure the transaction is over (rolled back by the destructor).
+    void commit(const RequestContext& context);
+    // Best effort: a connection that fails it is closed on release.
+    void rollback() noexcept;
+    // The connection broke (WEIR_E_BROKEN): the transaction ended with it.
+    bool broken() const noexcept;
+
+   private:
+    friend class Database;
+    explicit HeldTransaction(std::unique_ptr<Lease> lease);
+    std::unique_ptr<Lease> lease_;
+    bool open_ = true;
+  };
+  // Leases a connection from the primary and begins a transaction on it with
+  // `options` (passed to the plugin's begin as they are); throws ApiError.
+  std::unique_ptr<HeldTransaction> begin_transaction(const boost::json::object& options,
+                                                     const RequestContext& context);
+
   // Cached health; never waits on the backend.
   DatabaseHealth health() const;
   // For GET /v1/databases: state, backend, masked settings, pool statistics.
@@ -81,8 +114,6 @@ class Database {
   void drain(std::chrono::milliseconds timeout);
 
  private:
-  class Lease;
-
   ApiError unavailable_error() const;
   // Runs `work` on a lease: read-only work on the next replica when there are
   // replicas, falling back to the primary when that replica cannot serve;

@@ -40,9 +40,11 @@ void ServiceTicket::on_released(std::function<void()> released) {
 class Gateway::Retirement : public std::enable_shared_from_this<Retirement> {
  public:
   Retirement(std::shared_ptr<Database> database, std::shared_ptr<Admission> admission,
-             boost::asio::any_io_executor timers, std::chrono::milliseconds timeout)
+             Transactions& transactions, boost::asio::any_io_executor timers,
+             std::chrono::milliseconds timeout)
       : database_(std::move(database)),
         admission_(std::move(admission)),
+        transactions_(transactions),
         until_(Clock::now() + timeout),
         deadline_(std::move(timers), timeout) {}
 
@@ -66,6 +68,7 @@ class Gateway::Retirement : public std::enable_shared_from_this<Retirement> {
                                      "waited; send it again",
                                  true)
                             .with_retry_after(1));
+      transactions_.end_all(*database_, Transactions::Ending::kReload);
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(until_ - Clock::now());
       database_->drain(std::max(left, std::chrono::milliseconds(0)));
@@ -79,6 +82,7 @@ class Gateway::Retirement : public std::enable_shared_from_this<Retirement> {
   using Clock = std::chrono::steady_clock;
   std::shared_ptr<Database> database_;
   std::shared_ptr<Admission> admission_;
+  Transactions& transactions_;
   Clock::time_point until_;
   // Not cancelled once retired (that would race its own completion): it fires, finds the
   // work done and lets go.
@@ -189,8 +193,8 @@ void Gateway::publish(std::shared_ptr<Snapshot> next) {
     const auto* now = next->find(name);
     if (old.database->available() && (now == nullptr || now->database != old.database)) {
       // Holds the database and its queue, not the ticket: the snapshots alone decide when.
-      auto retirement = std::make_shared<Retirement>(old.database, old.admission, timers_,
-                                                     next->config.drain_timeout);
+      auto retirement = std::make_shared<Retirement>(old.database, old.admission, transactions_,
+                                                     timers_, next->config.drain_timeout);
       retirement->arm(*old.ticket, retirer_);
       retiring_.push_back(std::move(retirement));
     }
@@ -296,8 +300,10 @@ void Gateway::drain() {
     if (served.admission != nullptr)
       served.admission->close(
           ApiError(503, "shutting_down", "the gateway is shutting down", true).with_retry_after(1));
-    threads.emplace_back(
-        [&db = *served.database, timeout = current->config.drain_timeout] { db.drain(timeout); });
+    threads.emplace_back([this, &db = *served.database, timeout = current->config.drain_timeout] {
+      transactions_.end_all(db, Transactions::Ending::kShutdown);
+      db.drain(timeout);
+    });
   }
   for (auto& t : threads) t.join();
 }

@@ -12,6 +12,7 @@
 #include "config_check.hpp"
 #include "database.hpp"
 #include "plugin_loader.hpp"
+#include "transactions.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -105,9 +106,13 @@ class Gateway {
     return {reloads_applied_.load(), reloads_refused_.load()};
   }
 
-  // Stops background work and drains every pool (in parallel), each up to
-  // the config's drain timeout.
+  // Stops background work, rolls back open transactions and drains every
+  // pool (in parallel), each up to the config's drain timeout.
   void drain();
+
+  // The open interactive transactions: a reload that replaces their database
+  // and the drain roll them back.
+  Transactions& transactions() noexcept { return transactions_; }
 
  private:
   // Builds the snapshot for `config`, reusing what `current` (may be null)
@@ -131,6 +136,7 @@ class Gateway {
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const Snapshot> snapshot_;
   std::vector<std::shared_ptr<Retirement>> retiring_;  // guarded by change_mutex_
+  Transactions transactions_;  // outlives the retirer, which ends transactions
   boost::asio::thread_pool retirer_{
       1};  // drains replaced pools: blocking work, off the I/O threads
 

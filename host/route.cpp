@@ -45,6 +45,8 @@ bool path_matches(std::string_view pattern, const std::vector<std::string>& segm
     if (index == segments.size()) return false;
     if (part == "{database}") {
       database = segments[index];
+    } else if (part.starts_with('{')) {
+      // Another parameter (e.g. "{transaction}"): any segment; its handler reads it.
     } else if (part != segments[index]) {
       return false;
     }

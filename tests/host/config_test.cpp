@@ -95,6 +95,17 @@ TEST(Config, NumericLimitsNameTheRange) {
   const auto l = error_of(
       R"({"limits": {"max_body_bytes": "big"}, "databases": {"a": {"backend": "sqlite"}}})");
   EXPECT_NE(l.find("limits.max_body_bytes: must be an integer"), std::string::npos) << l;
+  const auto idle = error_of(
+      R"({"limits": {"transaction_idle_ms": 0}, "databases": {"a": {"backend": "sqlite"}}})");
+  EXPECT_NE(idle.find("limits.transaction_idle_ms: must be an integer from 1 to 3600000, got 0"),
+            std::string::npos)
+      << idle;
+  const auto held = error_of(
+      R"({"limits": {"max_transactions_per_client": 0}, "databases": {"a": {"backend": "sqlite"}}})");
+  EXPECT_NE(
+      held.find("limits.max_transactions_per_client: must be an integer from 1 to 100000, got 0"),
+      std::string::npos)
+      << held;
 }
 
 TEST(Config, LogLevelAndFormatAreChecked) {

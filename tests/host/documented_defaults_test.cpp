@@ -59,6 +59,8 @@ TEST(DocumentedDefaults, GatewaySettingsAreTheOnesAnEmptyConfigGets) {
       {"limits.read_timeout_ms", text(c.limits.read_timeout)},
       {"limits.max_queue", text(c.limits.max_queue)},
       {"limits.queue_timeout_ms", text(c.limits.queue_timeout)},
+      {"limits.transaction_idle_ms", text(c.limits.transaction_idle)},
+      {"limits.max_transactions_per_client", text(c.limits.max_transactions_per_client)},
       {"drain_timeout_ms", text(c.drain_timeout)},
       {"retry_interval_ms", text(c.retry_interval)},
   };

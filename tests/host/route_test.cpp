@@ -35,5 +35,16 @@ TEST(Route, APatternMatchesExactlyItsSegmentsAndCapturesTheDatabase) {
   EXPECT_EQ(database, "") << "a pattern without {database} leaves none behind";
 }
 
+TEST(Route, AnotherParameterMatchesAnySegmentButNotAMissingOne) {
+  std::string database;
+  EXPECT_TRUE(path_matches("/v1/databases/{database}/transactions/{transaction}/query",
+                           Segments{"v1", "databases", "main", "transactions", "ab12", "query"},
+                           database));
+  EXPECT_EQ(database, "main");
+  EXPECT_FALSE(path_matches("/v1/databases/{database}/transactions/{transaction}/query",
+                            Segments{"v1", "databases", "main", "transactions", "query"},
+                            database));
+}
+
 }  // namespace
 }  // namespace weir
