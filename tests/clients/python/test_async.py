@@ -29,8 +29,24 @@ def test_execute_fetch_and_iterate(gateway: Gateway, table: str) -> None:
             assert await cur.fetchone() == ("ada", b"\x01")
             assert [row async for row in cur] == [("b", None), ("c", None)]
             await conn.commit()
-            with pytest.raises(weir_client.NotSupportedError):
-                await conn.rollback()
+            await conn.rollback()  # autocommit: nothing open, nothing to do
+    run(scenario())
+
+
+def test_interactive_transaction_commit_and_rollback(gateway: Gateway, table: str) -> None:
+    async def scenario():
+        async with await aio.connect(gateway.url, "main", token=APP_TOKEN,
+                                     autocommit=False) as conn, \
+                await aio.connect(gateway.url, "main", token=APP_TOKEN) as other:
+            await conn.cursor().execute(f"insert into {table} (name) values ('kept')")
+            seen = await (await other.cursor().execute(f"select count(*) from {table}")).fetchone()
+            assert seen == (0,)
+            await conn.commit()
+            await conn.cursor().executemany(f"insert into {table} (name) values (?)",
+                                            [("gone",), ("also gone",)])
+            await conn.rollback()
+            names = await (await other.cursor().execute(f"select name from {table}")).fetchall()
+            assert names == [("kept",)]
     run(scenario())
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 import weir_client
-from conftest import APP_TOKEN, Gateway
+from conftest import APP_TOKEN, CONFIGS, Gateway, start_gateway
 
 
 @pytest.fixture
@@ -119,12 +121,11 @@ def test_transaction_option_the_backend_refuses_is_named(conn) -> None:
     assert refused.value.code == "invalid_request" and refused.value.status == 400
 
 
-def test_autocommit_commit_is_a_no_op_and_rollback_is_not_supported(conn, table: str) -> None:
+def test_in_autocommit_commit_and_rollback_have_nothing_to_do(conn, table: str) -> None:
     assert conn.autocommit is True
     conn.cursor().execute(f"insert into {table} (name) values ('kept')")
     conn.commit()
-    with pytest.raises(weir_client.NotSupportedError, match="no interactive transactions"):
-        conn.rollback()
+    conn.rollback()
     assert conn.cursor().execute(f"select name from {table}").fetchall() == [("kept",)]
 
 
@@ -147,3 +148,78 @@ def test_type_objects_compare_equal_to_backend_type_names() -> None:
     assert weir_client.NUMBER == "int8" and weir_client.STRING == "text"
     assert weir_client.BINARY == "bytea" and weir_client.DATETIME == "timestamptz"
     assert weir_client.NUMBER != "text" and weir_client.STRING != None  # noqa: E711
+
+
+@pytest.fixture
+def manual(gateway: Gateway):
+    """A connection with autocommit off: statements run in interactive transactions."""
+    with weir_client.connect(gateway.url, "main", token=APP_TOKEN, autocommit=False) as c:
+        yield c
+
+
+def names_in(conn, table: str) -> list:
+    return conn.cursor().execute(f"select name from {table} order by id").fetchall()
+
+
+def test_interactive_transaction_is_visible_to_others_after_commit_only(manual, conn,
+                                                                         table: str) -> None:
+    assert manual.autocommit is False
+    cur = manual.cursor()
+    cur.execute(f"insert into {table} (name) values (?)", ("ada",))
+    assert cur.rowcount == 1
+    assert names_in(manual, table) == [("ada",)]  # the transaction sees its own write
+    assert names_in(conn, table) == []
+    manual.commit()
+    assert names_in(conn, table) == [("ada",)]
+    manual.commit()  # nothing open: nothing to do
+
+
+def test_interactive_rollback_discards_and_the_next_statement_opens_another(manual, conn,
+                                                                             table: str) -> None:
+    cur = manual.cursor()
+    cur.executemany(f"insert into {table} (name) values (?)", [("a",), ("b",)])
+    assert cur.rowcount == 2
+    manual.rollback()
+    assert names_in(conn, table) == []
+    cur.execute(f"insert into {table} (name) values ('c')")
+    manual.commit()
+    assert names_in(conn, table) == [("c",)]
+
+
+def test_closing_rolls_back_an_open_transaction(gateway: Gateway, conn, table: str) -> None:
+    manual = weir_client.connect(gateway.url, "main", token=APP_TOKEN, autocommit=False)
+    manual.cursor().execute(f"insert into {table} (name) values ('gone')")
+    manual.close()
+    assert names_in(conn, table) == []
+
+
+def test_autocommit_cannot_change_with_a_transaction_open(manual, table: str) -> None:
+    manual.cursor().execute(f"insert into {table} (name) values ('x')")
+    with pytest.raises(weir_client.ProgrammingError, match="before changing autocommit") as e:
+        manual.autocommit = True
+    assert e.value.code == "transaction_open"
+    manual.rollback()
+    manual.autocommit = True
+    assert manual.autocommit is True
+
+
+def test_a_transaction_the_gateway_expired_is_reported_and_the_next_one_starts(
+        tmp_path) -> None:
+    config = dict(CONFIGS["main"], limits={"transaction_idle_ms": 200})
+    for gw in start_gateway(config, tmp_path):
+        with weir_client.connect(gw.url, "main", token=APP_TOKEN, autocommit=False) as c:
+            cur = c.cursor()
+            cur.execute("create table t (x integer)")
+            c.commit()
+            cur.execute("insert into t values (1)")
+            time.sleep(0.6)
+            with pytest.raises(weir_client.OperationalError) as expired:
+                cur.execute("select count(*) from t")
+            assert expired.value.code == "transaction_expired"
+            assert expired.value.status == 410
+            assert expired.value.outcome == "rolled_back"
+            assert expired.value.message == ("this transaction was rolled back after 200 ms idle "
+                                             "(limits.transaction_idle_ms); open a new one")
+            c.rollback()  # it is rolled back already: not an error
+            assert cur.execute("select count(*) from t").fetchone() == (0,)
+            c.commit()

@@ -36,16 +36,18 @@ paramstyle = "qmark"
 def connect(url: str, database: str, token: Optional[str] = None,
             timeout: Optional[float] = None, *, read_only: bool = False,
             retry: Optional[RetryPolicy] = None,
-            ssl_context: Optional[ssl.SSLContext] = None) -> Connection:
+            ssl_context: Optional[ssl.SSLContext] = None, autocommit: bool = True) -> Connection:
     """A connection to ``database`` on the gateway at ``url``; nothing is sent until the first statement.
 
     ``timeout`` (seconds) is each call's deadline, sent as X-Weir-Timeout-Ms
     (the gateway lowers its own deadline to it, never raises it).
     ``read_only`` declares every request read-only. ``retry`` retries
-    read-only requests that failed with ``retryable`` set.
+    read-only requests that failed with ``retryable`` set. ``autocommit=False``
+    runs statements in interactive transactions that ``commit()`` and
+    ``rollback()`` end.
     """
     return Connection(url, database, token=token, timeout=timeout, read_only=read_only,
-                      retry=retry, ssl_context=ssl_context)
+                      retry=retry, ssl_context=ssl_context, autocommit=autocommit)
 
 
 __all__ = [

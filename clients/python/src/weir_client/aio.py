@@ -26,14 +26,16 @@ __all__ = ["connect", "AsyncConnection", "AsyncCursor", "AsyncTransaction"]
 async def connect(url: str, database: str, *, token: Optional[str] = None,
                   timeout: Optional[float] = None, read_only: bool = False,
                   retry: Optional[RetryPolicy] = None,
-                  ssl_context: Optional[ssl.SSLContext] = None) -> "AsyncConnection":
+                  ssl_context: Optional[ssl.SSLContext] = None,
+                  autocommit: bool = True) -> "AsyncConnection":
     """Like :func:`weir_client.connect`; nothing is sent until the first statement."""
     return AsyncConnection(url, database, token=token, timeout=timeout, read_only=read_only,
-                           retry=retry, ssl_context=ssl_context)
+                           retry=retry, ssl_context=ssl_context, autocommit=autocommit)
 
 
 class AsyncConnection(ConnectionBase):
-    """One httpx.AsyncClient (a keep-alive pool) per connection; safe to share between tasks."""
+    """One httpx.AsyncClient (a keep-alive pool) per connection; safe to share between
+    tasks (with ``autocommit`` off, tasks that share it share its transaction)."""
 
     _http: Optional["httpx.AsyncClient"]
 
@@ -48,11 +50,26 @@ class AsyncConnection(ConnectionBase):
         return AsyncCursor(self)
 
     async def commit(self) -> None:
-        """Nothing to do: every statement has committed already."""
+        """As :meth:`weir_client.Connection.commit`."""
         self._check_open()
+        if self._transaction is not None:
+            await self._end("commit")
 
-    async def rollback(self) -> None:  # type: ignore[override]
-        super().rollback()
+    async def rollback(self) -> None:
+        """As :meth:`weir_client.Connection.rollback`."""
+        self._check_open()
+        if self._transaction is not None:
+            try:
+                await self._end("rollback")
+            except Error as error:
+                if not self._rolled_back_already(error):
+                    raise
+
+    async def _end(self, what: str) -> None:
+        http = self._check_open()
+        request = self._transaction_request(what, {}, False, None)
+        self._transaction = None  # over whatever the answer
+        _protocol.read_answer(*await _post(http, request))
 
     def transaction(self, *, read_only: Optional[bool] = None, timeout: Optional[float] = None,
                     **options: Any) -> "AsyncTransaction":
@@ -60,9 +77,13 @@ class AsyncConnection(ConnectionBase):
         return AsyncTransaction(self, read_only, timeout, options)
 
     async def close(self) -> None:
+        """Closes the connection, rolling back an open transaction first (PEP 249)."""
         if self._http is not None:
-            http, self._http = self._http, None
-            await http.aclose()
+            try:
+                await self.rollback()
+            finally:
+                http, self._http = self._http, None
+                await http.aclose()
 
     @property
     def closed(self) -> bool:
@@ -78,6 +99,14 @@ class AsyncConnection(ConnectionBase):
     async def _send(self, kind: str, payload: Dict[str, Any], read_only: Optional[bool],
                     timeout: Optional[float]) -> List[Dict[str, Any]]:
         http = self._check_open()
+        if self._in_transaction(kind):
+            steps = self._statement_in_transaction(payload, read_only, timeout)
+            try:
+                request = next(steps)
+                while True:
+                    request = steps.send(await _post(http, request))
+            except StopIteration as done:
+                return [done.value]
         request = self._request(kind, payload, read_only, timeout)
         retry = 0
         while True:
@@ -87,6 +116,7 @@ class AsyncConnection(ConnectionBase):
             except Error as error:
                 retry += 1
                 await asyncio.sleep(self._wait_or_raise(retry, request, error))
+
 
 
 async def _post(http: "httpx.AsyncClient", request: Request) -> Any:
@@ -124,9 +154,9 @@ class AsyncCursor(ResultRows):
     async def executemany(self, operation: str, seq_of_parameters: Iterable[Parameters], *,
                           timeout: Optional[float] = None) -> "AsyncCursor":
         self._check_open()
-        statements = [_protocol.statement(operation, p) for p in seq_of_parameters]
-        self._load(await self.connection._send("transaction", {"statements": statements}, None,
-                                               timeout) if statements else [])
+        calls = self.connection._executemany_calls(operation, seq_of_parameters)
+        self._load([result for kind, payload in calls
+                    for result in await self.connection._send(kind, payload, None, timeout)])
         return self
 
     async def fetchone(self) -> Optional[Row]:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ssl
 import time
 from types import TracebackType
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Type
+from typing import Any, Dict, Generator, Iterable, Iterator, List, Optional, Tuple, Type
 
 from . import _protocol
-from ._http import HttpPool
+from ._http import Answer, HttpPool
 from ._protocol import Endpoint, Parameters, Request, RetryPolicy
 from ._rows import ResultRows, Row
-from .errors import Error, InterfaceError, NotSupportedError
+from .errors import Error, InterfaceError, ProgrammingError
 
 
 class ConnectionBase:
@@ -20,13 +20,16 @@ class ConnectionBase:
     def __init__(self, url: str, database: str, *, token: Optional[str] = None,
                  timeout: Optional[float] = None, read_only: bool = False,
                  retry: Optional[RetryPolicy] = None,
-                 ssl_context: Optional[ssl.SSLContext] = None) -> None:
+                 ssl_context: Optional[ssl.SSLContext] = None, autocommit: bool = True) -> None:
         self._endpoint = Endpoint.parse(url, database)
         self.database = database
         self.timeout = timeout
         self.read_only = read_only
         self.retry = retry
         self._token = token
+        self._autocommit = autocommit
+        # The id of the open interactive transaction (autocommit off), if any.
+        self._transaction: Optional[str] = None
         self._http: Any = self._open(ssl_context)
 
     def _open(self, ssl_context: Optional[ssl.SSLContext]) -> Any:
@@ -39,12 +42,63 @@ class ConnectionBase:
             raise InterfaceError("the connection is closed", code="closed")
         return self._http
 
-    autocommit = property(lambda self: True, doc="Always True: each statement commits on its own.")
+    @property
+    def autocommit(self) -> bool:
+        """True (the default): each statement commits on its own. False: the first
+        statement opens an interactive transaction on the gateway, which
+        :meth:`commit` or :meth:`rollback` ends; the next statement opens another."""
+        return self._autocommit
 
-    def rollback(self) -> None:
-        raise NotSupportedError(
-            "weir has no interactive transactions yet: every statement has committed; "
-            "use connection.transaction() for all-or-none groups", code="not_supported")
+    @autocommit.setter
+    def autocommit(self, value: bool) -> None:
+        if self._transaction is not None:
+            raise ProgrammingError("commit() or rollback() the open transaction before changing "
+                                   "autocommit", code="transaction_open")
+        self._autocommit = bool(value)
+
+    def _executemany_calls(self, operation: str, seq_of_parameters: Iterable[Parameters]
+                           ) -> List[Tuple[str, Dict[str, Any]]]:
+        """The ``_send`` calls of an executemany: one batch (all or none), or with
+        autocommit off one statement after another in the open transaction."""
+        statements = [_protocol.statement(operation, p) for p in seq_of_parameters]
+        if self._in_transaction("query"):
+            return [("query", s) for s in statements]
+        return [("transaction", {"statements": statements})] if statements else []
+
+    def _in_transaction(self, kind: str) -> bool:
+        """Whether a request of ``kind`` runs in the interactive transaction."""
+        return kind == "query" and not self._autocommit
+
+    def _transaction_request(self, what: str, payload: Dict[str, Any], read_only: Optional[bool],
+                             timeout: Optional[float]) -> Request:
+        """A request to the open transaction: ``what`` is query, commit or rollback."""
+        return self._request(f"transactions/{self._transaction}/{what}", payload, read_only,
+                             timeout)
+
+    def _statement_in_transaction(self, payload: Dict[str, Any], read_only: Optional[bool],
+                                  timeout: Optional[float]
+                                  ) -> Generator[Request, Answer, Dict[str, Any]]:
+        """One statement in the interactive transaction, opened first if none is: yields
+        each request, is sent its answer (the sync and async connections post them) and
+        returns the result. Never retried: the transaction's state decides what a second
+        try would do."""
+        if self._transaction is None:
+            opened = _protocol.read_answer(*(yield self._request("transactions", {}, None,
+                                                                 timeout)))
+            self._transaction = str(opened["id"])
+        request = self._transaction_request("query", payload, read_only, timeout)
+        try:
+            return _protocol.read_answer(*(yield request))
+        except Error as error:
+            if error.status in (404, 410):  # over on the gateway (expired, replaced, ...)
+                self._transaction = None
+            raise
+
+    @staticmethod
+    def _rolled_back_already(error: Error) -> bool:
+        """A rollback's error that only says the transaction is over without its work."""
+        return error.status == 404 or (error.status == 410 and
+                                       error.body.get("outcome") != "committed")
 
     def _request(self, kind: str, payload: Dict[str, Any], read_only: Optional[bool],
                  timeout: Optional[float]) -> Request:
@@ -64,9 +118,11 @@ class ConnectionBase:
 class Connection(ConnectionBase):
     """A handle on one logical database of a gateway; cheap, thread-safe (threadsafety 2).
 
-    Every statement commits on its own (autocommit): the gateway has no
-    interactive transactions yet. Group statements that must succeed or
-    fail together with :meth:`transaction`.
+    Every statement commits on its own (autocommit) unless ``autocommit`` is
+    off: then statements run in an interactive transaction that
+    :meth:`commit` or :meth:`rollback` ends (share such a connection between
+    threads only if they may share its transaction). :meth:`transaction`
+    sends a group of statements as one all-or-none request either way.
     """
 
     _http: Optional[HttpPool]
@@ -79,8 +135,27 @@ class Connection(ConnectionBase):
         return Cursor(self)
 
     def commit(self) -> None:
-        """Nothing to do: every statement has committed already."""
+        """Commits the open interactive transaction; with none open, there is nothing to do."""
         self._check_open()
+        if self._transaction is not None:
+            self._end("commit")
+
+    def rollback(self) -> None:
+        """Rolls back the open interactive transaction; one the gateway has ended
+        already (idle too long, ...) is rolled back, so that is not an error."""
+        self._check_open()
+        if self._transaction is not None:
+            try:
+                self._end("rollback")
+            except Error as error:
+                if not self._rolled_back_already(error):
+                    raise
+
+    def _end(self, what: str) -> None:
+        http = self._check_open()
+        request = self._transaction_request(what, {}, False, None)
+        self._transaction = None  # over whatever the answer
+        _protocol.read_answer(*http.post(request))
 
     def transaction(self, *, read_only: Optional[bool] = None, timeout: Optional[float] = None,
                     **options: Any) -> "Transaction":
@@ -93,9 +168,13 @@ class Connection(ConnectionBase):
         return Transaction(self, read_only, timeout, options)
 
     def close(self) -> None:
+        """Closes the connection, rolling back an open transaction first (PEP 249)."""
         if self._http is not None:
-            self._http.close()
-            self._http = None
+            try:
+                self.rollback()
+            finally:
+                self._http.close()
+                self._http = None
 
     @property
     def closed(self) -> bool:
@@ -111,6 +190,14 @@ class Connection(ConnectionBase):
     def _send(self, kind: str, payload: Dict[str, Any], read_only: Optional[bool],
               timeout: Optional[float]) -> List[Dict[str, Any]]:
         http = self._check_open()
+        if self._in_transaction(kind):
+            steps = self._statement_in_transaction(payload, read_only, timeout)
+            try:
+                request = next(steps)
+                while True:
+                    request = steps.send(http.post(request))
+            except StopIteration as done:
+                return [done.value]
         request = self._request(kind, payload, read_only, timeout)
         retry = 0
         while True:
@@ -119,6 +206,7 @@ class Connection(ConnectionBase):
             except Error as error:
                 retry += 1
                 time.sleep(self._wait_or_raise(retry, request, error))
+
 
 
 class Cursor(ResultRows):
@@ -149,9 +237,9 @@ class Cursor(ResultRows):
         """Runs the statement once per parameter set, all in one transaction:
         all rows change or none. ``rowcount`` is the total."""
         self._check_open()
-        statements = [_protocol.statement(operation, p) for p in seq_of_parameters]
-        self._load(self.connection._send("transaction", {"statements": statements}, None, timeout)
-                   if statements else [])
+        calls = self.connection._executemany_calls(operation, seq_of_parameters)
+        self._load([result for kind, payload in calls
+                    for result in self.connection._send(kind, payload, None, timeout)])
         return self
 
     def fetchone(self) -> Optional[Row]:

@@ -60,6 +60,11 @@ class Error(Exception):
     def rolled_back(self) -> bool:
         return bool(self.body.get("rolled_back", False))
 
+    @property
+    def outcome(self) -> Optional[str]:
+        """An interactive transaction that ended: "committed", "rolled_back" or "unknown"."""
+        return self.body.get("outcome")
+
     def __str__(self) -> str:
         return f"{self.code}: {self.message}"
 
@@ -113,6 +118,9 @@ _CLASS_BY_CODE: Mapping[str, Type[Error]] = {
     "method_not_allowed": InterfaceError,
     "unsupported_media_type": InterfaceError,
     "headers_too_large": InterfaceError,
+    # An interactive transaction used after it ended, or never had.
+    "transaction_not_found": ProgrammingError,
+    "transaction_ended": ProgrammingError,
     "internal": InternalError,
     "plugin_error": InternalError,
     "invalid_config": InternalError,
@@ -129,7 +137,9 @@ def _error_class(code: str, status: int, retryable: bool) -> Type[Error]:
     if cls is not None:
         return cls
     # unauthorized, timeouts, 429, 502, 503, 504 and codes added later.
-    return OperationalError if status >= 500 or status in (401, 408, 413, 429, 499) else DatabaseError
+    # 409 transaction_busy, 410 an interactive transaction the gateway ended.
+    return (OperationalError if status >= 500 or status in (401, 408, 409, 410, 413, 429, 499)
+            else DatabaseError)
 
 
 def _retry_after_seconds(header: Optional[str]) -> Optional[float]:
