@@ -1,5 +1,6 @@
-// The client: one logical database of a gateway, its two calls (query and
-// transaction), deadlines, aborts and opt-in retries of read-only requests.
+// The client: one logical database of a gateway, its calls (query, and
+// transaction all-or-none or interactive), deadlines, aborts and opt-in
+// retries of read-only requests.
 
 import { ConnectionError, DeadlineError, WeirError, errorFromResponse } from "./errors.js";
 import { Value, decodeValue, parseJson, stringifyJson } from "./json.js";
@@ -104,10 +105,16 @@ export class Client {
 
   /** Runs the statements in order in one transaction: all or none. On failure
    * the error's `statement` is the failing one's index. */
-  async transaction(statements: Statement[], options: TransactionOptions = {}): Promise<QueryResult[]> {
-    const begin: Record<string, unknown> = { ...options.backendOptions };
-    if (options.isolation !== undefined) begin.isolation = options.isolation;
-    const body = await this.send("transaction", { ...begin, statements }, options);
+  transaction(statements: Statement[], options?: TransactionOptions): Promise<QueryResult[]>;
+  /** Runs `work` in an interactive transaction (its statements may depend on earlier
+   * results): commits when `work` resolves, rolls back when it throws, and settles as `work`. */
+  transaction<T>(work: (tx: Transaction) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  async transaction<T>(
+    what: Statement[] | ((tx: Transaction) => Promise<T>),
+    options: TransactionOptions = {},
+  ): Promise<QueryResult[] | T> {
+    if (typeof what === "function") return this.inTransaction(what, options);
+    const body = await this.send("transaction", { ...beginOptions(options), statements: what }, options);
     const results = (body as { results?: unknown }).results;
     if (!Array.isArray(results)) {
       throw new WeirError('a transaction answer without "results"', { code: "invalid_response" });
@@ -115,7 +122,40 @@ export class Client {
     return results.map(toResult);
   }
 
-  private async send(kind: string, payload: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+  /** Opens an interactive transaction: its statements run with `tx.query`, and
+   * `tx.commit()` or `tx.rollback()` ends it (the gateway rolls back one idle
+   * longer than its limits.transaction_idle_ms). */
+  async begin(options: TransactionOptions = {}): Promise<Transaction> {
+    const body = await this.send("transactions", beginOptions(options), options);
+    return new Transaction(this, String((body as { id?: unknown }).id));
+  }
+
+  private async inTransaction<T>(work: (tx: Transaction) => Promise<T>, options: TransactionOptions): Promise<T> {
+    const tx = await this.begin(options);
+    let result: T;
+    try {
+      result = await work(tx);
+    } catch (error) {
+      // The caller hears why its work failed, not how the rollback went (the gateway
+      // rolls back a transaction that was left anyway).
+      await tx.rollback().catch(() => undefined);
+      throw error;
+    }
+    await tx.commit();
+    return result;
+  }
+
+  /** @internal For Transaction: one call about an open transaction, never retried. */
+  async sendInTransaction(path: string, payload: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+    return this.send(path, payload, options, false);
+  }
+
+  private async send(
+    kind: string,
+    payload: Record<string, unknown>,
+    options: CallOptions,
+    mayRetry = true,
+  ): Promise<unknown> {
     const readOnly = options.readOnly ?? this.options.readOnly ?? false;
     if (readOnly) payload.read_only = true;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
@@ -129,7 +169,7 @@ export class Client {
       try {
         return await post(request, options.signal);
       } catch (error) {
-        const delay = readOnly ? this.delayBeforeRetry(retry, error) : undefined;
+        const delay = readOnly && mayRetry ? this.delayBeforeRetry(retry, error) : undefined;
         if (delay === undefined) throw error;
         await sleep(delay, options.signal);
       }
@@ -142,6 +182,42 @@ export class Client {
     const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (retry - 1));
     return Math.max(Math.random() * cap, error.retryAfterMs ?? 0);
   }
+}
+
+/** An interactive transaction on a connection the gateway holds for it
+ * (POST /v1/databases/{name}/transactions); one statement at a time. */
+export class Transaction {
+  constructor(
+    private readonly client: Client,
+    /** The gateway's id for it: 128 random bits, valid for this client's token only. */
+    readonly id: string,
+  ) {}
+
+  /** Runs one statement in the transaction. A transaction the gateway ended (idle too
+   * long, its database reloaded, its connection lost) throws TransactionEndedError. */
+  async query(query: string, params?: Params, options: CallOptions = {}): Promise<QueryResult> {
+    return toResult(await this.client.sendInTransaction(this.path("query"), { query, params }, options));
+  }
+
+  async commit(options: CallOptions = {}): Promise<void> {
+    await this.client.sendInTransaction(this.path("commit"), {}, { ...options, readOnly: false });
+  }
+
+  async rollback(options: CallOptions = {}): Promise<void> {
+    await this.client.sendInTransaction(this.path("rollback"), {}, { ...options, readOnly: false });
+  }
+
+  private path(what: string): string {
+    return `transactions/${encodeURIComponent(this.id)}/${what}`;
+  }
+}
+
+// What a transaction's begin gets: isolation and the backend's own options (read_only is
+// added by send, from the call's or the client's readOnly).
+function beginOptions(options: TransactionOptions): Record<string, unknown> {
+  const begin: Record<string, unknown> = { ...options.backendOptions };
+  if (options.isolation !== undefined) begin.isolation = options.isolation;
+  return begin;
 }
 
 interface Request {

@@ -72,6 +72,15 @@ export class UnavailableError extends WeirError {}
 export class DeadlineError extends WeirError {}
 /** The backend does not implement the operation (501). */
 export class NotSupportedError extends WeirError {}
+/** An interactive transaction the gateway ended before this call (410: `transaction_expired`,
+ * `transaction_ended`, `transaction_database_replaced`, `transaction_shutdown`,
+ * `transaction_connection_lost`). Open a new one. */
+export class TransactionEndedError extends WeirError {
+  /** What became of its work: "committed", "rolled_back" or "unknown". */
+  get outcome(): string | undefined {
+    return this.body?.outcome as string | undefined;
+  }
+}
 
 const classByCode: Record<string, typeof WeirError> = {
   query_error: QueryError,
@@ -83,6 +92,8 @@ const classByCode: Record<string, typeof WeirError> = {
   permission_denied: PermissionError,
   timeout: DeadlineError,
   not_implemented: NotSupportedError,
+  transaction_not_found: QueryError,
+  transaction_busy: UnavailableError,
 };
 
 function errorClass(code: string, status: number, retryable: boolean): typeof WeirError {
@@ -90,6 +101,7 @@ function errorClass(code: string, status: number, retryable: boolean): typeof We
   if (code === "conflict") return retryable ? UnavailableError : ConstraintError;
   const cls = classByCode[code];
   if (cls !== undefined) return cls;
+  if (status === 410) return TransactionEndedError;
   return status === 429 || status === 502 || status === 503 ? UnavailableError : WeirError;
 }
 

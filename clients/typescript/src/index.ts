@@ -1,5 +1,5 @@
 // @weir/client: the weir database gateway from TypeScript and JavaScript (Node >= 18, fetch).
-export { Client, connect } from "./client.js";
+export { Client, Transaction, connect } from "./client.js";
 export type { CallOptions, ClientOptions, Param, Params, QueryResult, RetryOptions, Statement, TransactionOptions } from "./client.js";
 export {
   ConnectionError,
@@ -8,6 +8,7 @@ export {
   NotSupportedError,
   PermissionError,
   QueryError,
+  TransactionEndedError,
   UnavailableError,
   WeirError,
 } from "./errors.js";
