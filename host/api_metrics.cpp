@@ -69,13 +69,15 @@ HttpResponse Api::metrics(const Call& call) {
     std::string state;
     weir_pool_stats pool;
     AdmissionStats admission;
+    std::size_t transactions;
   };
   std::vector<Row> rows;
   for (const auto& [name, served] : state.databases) {
     if (!shown(name)) continue;
     rows.push_back({"database=\"" + prometheus_label(name) + "\"", served.database->health().state,
                     served.database->stats(),
-                    served.admission != nullptr ? served.admission->stats() : AdmissionStats{}});
+                    served.admission != nullptr ? served.admission->stats() : AdmissionStats{},
+                    gateway_.transactions().count(*served.database)});
   }
   const auto each = [&](const char* name, const char* type, const char* help, auto&& samples) {
     m.family(name, type, help);
@@ -143,6 +145,9 @@ HttpResponse Api::metrics(const Call& call) {
          m.sample("weir_admission_rejected_total", r.labels + ",reason=\"queue_timeout\"",
                   d(r.admission.rejected_timeout));
        });
+  each("weir_transactions_open", "gauge",
+       "Interactive transactions open on a database (each holds a connection and a slot).",
+       [&](const Row& r) { m.sample("weir_transactions_open", r.labels, d(r.transactions)); });
   metrics_.render(m.text(), shown);
 
   HttpResponse response{http::status::ok, 11};

@@ -294,6 +294,13 @@ boost::json::array Transactions::describe(const Database& database) const {
   return out;
 }
 
+std::size_t Transactions::count(const Database& database) const {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::size_t>(std::count_if(open_.begin(), open_.end(), [&](const auto& open) {
+    return open.second->database.get() == &database;
+  }));
+}
+
 void Transactions::expire_idle(std::stop_token stop) {
   std::unique_lock lock(mutex_);
   while (!stop.stop_requested()) {

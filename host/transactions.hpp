@@ -67,6 +67,8 @@ class Transactions {
 
   // For the database's description: owner, age and idle time of each open transaction.
   boost::json::array describe(const Database& database) const;
+  // How many are open on `database` (for the metrics).
+  std::size_t count(const Database& database) const;
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -256,7 +256,7 @@ TEST(InteractiveTransaction, OneRequestAtATime) {
   EXPECT_EQ(tx_query(gw.port(), "main", id, "select 1").status, 200u);
 }
 
-TEST(InteractiveTransaction, TheDatabaseDescriptionShowsOwnerAndAge) {
+TEST(InteractiveTransaction, TheDescriptionShowsOwnerAndAgeAndTheMetricsTheCount) {
   testing::RunningGateway gw(one_database());
   open(gw.port(), "main");
   std::this_thread::sleep_for(50ms);
@@ -268,6 +268,9 @@ TEST(InteractiveTransaction, TheDatabaseDescriptionShowsOwnerAndAge) {
   EXPECT_GE(list[0].at("idle_ms").to_number<std::int64_t>(), 50);
   EXPECT_EQ(list[0].at("running"), false);
   EXPECT_EQ(list[0].as_object().contains("id"), false) << "the id is the client's secret";
+  EXPECT_NE(
+      http_get(gw.port(), "/metrics").body.find("weir_transactions_open{database=\"main\"} 1\n"),
+      std::string::npos);
 }
 
 TEST(InteractiveTransaction, AReloadReplacingItsDatabaseRollsItBack) {
