@@ -223,3 +223,14 @@ def test_a_transaction_the_gateway_expired_is_reported_and_the_next_one_starts(
             c.rollback()  # it is rolled back already: not an error
             assert cur.execute("select count(*) from t").fetchone() == (0,)
             c.commit()
+
+
+def test_closing_after_the_gateway_went_away_does_not_raise(tmp_path) -> None:
+    gateways = start_gateway(CONFIGS["main"], tmp_path)
+    gw = next(gateways)
+    c = weir_client.connect(gw.url, "main", token=APP_TOKEN, autocommit=False)
+    c.cursor().execute("select 1")  # a transaction is open
+    with pytest.raises(StopIteration):
+        next(gateways)  # stops the gateway, which rolls the transaction back as it drains
+    c.close()
+    assert c.closed

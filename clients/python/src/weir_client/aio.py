@@ -5,6 +5,7 @@ gateway or reads a cursor, and ``async with`` / ``async for``."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 from types import TracebackType
 from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Type, Union
@@ -79,11 +80,10 @@ class AsyncConnection(ConnectionBase):
     async def close(self) -> None:
         """Closes the connection, rolling back an open transaction first (PEP 249)."""
         if self._http is not None:
-            try:
+            with contextlib.suppress(Error):  # as Connection.close
                 await self.rollback()
-            finally:
-                http, self._http = self._http, None
-                await http.aclose()
+            http, self._http = self._http, None
+            await http.aclose()
 
     @property
     def closed(self) -> bool:
