@@ -201,8 +201,9 @@ const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string&
 }
 
 void Api::handle(HttpRequest request, const std::string& peer_address,
-                 std::function<void(HttpResponse)> reply, std::stop_token client_gone) {
+                 std::function<void(HttpReply)> reply, std::stop_token client_gone) {
   auto call = std::make_shared<Call>();
+  call->reply = reply;
   call->request = std::move(request);
   call->state = gateway_.snapshot();
   call->caller = Caller{peer_address, nullptr};
@@ -405,12 +406,14 @@ HttpResponse Api::query(const Call& call) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
   call.backend->read_only = read_only;
-  return json_response(
-      200,
-      call.database->database->query(
-          body, read_only,
-          request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
-                          "POST /v1/databases/" + call.database->database->name() + "/query")));
+  const auto context =
+      request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
+                      "POST /v1/databases/" + call.database->database->name() + "/query");
+  if (wants_ndjson(call.request)) {
+    query_streamed(call, body, read_only, context);
+    return HttpResponse{};  // never sent: the stream answered through call.reply
+  }
+  return json_response(200, call.database->database->query(body, read_only, context));
 }
 
 HttpResponse Api::transaction(const Call& call) {

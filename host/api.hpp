@@ -35,7 +35,7 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   ~Api() override;
 
   void handle(HttpRequest request, const std::string& client_address,
-              std::function<void(HttpResponse)> reply, std::stop_token client_gone) override;
+              std::function<void(HttpReply)> reply, std::stop_token client_gone) override;
   HttpResponse refuse(unsigned status, const std::string& code,
                       const std::string& message) override;
 
@@ -71,6 +71,10 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
     std::stop_token client_gone;
     std::chrono::steady_clock::time_point received;
     std::shared_ptr<BackendCall> backend;  // for calls admitted to a database
+    // The session's reply, for a handler that answers before it returns (a
+    // streamed result); the request's outcome still ends it, and its own
+    // reply is then dropped.
+    std::function<void(HttpReply)> reply;
   };
   // What a request ended with: the response and, for metrics, the error code ("ok" if none).
   struct Outcome {
@@ -113,6 +117,10 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   HttpResponse list_plugins(const Call& call);
   HttpResponse describe_database(const Call& call);
   HttpResponse query(const Call& call);
+  // The query's result as NDJSON lines (api_streamed_query.cpp); answers through call.reply.
+  void query_streamed(const Call& call, const boost::json::object& request, bool read_only,
+                      const RequestContext& context);
+  static bool wants_ndjson(const HttpRequest& request);
   HttpResponse transaction(const Call& call);
   // Interactive transactions (api_transactions.cpp).
   HttpResponse open_transaction(const Call& call);

@@ -3,6 +3,7 @@
 #include "config_error.hpp"
 #include "json_result_writer.hpp"
 #include "logger.hpp"
+#include "ndjson_result_writer.hpp"
 #include "pool_params.hpp"
 
 #include <boost/asio/post.hpp>
@@ -72,6 +73,13 @@ class Database::Lease {
 
   // Runs one request; returns its result as JSON text or throws ApiError.
   std::string execute(const std::string& request, bool read_only, const RequestContext& context) {
+    JsonResultWriter result(context.max_result_bytes);
+    execute_into(request, read_only, context, result);
+    return result.take();
+  }
+  // Runs one request with its result going to `result`; throws ApiError.
+  void execute_into(const std::string& request, bool read_only, const RequestContext& context,
+                    ResultWriter& result) {
     if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
     // A plugin may forget a cancel() that comes before its execute (postgres
     // and sqlite keep it), so look first.
@@ -80,7 +88,6 @@ class Database::Lease {
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
     options.flags = read_only ? WEIR_EXEC_READ_ONLY : 0u;
-    JsonResultWriter result(context.max_result_bytes);
     weir_error error = new_error();
     if (context.sent_to_plugin != nullptr) *context.sent_to_plugin = true;
     const weir_status status =
@@ -101,7 +108,6 @@ class Database::Lease {
                      "the " + db_.config_.backend + " plugin wrote an incomplete result" +
                          (result.problem().empty() ? "" : ": " + result.problem()));
     }
-    return result.take();
   }
 
   void begin(const boost::json::object& transaction_options, const RequestContext& context) {
@@ -127,8 +133,11 @@ class Database::Lease {
   // backend (retryable, plugin.h's weir_error). A write that may have reached
   // it is never run twice.
   bool may_run_again(bool read_only) const noexcept {
-    return broke_ && (read_only || broke_before_sending_);
+    return broke_ && !reached_client_ && (read_only || broke_before_sending_);
   }
+  // Part of the result went to the client already: running the request
+  // again would send it twice.
+  void result_reached_client() noexcept { reached_client_ = true; }
   bool broke() const noexcept { return broke_; }
 
   // Cancels what runs on the connection when `context` is cancelled: the
@@ -191,6 +200,7 @@ class Database::Lease {
   bool broken_ = false;
   bool broke_ = false;  // a call returned WEIR_E_BROKEN (broken_ also covers a failed rollback)
   bool broke_before_sending_ = false;  // ... with the plugin's verdict "retryable"
+  bool reached_client_ = false;
   std::stop_token cancelled_;
   std::shared_ptr<CancelTarget> cancel_target_;
   std::optional<std::stop_callback<std::function<void()>>> on_cancel_;
@@ -236,16 +246,8 @@ ApiError Database::unavailable_error() const {
   return e;
 }
 
-std::string Database::query(const boost::json::object& request, bool read_only,
-                            const RequestContext& context) {
-  if (!available()) throw unavailable_error();
-  const std::string text = boost::json::serialize(request);
-  return with_lease(read_only, context,
-                    [&](Lease& lease) { return lease.execute(text, read_only, context); });
-}
-
 template <class Work>
-std::string Database::with_lease(bool read_only, const RequestContext& context, Work&& work) {
+auto Database::with_lease(bool read_only, const RequestContext& context, Work&& work) {
   for (int attempt = 0;; ++attempt) {
     std::optional<Lease> lease;
     if (read_only && !replicas_.empty()) {
@@ -262,14 +264,35 @@ std::string Database::with_lease(bool read_only, const RequestContext& context, 
       return work(*lease);
     } catch (const ApiError&) {
       // A request whose connection broke runs again once on a fresh lease
-      // when that is safe (Lease::may_run_again) and time is left: no row has
-      // reached the client (results are buffered). The broken connection is
-      // closed on release.
+      // when that is safe (Lease::may_run_again) and time is left. The broken
+      // connection is closed on release.
       if (!lease->may_run_again(read_only) || attempt > 0 ||
           std::chrono::steady_clock::now() >= context.deadline)
         throw;
     }
   }
+}
+
+std::string Database::query(const boost::json::object& request, bool read_only,
+                            const RequestContext& context) {
+  if (!available()) throw unavailable_error();
+  const std::string text = boost::json::serialize(request);
+  return with_lease(read_only, context,
+                    [&](Lease& lease) { return lease.execute(text, read_only, context); });
+}
+
+void Database::query(const boost::json::object& request, bool read_only,
+                     const RequestContext& context, NdjsonResultWriter& lines) {
+  if (!available()) throw unavailable_error();
+  const std::string text = boost::json::serialize(request);
+  with_lease(read_only, context, [&](Lease& lease) {
+    try {
+      lease.execute_into(text, read_only, context, lines);
+    } catch (const ApiError&) {
+      if (lines.started()) lease.result_reached_client();
+      throw;
+    }
+  });
 }
 
 std::string Database::transaction(const boost::json::array& statements,

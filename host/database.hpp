@@ -22,6 +22,8 @@
 
 namespace weir {
 
+class NdjsonResultWriter;
+
 // Who asks and until when; built by the HTTP layer for each request.
 struct RequestContext {
   std::string client_id;
@@ -66,6 +68,10 @@ class Database {
   // POST .../query: `request` is the client's object minus host-level members.
   std::string query(const boost::json::object& request, bool read_only,
                     const RequestContext& context);
+  // The same, with the result sent on as NDJSON lines while the plugin writes it. A request
+  // whose first line went out is never run again, whatever broke.
+  void query(const boost::json::object& request, bool read_only, const RequestContext& context,
+             NdjsonResultWriter& lines);
   // POST .../transaction: all statements on one connection, all or none. `options` go to
   // the plugin's begin as they are; `context.max_result_bytes` caps the whole response.
   std::string transaction(const boost::json::array& statements, const boost::json::object& options,
@@ -120,7 +126,7 @@ class Database {
   // work whose connection broke runs once more on a fresh lease when it is
   // read-only or the plugin says it never reached the backend.
   template <class Work>
-  std::string with_lease(bool read_only, const RequestContext& context, Work&& work);
+  auto with_lease(bool read_only, const RequestContext& context, Work&& work);
   weir_pool* open_pool(const boost::json::object& settings, const std::string& data_dir);
   static weir_pool_stats stats_of(const weir_plugin& table, weir_pool* pool);
 

@@ -1,7 +1,7 @@
 #include "http_server.hpp"
 
+#include "body_stream.hpp"
 #include "io_threads.hpp"
-
 #include "logger.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -48,7 +48,7 @@ struct SessionContext {
 struct PendingReply {
   std::atomic<bool> replied{false};
   std::atomic<std::thread::id> handler_thread;
-  std::optional<HttpResponse> immediate;
+  std::optional<HttpReply> immediate;
 };
 
 // One connection: read a request, hand it to the handler, write the answer,
@@ -231,14 +231,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // made during the call, on this thread (health, listings: answered from
     // memory), is sent at once: no hop through the executor, no watch.
     auto pending = std::make_shared<PendingReply>();
-    auto reply = [self = this->shared_from_this(), pending](HttpResponse response) {
+    auto reply = [self = this->shared_from_this(), pending](HttpReply answer) {
       if (pending->replied.exchange(true)) return;
       if (pending->handler_thread.load() == std::this_thread::get_id()) {
-        pending->immediate = std::move(response);
+        pending->immediate = std::move(answer);
         return;
       }
-      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
-        self->on_reply(std::move(response), true);
+      net::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+        self->on_reply(std::move(answer), true);
       });
     };
     pending->handler_thread = std::this_thread::get_id();
@@ -279,14 +279,74 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     client_gone_.request_stop();
   }
 
-  void on_reply(HttpResponse response, bool watched) {
+  void on_reply(HttpReply answer, bool watched) {
     awaiting_reply_ = false;
     if (watched) {
       beast::error_code ignored;
       socket().cancel(ignored);  // ends the watch
     }
+    if (answer.stream) return send_streamed(std::move(answer.response), std::move(answer.stream));
     context_.in_flight->fetch_sub(1);
-    send(std::move(response), !keep_alive_);
+    send(std::move(answer.response), !keep_alive_);
+  }
+
+  // A streamed body goes out chunked, as the producer writes it: the header
+  // first, then whatever is queued each time the previous write is done. A
+  // client that stops reading is dropped after read_timeout without progress,
+  // which stops the producer (and its request) too.
+  void send_streamed(HttpResponse header, std::shared_ptr<BodyStream> body) {
+    header.keep_alive(keep_alive_);
+    header.chunked(true);
+    auto message = std::make_shared<HttpResponse>(std::move(header));
+    auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*message);
+    beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+    http::async_write_header(stream_, *serializer,
+                             [self = this->shared_from_this(), message, serializer, body](
+                                 beast::error_code ec, std::size_t) {
+                               if (ec) return self->stream_failed(body);
+                               self->send_next_chunk(body);
+                             });
+  }
+
+  void send_next_chunk(std::shared_ptr<BodyStream> body) {
+    body->when_ready([self = this->shared_from_this(), body] {
+      net::post(self->stream_.get_executor(), [self, body] { self->write_chunk(body); });
+    });
+  }
+
+  void write_chunk(std::shared_ptr<BodyStream> body) {
+    bool ended = false;
+    auto bytes = std::make_shared<std::string>(body->take(ended));
+    if (bytes->empty()) return ended ? write_last_chunk(body) : send_next_chunk(body);
+    beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+    net::async_write(
+        stream_, http::make_chunk(net::buffer(*bytes)),
+        [self = this->shared_from_this(), body, bytes, ended](beast::error_code ec, std::size_t) {
+          if (ec) return self->stream_failed(body);
+          if (ended) return self->write_last_chunk(body);
+          self->send_next_chunk(body);
+        });
+  }
+
+  void write_last_chunk(std::shared_ptr<BodyStream> body) {
+    beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = this->shared_from_this(), body](beast::error_code ec, std::size_t) {
+                       if (ec) return self->stream_failed(body);
+                       self->context_.in_flight->fetch_sub(1);
+                       if (!self->keep_alive_) return self->close();
+                       self->read();
+                     });
+  }
+
+  // The client left mid-body or stopped reading: the rest is never sent.
+  void stream_failed(const std::shared_ptr<BodyStream>& body) {
+    log_info("http", "client " + client_ + " stopped receiving the answer to " + request_line_ +
+                         "; cancelling the request");
+    client_gone_.request_stop();
+    body->abandon();
+    context_.in_flight->fetch_sub(1);
+    close();
   }
 
   void send(HttpResponse response, bool close_after) {

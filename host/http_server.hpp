@@ -25,17 +25,31 @@ namespace weir {
 
 class IoThreads;
 
+class BodyStream;
+
 using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
 using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// What a handler answers: a whole response, or a header whose body follows
+// from `stream` (sent chunked as the producer writes it).
+struct HttpReply {
+  HttpReply(HttpResponse whole) : response(std::move(whole)) {}  // NOLINT: implicit on purpose
+  HttpReply(HttpResponse header, std::shared_ptr<BodyStream> body)
+      : response(std::move(header)), stream(std::move(body)) {}
+
+  HttpResponse response;
+  std::shared_ptr<BodyStream> stream;
+};
 
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
-  // Must call `reply` exactly once, from any thread. `client_gone` is
-  // stopped when the client closes its connection before the reply: the
+  // Must call `reply` at least once, from any thread; calls after the first
+  // are dropped. `client_gone` is stopped when the client closes its
+  // connection before the reply, or before the end of a streamed body: the
   // answer is then lost, so the work behind it should stop.
   virtual void handle(HttpRequest request, const std::string& client_address,
-                      std::function<void(HttpResponse)> reply, std::stop_token client_gone) = 0;
+                      std::function<void(HttpReply)> reply, std::stop_token client_gone) = 0;
   // The response for a request the server refused before the handler saw it.
   virtual HttpResponse refuse(unsigned status, const std::string& code,
                               const std::string& message) = 0;

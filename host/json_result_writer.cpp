@@ -134,6 +134,18 @@ JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes
   };
 }
 
+void JsonResultWriter::restart(std::size_t max_bytes) noexcept {
+  max_bytes_ = max_bytes;
+  out_.clear();
+  stack_.clear();
+  first_.clear();
+  expecting_value_ = false;
+  values_at_top_ = 0;
+  failed_ = false;
+  too_large_ = false;
+  problem_.clear();
+}
+
 int JsonResultWriter::scalar(std::string_view encoded) {
   if (int rc = before_value()) return rc;
   out_ += encoded;

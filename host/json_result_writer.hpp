@@ -4,7 +4,7 @@
 // is checked) and stopping the plugin once the result passes a size limit.
 #pragma once
 
-#include <weir/plugin.h>
+#include "result_writer.hpp"
 
 #include <cstddef>
 #include <string>
@@ -12,21 +12,24 @@
 
 namespace weir {
 
-class JsonResultWriter {
+class JsonResultWriter final : public ResultWriter {
  public:
   explicit JsonResultWriter(std::size_t max_bytes);
   JsonResultWriter(const JsonResultWriter&) = delete;
   JsonResultWriter& operator=(const JsonResultWriter&) = delete;
 
-  weir_value_writer* writer() noexcept { return &writer_; }
-
-  // True once exactly one complete value was written.
-  bool complete() const noexcept { return values_at_top_ == 1 && stack_.empty() && !failed_; }
-  bool too_large() const noexcept { return too_large_; }
-  // Why the stream was refused (malformed structure), empty otherwise.
-  const std::string& problem() const noexcept { return problem_; }
+  weir_value_writer* writer() noexcept override { return &writer_; }
+  bool complete() const noexcept override {
+    return values_at_top_ == 1 && stack_.empty() && !failed_;
+  }
+  bool too_large() const noexcept override { return too_large_; }
+  const std::string& problem() const noexcept override { return problem_; }
   const std::string& text() const noexcept { return out_; }
   std::string take() noexcept { return std::move(out_); }
+  // Empties the writer for the next value (of at most `max_bytes`), keeping its buffers.
+  void restart(std::size_t max_bytes) noexcept;
+  // Open arrays and objects around the next value.
+  std::size_t depth() const noexcept { return stack_.size(); }
 
  private:
   enum class Frame { kArray, kObject };
