@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 import re
 import time
+from pathlib import Path
 
 import pytest
 
 import weir_client
 from conftest import APP_TOKEN, ENDLESS, READER_TOKEN, Gateway, unused_port
+from weir_client.errors import error_from_response, error_from_trailer
 
 
 def test_unknown_database_is_a_programming_error_listing_the_known_ones(gateway: Gateway) -> None:
@@ -129,3 +131,27 @@ def test_non_positive_timeout_is_refused(gateway: Gateway) -> None:
 def test_url_must_be_http_or_https() -> None:
     with pytest.raises(weir_client.InterfaceError, match="url must be"):
         weir_client.connect("ftp://127.0.0.1", "main")
+
+
+def documented_codes() -> list:
+    """(code, status) for every code docs/http-api.yaml lists under ErrorCode."""
+    spec = (Path(__file__).parents[3] / "docs" / "http-api.yaml").read_text()
+    start = spec.index("Stable codes (HTTP status):") + len("Stable codes (HTTP status):")
+    listing = re.sub(r"\s+", " ", spec[start:spec.index("    Error:\n", start)])
+    pairs = []
+    for names, status in re.findall(r"([a-z_, ]+?) \((\d{3})[^)]*\)", listing):
+        pairs += [(name.strip(), int(status)) for name in names.split(",") if name.strip()]
+    return pairs
+
+
+def test_every_documented_code_has_its_class_without_a_status_too() -> None:
+    # A streamed result's error trailer comes after the 200: its class must
+    # follow from the code alone, as the status would have decided it.
+    pairs = documented_codes()
+    assert ("timeout", 504) in pairs and ("queue_full", 503) in pairs and len(pairs) > 40
+    for code, status in pairs:
+        body = {"code": code, "message": "m", "retryable": False}
+        with_status = error_from_response(status, {"error": body}, None)
+        from_trailer = error_from_trailer(body)
+        assert type(from_trailer) is type(with_status), (code, status)
+        assert from_trailer.status is None

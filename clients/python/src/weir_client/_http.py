@@ -6,9 +6,10 @@ import http.client
 import select
 import ssl
 import threading
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
-from ._protocol import Endpoint, Request
+from ._protocol import Endpoint, Request, is_ndjson
+from ._stream import StreamCut
 from .errors import InterfaceError, OperationalError
 
 # (status, body, Retry-After header)
@@ -31,6 +32,20 @@ class HttpPool:
         self._closed = False
 
     def post(self, request: Request) -> Answer:
+        conn, response = self._exchange(request)
+        return self._answer(conn, response, request)
+
+    def stream(self, request: Request) -> Union[Answer, "LineReader"]:
+        """A streamed result's lines (a 200 in NDJSON), else the whole answer (an
+        error, or a gateway that answered one JSON document)."""
+        conn, response = self._exchange(request)
+        if response.status == 200 and is_ndjson(response.getheader("Content-Type")):
+            return LineReader(self, conn, response, request)
+        return self._answer(conn, response, request)
+
+    def _exchange(self, request: Request
+                  ) -> Tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+        """Sends ``request`` and reads the response's status line and headers."""
         conn = self._take()
         try:
             try:
@@ -41,15 +56,32 @@ class HttpPool:
                 conn.close()
                 conn = self._new_connection()
                 self._send(conn, request)
-            answer, reusable = self._receive(conn, request)
+            try:
+                return conn, conn.getresponse()
+            except (OSError, http.client.HTTPException) as e:
+                raise self._broken(e, request) from e
         except BaseException:
             conn.close()
             raise
-        if reusable:
-            self._give_back(conn)
-        else:
+
+    def _answer(self, conn: http.client.HTTPConnection, response: http.client.HTTPResponse,
+                request: Request) -> Answer:
+        """Reads the whole body, then gives the connection back (or closes it)."""
+        try:
+            data = response.read()
+        except (OSError, http.client.HTTPException) as e:
             conn.close()
-        return answer
+            raise self._broken(e, request) from e
+        self._done_with(conn, response)
+        return response.status, data, response.getheader("Retry-After")
+
+    def _done_with(self, conn: http.client.HTTPConnection,
+                   response: http.client.HTTPResponse) -> None:
+        """``response`` was read to its end: its connection may serve the next request."""
+        if response.will_close:
+            conn.close()
+        else:
+            self._give_back(conn)
 
     def close(self) -> None:
         with self._lock:
@@ -59,7 +91,7 @@ class HttpPool:
             conn.close()
 
     def _where(self) -> str:
-        return f"{self._endpoint.host}:{self._endpoint.port}"
+        return self._endpoint.where
 
     def _send(self, conn: http.client.HTTPConnection, request: Request) -> None:
         conn.timeout = request.socket_timeout
@@ -78,15 +110,6 @@ class HttpPool:
             if reused and not isinstance(e, TimeoutError):
                 raise _NotDelivered() from e
             raise self._broken(e, request) from e
-
-    def _receive(self, conn: http.client.HTTPConnection,
-                 request: Request) -> Tuple[Answer, bool]:
-        try:
-            response = conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as e:
-            raise self._broken(e, request) from e
-        return (response.status, data, response.getheader("Retry-After")), not response.will_close
 
     def _broken(self, e: BaseException, request: Request) -> Exception:
         if isinstance(e, TimeoutError):
@@ -120,6 +143,47 @@ class HttpPool:
                 self._idle.append(conn)
                 return
         conn.close()
+
+
+class LineReader:
+    """A streamed response read a line at a time, as the cursor asks for rows.
+
+    Its connection is the stream's alone: it goes back to the pool once the
+    response was read to its end (:meth:`finish`), and :meth:`close` drops it
+    mid-stream, which tells the gateway to cancel the statement.
+    """
+
+    def __init__(self, pool: HttpPool, conn: http.client.HTTPConnection,
+                 response: http.client.HTTPResponse, request: Request) -> None:
+        self._pool = pool
+        self._conn = conn
+        self._response = response
+        self._request = request
+
+    def readline(self) -> bytes:
+        """The next line, or b"" at the end of the response."""
+        try:
+            # HTTPResponse.readline returns as soon as a line is in (it peeks
+            # into the current chunk), never waiting for a buffer to fill.
+            return self._response.readline()
+        except TimeoutError as e:
+            raise self._pool._broken(e, self._request) from e
+        except (OSError, http.client.HTTPException) as e:
+            raise StreamCut(repr(e)) from e
+
+    def finish(self) -> None:
+        """After the last line: reads the end of the response and gives the connection back."""
+        try:
+            rest = self._response.read()
+        except (OSError, http.client.HTTPException):
+            rest = b"?"
+        if rest:
+            self._conn.close()  # more than the stream's end: not reusable
+        else:
+            self._pool._done_with(self._conn, self._response)
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 class _NotDelivered(Exception):

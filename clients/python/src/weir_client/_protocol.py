@@ -15,6 +15,8 @@ from .types import to_wire
 Parameters = Union[Sequence[Any], Mapping[str, Any], None]
 
 TIMEOUT_HEADER = "X-Weir-Timeout-Ms"
+# The media type of a streamed result (docs/http-api.yaml, "Streamed results").
+NDJSON = "application/x-ndjson"
 # How long past the deadline sent to the gateway the socket waits: the
 # gateway's own 504 (with its reason) should win the race.
 SOCKET_GRACE_S = 5.0
@@ -40,6 +42,16 @@ class Endpoint:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         prefix = parts.path.rstrip("/") + "/v1/databases/" + urllib.parse.quote(database, safe="")
         return cls(parts.scheme, parts.hostname, port, prefix)
+
+    @property
+    def where(self) -> str:
+        """host:port, for messages."""
+        return f"{self.host}:{self.port}"
+
+
+def is_ndjson(content_type: Optional[str]) -> bool:
+    """Whether a response's Content-Type is a streamed result's."""
+    return (content_type or "").split(";")[0].strip().lower() == NDJSON
 
 
 @dataclass(frozen=True)
@@ -70,11 +82,12 @@ def statement(operation: str, parameters: Parameters) -> Dict[str, Any]:
 
 
 def build_request(endpoint: Endpoint, kind: str, payload: Dict[str, Any], *, token: Optional[str],
-                  timeout: Optional[float], read_only: bool) -> Request:
-    """``kind`` is "query" or "transaction"; ``timeout`` is the call's deadline in seconds."""
+                  timeout: Optional[float], read_only: bool, stream: bool = False) -> Request:
+    """``kind`` is "query" or "transaction"; ``timeout`` is the call's deadline in seconds;
+    ``stream`` asks for the result as NDJSON lines."""
     if read_only:
         payload = {**payload, "read_only": True}
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    headers = {"Content-Type": "application/json", "Accept": NDJSON if stream else "application/json"}
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     socket_timeout = None

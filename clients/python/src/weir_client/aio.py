@@ -7,8 +7,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ssl
+from collections import deque
 from types import TracebackType
-from typing import Any, AsyncIterator, Dict, Iterable, List, Optional, Type, Union
+from typing import (Any, AsyncIterator, Awaitable, Callable, Deque, Dict, Iterable, List,
+                    Optional, Tuple, Type, TypeVar, Union)
 
 try:
     import httpx
@@ -17,9 +19,13 @@ except ImportError as e:  # pragma: no cover - depends on the installation
 
 from . import _protocol
 from ._protocol import Parameters, Request, RetryPolicy
+from ._protocol import is_ndjson
 from ._rows import ResultRows, Row
+from ._stream import StreamCut, StreamedResult
 from .connection import BatchBase, ConnectionBase
 from .errors import Error, InterfaceError, OperationalError
+
+T = TypeVar("T")
 
 __all__ = ["connect", "AsyncConnection", "AsyncCursor", "AsyncTransaction"]
 
@@ -108,74 +114,185 @@ class AsyncConnection(ConnectionBase):
             except StopIteration as done:
                 return [done.value]
         request = self._request(kind, payload, read_only, timeout)
+
+        async def attempt() -> List[Dict[str, Any]]:
+            return _protocol.results_of(kind, _protocol.read_answer(*await _post(http, request)))
+
+        return await self._retrying(request, attempt)
+
+    async def _open_stream(self, payload: Dict[str, Any], read_only: Optional[bool],
+                           timeout: Optional[float]
+                           ) -> Union[List[Dict[str, Any]], Tuple["_LineReader", StreamedResult]]:
+        """As :meth:`weir_client.Connection._open_stream`."""
+        http = self._check_open()
+        request = self._stream_request(payload, read_only, timeout)
+
+        async def attempt() -> Union[List[Dict[str, Any]], _LineReader]:
+            response = await _send(http, request, stream=True)
+            if response.status_code == 200 and is_ndjson(response.headers.get("Content-Type")):
+                return _LineReader(response, request)
+            try:
+                await response.aread()
+            except httpx.TransportError as e:
+                raise _broken(http, request, e) from e
+            finally:
+                await response.aclose()
+            return _protocol.results_of("query", _protocol.read_answer(*_answer(response)))
+
+        opened = await self._retrying(request, attempt)
+        if not isinstance(opened, _LineReader):
+            return opened
+        streamed = StreamedResult(self._endpoint.where)
+        try:
+            try:
+                streamed.header(await opened.readline())
+            except StreamCut as e:
+                raise streamed.cut_short(str(e)) from e
+        except BaseException:
+            await opened.close()
+            raise
+        return opened, streamed
+
+    async def _retrying(self, request: Request, attempt: Callable[[], Awaitable[T]]) -> T:
+        """``await attempt()``, tried again after each error the retry policy allows."""
         retry = 0
         while True:
             try:
-                answer = await _post(http, request)
-                return _protocol.results_of(kind, _protocol.read_answer(*answer))
+                return await attempt()
             except Error as error:
                 retry += 1
                 await asyncio.sleep(self._wait_or_raise(retry, request, error))
 
 
-
 async def _post(http: "httpx.AsyncClient", request: Request) -> Any:
-    where = str(http.base_url)
-    try:
-        response = await http.post(request.path, content=request.body, headers=request.headers,
-                                   timeout=request.socket_timeout)
-    except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-        raise InterfaceError(f"cannot reach the gateway at {where}: {e}",
-                             code="gateway_unreachable", retryable=True) from e
-    except httpx.TimeoutException as e:
-        raise OperationalError(
-            f"no answer from the gateway at {where} within {request.socket_timeout} s",
-            code="client_timeout") from e
-    except httpx.TransportError as e:
-        raise InterfaceError(f"the connection to the gateway at {where} broke: {e!r}",
-                             code="connection_lost") from e
+    response = await _send(http, request, stream=False)
+    return _answer(response)
+
+
+def _answer(response: "httpx.Response") -> Any:
     return response.status_code, response.content, response.headers.get("Retry-After")
 
 
+async def _send(http: "httpx.AsyncClient", request: Request, *, stream: bool) -> "httpx.Response":
+    """The response; with ``stream`` only its status and headers are read."""
+    try:
+        sent = http.build_request("POST", request.path, content=request.body,
+                                  headers=request.headers, timeout=request.socket_timeout)
+        return await http.send(sent, stream=stream)
+    except (httpx.ConnectError, httpx.ConnectTimeout) as e:
+        raise InterfaceError(f"cannot reach the gateway at {http.base_url}: {e}",
+                             code="gateway_unreachable", retryable=True) from e
+    except httpx.TransportError as e:
+        raise _broken(http, request, e) from e
+
+
+def _broken(http: "httpx.AsyncClient", request: Request, e: "httpx.TransportError") -> Error:
+    where = str(http.base_url)
+    if isinstance(e, httpx.TimeoutException):
+        return OperationalError(
+            f"no answer from the gateway at {where} within {request.socket_timeout} s",
+            code="client_timeout")
+    # The request may have run: never retried, whatever it was.
+    return InterfaceError(f"the connection to the gateway at {where} broke: {e!r}",
+                          code="connection_lost")
+
+
+class _LineReader:
+    """A streamed response read a line at a time (as weir_client._http.LineReader).
+
+    Lines are split here rather than with httpx's ``aiter_lines``, which
+    looks at every character in Python and keeps a cut-off last line.
+    """
+
+    def __init__(self, response: "httpx.Response", request: Request) -> None:
+        self._response = response
+        self._request = request
+        self._chunks = response.aiter_raw()
+        self._partial = b""
+        self._lines: Deque[bytes] = deque()
+
+    async def readline(self) -> bytes:
+        """The next line, or b"" at the end of the response."""
+        while not self._lines:
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                return b""  # a line cut off without its newline is not a line
+            except httpx.TimeoutException as e:
+                raise OperationalError(
+                    f"no line from the gateway within {self._request.socket_timeout} s",
+                    code="client_timeout") from e
+            except httpx.TransportError as e:
+                raise StreamCut(repr(e)) from e
+            *complete, self._partial = (self._partial + chunk).split(b"\n")
+            self._lines.extend(complete)
+        return self._lines.popleft()
+
+    async def finish(self) -> None:
+        """After the last line: reads the end of the response, so that its connection
+        goes back to httpx's pool (closing it unread would close the connection)."""
+        with contextlib.suppress(StreamCut, Error):
+            await self.readline()
+        await self._response.aclose()
+
+    async def close(self) -> None:
+        await self._response.aclose()
+
+
 class AsyncCursor(ResultRows):
+    """As :class:`weir_client.Cursor`, with ``await``."""
+
     def __init__(self, connection: AsyncConnection) -> None:
         super().__init__()
         self.connection = connection
         self._closed = False
+        self._reader: Optional[_LineReader] = None
 
     async def execute(self, operation: str, parameters: Parameters = None, *,
-                      read_only: Optional[bool] = None,
-                      timeout: Optional[float] = None) -> "AsyncCursor":
+                      read_only: Optional[bool] = None, timeout: Optional[float] = None,
+                      stream: bool = False) -> "AsyncCursor":
+        """As :meth:`weir_client.Cursor.execute`."""
         self._check_open()
-        self._load(await self.connection._send(
-            "query", _protocol.statement(operation, parameters), read_only, timeout))
+        await self._close_stream()
+        payload = _protocol.statement(operation, parameters)
+        if not stream:
+            self._load(await self.connection._send("query", payload, read_only, timeout))
+            return self
+        opened = await self.connection._open_stream(payload, read_only, timeout)
+        if isinstance(opened, list):  # a gateway that does not stream
+            self._load(opened)
+            return self
+        self._reader, streamed = opened
+        self._start_stream(streamed)
+        if self._description is None:
+            await self._next_streamed()  # no rows: the trailer (rowcount, lastrowid) is next
         return self
 
     async def executemany(self, operation: str, seq_of_parameters: Iterable[Parameters], *,
                           timeout: Optional[float] = None) -> "AsyncCursor":
         self._check_open()
+        await self._close_stream()
         calls = self.connection._executemany_calls(operation, seq_of_parameters)
         self._load([result for kind, payload in calls
                     for result in await self.connection._send(kind, payload, None, timeout)])
         return self
 
     async def fetchone(self) -> Optional[Row]:
-        self._check_open()
-        return self._fetchone()
+        rows = await self._fetch(1)
+        return rows[0] if rows else None
 
     async def fetchmany(self, size: Optional[int] = None) -> List[Row]:
-        self._check_open()
-        return self._fetchmany(size)
+        return await self._fetch(self._batch_size(size))
 
     async def fetchall(self) -> List[Row]:
-        self._check_open()
-        return self._fetchall()
+        return await self._fetch(None)
 
     async def __aiter__(self) -> AsyncIterator[Row]:
         while (row := await self.fetchone()) is not None:
             yield row
 
     async def close(self) -> None:
+        await self._close_stream()
         self._closed = True
         self._clear()
 
@@ -190,6 +307,42 @@ class AsyncCursor(ResultRows):
         if self._closed:
             raise InterfaceError("the cursor is closed", code="closed")
         self.connection._check_open()
+
+    async def _fetch(self, n: Optional[int]) -> List[Row]:
+        self._check_open()
+        if self._reader is None:
+            return self._take(n)
+        rows: List[Row] = []
+        while n is None or len(rows) < n:
+            row = await self._next_streamed()
+            if row is None:
+                break
+            rows.append(row)
+        return rows
+
+    async def _next_streamed(self) -> Optional[Row]:
+        """As :meth:`weir_client.Cursor._next_streamed`."""
+        reader, streamed = self._reader, self._streamed
+        if reader is None or streamed is None:
+            return None
+        try:
+            try:
+                row = self._row_from(await reader.readline())
+            except StreamCut as e:
+                raise streamed.cut_short(str(e)) from e
+        except BaseException:
+            self._reader = self._streamed = None
+            await (reader.finish() if streamed.done else reader.close())
+            raise
+        if row is None:
+            self._reader = None
+            await reader.finish()
+        return row
+
+    async def _close_stream(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await reader.close()
 
 
 class AsyncTransaction(BatchBase):

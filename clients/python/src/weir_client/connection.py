@@ -6,13 +6,17 @@ import contextlib
 import ssl
 import time
 from types import TracebackType
-from typing import Any, Dict, Generator, Iterable, Iterator, List, Optional, Tuple, Type
+from typing import (Any, Callable, Dict, Generator, Iterable, Iterator, List, Optional, Tuple,
+                    Type, TypeVar, Union)
 
 from . import _protocol
-from ._http import Answer, HttpPool
+from ._http import Answer, HttpPool, LineReader
 from ._protocol import Endpoint, Parameters, Request, RetryPolicy
 from ._rows import ResultRows, Row
-from .errors import Error, InterfaceError, ProgrammingError
+from ._stream import StreamCut, StreamedResult
+from .errors import Error, InterfaceError, NotSupportedError, ProgrammingError
+
+T = TypeVar("T")
 
 
 class ConnectionBase:
@@ -102,11 +106,21 @@ class ConnectionBase:
                                        error.body.get("outcome") != "committed")
 
     def _request(self, kind: str, payload: Dict[str, Any], read_only: Optional[bool],
-                 timeout: Optional[float]) -> Request:
+                 timeout: Optional[float], stream: bool = False) -> Request:
         return _protocol.build_request(
             self._endpoint, kind, payload, token=self._token,
             timeout=self.timeout if timeout is None else timeout,
-            read_only=self.read_only if read_only is None else read_only)
+            read_only=self.read_only if read_only is None else read_only, stream=stream)
+
+    def _stream_request(self, payload: Dict[str, Any], read_only: Optional[bool],
+                        timeout: Optional[float]) -> Request:
+        """The request of a streamed execute: a statement that commits on its own."""
+        if self._in_transaction("query"):
+            # docs/http-api.yaml: only POST .../query streams, not a transaction's statements.
+            raise NotSupportedError("the gateway streams the results of autocommit statements "
+                                    "only; with autocommit off, execute without stream=True",
+                                    code="not_implemented")
+        return self._request("query", payload, read_only, timeout, stream=True)
 
     def _wait_or_raise(self, retry: int, request: Request, error: Error) -> float:
         """Seconds to wait before retry number ``retry``; raises ``error`` when there is none."""
@@ -200,37 +214,89 @@ class Connection(ConnectionBase):
             except StopIteration as done:
                 return [done.value]
         request = self._request(kind, payload, read_only, timeout)
+        return self._retrying(request, lambda: _protocol.results_of(
+            kind, _protocol.read_answer(*http.post(request))))
+
+    def _open_stream(self, payload: Dict[str, Any], read_only: Optional[bool],
+                     timeout: Optional[float]
+                     ) -> Union[List[Dict[str, Any]], Tuple[LineReader, StreamedResult]]:
+        """A streamed statement's open response with its header read, or its whole
+        result when the gateway answered one JSON document. Retried (a retry policy,
+        a read-only statement) only until the header: no row was seen before it."""
+        http = self._check_open()
+        request = self._stream_request(payload, read_only, timeout)
+
+        def attempt() -> Union[List[Dict[str, Any]], LineReader]:
+            opened = http.stream(request)
+            if isinstance(opened, LineReader):
+                return opened
+            return _protocol.results_of("query", _protocol.read_answer(*opened))
+
+        opened = self._retrying(request, attempt)
+        if not isinstance(opened, LineReader):
+            return opened
+        streamed = StreamedResult(self._endpoint.where)
+        try:
+            try:
+                streamed.header(opened.readline())
+            except StreamCut as e:
+                raise streamed.cut_short(str(e)) from e
+        except BaseException:
+            opened.close()
+            raise
+        return opened, streamed
+
+    def _retrying(self, request: Request, attempt: Callable[[], T]) -> T:
+        """``attempt()``, tried again after each error the retry policy allows."""
         retry = 0
         while True:
             try:
-                return _protocol.results_of(kind, _protocol.read_answer(*http.post(request)))
+                return attempt()
             except Error as error:
                 retry += 1
                 time.sleep(self._wait_or_raise(retry, request, error))
 
 
-
 class Cursor(ResultRows):
-    """Runs statements and holds the last one's rows (all in memory: the
-    gateway answers whole results; streaming is not offered yet)."""
+    """Runs statements and holds the last one's rows: all in memory, or with
+    ``execute(..., stream=True)`` read from the gateway as they are fetched."""
 
     def __init__(self, connection: Connection) -> None:
         super().__init__()
         self.connection = connection
         self._closed = False
+        # The open response of a streamed result still being read.
+        self._reader: Optional[LineReader] = None
 
     def execute(self, operation: str, parameters: Parameters = None, *,
-                read_only: Optional[bool] = None, timeout: Optional[float] = None) -> "Cursor":
+                read_only: Optional[bool] = None, timeout: Optional[float] = None,
+                stream: bool = False) -> "Cursor":
         """Runs one statement. ``parameters``: a sequence binds ``?``/``$1``, a mapping ``:name``.
 
         ``read_only`` (default: the connection's) declares that the statement
         does not write: the gateway refuses writes in it, and a retry policy
         applies only to such requests. ``timeout`` (seconds) overrides the
-        connection's deadline for this call.
+        connection's deadline for this call. ``stream=True`` reads the rows
+        from the gateway as they are fetched (NDJSON), so a result of any size
+        takes constant memory: ``description`` is known at once, ``rowcount``
+        after the last row; an error the gateway meets after the first rows
+        raises when the fetch reaches it. :meth:`close` (or the next execute)
+        before the end hangs up, and the gateway cancels the statement.
         """
         self._check_open()
-        self._load(self.connection._send("query", _protocol.statement(operation, parameters),
-                                         read_only, timeout))
+        self._close_stream()
+        payload = _protocol.statement(operation, parameters)
+        if not stream:
+            self._load(self.connection._send("query", payload, read_only, timeout))
+            return self
+        opened = self.connection._open_stream(payload, read_only, timeout)
+        if isinstance(opened, list):  # a gateway that does not stream
+            self._load(opened)
+            return self
+        self._reader, streamed = opened
+        self._start_stream(streamed)
+        if self._description is None:
+            self._next_streamed()  # no rows: the trailer (rowcount, lastrowid) is next
         return self
 
     def executemany(self, operation: str, seq_of_parameters: Iterable[Parameters], *,
@@ -238,22 +304,21 @@ class Cursor(ResultRows):
         """Runs the statement once per parameter set, all in one transaction:
         all rows change or none. ``rowcount`` is the total."""
         self._check_open()
+        self._close_stream()
         calls = self.connection._executemany_calls(operation, seq_of_parameters)
         self._load([result for kind, payload in calls
                     for result in self.connection._send(kind, payload, None, timeout)])
         return self
 
     def fetchone(self) -> Optional[Row]:
-        self._check_open()
-        return self._fetchone()
+        rows = self._fetch(1)
+        return rows[0] if rows else None
 
     def fetchmany(self, size: Optional[int] = None) -> List[Row]:
-        self._check_open()
-        return self._fetchmany(size)
+        return self._fetch(self._batch_size(size))
 
     def fetchall(self) -> List[Row]:
-        self._check_open()
-        return self._fetchall()
+        return self._fetch(None)
 
     def __iter__(self) -> Iterator[Row]:
         return iter(self.fetchone, None)
@@ -265,6 +330,8 @@ class Cursor(ResultRows):
         pass
 
     def close(self) -> None:
+        """Closes the cursor; a result still streaming is abandoned (the gateway cancels it)."""
+        self._close_stream()
         self._closed = True
         self._clear()
 
@@ -279,6 +346,47 @@ class Cursor(ResultRows):
         if self._closed:
             raise InterfaceError("the cursor is closed", code="closed")
         self.connection._check_open()
+
+    def _fetch(self, n: Optional[int]) -> List[Row]:
+        """Up to ``n`` rows (None: all that are left)."""
+        self._check_open()
+        if self._reader is None:
+            return self._take(n)
+        rows: List[Row] = []
+        while n is None or len(rows) < n:
+            row = self._next_streamed()
+            if row is None:
+                break
+            rows.append(row)
+        return rows
+
+    def _next_streamed(self) -> Optional[Row]:
+        """The next streamed row; None once the trailer was read (the response then
+        goes back to the pool). A failure ends the stream."""
+        reader, streamed = self._reader, self._streamed
+        if reader is None or streamed is None:
+            return None
+        try:
+            try:
+                row = self._row_from(reader.readline())
+            except StreamCut as e:
+                raise streamed.cut_short(str(e)) from e
+        except BaseException:
+            self._reader = self._streamed = None
+            if streamed.done:  # an error trailer: the response is complete
+                reader.finish()
+            else:
+                reader.close()
+            raise
+        if row is None:
+            self._reader = None
+            reader.finish()
+        return row
+
+    def _close_stream(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
 
 
 class BatchBase:

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Optional, Type
 __all__ = [
     "Warning", "Error", "InterfaceError", "DatabaseError", "DataError",
     "OperationalError", "IntegrityError", "InternalError", "ProgrammingError",
-    "NotSupportedError", "error_from_response",
+    "NotSupportedError", "error_from_response", "error_from_trailer",
 ]
 
 
@@ -26,8 +26,9 @@ class Error(Exception):
     ``code`` is weir's stable error code (docs/http-api.yaml, ErrorCode), or
     one of the client's own: ``gateway_unreachable``, ``connection_lost``,
     ``client_timeout``, ``invalid_response``. ``status`` is the HTTP status
-    (None when no answer came). ``retry_after`` is the gateway's Retry-After
-    in seconds, when it sent one.
+    (None when no answer came, or when the error ended a streamed result after
+    its 200). ``retry_after`` is the gateway's Retry-After in seconds, when it
+    sent one.
     """
 
     def __init__(self, message: str, *, code: str, status: Optional[int] = None,
@@ -127,8 +128,21 @@ _CLASS_BY_CODE: Mapping[str, Type[Error]] = {
     "not_implemented": NotSupportedError,
 }
 
+# Codes that are OperationalError whatever the status: a streamed result's
+# error trailer (docs/http-api.yaml, "Streamed results") comes after a 200,
+# so its class follows from the code alone.
+_OPERATIONAL_CODES = frozenset({
+    "unauthorized", "request_timeout", "transaction_busy", "transaction_expired",
+    "transaction_database_replaced", "transaction_shutdown", "transaction_connection_lost",
+    "payload_too_large", "result_too_large", "too_many_requests", "rate_limited",
+    "too_many_transactions", "cancelled", "client_closed_request", "connection_broken",
+    "backend_auth_failed", "database_unavailable", "backend_unavailable", "pool_exhausted",
+    "database_closing", "queue_full", "queue_timeout", "database_replaced", "shutting_down",
+    "timeout",
+})
 
-def _error_class(code: str, status: int, retryable: bool) -> Type[Error]:
+
+def _error_class(code: str, status: Optional[int], retryable: bool) -> Type[Error]:
     if code == "conflict":
         # A serialization failure or deadlock is retryable: the same
         # transaction may pass next time. A constraint never will.
@@ -136,8 +150,12 @@ def _error_class(code: str, status: int, retryable: bool) -> Type[Error]:
     cls = _CLASS_BY_CODE.get(code)
     if cls is not None:
         return cls
-    # unauthorized, timeouts, 429, 502, 503, 504 and codes added later.
-    # 409 transaction_busy, 410 an interactive transaction the gateway ended.
+    if code in _OPERATIONAL_CODES:
+        return OperationalError
+    # Codes added to the gateway later: by their status, or (in a stream's
+    # trailer, without one) by whether they are worth another try.
+    if status is None:
+        return OperationalError if retryable else DatabaseError
     return (OperationalError if status >= 500 or status in (401, 408, 409, 410, 413, 429, 499)
             else DatabaseError)
 
@@ -155,8 +173,19 @@ def error_from_response(status: int, body: Any, retry_after_header: Optional[str
     if not isinstance(error, dict) or not isinstance(error.get("code"), str):
         return InterfaceError(f"HTTP {status} without a weir error body",
                               code="invalid_response", status=status)
+    return _error_from_body(error, status, _retry_after_seconds(retry_after_header))
+
+
+def error_from_trailer(error: Mapping[str, Any]) -> Error:
+    """The exception for a streamed result's error trailer ``{"error": {...}}``: the
+    request failed after the 200 and the header went out, so ``status`` is None."""
+    return _error_from_body(error, None, None)
+
+
+def _error_from_body(error: Mapping[str, Any], status: Optional[int],
+                     retry_after: Optional[float]) -> Error:
     code = error["code"]
     retryable = bool(error.get("retryable", False))
     cls = _error_class(code, status, retryable)
     return cls(str(error.get("message", code)), code=code, status=status, retryable=retryable,
-               retry_after=_retry_after_seconds(retry_after_header), body=error)
+               retry_after=retry_after, body=error)
