@@ -167,6 +167,24 @@ TEST(InteractiveTransaction, AReadOnlyOneRefusesAWriteAndStaysOpen) {
   EXPECT_EQ(count_rows(gw.port()), 0);
 }
 
+TEST(InteractiveTransaction, AReadOnlyTokensTransactionIsReadOnlyWhateverItAsks) {
+  auto config = one_database();
+  config["auth"] = {
+      {"tokens",
+       {{{"name", "alice"}, {"token", kAlice}, {"databases", {"*"}}},
+        {{"name", "bob"}, {"token", kBob}, {"databases", {"*"}}, {"read_only", true}}}}};
+  testing::RunningGateway gw(config);
+  ASSERT_EQ(post(gw.port(), "/v1/databases/main/query",
+                 R"J({"query":"create table t(x integer)"})J", kAlice)
+                .status,
+            200u);
+  const auto id = open(gw.port(), "main", R"({"read_only":false})", kBob);
+  const auto write = tx_query(gw.port(), "main", id, "insert into t values (1)", kBob);
+  EXPECT_EQ(write.status, 403u) << write.body;
+  EXPECT_EQ(write.error_code(), "permission_denied");
+  EXPECT_EQ(post(gw.port(), in("main", id, "commit"), "", kBob).status, 200u);
+}
+
 TEST(InteractiveTransaction, AnOptionTheBackendCannotHonourIsRefusedByName) {
   testing::RunningGateway gw(one_database());
   const auto r = post(gw.port(), "/v1/databases/main/transactions", R"({"deferrable":true})");
