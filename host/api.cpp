@@ -137,7 +137,8 @@ HttpResponse Api::refuse(unsigned status, const std::string& code, const std::st
 }
 
 // Who may call an endpoint, and where its work runs.
-enum class Access { kAnyone, kCaller };
+// kStream: a caller's long-lived stream (GET /mcp), outside its client limits' max_concurrent.
+enum class Access { kAnyone, kCaller, kStream };
 enum class Runs {
   kOnIoThread,  // answered from memory (listings, health): cheap enough for an I/O thread
   kOnWorker,    // may wait on backends, outside every admission queue (reload)
@@ -182,6 +183,7 @@ const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string&
        Access::kCaller, Runs::kHeld, &Api::rollback_transaction, "transaction_rollback"},
       {"/mcp", http::verb::post, Access::kCaller, Runs::kByMcp, nullptr},
       {"/mcp", http::verb::delete_, Access::kCaller, Runs::kByMcp, nullptr},
+      {"/mcp", http::verb::get, Access::kStream, Runs::kByMcp, nullptr},
   };
   const auto path = split_path(request.target());
   if (!path) throw ApiError(400, "invalid_path", "the request path is malformed");
@@ -214,13 +216,14 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
   try {
     call->endpoint = &find_endpoint(call->request, database);
     call->deadline = deadline_for(call->request, state.config.limits);
-    if (call->endpoint->access == Access::kCaller) {
+    if (call->endpoint->access != Access::kAnyone) {
       const auto authorization = call->request.find(http::field::authorization);
       call->caller = state.access.authenticate(authorization == call->request.end()
                                                    ? std::string_view()
                                                    : std::string_view(authorization->value()),
                                                peer_address);
-      client_limits_.admit(call->caller.client_id, limit_for(state, call->caller));
+      if (call->endpoint->access == Access::kCaller)
+        client_limits_.admit(call->caller.client_id, limit_for(state, call->caller));
     }
   } catch (const ApiError& e) {
     return reply(error_response(e));

@@ -45,6 +45,8 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   void run(Request request, Work work, Done done) override;
   // The MCP front, for the stdio transport (`weir mcp`); /mcp is served by handle().
   mcp::Server& mcp_server() noexcept { return mcp_server_; }
+  // Answers every open MCP server stream (GET /mcp), so a drain does not wait on them.
+  void end_mcp_streams() { mcp_http_.end_streams(); }
 
  private:
   using Deadline = std::chrono::steady_clock::time_point;

@@ -188,6 +188,7 @@ void Gateway::publish(std::shared_ptr<Snapshot> next) {
     }
   }
   if (previous == nullptr) return;
+  for (const auto& [id, listener] : listeners_) listener(*previous, *next);
   std::erase_if(retiring_, [](const auto& retirement) { return retirement->done(); });
   for (const auto& [name, old] : previous->databases) {
     const auto* now = next->find(name);
@@ -229,6 +230,17 @@ ReloadReport Gateway::reload() {
                          "value");
   }
   return report;
+}
+
+std::uint64_t Gateway::on_new_snapshot(SnapshotListener listener) {
+  std::lock_guard lock(change_mutex_);
+  listeners_.emplace(next_listener_, std::move(listener));
+  return next_listener_++;
+}
+
+void Gateway::remove_listener(std::uint64_t id) {
+  std::lock_guard lock(change_mutex_);
+  listeners_.erase(id);
 }
 
 void Gateway::request_reload() {

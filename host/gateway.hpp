@@ -114,6 +114,13 @@ class Gateway {
   // and the drain roll them back.
   Transactions& transactions() noexcept { return transactions_; }
 
+  // Called with the snapshots before and after each one that replaces another (a reload, a
+  // database that came back), under the change lock: keep it short. Returns its id.
+  using SnapshotListener = std::function<void(const Snapshot& before, const Snapshot& after)>;
+  std::uint64_t on_new_snapshot(SnapshotListener listener);
+  // Returns once the listener is not running and will not be called again.
+  void remove_listener(std::uint64_t id);
+
  private:
   // Builds the snapshot for `config`, reusing what `current` (may be null)
   // serves unchanged. `strict`: a required database that cannot be opened
@@ -135,7 +142,9 @@ class Gateway {
   std::mutex change_mutex_;  // one reload or retry at a time
   mutable std::mutex snapshot_mutex_;
   std::shared_ptr<const Snapshot> snapshot_;
-  std::vector<std::shared_ptr<Retirement>> retiring_;  // guarded by change_mutex_
+  std::vector<std::shared_ptr<Retirement>> retiring_;    // guarded by change_mutex_
+  std::map<std::uint64_t, SnapshotListener> listeners_;  // guarded by change_mutex_
+  std::uint64_t next_listener_ = 0;                      // guarded by change_mutex_
   Transactions transactions_;  // outlives the retirer, which ends transactions
   boost::asio::thread_pool retirer_{
       1};  // drains replaced pools: blocking work, off the I/O threads

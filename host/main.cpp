@@ -223,6 +223,12 @@ int serve_mcp_stdio(const weir::Config& config, const Options& options) {
     gateway.request_reload();
   });
   std::thread io([&] { io_threads.run(); });
+  // This thread reads stdin, and a signal interrupting that read ends it (getc reports end of
+  // file): SIGHUP is left to the other threads, which started without this mask.
+  sigset_t hangup_only;
+  sigemptyset(&hangup_only);
+  sigaddset(&hangup_only, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hangup_only, nullptr);
   weir::log_info("mcp",
                  "weir " WEIR_VERSION " serving MCP on stdio (config: " + config.source + ")");
   weir::mcp::serve_stdio(api.mcp_server(), std::cin, std::cout,
@@ -262,6 +268,7 @@ int serve(const weir::Config& config, const Options& options) {
     weir::log_info("host", std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                                ": no longer accepting; finishing in-flight requests");
     server.stop_accepting();
+    api.end_mcp_streams();
     service.stopping();
     drainer = std::thread([&] {
       const auto until = std::chrono::steady_clock::now() + config.drain_timeout;

@@ -75,15 +75,21 @@ std::shared_ptr<Session> HttpFront::find(const std::string& id, const Caller& ca
 
 std::string HttpFront::open(std::shared_ptr<Session> session) {
   const std::string id = new_session_id();
-  std::lock_guard lock(mutex_);
-  if (sessions_.size() >= kMaxSessions) {
-    const auto oldest = std::min_element(
-        sessions_.begin(), sessions_.end(),
-        [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
-    oldest->second.session->cancel_all();
-    sessions_.erase(oldest);
+  session->set_sink([this, id](const std::string& message) { deliver(id, message); });
+  std::shared_ptr<Stream> evicted_stream;
+  {
+    std::lock_guard lock(mutex_);
+    if (sessions_.size() >= kMaxSessions) {
+      const auto oldest = std::min_element(
+          sessions_.begin(), sessions_.end(),
+          [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
+      oldest->second.session->cancel_all();
+      evicted_stream = std::move(oldest->second.stream);
+      sessions_.erase(oldest);
+    }
+    sessions_.emplace(id, Entry{std::move(session), std::chrono::steady_clock::now(), {}, {}});
   }
-  sessions_.emplace(id, Entry{std::move(session), std::chrono::steady_clock::now()});
+  if (evicted_stream != nullptr) send(evicted_stream, {});
   return id;
 }
 
@@ -91,9 +97,99 @@ bool HttpFront::close(const std::string& id, const Caller& caller) {
   std::shared_ptr<Session> session = find(id, caller);
   if (session == nullptr) return false;
   session->cancel_all();
-  std::lock_guard lock(mutex_);
-  sessions_.erase(id);
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard lock(mutex_);
+    if (const auto found = sessions_.find(id); found != sessions_.end()) {
+      stream = std::move(found->second.stream);
+      sessions_.erase(found);
+    }
+  }
+  if (stream != nullptr) send(stream, {});
   return true;
+}
+
+void HttpFront::send(const std::shared_ptr<Stream>& stream,
+                     const std::vector<std::string>& messages) {
+  HttpResponse response{http::status::ok, 11};
+  response.set(http::field::content_type, "text/event-stream");
+  response.set(http::field::cache_control, "no-cache");
+  // The client opens its next stream half a second after this one ends.
+  std::string body = "retry: 500\n\n";
+  for (const auto& message : messages) body += "event: message\ndata: " + message + "\n\n";
+  response.body() = std::move(body);
+  stream->reply(std::move(response));
+}
+
+void HttpFront::deliver(const std::string& id, const std::string& message) {
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = sessions_.find(id);
+    if (found == sessions_.end()) return;
+    auto& entry = found->second;
+    stream = std::move(entry.stream);
+    // No stream open: the next one gets it, once (the same notification twice says nothing more).
+    if (stream == nullptr &&
+        std::find(entry.messages.begin(), entry.messages.end(), message) == entry.messages.end())
+      entry.messages.push_back(message);
+  }
+  if (stream != nullptr) send(stream, {message});
+}
+
+void HttpFront::open_stream(const std::string& id, const Caller& caller,
+                            std::stop_token client_gone, std::function<void(HttpResponse)> reply) {
+  auto stream = std::make_shared<Stream>();
+  stream->reply = std::move(reply);
+  bool known = false;
+  bool answer_now = false;  // messages wait, or the gateway is stopping
+  std::vector<std::string> ready;
+  std::shared_ptr<Stream> replaced;
+  {
+    std::lock_guard lock(mutex_);
+    const auto found = sessions_.find(id);
+    known = found != sessions_.end() && found->second.session->client_id() == caller.client_id;
+    if (known) {
+      auto& entry = found->second;
+      entry.last_used = std::chrono::steady_clock::now();
+      answer_now = !entry.messages.empty() || stopping_;
+      if (answer_now) {
+        ready = std::exchange(entry.messages, {});
+      } else {
+        replaced = std::exchange(entry.stream, stream);  // one stream a session: the newest
+      }
+    }
+  }
+  if (!known)
+    return stream->reply(refusal(http::status::not_found, "mcp_session_not_found",
+                                 "no such MCP session: it ended, or was never opened; initialize "
+                                 "anew"));
+  if (replaced != nullptr) send(replaced, {});
+  if (answer_now) return send(stream, ready);
+  // A client that leaves ends its stream (nobody reads the answer, but the request is done).
+  stream->on_client_gone.emplace(
+      std::move(client_gone), [this, id, waiting = std::weak_ptr<Stream>(stream)] {
+        std::shared_ptr<Stream> gone;
+        {
+          std::lock_guard lock(mutex_);
+          const auto found = sessions_.find(id);
+          if (found != sessions_.end() && found->second.stream == waiting.lock())
+            gone = std::move(found->second.stream);
+        }
+        if (gone != nullptr) send(gone, {});
+      });
+}
+
+void HttpFront::end_streams() {
+  std::vector<std::shared_ptr<Stream>> open;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& [id, entry] : sessions_) {
+      if (entry.stream != nullptr) open.push_back(std::move(entry.stream));
+    }
+  }
+  for (const auto& stream : open) send(stream, {});
 }
 
 void HttpFront::handle(const HttpRequest& request, std::shared_ptr<const Snapshot> state,
@@ -106,6 +202,15 @@ void HttpFront::handle(const HttpRequest& request, std::shared_ptr<const Snapsho
                 "origin " + origin + " may not call /mcp (allow it in mcp.allowed_origins)"));
   }
   const auto session_id = header(request, "mcp-session-id");
+  if (request.method() == http::verb::get) {
+    if (header(request, "accept").find("text/event-stream") == std::string::npos)
+      return reply(refusal(http::status::not_acceptable, "not_acceptable",
+                           "GET /mcp opens the server stream: send Accept: text/event-stream"));
+    if (session_id.empty())
+      return reply(refusal(http::status::bad_request, "mcp_session_required",
+                           "send the Mcp-Session-Id of the session whose stream to open"));
+    return open_stream(session_id, caller, std::move(client_gone), std::move(reply));
+  }
   if (request.method() == http::verb::delete_) {
     if (session_id.empty())
       return reply(refusal(http::status::bad_request, "mcp_session_required",
@@ -139,7 +244,7 @@ void HttpFront::handle(const HttpRequest& request, std::shared_ptr<const Snapsho
   };
   if (message.kind == Message::Kind::kRequest && message.method == "initialize") {
     // initialize is answered at once (no backend call), so the session is known before the reply.
-    auto session = std::make_shared<Session>(caller.client_id);
+    auto session = std::make_shared<Session>(caller.client_id, caller.token != nullptr);
     return server_.handle(
         session, message, context, [this, session, answer](std::optional<std::string> text) {
           answer(std::move(text), session->protocol_version().empty() ? "" : open(session));

@@ -26,6 +26,24 @@ bool supported_protocol_version(std::string_view version) {
          kProtocolVersions.end();
 }
 
+std::optional<Caller> Session::caller_in(const Snapshot& state) const {
+  if (!by_token_) return Caller{client_id_, nullptr};
+  for (const auto& token : state.config.tokens) {
+    if (token.name == client_id_) return Caller{client_id_, &token};
+  }
+  return std::nullopt;
+}
+
+void Session::notify(const std::string& message) {
+  std::lock_guard lock(sink_mutex_);
+  if (sink_) sink_(message);
+}
+
+void Session::set_sink(Sink sink) {
+  std::lock_guard lock(sink_mutex_);
+  sink_ = std::move(sink);
+}
+
 std::string Session::protocol_version() const {
   std::lock_guard lock(mutex_);
   return protocol_version_;
@@ -39,6 +57,34 @@ void Session::cancel_all() {
   }
   // Outside the lock: a stop runs callbacks, which may end a call (and take the lock).
   for (auto& source : running) source.request_stop();
+}
+
+Server::Server(Gateway& gateway, DatabaseCalls& calls) : gateway_(gateway), tools_(calls) {
+  listener_ = gateway_.on_new_snapshot(
+      [this](const Snapshot& before, const Snapshot& after) { snapshot_replaced(before, after); });
+}
+
+Server::~Server() { gateway_.remove_listener(listener_); }
+
+void Server::snapshot_replaced(const Snapshot& before, const Snapshot& after) {
+  static const std::string kListChanged =
+      json_text(object{{"jsonrpc", "2.0"}, {"method", "notifications/tools/list_changed"}});
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(sessions_mutex_);
+    std::erase_if(sessions_, [&](const std::weak_ptr<Session>& weak) {
+      auto session = weak.lock();
+      if (session == nullptr) return true;  // ended
+      live.push_back(std::move(session));
+      return false;
+    });
+  }
+  for (const auto& session : live) {
+    const auto was = session->caller_in(before);
+    const auto is = session->caller_in(after);
+    if (!was || !is) continue;  // its token is gone: the session cannot be used any more
+    if (tools_.list(before, *was) != tools_.list(after, *is)) session->notify(kListChanged);
+  }
 }
 
 void Server::handle(const std::shared_ptr<Session>& session, std::string_view text, Context context,
@@ -113,9 +159,13 @@ object Server::initialize(Session& session, const object& params) {
       throw RpcError(rpc_code::kInvalidRequest, "the session is already initialized");
     session.protocol_version_ = version;
   }
+  {
+    std::lock_guard lock(sessions_mutex_);
+    sessions_.push_back(session.weak_from_this());
+  }
   return object{
       {"protocolVersion", version},
-      {"capabilities", object{{"tools", object{{"listChanged", false}}}}},
+      {"capabilities", object{{"tools", object{{"listChanged", true}}}}},
       {"serverInfo",
        object{{"name", "weir"}, {"title", "weir database gateway"}, {"version", WEIR_VERSION}}},
       {"instructions", kInstructions}};

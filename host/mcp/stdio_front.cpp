@@ -37,7 +37,7 @@ Line read_line(std::istream& in, std::string& line, std::size_t limit) {
 }  // namespace
 
 void serve_stdio(Server& server, std::istream& in, std::ostream& out, StdioLimits limits) {
-  const auto session = std::make_shared<Session>("stdio");
+  const auto session = std::make_shared<Session>("stdio", false);
   std::mutex mutex;  // one answer on stdout at a time, whole
   std::condition_variable all_answered;
   std::size_t pending = 0;
@@ -45,6 +45,7 @@ void serve_stdio(Server& server, std::istream& in, std::ostream& out, StdioLimit
     std::lock_guard lock(mutex);
     out << text << '\n' << std::flush;
   };
+  session->set_sink(write);  // notifications go between answers, as lines of their own
   std::string line;
   for (Line read; (read = read_line(in, line, limits.max_message_bytes)) != Line::kEnd;) {
     if (read == Line::kTooLong) {
@@ -69,6 +70,7 @@ void serve_stdio(Server& server, std::istream& in, std::ostream& out, StdioLimit
                     if (--pending == 0) all_answered.notify_all();
                   });
   }
+  session->set_sink(nullptr);  // `write` ends with this function
   std::unique_lock lock(mutex);
   all_answered.wait(lock, [&] { return pending == 0; });
 }

@@ -1,6 +1,8 @@
 // weir::mcp::serve_stdio — MCP's stdio transport (`weir mcp`): one JSON-RPC
 // message per line on stdin, one answer per line on stdout, and nothing else
-// on stdout (logs go to stderr or the log file). The caller is the local user
+// on stdout (logs go to stderr or the log file); server-initiated messages
+// (notifications/tools/list_changed) are lines of their own between the
+// answers. The caller is the local user
 // who started the process, as in local-only mode: every configured database.
 #pragma once
 

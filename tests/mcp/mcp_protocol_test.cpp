@@ -10,8 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+#include <ext/stdio_filebuf.h>
+
+#include <future>
 #include <sstream>
 #include <system_error>
+#include <thread>
 
 namespace weir {
 namespace {
@@ -54,7 +59,7 @@ TEST_F(McpProtocol, InitializeNegotiatesTheRevisionAndOpensASession) {
     const auto result = parse(reply.body).at("result").as_object();
     EXPECT_EQ(result.at("protocolVersion"), version);
     EXPECT_EQ(result.at("serverInfo").at("name"), "weir");
-    EXPECT_EQ(result.at("capabilities"), parse(R"({"tools":{"listChanged":false}})"));
+    EXPECT_EQ(result.at("capabilities"), parse(R"({"tools":{"listChanged":true}})"));
     EXPECT_EQ(fresh.session().size(), 32u);  // 128 random bits, hex
   }
   // A revision weir does not speak: weir answers with its latest; the client decides.
@@ -168,12 +173,26 @@ TEST_F(McpProtocol, RequestsNeedTheSessionThatInitializeOpened) {
   EXPECT_EQ(client.send(http::verb::delete_, "").status, 404u);
 }
 
-TEST_F(McpProtocol, GetIsNotOfferedSoItIs405) {
-  const auto reply = testing::http_call(gateway.port(), http::verb::get, "/mcp");
+TEST_F(McpProtocol, OtherMethodsAre405WithAllow) {
+  const auto reply = testing::http_call(gateway.port(), http::verb::put, "/mcp");
   EXPECT_EQ(reply.status, 405u);
   EXPECT_EQ(reply.error_code(), "method_not_allowed");
-  EXPECT_EQ(reply.json().at("error").at("allow"), "POST, DELETE");
-  EXPECT_EQ(reply.headers.at("allow"), "POST, DELETE");  // RFC 9110 requires it on a 405
+  EXPECT_EQ(reply.json().at("error").at("allow"), "POST, DELETE, GET");
+  EXPECT_EQ(reply.headers.at("allow"), "POST, DELETE, GET");  // RFC 9110 requires it on a 405
+}
+
+TEST_F(McpProtocol, TheServerStreamNeedsEventStreamAndASession) {
+  auto reply = client.send(http::verb::get, "", {{"accept", "application/json"}});
+  EXPECT_EQ(reply.status, 406u);
+  EXPECT_EQ(failure(reply.body).message,
+            "GET /mcp opens the server stream: send Accept: text/event-stream");
+  reply = client.send(http::verb::get, "", {{"accept", "text/event-stream"}});
+  EXPECT_EQ(reply.status, 400u);
+  EXPECT_EQ(reply.headers.at("x-weir-error"), "mcp_session_required");
+  client.set_session("0123456789abcdef0123456789abcdef");
+  reply = client.send(http::verb::get, "", {{"accept", "text/event-stream"}});
+  EXPECT_EQ(reply.status, 404u);
+  EXPECT_EQ(reply.headers.at("x-weir-error"), "mcp_session_not_found");
 }
 
 TEST_F(McpProtocol, OnlyJsonIsAccepted) {
@@ -257,6 +276,130 @@ TEST(McpStdio, OneMessagePerLineInOrderOfTheLifecycle) {
     "message":"the message is larger than limits.max_body_bytes (256 bytes)"}})J"));
   EXPECT_EQ(answers[5].at("id"), 5);
   EXPECT_EQ(answers[5].at("result").at("isError"), false);
+}
+
+// A reload that changes a session's tools sends it notifications/tools/list_changed: on
+// HTTP through its server stream (GET /mcp), answered whole as soon as there is one (or kept
+// for the next GET), on stdio as a line of its own. One that changes nothing sends nothing.
+constexpr const char* kListChanged =
+    R"({"jsonrpc":"2.0","method":"notifications/tools/list_changed"})";
+
+object with_tool(const char* name) {
+  auto config = sqlite_config();
+  config["mcp"] = {
+      {"tools",
+       {{name, {{"description", "one"}, {"database", "app"}, {"statement", "select 1"}}}}}};
+  return config;
+}
+
+TEST(McpListChanged, AReloadThatChangesTheToolsIsSentOnTheServerStream) {
+  testing::RunningGateway gateway(sqlite_config());
+  McpClient client(gateway.port());
+  client.initialize();
+  const auto stream = [&] {
+    return std::async(std::launch::async, [&client] {
+      return client.send(http::verb::get, "", {{"accept", "text/event-stream"}});
+    });
+  };
+  const std::string notified =
+      "retry: 500\n\nevent: message\ndata: " + std::string(kListChanged) + "\n\n";
+
+  auto waiting = stream();
+  gateway.set_reload_config(with_tool("one"));
+  gateway.gateway().reload();
+  auto reply = waiting.get();
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.headers.at("content-type"), "text/event-stream");
+  EXPECT_EQ(reply.body, notified);
+
+  // No stream open: the next GET gets it at once.
+  gateway.set_reload_config(with_tool("two"));
+  gateway.gateway().reload();
+  EXPECT_EQ(stream().get().body, notified);
+
+  // The same tools again: nothing is sent; the stream waits until the session ends.
+  waiting = stream();
+  gateway.gateway().reload();
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  EXPECT_EQ(client.send(http::verb::delete_, "").status, 204u);
+  reply = waiting.get();
+  EXPECT_EQ(reply.status, 200u);
+  EXPECT_EQ(reply.body, "retry: 500\n\n");
+}
+
+TEST(McpListChanged, StoppingTheGatewayEndsTheStreams) {
+  testing::RunningGateway gateway(sqlite_config());
+  McpClient client(gateway.port());
+  client.initialize();
+  auto waiting = std::async(std::launch::async, [&client] {
+    return client.send(http::verb::get, "", {{"accept", "text/event-stream"}});
+  });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  gateway.api().end_mcp_streams();
+  EXPECT_EQ(waiting.get().body, "retry: 500\n\n");
+  // While stopping, a new stream ends at once.
+  EXPECT_EQ(client.send(http::verb::get, "", {{"accept", "text/event-stream"}}).body,
+            "retry: 500\n\n");
+}
+
+// An agent's open stream must not take its token's last slot: GET is outside client limits.
+TEST(McpListChanged, TheServerStreamIsOutsideTheClientLimits) {
+  auto config = sqlite_config();
+  config["auth"] = {{"tokens",
+                     {{{"name", "agent"},
+                       {"token", "agent-secret-0123456789"},
+                       {"databases", {"*"}},
+                       {"max_concurrent", 1}}}}};
+  testing::RunningGateway gateway(config);
+  McpClient client(gateway.port(), "agent-secret-0123456789");
+  client.initialize();
+  auto waiting = std::async(std::launch::async, [&client] {
+    return client.send(http::verb::get, "", {{"accept", "text/event-stream"}});
+  });
+  EXPECT_EQ(waiting.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  const auto ping = client.post(client.request("ping", {}));
+  EXPECT_EQ(ping.status, 200u) << ping.body;  // not 429
+  gateway.api().end_mcp_streams();
+  EXPECT_EQ(waiting.get().status, 200u);
+}
+
+TEST(McpListChanged, AReloadThatChangesTheToolsIsALineOnStdio) {
+  testing::RunningGateway gateway(sqlite_config());
+  int to_weir[2];
+  int from_weir[2];
+  ASSERT_EQ(pipe(to_weir), 0);
+  ASSERT_EQ(pipe(from_weir), 0);
+  std::thread serving([&] {
+    __gnu_cxx::stdio_filebuf<char> in_buffer(to_weir[0], std::ios::in);
+    __gnu_cxx::stdio_filebuf<char> out_buffer(from_weir[1], std::ios::out);
+    std::istream in(&in_buffer);
+    std::ostream out(&out_buffer);
+    mcp::serve_stdio(gateway.api().mcp_server(), in, out, {4096, std::chrono::seconds(5)});
+  });  // the buffers close their descriptors
+  __gnu_cxx::stdio_filebuf<char> answers_buffer(from_weir[0], std::ios::in);
+  std::istream answers(&answers_buffer);
+  const auto send = [&](const std::string& line) {
+    const auto text = line + "\n";
+    ASSERT_EQ(write(to_weir[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  };
+  std::string line;
+  send(
+      R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25"}})");
+  ASSERT_TRUE(std::getline(answers, line));
+  EXPECT_EQ(parse(line).at("id"), 1);
+
+  gateway.set_reload_config(with_tool("one"));
+  gateway.gateway().reload();
+  ASSERT_TRUE(std::getline(answers, line));
+  EXPECT_EQ(line, kListChanged);
+  // A reload that changes nothing: the next line is ping's answer.
+  gateway.gateway().reload();
+  send(R"({"jsonrpc":"2.0","id":2,"method":"ping"})");
+  ASSERT_TRUE(std::getline(answers, line));
+  EXPECT_EQ(parse(line), parse(R"({"jsonrpc":"2.0","id":2,"result":{}})"));
+
+  close(to_weir[1]);
+  serving.join();
 }
 
 // No client input makes the MCP front throw anything but an RpcError: tool failures are ApiErrors

@@ -4,7 +4,8 @@
 // offers 2025-11-25), lists the tools and calls them against real SQLite
 // files; a write through the read-only path is refused by the engine, a bad
 // argument is a tool error, a tool defined in the config is listed with its
-// schema and called, a truncated result pages with its cursor, a scoped token
+// schema and called, a truncated result pages with its cursor, a reload that
+// adds a tool is announced (notifications/tools/list_changed), a scoped token
 // sees one database and its tools.
 //
 // usage: node check.js <weir binary> <plugin dir>
@@ -17,6 +18,7 @@ const path = require('node:path');
 const { Client } = require('@modelcontextprotocol/sdk/client/index.js');
 const { StdioClientTransport } = require('@modelcontextprotocol/sdk/client/stdio.js');
 const { StreamableHTTPClientTransport } = require('@modelcontextprotocol/sdk/client/streamableHttp.js');
+const { ToolListChangedNotificationSchema } = require('@modelcontextprotocol/sdk/types.js');
 
 const [weir, pluginDir] = process.argv.slice(2);
 const FULL = 'full-token-0123456789abcdef';
@@ -24,7 +26,7 @@ const SCOPED = 'scoped-token-0123456789abcdef';
 
 const project = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-mcp-sdk-'));
 const configPath = path.join(project, 'weir.json');
-fs.writeFileSync(configPath, JSON.stringify({
+const config = {
   listen: '127.0.0.1:0',
   plugin_dirs: [pluginDir],
   workspace: { root: project },
@@ -49,7 +51,28 @@ fs.writeFileSync(configPath, JSON.stringify({
       { name: 'scoped', token: SCOPED, databases: ['app'] },
     ],
   },
-}));
+};
+fs.writeFileSync(configPath, JSON.stringify(config));
+
+// A reload (SIGHUP to `pid`) that adds a tool: the client is told (notifications/tools/list_changed,
+// on stdio's stdout or HTTP's GET stream) and lists it; the config is then put back.
+async function reloadIsAnnounced(client, pid, label) {
+  const announced = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${label}: no tools/list_changed within 10 s`)), 10000);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => { clearTimeout(timer); resolve(); });
+  });
+  const added = structuredClone(config);
+  added.mcp.tools.note_total = { description: 'How many notes', database: 'notes', statement: 'select count(*) from note' };
+  fs.writeFileSync(configPath, JSON.stringify(added));
+  try {
+    process.kill(pid, 'SIGHUP');
+    await announced;
+    const tools = (await client.listTools()).tools.map((t) => t.name);
+    assert.ok(tools.includes('note_total'), `${label}: ${tools}`);
+  } finally {
+    fs.writeFileSync(configPath, JSON.stringify(config));
+  }
+}
 
 function structured(result) {
   assert.equal(result.isError, false, JSON.stringify(result));
@@ -141,6 +164,7 @@ async function overStdio() {
   try {
     await client.connect(transport);
     await exercise(client, 'stdio');
+    await reloadIsAnnounced(client, transport.pid, 'stdio');
     await client.close();
   } catch (e) {
     console.error(`weir mcp's log:\n${log}`);
@@ -185,6 +209,8 @@ async function overHttp() {
     assert.match(transport.sessionId, /^[0-9a-f]{32}$/);
     assert.equal(transport.protocolVersion, '2025-11-25');
     await exercise(client, 'http');
+    await reloadIsAnnounced(client, gateway.pid, 'http');
+    process.kill(gateway.pid, 'SIGHUP');  // back to the config the rest expects
     await transport.terminateSession();
     assert.equal(transport.sessionId, undefined);
     await client.close();
