@@ -3,8 +3,8 @@
 // BEGIN (and an unknown one is refused by name); a read-only transaction is
 // refused a write by the server; held transactions fill a small pool's
 // admission and the next request gets the documented 503 instead of
-// hanging; a connection killed under a transaction, the shutdown drain, are
-// reported on the client's next call.
+// hanging; a connection killed under a transaction, a reload replacing its
+// database, the shutdown drain, are reported on the client's next call.
 #include "gateway.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
@@ -160,6 +160,27 @@ TEST_F(PostgresInteractiveTransaction, AKilledConnectionIsReportedOnTheNextCall)
   const auto d = http_get(gw.port(), "/v1/databases/pg").json();
   EXPECT_EQ(d.at("admission").at("running"), 0) << "its turn was given back";
   EXPECT_EQ(d.at("pool").at("discarded_broken"), 1);
+}
+
+TEST_F(PostgresInteractiveTransaction, AReloadReplacingItsDatabaseRollsItBackAtTheServer) {
+  pg_->psql("create table reloaded(x int)");
+  testing::RunningGateway gw(config());
+  const auto id = open(gw.port());
+  ASSERT_EQ(in(gw.port(), id, "query", "insert into reloaded values (1)").status, 200u);
+  gw.set_reload_config(config({{"max_size", 3}}));
+  const auto reload =
+      testing::http_call(gw.port(), boost::beast::http::verb::post, "/v1/admin/reload", "", {});
+  ASSERT_EQ(reload.status, 200u) << reload.body;
+  const auto r = in(gw.port(), id, "query", "select 1");
+  EXPECT_EQ(r.status, 410u) << r.body;
+  EXPECT_EQ(r.error_code(), "transaction_database_replaced");
+  EXPECT_EQ(message(r),
+            "this transaction was rolled back: database \"pg\" was replaced by a config reload; "
+            "open a new one");
+  EXPECT_EQ(pg_->psql("select count(*) from reloaded"), "0\n");
+  EXPECT_EQ(pg_->psql("select count(*) from pg_stat_activity where state like 'idle in "
+                      "transaction%'"),
+            "0\n");
 }
 
 TEST_F(PostgresInteractiveTransaction, TheShutdownDrainRollsItBackAtTheServer) {
