@@ -2,8 +2,10 @@
 // transaction all-or-none or interactive), deadlines, aborts and opt-in
 // retries of read-only requests.
 
-import { ConnectionError, DeadlineError, WeirError, errorFromResponse } from "./errors.js";
-import { Value, decodeValue, parseJson, stringifyJson } from "./json.js";
+import { WeirError } from "./errors.js";
+import { Request, post } from "./http.js";
+import { Value, decodeValue, stringifyJson } from "./json.js";
+import { RowStream, ndjson, openStream } from "./stream.js";
 
 /** A parameter: a result value, or a Date (sent as ISO-8601 text). */
 export type Param = Value | Date;
@@ -68,12 +70,6 @@ export interface TransactionOptions extends CallOptions {
   backendOptions?: Record<string, Value>;
 }
 
-// How long past the deadline sent to the gateway the client waits: the
-// gateway's own 504 (with its reason) should win the race.
-const socketGraceMs = 5000;
-// Connection failures that mean the request never reached the gateway.
-const unreachableCodes = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH"]);
-
 export function connect(options: ClientOptions): Client {
   return new Client(options);
 }
@@ -91,7 +87,7 @@ export class Client {
     }
     this.database = options.database;
     this.base = `${url.origin}${url.pathname.replace(/\/+$/, "")}/v1/databases/${encodeURIComponent(options.database)}`;
-    this.headers = { "content-type": "application/json", accept: "application/json" };
+    this.headers = { "content-type": "application/json" };
     if (options.token !== undefined) this.headers.authorization = `Bearer ${options.token}`;
     const retry = options.retry === true ? {} : options.retry || undefined;
     this.retry = retry && { attempts: 3, baseDelayMs: 50, maxDelayMs: 2000, ...retry };
@@ -101,6 +97,15 @@ export class Client {
   async query(query: string, params?: Params, options: CallOptions = {}): Promise<QueryResult> {
     const body = await this.send("query", { query, params }, options);
     return toResult(body);
+  }
+
+  /** Runs one statement and streams its rows (NDJSON): resolves once the columns are
+   * known, then `for await (const row of stream)` reads each row as it arrives, in
+   * constant memory. An error before the first row rejects here (and is retried as
+   * for `query`); one after it throws from the loop when it is reached. */
+  async stream(query: string, params?: Params, options: CallOptions = {}): Promise<RowStream> {
+    const request = this.request("query", { query, params }, options, ndjson);
+    return this.retrying(request, true, options.signal, () => openStream(request, options.signal));
   }
 
   /** Runs the statements in order in one transaction: all or none. On failure
@@ -156,22 +161,31 @@ export class Client {
     options: CallOptions,
     mayRetry = true,
   ): Promise<unknown> {
+    const request = this.request(kind, payload, options, "application/json");
+    return this.retrying(request, mayRetry, options.signal, () => post(request, options.signal));
+  }
+
+  private request(kind: string, payload: Record<string, unknown>, options: CallOptions, accept: string): Request {
     const readOnly = options.readOnly ?? this.options.readOnly ?? false;
     if (readOnly) payload.read_only = true;
     const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
-    const headers = { ...this.headers };
+    const headers: Record<string, string> = { ...this.headers, accept };
     if (timeoutMs !== undefined) {
       if (!(timeoutMs > 0)) throw new RangeError("timeoutMs must be a positive number of milliseconds");
       headers["x-weir-timeout-ms"] = String(Math.max(1, Math.round(timeoutMs)));
     }
-    const request = { url: `${this.base}/${kind}`, body: stringifyJson(payload), headers, timeoutMs };
+    return { url: `${this.base}/${kind}`, body: stringifyJson(payload), headers, timeoutMs, readOnly };
+  }
+
+  // `attempt()`, tried again after each error the retry policy allows (a read-only request only).
+  private async retrying<T>(request: Request, mayRetry: boolean, signal: AbortSignal | undefined, attempt: () => Promise<T>): Promise<T> {
     for (let retry = 1; ; retry++) {
       try {
-        return await post(request, options.signal);
+        return await attempt();
       } catch (error) {
-        const delay = readOnly && mayRetry ? this.delayBeforeRetry(retry, error) : undefined;
+        const delay = request.readOnly && mayRetry ? this.delayBeforeRetry(retry, error) : undefined;
         if (delay === undefined) throw error;
-        await sleep(delay, options.signal);
+        await sleep(delay, signal);
       }
     }
   }
@@ -218,79 +232,6 @@ function beginOptions(options: TransactionOptions): Record<string, unknown> {
   const begin: Record<string, unknown> = { ...options.backendOptions };
   if (options.isolation !== undefined) begin.isolation = options.isolation;
   return begin;
-}
-
-interface Request {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  timeoutMs: number | undefined;
-}
-
-async function post(request: Request, signal: AbortSignal | undefined): Promise<unknown> {
-  signal?.throwIfAborted();
-  // Node 18 has no AbortSignal.any: one controller follows the caller's signal and the deadline.
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  let timedOut = false;
-  const timer =
-    request.timeoutMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          timedOut = true;
-          controller.abort();
-        }, request.timeoutMs + socketGraceMs);
-  try {
-    let status: number, text: string, retryAfter: string | null;
-    try {
-      const response = await fetch(request.url, {
-        method: "POST",
-        headers: request.headers,
-        body: request.body,
-        signal: controller.signal,
-      });
-      status = response.status;
-      retryAfter = response.headers.get("retry-after");
-      text = await response.text();
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      const where = new URL(request.url).host;
-      if (timedOut) {
-        throw new DeadlineError(`no answer from the gateway at ${where} within ${request.timeoutMs! + socketGraceMs} ms`, {
-          code: "client_timeout",
-          cause: error,
-        });
-      }
-      const code = ((error as { cause?: { code?: string } }).cause?.code) ?? "";
-      if (unreachableCodes.has(code)) {
-        throw new ConnectionError(`cannot reach the gateway at ${where}: ${code}`, {
-          code: "gateway_unreachable",
-          retryable: true,
-          cause: error,
-        });
-      }
-      // The request may have run: never retried, whatever it was.
-      throw new ConnectionError(`the connection to the gateway at ${where} broke: ${String((error as Error).cause ?? error)}`, {
-        code: "connection_lost",
-        cause: error,
-      });
-    }
-    let body: unknown;
-    try {
-      body = text === "" ? undefined : parseJson(text);
-    } catch {
-      body = undefined;
-    }
-    if (status < 200 || status >= 300) throw errorFromResponse(status, body, retryAfter);
-    if (typeof body !== "object" || body === null) {
-      throw new WeirError(`HTTP ${status} with a body that is not a JSON object`, { code: "invalid_response", status });
-    }
-    return body;
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  }
 }
 
 function toResult(raw: unknown): QueryResult {

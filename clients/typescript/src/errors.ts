@@ -27,7 +27,7 @@ export interface WeirErrorInit {
 export class WeirError extends Error {
   /** weir's stable code, or the client's own: gateway_unreachable, connection_lost, client_timeout, invalid_response. */
   readonly code: string;
-  /** The HTTP status; undefined when no answer came. */
+  /** The HTTP status; undefined when no answer came, or when the error ended a streamed result after its 200. */
   readonly status: number | undefined;
   /** The same request may succeed later. */
   readonly retryable: boolean;
@@ -82,25 +82,46 @@ export class TransactionEndedError extends WeirError {
   }
 }
 
+// Every documented code's class, so that a streamed result's error trailer
+// (which comes after the 200) is classed by its code alone.
 const classByCode: Record<string, typeof WeirError> = {
   query_error: QueryError,
   invalid_request: QueryError,
   invalid_path: QueryError,
   database_not_found: QueryError,
+  transaction_not_found: QueryError,
   unauthorized: PermissionError,
   forbidden: PermissionError,
   permission_denied: PermissionError,
   timeout: DeadlineError,
   not_implemented: NotSupportedError,
-  transaction_not_found: QueryError,
   transaction_busy: UnavailableError,
+  too_many_requests: UnavailableError,
+  rate_limited: UnavailableError,
+  too_many_transactions: UnavailableError,
+  connection_broken: UnavailableError,
+  backend_auth_failed: UnavailableError,
+  database_unavailable: UnavailableError,
+  backend_unavailable: UnavailableError,
+  pool_exhausted: UnavailableError,
+  database_closing: UnavailableError,
+  queue_full: UnavailableError,
+  queue_timeout: UnavailableError,
+  database_replaced: UnavailableError,
+  shutting_down: UnavailableError,
+  transaction_ended: TransactionEndedError,
+  transaction_expired: TransactionEndedError,
+  transaction_database_replaced: TransactionEndedError,
+  transaction_shutdown: TransactionEndedError,
+  transaction_connection_lost: TransactionEndedError,
 };
 
-function errorClass(code: string, status: number, retryable: boolean): typeof WeirError {
+function errorClass(code: string, status: number | undefined, retryable: boolean): typeof WeirError {
   // A serialization failure or deadlock may pass next time; a constraint never will.
   if (code === "conflict") return retryable ? UnavailableError : ConstraintError;
   const cls = classByCode[code];
   if (cls !== undefined) return cls;
+  // Codes added to the gateway later.
   if (status === 410) return TransactionEndedError;
   return status === 429 || status === 502 || status === 503 ? UnavailableError : WeirError;
 }
@@ -111,14 +132,18 @@ export function errorFromResponse(status: number, body: unknown, retryAfter: str
   if (typeof error !== "object" || error === null || typeof error.code !== "string") {
     return new WeirError(`HTTP ${status} without a weir error body`, { code: "invalid_response", status });
   }
-  const retryable = error.retryable === true;
   const seconds = retryAfter === null ? NaN : Number(retryAfter);
+  return errorFromBody(error, status, Number.isFinite(seconds) ? seconds * 1000 : undefined);
+}
+
+/** The error a streamed result's trailer `{"error": {...}}` carries: the request failed
+ * after the 200 and the header went out, so `status` is undefined. */
+export function errorFromTrailer(error: ErrorBody): WeirError {
+  return errorFromBody(error, undefined, undefined);
+}
+
+function errorFromBody(error: ErrorBody, status: number | undefined, retryAfterMs: number | undefined): WeirError {
+  const retryable = error.retryable === true;
   const cls = errorClass(error.code, status, retryable);
-  return new cls(String(error.message ?? error.code), {
-    code: error.code,
-    status,
-    retryable,
-    retryAfterMs: Number.isFinite(seconds) ? seconds * 1000 : undefined,
-    body: error,
-  });
+  return new cls(String(error.message ?? error.code), { code: error.code, status, retryable, retryAfterMs, body: error });
 }

@@ -1,5 +1,6 @@
 // @weir/client: the weir database gateway from TypeScript and JavaScript (Node >= 18, fetch).
 export { Client, Transaction, connect } from "./client.js";
+export { RowStream } from "./stream.js";
 export type { CallOptions, ClientOptions, Param, Params, QueryResult, RetryOptions, Statement, TransactionOptions } from "./client.js";
 export {
   ConnectionError,

@@ -15,12 +15,14 @@ export type Value =
   | Value[]
   | { [member: string]: Value };
 
-// An integer literal beyond 2^53 has at least 16 digits; text without such a
-// run (the usual case) takes the fast native parser.
-const longDigitRun = /\d{16}/;
+// An integer literal beyond 2^53 has at least 16 digits, and a number starts
+// the text or follows "[", "," or ":". Text without such a run (the usual
+// case) takes the fast native parser; a string that merely looks like one
+// (",1234567890123456" in a text value) only takes the exact parser.
+const longNumber = /(?:^|[[,:])\s*-?\d{16}/;
 
 export function parseJson(text: string): unknown {
-  return longDigitRun.test(text) ? new ExactParser(text).document() : JSON.parse(text);
+  return longNumber.test(text) ? new ExactParser(text).document() : JSON.parse(text);
 }
 
 const numberLiteral = /-?(?:0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/y;

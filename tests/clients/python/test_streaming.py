@@ -14,10 +14,10 @@ from conftest import APP_TOKEN, RETRY, Gateway, Occupant, eventually, running
 from weir_client import aio
 
 MILLION = 1_000_000
-# A counter and 40 bytes of text per row, from SQLite itself: a million rows
-# are about 52 MB of NDJSON.
+# A counter and 16 digits of text per row, from SQLite itself: a million rows
+# are about 28 MB of NDJSON.
 COUNTING = ("with recursive c(x) as (select 1 union all select x + 1 from c where x < {n}) "
-            "select x as n, printf('%040d', x) as padding from c")
+            "select x as n, printf('%016d', x) as padding from c")
 # SQLite fails with "integer overflow" at row 50,000, long after the first rows went out.
 OVERFLOW_AT_50000 = ("with recursive c(x) as (select 1 union all select x+1 from c where x < 100000) "
                      "select case when x < 50000 then x else abs(-9223372036854775807 - 1) end from c")
@@ -28,7 +28,7 @@ def counting(n: int) -> str:
 
 
 def padding(x: int) -> str:
-    return f"{x:040d}"
+    return f"{x:016d}"
 
 
 def rss_kb() -> int:
@@ -53,7 +53,7 @@ class PeakRss:
         return self.peak_kb - self.start_kb
 
 
-# Far below the ~170 MB a million (int, 40-character str) tuples take in memory.
+# Far below the ~150 MB a million (int, 16-character str) tuples take in memory.
 FLAT_KB = 20 * 1024
 
 

@@ -47,6 +47,9 @@ test("the exact parser agrees with JSON.parse on everything else", () => {
   assert.equal(Object.getPrototypeOf(exact), Object.prototype); // "__proto__" stayed a member
   assert.deepEqual(exact.__proto__, { b: {} });
   assert.throws(() => client.parseJson('{"a": 12345678901234567'), SyntaxError);
+  // A number after whitespace is found; digits inside a string stay a string.
+  assert.deepEqual(client.parseJson('[1,\n -12345678901234567, "12345678901234567"]'), [1, -12345678901234567n, "12345678901234567"]);
+  assert.deepEqual(client.parseJson("12345678901234567"), 12345678901234567n);
 });
 
 test("transaction runs every statement and returns each result", async () => {
