@@ -24,7 +24,7 @@ def test_unknown_database_is_a_programming_error_listing_the_known_ones(gateway:
     assert e.value.body["databases"] == ["main"]
 
 
-def test_bad_sql_is_a_programming_error_with_the_backend_code(gateway: Gateway) -> None:
+def test_bad_sql_or_unknown_table_is_a_programming_error_with_the_backend_code(gateway: Gateway) -> None:
     with weir_client.connect(gateway.url, "main", token=APP_TOKEN) as conn:
         with pytest.raises(weir_client.ProgrammingError) as e:
             conn.cursor().execute("selec 1")
@@ -33,6 +33,11 @@ def test_bad_sql_is_a_programming_error_with_the_backend_code(gateway: Gateway) 
     assert e.value.backend_code == "SQLITE_ERROR"
     assert e.value.detail == "at offset 0 in the query"
     assert str(e.value) == 'query_error: near "selec": syntax error'
+    with weir_client.connect(gateway.url, "main", token=APP_TOKEN) as conn:
+        with pytest.raises(weir_client.ProgrammingError) as e:
+            conn.cursor().execute("select * from no_such_table")
+    assert (e.value.code, e.value.status, e.value.message) == (
+        "query_error", 400, "no such table: no_such_table")
 
 
 def test_parameter_count_mismatch_is_a_programming_error(gateway: Gateway) -> None:

@@ -35,13 +35,17 @@ test("unknown database: QueryError database_not_found listing the known ones", a
   assert.deepEqual(e.body.databases, ["main"]);
 });
 
-test("bad SQL: QueryError query_error with the backend's code", async () => {
+test("bad SQL or an unknown table: QueryError query_error with the backend's code", async () => {
   await rejectsWith(connect().query("selec 1"), client.QueryError, {
     code: "query_error",
     status: 400,
     retryable: false,
     message: 'near "selec": syntax error',
     backendCode: "SQLITE_ERROR",
+  });
+  await rejectsWith(connect().query("select * from no_such_table"), client.QueryError, {
+    code: "query_error",
+    message: "no such table: no_such_table",
   });
 });
 

@@ -16,12 +16,14 @@ export const ENDLESS = "with recursive c(x) as (select 1 union all select x + 1 
 /** The client module under test: the package compiled by tsc ($WEIR_CLIENT_MODULE). */
 export const client = await import(process.env.WEIR_CLIENT_MODULE ?? "WEIR_CLIENT_MODULE is not set");
 
-/** Starts the gateway of configs[name]; resolves to {url, port, stop()}. */
-export async function startGateway(name) {
+/** Starts the gateway of configs[name], with `databases` added to its own;
+ * resolves to {url, port, stop()}. */
+export async function startGateway(name, databases = {}) {
   const binary = process.env.WEIR_TEST_BINARY;
   if (!binary) throw new Error("WEIR_TEST_BINARY must name the weir binary (ctest sets it)");
   const dir = mkdtempSync(join(tmpdir(), `weir-ts-${name}-`));
-  writeFileSync(join(dir, "weir.json"), JSON.stringify({ ...configs[name], workspace: { root: dir } }));
+  const config = { ...configs[name], databases: { ...configs[name].databases, ...databases }, workspace: { root: dir } };
+  writeFileSync(join(dir, "weir.json"), JSON.stringify(config));
   const child = spawn(binary, ["serve", "--config", "weir.json"], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   const port = await new Promise((resolve, reject) => {
