@@ -135,6 +135,17 @@ def test_closing_mid_stream_gives_the_gateways_only_connection_back(
         assert c.cursor().execute("select 42").fetchone() == (42,)
 
 
+def test_closing_the_connection_hangs_up_its_cursors_streams(gateway: Gateway) -> None:
+    c = weir_client.connect(gateway.url, "main", token=APP_TOKEN)
+    cur = c.cursor()
+    cur.execute(counting(MILLION), stream=True)
+    cur.fetchone()
+    c.close()
+    eventually(lambda: running(gateway) == 0, "the stream outlived its connection")
+    with pytest.raises(weir_client.InterfaceError, match="connection is closed"):
+        cur.fetchone()
+
+
 def test_a_stream_cut_short_raises_connection_lost(narrow_gateway: Gateway) -> None:
     with weir_client.connect(narrow_gateway.url, "main", token=APP_TOKEN) as c:
         cur = c.cursor()

@@ -6,7 +6,7 @@ import http.client
 import select
 import ssl
 import threading
-from typing import List, Optional, Tuple, Union
+from typing import List, Optional, Set, Tuple, Union
 
 from ._protocol import Endpoint, Request, is_ndjson
 from ._stream import StreamCut
@@ -28,6 +28,8 @@ class HttpPool:
         self._ssl_context = ssl_context
         self._max_idle = max_idle
         self._idle: List[http.client.HTTPConnection] = []
+        # Connections carrying a stream still being read: closing the pool hangs them up.
+        self._streaming: Set[http.client.HTTPConnection] = set()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -40,6 +42,8 @@ class HttpPool:
         error, or a gateway that answered one JSON document)."""
         conn, response = self._exchange(request)
         if response.status == 200 and is_ndjson(response.getheader("Content-Type")):
+            with self._lock:
+                self._streaming.add(conn)
             return LineReader(self, conn, response, request)
         return self._answer(conn, response, request)
 
@@ -75,6 +79,10 @@ class HttpPool:
         self._done_with(conn, response)
         return response.status, data, response.getheader("Retry-After")
 
+    def _stream_over(self, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._streaming.discard(conn)
+
     def _done_with(self, conn: http.client.HTTPConnection,
                    response: http.client.HTTPResponse) -> None:
         """``response`` was read to its end: its connection may serve the next request."""
@@ -86,8 +94,9 @@ class HttpPool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            idle, self._idle = self._idle, []
-        for conn in idle:
+            open_connections = self._idle + list(self._streaming)
+            self._idle, self._streaming = [], set()
+        for conn in open_connections:
             conn.close()
 
     def _where(self) -> str:
@@ -173,6 +182,7 @@ class LineReader:
 
     def finish(self) -> None:
         """After the last line: reads the end of the response and gives the connection back."""
+        self._pool._stream_over(self._conn)
         try:
             rest = self._response.read()
         except (OSError, http.client.HTTPException):
@@ -183,6 +193,7 @@ class LineReader:
             self._pool._done_with(self._conn, self._response)
 
     def close(self) -> None:
+        self._pool._stream_over(self._conn)
         self._conn.close()
 
 
