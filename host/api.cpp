@@ -253,8 +253,9 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
     case Runs::kOnIoThread:
       return answer(serve(*call));
     case Runs::kOnWorker:
-    case Runs::kHeld:
       return workers_.post([this, call, answer = std::move(answer)] { answer(serve(*call)); });
+    case Runs::kHeld:
+      return held(std::move(call), std::move(answer));
     case Runs::kAdmitted:
       return submit(std::move(call), std::move(answer));
     case Runs::kByMcp:
@@ -277,6 +278,18 @@ void Api::submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer
       [this, call, answer_once] { answer_once(serve(*call)); }, refuse, refuse);
 }
 
+void Api::held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer) {
+  auto answer_once = first_call_only(std::move(answer));
+  const auto backend = call->backend;
+  const auto database = call->database->database->name();
+  watched(
+      database, call->deadline, backend, [this, call, answer_once] { answer_once(serve(*call)); },
+      [answer_once](const ApiError& error) {
+        answer_once(Outcome{error_response(error), error.code()});
+      },
+      [] {});
+}
+
 void Api::in_turn(Admission& admission, Deadline deadline, std::shared_ptr<BackendCall> backend,
                   std::stop_token client_gone, std::chrono::steady_clock::time_point received,
                   std::function<void()> work, std::function<void(const ApiError&)> refused,
@@ -287,18 +300,25 @@ void Api::in_turn(Admission& admission, Deadline deadline, std::shared_ptr<Backe
        overdue = std::move(overdue)]() mutable {
         metrics_.record_queue_wait(admission.database(),
                                    std::chrono::steady_clock::now() - received);
-        const auto ticket = watchdog_.arm(
-            deadline + kOverdueGrace, [backend, &admission, overdue = std::move(overdue)] {
-              backend->cancel.request_stop();  // the plugin's cancel(), through the lease
-              overdue(overdue_error(*backend, admission.database()));
-            });
-        workers_.post([this, &admission, ticket, work = std::move(work)] {
-          work();
-          watchdog_.disarm(ticket);
-          admission.finished();
-        });
+        watched(admission.database(), deadline, backend, std::move(work), std::move(overdue),
+                [&admission] { admission.finished(); });
       },
       std::move(refused), std::move(client_gone));
+}
+
+void Api::watched(const std::string& database, Deadline deadline,
+                  std::shared_ptr<BackendCall> backend, std::function<void()> work,
+                  std::function<void(const ApiError&)> overdue, std::function<void()> then) {
+  const auto ticket =
+      watchdog_.arm(deadline + kOverdueGrace, [backend, database, overdue = std::move(overdue)] {
+        backend->cancel.request_stop();  // the plugin's cancel(), through the lease
+        overdue(overdue_error(*backend, database));
+      });
+  workers_.post([this, ticket, work = std::move(work), then = std::move(then)] {
+    work();
+    watchdog_.disarm(ticket);
+    then();
+  });
 }
 
 ApiError Api::overdue_error(const BackendCall& backend, const std::string& database) {

@@ -98,6 +98,14 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
                std::stop_token client_gone, std::chrono::steady_clock::time_point received,
                std::function<void()> work, std::function<void(const ApiError&)> refused,
                std::function<void(const ApiError&)> overdue);
+  // A call on an open transaction: on a worker, watched for its deadline, never queued (the
+  // transaction holds its admission turn already).
+  void held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
+  // Runs `work` on a worker thread, then `then`; when the work still runs 2 s past the
+  // deadline, `backend` is cancelled and `overdue` answers instead.
+  void watched(const std::string& database, Deadline deadline, std::shared_ptr<BackendCall> backend,
+               std::function<void()> work, std::function<void(const ApiError&)> overdue,
+               std::function<void()> then);
   // What a client hears when its call outlived the deadline.
   static ApiError overdue_error(const BackendCall& backend, const std::string& database);
   // POST/DELETE /mcp: the MCP front answers (docs/mcp.md).

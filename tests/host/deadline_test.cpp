@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 
 namespace weir {
 namespace {
@@ -81,6 +82,34 @@ TEST_F(HostDeadline, TheStalledCallKeepsItsConnectionUntilItEndsThenTheNextIsSer
   EXPECT_EQ(requests_counted("client_closed_request"), "0")
       << "the stalled call's own ending is not a second answer";
   EXPECT_EQ(requests_counted("ok"), "1");
+}
+
+TEST_F(HostDeadline, AStatementInAnInteractiveTransactionIsAnswered504ThenToo) {
+  const auto opened = testing::http_post(gw.port(), "/v1/databases/stalls/transactions", "{}");
+  ASSERT_EQ(opened.status, 201u) << opened.body;
+  const std::string in =
+      "/v1/databases/stalls/transactions/" + std::string(opened.json().at("id").as_string()) + "/";
+  const auto start = Clock::now();
+  const auto reply = testing::http_call(
+      gw.port(), boost::beast::http::verb::post, in + "query", R"({"query":"stall 4000"})",
+      {{"content-type", "application/json"}, {"x-weir-timeout-ms", "100"}});
+  const auto took = Clock::now() - start;
+  EXPECT_EQ(reply.status, 504u) << reply.body;
+  EXPECT_EQ(reply.error_code(), "timeout");
+  EXPECT_EQ(reply.json().at("error").at("message"),
+            "the request's deadline passed before the backend answered; the gateway cancelled "
+            "it, but it may have been applied");
+  EXPECT_LT(took, milliseconds(3500)) << "the plugin stalls 4 s; the answer must not wait for it";
+  // The transaction is busy until the stalled statement ends, then usable again.
+  EXPECT_EQ(testing::http_post(gw.port(), in + "query", R"({"query":"stall 1"})").error_code(),
+            "transaction_busy");
+  testing::HttpReply commit;
+  for (int i = 0; i < 100 && commit.status != 200u; ++i) {
+    std::this_thread::sleep_for(milliseconds(50));
+    commit = testing::http_post(gw.port(), in + "commit", "");
+  }
+  EXPECT_EQ(commit.status, 200u) << commit.body;
+  EXPECT_GE(Clock::now() - start, milliseconds(4000));
 }
 
 TEST_F(HostDeadline, ACallThatEndsInTimeIsAnsweredByThePlugin) {
