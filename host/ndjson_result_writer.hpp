@@ -33,6 +33,7 @@ class NdjsonResultWriter final : public ResultWriter {
   const std::string& problem() const noexcept override {
     return problem_.empty() ? line_.problem() : problem_;
   }
+  bool streams() const noexcept override { return true; }
   // True once a line went to the sink: the result can no longer be taken back.
   bool started() const noexcept { return sent_bytes_ > 0; }
 

@@ -20,6 +20,8 @@ class ResultWriter {
   virtual bool too_large() const noexcept = 0;
   // Why the value stream was refused (malformed structure, size), empty otherwise.
   virtual const std::string& problem() const noexcept = 0;
+  // True when what the plugin writes goes on at once (WEIR_EXEC_STREAMED).
+  virtual bool streams() const noexcept { return false; }
 };
 
 }  // namespace weir

@@ -123,7 +123,7 @@ void CommandRunner::expect_open_before_sending() {
 }
 
 ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
-                             std::chrono::milliseconds timeout) {
+                             std::chrono::milliseconds timeout, const RowSink* rows) {
   expect_open_before_sending();
   if (cancel_requested_.exchange(false))
     throw Error(WEIR_E_CANCELLED, "the request was cancelled before the statement started");
@@ -137,6 +137,8 @@ ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
     throw Error(WEIR_E_INVALID_REQUEST,
                 "PostgreSQL client refused the statement: " + last_error(conn_));
   }
+  // Fails only when no query is in progress, which PQsendQueryParams just started.
+  if (rows != nullptr) PQsetSingleRowMode(conn_);
   in_flight_.store(true);
   struct Landed {
     std::atomic<bool>& flag;
@@ -146,6 +148,7 @@ ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
   ResultPtr last(nullptr, &PQclear), failure(nullptr, &PQclear);
   bool timed_out = false, copy_refused = false, copy_out = false;
   std::optional<Clock::time_point> give_up;  // set once a cancel is on its way
+  std::optional<Error> rows_refused;         // what `rows` threw; the rest is dropped
   for (;;) {
     if (PQconsumeInput(conn_) == 0) throw lost_connection();
     bool done = false;
@@ -172,6 +175,21 @@ ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
           break;
         case PGRES_COPY_OUT:
           copy_out = copy_refused = true;
+          break;
+        case PGRES_SINGLE_TUPLE:
+          if (!rows_refused) {
+            try {
+              (*rows)(std::move(result));
+            } catch (const Error& e) {
+              rows_refused = e;
+            } catch (const std::exception& e) {
+              rows_refused = Error(WEIR_E_INTERNAL, e.what());
+            }
+            if (rows_refused && !give_up) {
+              send_cancel();
+              give_up = Clock::now() + kCancelGrace;
+            }
+          }
           break;
         case PGRES_FATAL_ERROR:
         case PGRES_BAD_RESPONSE:
@@ -204,6 +222,7 @@ ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
   }
   if (give_up) await_cancel_sent(*give_up);
 
+  if (rows_refused) throw *rows_refused;  // whatever the cancel made of the statement
   if (copy_refused) {
     throw Error(WEIR_E_INVALID_REQUEST,
                 "COPY to or from the client is not supported through weir; use INSERT with "

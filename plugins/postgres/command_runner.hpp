@@ -18,11 +18,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 
 namespace weir::postgres {
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+// Takes each row of a statement run in single-row mode, as a result of its own.
+using RowSink = std::function<void(ResultPtr row)>;
 
 class CommandRunner {
  public:
@@ -39,7 +42,13 @@ class CommandRunner {
   // TIMEOUT (57014) past the deadline, CANCELLED after cancel(), BROKEN when
   // the connection is lost (with Retry::kYes when it was found closed before
   // anything was sent), INVALID_REQUEST for COPY.
-  ResultPtr run(const char* sql, const Parameters& params, std::chrono::milliseconds timeout);
+  // With `rows`, the statement runs in libpq's single-row mode: each row goes
+  // to `rows` as it arrives and the returned result is the final one (no
+  // rows, the command tag). When `rows` throws, the statement is cancelled,
+  // the rest of its result read and dropped, and run() throws that error:
+  // the connection stays in step and usable.
+  ResultPtr run(const char* sql, const Parameters& params, std::chrono::milliseconds timeout,
+                const RowSink* rows = nullptr);
 
   // Cancels the statement in flight or, when none is, the next one run: a
   // cancel that comes just before a statement is meant for it. Used up by the

@@ -99,6 +99,7 @@ void PgConnection::execute(const boost::json::object& request,
   // retryable: the uncommitted transaction died with the connection.
   const bool commits_itself = !options.read_only && !in_transaction();
   try {
+    if (options.streamed) return stream_result(sql, params, left, out);
     auto result = runner_.run(sql.c_str(), params, left);
     const auto types = column_types(result.get(), left);
     write_result(result.get(), types, out);
@@ -128,6 +129,47 @@ void PgConnection::enforce_read_only(bool read_only, milliseconds timeout) {
   run(read_only ? "SET default_transaction_read_only = on"
                 : "SET default_transaction_read_only = off",
       timeout);
+}
+
+// Rows go out as the server sends them. Their column types must be known
+// first, and looking one up takes the connection, which is busy until the
+// statement ends: a result with a type this connection has not met yet (an
+// enum, a domain, an extension's type) is held until then, once.
+void PgConnection::stream_result(const std::string& sql, const Parameters& params,
+                                 milliseconds timeout, weir::sdk::ValueWriter& out) {
+  ResultWriter writer(out);
+  bool header_written = false;
+  std::vector<ResultPtr> held;
+  const RowSink rows = [&](ResultPtr row) {
+    if (!header_written && held.empty()) {
+      if (auto types = known_column_types(row.get())) {
+        writer.header(row.get(), *types);
+        header_written = true;
+      }
+    }
+    if (header_written)
+      writer.row(row.get(), 0);
+    else
+      held.push_back(std::move(row));
+  };
+  const auto last = runner_.run(sql.c_str(), params, timeout, &rows);
+  if (!header_written) {
+    const PGresult* shape = held.empty() ? last.get() : held.front().get();
+    writer.header(shape, column_types(shape, timeout));
+    for (const auto& row : held) writer.row(row.get(), 0);
+  }
+  writer.trailer(last.get());
+}
+
+std::optional<std::vector<const TypeInfo*>> PgConnection::known_column_types(
+    const PGresult* result) const {
+  std::vector<const TypeInfo*> out;
+  for (int c = 0; c < PQnfields(result); ++c) {
+    const auto* info = types_.find(PQftype(result, c));
+    if (info == nullptr) return std::nullopt;
+    out.push_back(info);
+  }
+  return out;
 }
 
 std::vector<const TypeInfo*> PgConnection::column_types(const PGresult* result,

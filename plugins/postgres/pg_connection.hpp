@@ -12,6 +12,8 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace weir::postgres {
@@ -40,8 +42,15 @@ class PgConnection final : public weir::sdk::Connection {
  private:
   ResultPtr run(const char* sql, std::chrono::milliseconds timeout);
   void enforce_read_only(bool read_only, std::chrono::milliseconds timeout);
+  // The types of `result`'s columns, looking up on the server those this connection
+  // has not met yet.
   std::vector<const TypeInfo*> column_types(const PGresult* result,
                                             std::chrono::milliseconds timeout);
+  // The same when the connection knows them all, without asking the server.
+  std::optional<std::vector<const TypeInfo*>> known_column_types(const PGresult* result) const;
+  // Runs the statement in single-row mode, writing each row as it arrives (WEIR_EXEC_STREAMED).
+  void stream_result(const std::string& sql, const Parameters& params,
+                     std::chrono::milliseconds timeout, weir::sdk::ValueWriter& out);
 
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   CommandRunner runner_;

@@ -7,45 +7,57 @@
 
 namespace weir::postgres {
 
-void write_result(const PGresult* result, const std::vector<const TypeInfo*>& types,
-                  weir::sdk::ValueWriter& out) {
-  const int columns = PQnfields(result);
-  const int rows = PQntuples(result);
-  out.begin_object();
-  out.key("columns");
-  out.begin_array();
-  for (int c = 0; c < columns; ++c) out.string(PQfname(result, c));
-  out.end_array();
-  out.key("column_types");
-  out.begin_array();
-  for (int c = 0; c < columns; ++c) out.string(types[c]->name);
-  out.end_array();
-  out.key("rows");
-  out.begin_array();
-  for (int r = 0; r < rows; ++r) {
-    out.begin_array();
-    for (int c = 0; c < columns; ++c) {
-      if (PQgetisnull(result, r, c)) {
-        out.null();
-        continue;
-      }
-      const std::string_view text(PQgetvalue(result, r, c),
-                                  static_cast<std::size_t>(PQgetlength(result, r, c)));
-      if (types[c]->is_array) {
-        write_array(text, types[c]->kind, out);
-      } else {
-        write_scalar(text, types[c]->kind, out);
-      }
+void ResultWriter::header(const PGresult* shape, const std::vector<const TypeInfo*>& types) {
+  types_ = types;
+  const int columns = PQnfields(shape);
+  out_.begin_object();
+  out_.key("columns");
+  out_.begin_array();
+  for (int c = 0; c < columns; ++c) out_.string(PQfname(shape, c));
+  out_.end_array();
+  out_.key("column_types");
+  out_.begin_array();
+  for (int c = 0; c < columns; ++c) out_.string(types_[c]->name);
+  out_.end_array();
+  out_.key("rows");
+  out_.begin_array();
+}
+
+void ResultWriter::row(const PGresult* result, int r) {
+  const int columns = static_cast<int>(types_.size());
+  out_.begin_array();
+  for (int c = 0; c < columns; ++c) {
+    if (PQgetisnull(result, r, c)) {
+      out_.null();
+      continue;
     }
-    out.end_array();
+    const std::string_view text(PQgetvalue(result, r, c),
+                                static_cast<std::size_t>(PQgetlength(result, r, c)));
+    if (types_[c]->is_array) {
+      write_array(text, types_[c]->kind, out_);
+    } else {
+      write_scalar(text, types_[c]->kind, out_);
+    }
   }
-  out.end_array();
+  out_.end_array();
+}
+
+void ResultWriter::trailer(const PGresult* final_result) {
+  out_.end_array();
   // PQcmdTuples is empty for commands that affect no rows (DDL, SET, ...).
-  const char* affected = PQcmdTuples(const_cast<PGresult*>(result));
+  const char* affected = PQcmdTuples(const_cast<PGresult*>(final_result));
   std::int64_t n = 0;
   std::from_chars(affected, affected + std::strlen(affected), n);
-  out.member("rows_affected", n);
-  out.end_object();
+  out_.member("rows_affected", n);
+  out_.end_object();
+}
+
+void write_result(const PGresult* result, const std::vector<const TypeInfo*>& types,
+                  weir::sdk::ValueWriter& out) {
+  ResultWriter writer(out);
+  writer.header(result, types);
+  for (int r = 0; r < PQntuples(result); ++r) writer.row(result, r);
+  writer.trailer(result);
 }
 
 }  // namespace weir::postgres

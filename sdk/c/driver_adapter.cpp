@@ -55,7 +55,8 @@ class CConnection final : public Connection {
     weir_exec_options o{};
     o.struct_size = sizeof(o);
     o.timeout_ms = timeout_ms(options.timeout);
-    o.flags = options.read_only ? WEIR_EXEC_READ_ONLY : 0u;
+    o.flags = (options.read_only ? WEIR_EXEC_READ_ONLY : 0u) |
+              (options.streamed ? WEIR_EXEC_STREAMED : 0u);
     WriterBridge bridge(result);
     try {
       call("execute", [&](weir_error* e) {

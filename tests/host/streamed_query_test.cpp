@@ -5,15 +5,12 @@
 #include "client_gone.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
+#include "peak_rss.hpp"
 #include "streamed_reply.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-
-#include <atomic>
-#include <fstream>
-#include <thread>
 
 namespace weir {
 namespace {
@@ -98,15 +95,9 @@ TEST_F(StreamedQuery, AnErrorMidStreamIsTheLastLine) {
   auto reply = stream(
       counting_query(100000, "case when x < 50000 then x else abs(-9223372036854775807 - 1) end"));
   ASSERT_EQ(reply.status(), 200u);
-  std::size_t rows = 0;
-  std::optional<std::string> line = reply.next_line();  // the header
-  std::optional<std::string> last;
-  while ((line = reply.next_line())) {
-    if ((*line)[0] == '[') ++rows;
-    last = line;
-  }
-  EXPECT_EQ(rows, 49999u);
-  const auto trailer = parse_line(last);
+  const auto lines = reply.read_to_end();
+  EXPECT_EQ(lines.rows, 49999u);
+  const auto trailer = parse_line(lines.last);
   EXPECT_EQ(trailer.at("error").at("code"), "query_error") << trailer;
   EXPECT_EQ(trailer.at("error").at("message"), "integer overflow") << trailer;
 }
@@ -116,47 +107,24 @@ TEST(StreamedQueryLimits, TheResultLimitEndsTheStreamWithResultTooLarge) {
   testing::StreamedReply reply(gw.port(), "/v1/databases/main/query", counting_query(10000),
                                kNdjson);
   ASSERT_EQ(reply.status(), 200u);
-  std::optional<std::string> line, last;
-  while ((line = reply.next_line())) last = line;
-  EXPECT_LE(reply.body_bytes(), 4096u + last->size() + 1);
-  EXPECT_EQ(parse_line(last).at("error").at("code"), "result_too_large") << *last;
-}
-
-long rss_kb() {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
+  const auto lines = reply.read_to_end();
+  EXPECT_LE(reply.body_bytes(), 4096u + lines.last->size() + 1);
+  EXPECT_EQ(parse_line(lines.last).at("error").at("code"), "result_too_large") << *lines.last;
 }
 
 // 1,000,000 rows are about 52 MB of NDJSON; the gateway (in this process)
 // holds a bounded window of them, never the result.
 TEST_F(StreamedQuery, AMillionRowsGoOutInBoundedMemory) {
-  const long before_kb = rss_kb();
-  std::atomic<long> peak_kb{before_kb};
-  std::atomic<bool> streaming{true};
-  std::thread sampler([&] {
-    while (streaming) {
-      peak_kb = std::max(peak_kb.load(), rss_kb());
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
+  testing::PeakRss rss;
   auto reply = stream(counting_query(1000000));
   ASSERT_EQ(reply.status(), 200u);
-  std::size_t rows = 0;
-  std::optional<std::string> line, last;
-  while ((line = reply.next_line())) {
-    if ((*line)[0] == '[') ++rows;
-    last = line;
-  }
-  streaming = false;
-  sampler.join();
-  EXPECT_EQ(rows, 1000000u);
-  EXPECT_EQ(*last, R"({"rows_affected":0})");
+  const auto lines = reply.read_to_end();
+  const long growth_kb = rss.growth_kb();
+  EXPECT_EQ(lines.rows, 1000000u);
+  EXPECT_EQ(lines.last, R"({"rows_affected":0})");
   EXPECT_GT(reply.body_bytes(), 50'000'000u);
 #ifndef __SANITIZE_THREAD__  // its shadow memory grows with every byte touched
-  EXPECT_LT(peak_kb - before_kb, 20 * 1024) << "RSS grew by " << (peak_kb - before_kb) << " KB";
+  EXPECT_LT(growth_kb, 20 * 1024) << "RSS grew by " << growth_kb << " KB";
 #endif
 }
 

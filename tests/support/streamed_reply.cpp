@@ -76,6 +76,16 @@ std::optional<std::string> StreamedReply::next_line() {
   }
 }
 
+StreamedLines StreamedReply::read_to_end() {
+  StreamedLines lines;
+  lines.header = next_line();
+  while (auto line = next_line()) {
+    if (!line->empty() && line->front() == '[') ++lines.rows;
+    lines.last = std::move(line);
+  }
+  return lines;
+}
+
 void StreamedReply::close() {
   beast::error_code ignored;
   connection_->stream.socket().shutdown(net::ip::tcp::socket::shutdown_both, ignored);

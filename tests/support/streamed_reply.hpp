@@ -12,6 +12,14 @@
 
 namespace weir::testing {
 
+// An NDJSON body read to its end: the first line, the row lines (JSON
+// arrays) counted, the last line.
+struct StreamedLines {
+  std::optional<std::string> header;
+  std::size_t rows = 0;
+  std::optional<std::string> last;
+};
+
 class StreamedReply {
  public:
   // Sends one POST and reads the response header.
@@ -24,6 +32,8 @@ class StreamedReply {
   // The next line of the body, without its newline; nothing at the end of the
   // body. Throws when the connection breaks before the end.
   std::optional<std::string> next_line();
+  // Reads the rest of the body, keeping only what StreamedLines holds.
+  StreamedLines read_to_end();
   // Bytes of body received so far.
   std::size_t body_bytes() const;
   // Closes the connection, in the middle of the body or not.

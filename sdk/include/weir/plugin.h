@@ -44,7 +44,8 @@
  *   host's tests. A later version appends fields and raises
  *   WEIR_ABI_VERSION; a v1 plugin keeps loading in every later host.
  *   ABI version 2 appends weir_plugin.validate_config,
- *   weir_error.retryable_decided and weir_acquire_options.deadline_ms.
+ *   weir_error.retryable_decided, weir_acquire_options.deadline_ms and the
+ *   flag WEIR_EXEC_STREAMED.
  *   Version 2 is still open
  *   for appends until the next release (the asynchronous execute joins it);
  *   its sizes are frozen then, as version 1's are now.
@@ -65,8 +66,9 @@ extern "C" {
 
 /** ABI versions are plain integers; each release that appends to a struct adds one. */
 #define WEIR_ABI_VERSION_1 1u
-/** Appends weir_plugin.validate_config, weir_error.retryable_decided and
- *  weir_acquire_options.deadline_ms. Open for appends until the next release. */
+/** Appends weir_plugin.validate_config, weir_error.retryable_decided,
+ *  weir_acquire_options.deadline_ms and WEIR_EXEC_STREAMED. Open for appends
+ *  until the next release. */
 #define WEIR_ABI_VERSION_2 2u
 /** The newest ABI version this header describes. */
 #define WEIR_ABI_VERSION WEIR_ABI_VERSION_2
@@ -302,6 +304,11 @@ typedef struct weir_exec_options {
 
 /** The client declared the request read-only (may go to a replica; writes must fail). */
 #define WEIR_EXEC_READ_ONLY 1u
+/** ABI v2: the host sends the result on while it is written (a streamed
+ *  result, docs/http-api.yaml): a plugin with WEIR_CAP_STREAMING should write
+ *  each row as the backend delivers it rather than after the whole result,
+ *  so memory stays bounded; a v1 plugin ignores it. */
+#define WEIR_EXEC_STREAMED 2u
 
 /* ------------------------------------------------------------------------ */
 /* Plugin description and capabilities                                      */
@@ -455,8 +462,8 @@ typedef struct weir_plugin {
    * the connection stays usable (release resets it).
    * On failure the writer may hold a partial value; the host discards it.
    * WEIR_E_BROKEN closes the connection on release; the host then runs the
-   * request once more on a fresh lease (nothing reached the client yet) when
-   * it is WEIR_EXEC_READ_ONLY, or when the plugin's verdict is retryable
+   * request once more on a fresh lease (unless part of a streamed result
+   * reached the client already) when it is WEIR_EXEC_READ_ONLY, or when the plugin's verdict is retryable
    * (weir_error.retryable_decided): return that only when the request
    * provably never reached the backend (e.g. the connection was found closed
    * before anything was sent), and a final verdict (retryable 0) for a write

@@ -17,7 +17,8 @@ inline std::string base64_encode(const void* data, std::size_t n) {
   std::string out;
   out.reserve((n + 2) / 3 * 4);
   for (std::size_t i = 0; i < n; i += 3) {
-    const std::uint32_t b = (std::uint32_t{p[i]} << 16) | (i + 1 < n ? std::uint32_t{p[i + 1]} << 8 : 0) |
+    const std::uint32_t b = (std::uint32_t{p[i]} << 16) |
+                            (i + 1 < n ? std::uint32_t{p[i + 1]} << 8 : 0) |
                             (i + 2 < n ? std::uint32_t{p[i + 2]} : 0);
     out += kAlphabet[(b >> 18) & 63];
     out += kAlphabet[(b >> 12) & 63];

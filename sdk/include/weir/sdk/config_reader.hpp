@@ -56,7 +56,8 @@ class ConfigReader {
                        std::int64_t max) const {
     const auto* v = object_->if_contains(key);
     if (v == nullptr || v->is_null()) return fallback;
-    const auto range = "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
+    const auto range =
+        "must be an integer from " + std::to_string(min) + " to " + std::to_string(max);
     std::int64_t n = 0;
     if (v->is_int64()) {
       n = v->get_int64();

@@ -240,6 +240,7 @@ struct Trampolines {
       if (options != nullptr) {
         o.timeout = std::chrono::milliseconds(options->timeout_ms);
         o.read_only = (options->flags & WEIR_EXEC_READ_ONLY) != 0;
+        o.streamed = (options->flags & WEIR_EXEC_STREAMED) != 0;
       }
       ValueWriter writer(result);
       connection_of(conn).execute(object, o, writer);

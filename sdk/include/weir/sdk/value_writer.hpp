@@ -35,7 +35,8 @@ class ValueWriter {
 
  private:
   static void check(int rc) {
-    if (rc != 0) throw Error(WEIR_E_ABORTED, "the host stopped the result (too large or client gone)");
+    if (rc != 0)
+      throw Error(WEIR_E_ABORTED, "the host stopped the result (too large or client gone)");
   }
   weir_value_writer* w_;
 };
