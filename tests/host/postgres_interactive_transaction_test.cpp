@@ -57,6 +57,11 @@ class PostgresInteractiveTransaction : public ::testing::Test {
         port, "/v1/databases/pg/transactions/" + id + "/" + what,
         sql.empty() ? "" : boost::json::serialize(boost::json::object{{"query", sql}}));
   }
+  // Sessions the server still holds a transaction open for.
+  static std::string sessions_idle_in_transaction() {
+    return pg_->psql(
+        "select count(*) from pg_stat_activity where state like 'idle in transaction%'");
+  }
   static std::string message(const HttpReply& r) {
     return std::string(r.json().at("error").at("message").as_string());
   }
@@ -92,9 +97,7 @@ TEST_F(PostgresInteractiveTransaction, RollbackLeavesNothingAndUnknownOptionsAre
   ASSERT_EQ(in(gw.port(), id, "query", "insert into rolled values (1)").status, 200u);
   ASSERT_EQ(in(gw.port(), id, "rollback").status, 200u);
   EXPECT_EQ(pg_->psql("select count(*) from rolled"), "0\n");
-  EXPECT_EQ(pg_->psql("select count(*) from pg_stat_activity where state like 'idle in "
-                      "transaction%'"),
-            "0\n");
+  EXPECT_EQ(sessions_idle_in_transaction(), "0\n");
 }
 
 TEST_F(PostgresInteractiveTransaction, TheServerRefusesAWriteInAReadOnlyOne) {
@@ -178,9 +181,7 @@ TEST_F(PostgresInteractiveTransaction, AReloadReplacingItsDatabaseRollsItBackAtT
             "this transaction was rolled back: database \"pg\" was replaced by a config reload; "
             "open a new one");
   EXPECT_EQ(pg_->psql("select count(*) from reloaded"), "0\n");
-  EXPECT_EQ(pg_->psql("select count(*) from pg_stat_activity where state like 'idle in "
-                      "transaction%'"),
-            "0\n");
+  EXPECT_EQ(sessions_idle_in_transaction(), "0\n");
 }
 
 TEST_F(PostgresInteractiveTransaction, TheShutdownDrainRollsItBackAtTheServer) {
@@ -190,9 +191,7 @@ TEST_F(PostgresInteractiveTransaction, TheShutdownDrainRollsItBackAtTheServer) {
   ASSERT_EQ(in(gw.port(), id, "query", "insert into drained values (1)").status, 200u);
   gw.gateway().drain();
   EXPECT_EQ(pg_->psql("select count(*) from drained"), "0\n");
-  EXPECT_EQ(pg_->psql("select count(*) from pg_stat_activity where state like 'idle in "
-                      "transaction%'"),
-            "0\n");
+  EXPECT_EQ(sessions_idle_in_transaction(), "0\n");
   const auto r = in(gw.port(), id, "commit");
   EXPECT_EQ(r.status, 410u) << r.body;
   EXPECT_EQ(r.error_code(), "transaction_shutdown");
