@@ -159,7 +159,9 @@ TEST_F(McpTools, TruncatedResultsPageWithACursor) {
     ASSERT_EQ(result.at("isError"), false) << serialize(result);
     const auto& rows = result.at("structuredContent").as_object();
     for (const auto& row : rows.at("rows").as_array()) seen.push_back(row.at(0).as_int64());
-    if (page > 0) EXPECT_EQ(rows.at("offset"), 2 * page);
+    if (page > 0) {
+      EXPECT_EQ(rows.at("offset"), 2 * page);
+    }
     if (!rows.contains("next_cursor")) {
       EXPECT_EQ(rows.count("truncated"), 0u);
       break;
