@@ -64,13 +64,8 @@ TEST_F(PostgresStreamedQuery, AMillionRowsGoOutAsTheServerSendsThem) {
   EXPECT_EQ(lines.header, R"({"columns":["x","padding"],"column_types":["int4","text"]})");
   EXPECT_EQ(lines.rows, 1000000u);
   EXPECT_EQ(lines.last, R"({"rows_affected":1000000})");
-  // About 5 MB without sanitizers. ASan's shadow memory and allocator caches
-  // add some 20 MB for libpq's row results; buffering would add 100 MB.
-#if defined(__SANITIZE_ADDRESS__)
-  EXPECT_LT(growth_kb, 40 * 1024) << "RSS grew by " << growth_kb << " KB";
-#elif !defined(__SANITIZE_THREAD__)  // its shadow memory grows with every byte touched
-  EXPECT_LT(growth_kb, 20 * 1024) << "RSS grew by " << growth_kb << " KB";
-#endif
+  // About 5 MB without sanitizers; buffering would add 100 MB.
+  EXPECT_LT(growth_kb, testing::kStreamingGrowthBoundKb) << "RSS grew by " << growth_kb << " KB";
 }
 
 TEST_F(PostgresStreamedQuery, AnErrorAtALaterRowIsTheLastLine) {

@@ -123,9 +123,7 @@ TEST_F(StreamedQuery, AMillionRowsGoOutInBoundedMemory) {
   EXPECT_EQ(lines.rows, 1000000u);
   EXPECT_EQ(lines.last, R"({"rows_affected":0})");
   EXPECT_GT(reply.body_bytes(), 50'000'000u);
-#ifndef __SANITIZE_THREAD__  // its shadow memory grows with every byte touched
-  EXPECT_LT(growth_kb, 20 * 1024) << "RSS grew by " << growth_kb << " KB";
-#endif
+  EXPECT_LT(growth_kb, testing::kStreamingGrowthBoundKb) << "RSS grew by " << growth_kb << " KB";
 }
 
 // With one connection in the pool, the next request is served only if the

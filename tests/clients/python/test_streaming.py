@@ -4,7 +4,6 @@ NDJSON as they are fetched, in flat memory, with the errors a stream can end in.
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Iterator
 
 import pytest
@@ -151,8 +150,10 @@ def test_a_stream_cut_short_raises_connection_lost(narrow_gateway: Gateway) -> N
         cur = c.cursor()
         cur.execute(counting(MILLION), stream=True)
         cur.fetchone()
-        # Stop reading well past the narrow gateway's read_timeout_ms (300): it hangs up.
-        time.sleep(1.5)
+        # Stop reading: once the socket buffers are full and no byte has gone out for
+        # the narrow gateway's read_timeout_ms (300), it hangs up and ends the statement.
+        eventually(lambda: running(narrow_gateway) == 0,
+                   "the gateway kept streaming to a client that stopped reading")
         with pytest.raises(weir_client.InterfaceError) as e:
             cur.fetchall()
         assert e.value.code == "connection_lost"
