@@ -26,6 +26,8 @@ constexpr std::size_t kStreamBuffer = 256 * 1024;
 
 // True when one of the Accept header's media ranges is NDJSON with a weight above 0.
 bool accepts_ndjson(std::string_view accept) {
+  // Most requests say */* or application/json: no parsing for those.
+  if (!boost::algorithm::icontains(accept, kNdjson)) return false;
   std::vector<std::string> ranges;
   boost::algorithm::split(ranges, accept, boost::is_any_of(","));
   for (const auto& range : ranges) {

@@ -102,6 +102,22 @@ TEST_F(StreamedQuery, AnErrorMidStreamIsTheLastLine) {
   EXPECT_EQ(trailer.at("error").at("message"), "integer overflow") << trailer;
 }
 
+// The plugin's deadline, not a client's hang-up: a 504 would come too late, the 200 is out.
+TEST_F(StreamedQuery, ADeadlineThatPassesMidStreamIsTheLastLine) {
+  testing::StreamedReply reply(gw.port(), "/v1/databases/main/query", counting_query(100000000),
+                               {{"content-type", "application/json"},
+                                {"accept", "application/x-ndjson"},
+                                {"x-weir-timeout-ms", "500"}});
+  ASSERT_EQ(reply.status(), 200u);
+  const auto lines = reply.read_to_end();
+  EXPECT_GT(lines.rows, 0u);
+  EXPECT_LT(lines.rows, 100000000u);
+  const auto trailer = parse_line(lines.last);
+  EXPECT_EQ(trailer.at("error").at("code"), "timeout") << trailer;
+  EXPECT_EQ(trailer.at("error").at("database"), "main") << trailer;
+  EXPECT_TRUE(testing::wait_for_admission(gw.port(), "main", 0, 0));
+}
+
 TEST(StreamedQueryLimits, TheResultLimitEndsTheStreamWithResultTooLarge) {
   testing::RunningGateway gw(gateway_config(4096));
   testing::StreamedReply reply(gw.port(), "/v1/databases/main/query", counting_query(10000),
