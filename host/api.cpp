@@ -429,9 +429,10 @@ HttpResponse Api::query(const Call& call) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
   call.backend->read_only = read_only;
-  const auto context =
+  auto context =
       request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                       "POST /v1/databases/" + call.database->database->name() + "/query");
+  context.max_rows = take_max_rows(body, call.database->database->config().max_rows);
   if (wants_ndjson(call.request)) {
     query_streamed(call, body, read_only, context);
     return HttpResponse{};  // never sent: the stream answered through call.reply
@@ -444,15 +445,14 @@ HttpResponse Api::transaction(const Call& call) {
   const bool read_only = read_only_request(body, call.caller);
   call.backend->read_only = read_only;
   auto statements = take_statements(body);
+  auto context =
+      request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
+                      "POST /v1/databases/" + call.database->database->name() + "/transaction");
   // What is left are the transaction's options (isolation, deferrable, ...): the plugin
   // honours each one or refuses it by name, never drops it.
   if (read_only) body["read_only"] = true;
-  return json_response(
-      200, call.database->database->transaction(
-               statements, body, read_only,
-               request_context(
-                   *call.state, call.caller.client_id, call.deadline, *call.backend,
-                   "POST /v1/databases/" + call.database->database->name() + "/transaction")));
+  return json_response(200,
+                       call.database->database->transaction(statements, body, read_only, context));
 }
 
 // Interactive transactions: the gateway's registry (transactions.hpp) holds
@@ -479,11 +479,11 @@ HttpResponse Api::transaction_query(const Call& call) {
   call.backend->read_only = read_only;
   const auto id = transaction_id(call.request);
   const auto& db = *call.database->database;
-  return json_response(
-      200, gateway_.transactions().execute(
-               {id, call.caller.client_id, db}, body, read_only,
-               request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
-                               "transaction query on " + db.name())));
+  auto context = request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
+                                 "transaction query on " + db.name());
+  context.max_rows = take_max_rows(body, db.config().max_rows);
+  return json_response(200, gateway_.transactions().execute({id, call.caller.client_id, db}, body,
+                                                            read_only, context));
 }
 
 HttpResponse Api::commit_transaction(const Call& call) {

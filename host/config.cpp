@@ -112,15 +112,17 @@ void parse_databases(const ConfigReader& root, const boost::json::object& resolv
     if (!member.value().is_object())
       throw ConfigError(field + ": must be an object with at least \"backend\"");
     const ConfigReader db(member.value().get_object(), field);
-    db.allow_only({"backend", "optional", "connection", "pool", "replicas"});
+    db.allow_only({"backend", "optional", "connection", "pool", "replicas", "max_rows"});
     DatabaseConfig d;
     d.name = name;
     d.backend = db.required_string("backend");
     d.optional = db.boolean("optional", false);
+    d.max_rows = static_cast<std::size_t>(db.integer("max_rows", 0, 1, kMaxRowsLimit));
     db.child("connection");  // type checks: must be objects when present
     db.child("pool");
     d.settings = resolved.at(member.key()).get_object();
     d.settings.erase("replicas");
+    d.settings.erase("max_rows");  // the host's, not the plugin's
     if (const auto* replicas = resolved.at(member.key()).get_object().if_contains("replicas")) {
       if (!replicas->is_array())
         db.fail("replicas", "must be an array of {\"connection\": {...}, \"pool\": {...}}");

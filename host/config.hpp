@@ -32,10 +32,14 @@ struct DatabaseConfig {
   boost::json::object settings;
   std::vector<boost::json::object> replicas;  // the same per read replica (own connection/pool)
   boost::json::object masked;                 // the same with secrets masked: for display only
+  std::size_t max_rows = 0;  // a request's max_rows when it sends none; 0 = every row
 
   // Equal settings: a reload keeps such a database (and its pool) as it is.
   bool operator==(const DatabaseConfig&) const = default;
 };
+
+// The largest max_rows a request or a database's default may ask for.
+constexpr std::int64_t kMaxRowsLimit = 1'000'000'000;
 
 // The one definition of these defaults: the config reader, admission and each request's
 // context start from them, and docs/configuration.md states them (a test compares).

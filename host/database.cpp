@@ -5,6 +5,8 @@
 #include "logger.hpp"
 #include "ndjson_result_writer.hpp"
 #include "pool_params.hpp"
+#include "request_body.hpp"
+#include "row_cap_writer.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
@@ -77,9 +79,19 @@ class Database::Lease {
     execute_into(request, read_only, context, result);
     return result.take();
   }
-  // Runs one request with its result going to `result`; throws ApiError.
+  // Runs one request with its result going to `result`, cut at `context.max_rows`; throws
+  // ApiError.
   void execute_into(const std::string& request, bool read_only, const RequestContext& context,
                     ResultWriter& result) {
+    if (context.max_rows == 0) return run(request, read_only, context, result);
+    // A read-only statement is stopped at the cap; one that may write is read to its end.
+    // Outside a transaction, the stop may cancel it on the server, so its rows are asked
+    // for as they come (a capped result is small): the backend then stops producing too.
+    RowCapWriter capped(result, context.max_rows, read_only, read_only && !in_transaction_);
+    run(request, read_only, context, capped);
+  }
+  void run(const std::string& request, bool read_only, const RequestContext& context,
+           ResultWriter& result) {
     if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
     // A plugin may forget a cancel() that comes before its execute (postgres
     // and sqlite keep it), so look first.
@@ -94,6 +106,12 @@ class Database::Lease {
     const weir_status status =
         table().execute(conn_, request.data(), request.size(), &options, result.writer(), &error);
     if (status != WEIR_OK && cancelled_.stop_requested()) throw client_closed_request();
+    if (status != WEIR_OK && result.truncated()) {
+      // Stopped at max_rows: the result is whole. A plugin that gave up its connection
+      // doing so (e.g. PostgreSQL did not take the cancel in time) has it closed.
+      if (status == WEIR_E_BROKEN) broken_ = true;
+      return;
+    }
     if (status != WEIR_OK) {
       if (status == WEIR_E_ABORTED && !result.too_large()) {
         throw ApiError(
@@ -117,13 +135,16 @@ class Database::Lease {
     if (context.sent_to_plugin != nullptr) *context.sent_to_plugin = true;
     if (weir_status s = table().begin(conn_, options.data(), options.size(), &error); s != WEIR_OK)
       throw fail(s, error);
+    in_transaction_ = true;
   }
   void commit() {
+    in_transaction_ = false;  // a failed commit ends the transaction too (plugin.h)
     weir_error error = new_error();
     if (weir_status s = table().commit(conn_, &error); s != WEIR_OK) throw fail(s, error);
   }
   // Best effort: on failure the connection is discarded rather than reused dirty.
   void rollback() noexcept {
+    in_transaction_ = false;
     weir_error error = new_error();
     if (table().rollback(conn_, &error) != WEIR_OK) broken_ = true;
   }
@@ -200,6 +221,7 @@ class Database::Lease {
   weir_conn* conn_ = nullptr;
   bool broken_ = false;
   bool broke_ = false;  // a call returned WEIR_E_BROKEN (broken_ also covers a failed rollback)
+  bool in_transaction_ = false;        // between begin() and commit() or rollback()
   bool broke_before_sending_ = false;  // ... with the plugin's verdict "retryable"
   bool reached_client_ = false;
   std::stop_token cancelled_;
@@ -300,17 +322,36 @@ std::string Database::transaction(const boost::json::array& statements,
                                   const boost::json::object& options, bool read_only,
                                   const RequestContext& context) {
   if (!available()) throw unavailable_error();
+  // Each statement's host members, taken before anything runs: a bad one runs nothing.
+  struct Statement {
+    std::string request;
+    bool read_only;
+    std::size_t max_rows;
+  };
+  std::vector<Statement> runs;
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    auto statement = statements[i].as_object();
+    try {
+      const bool statement_read_only = take_read_only(statement) || read_only;
+      const auto max_rows = take_max_rows(statement, config_.max_rows);
+      runs.push_back({boost::json::serialize(statement), statement_read_only, max_rows});
+    } catch (ApiError& e) {
+      e.extra()["statement"] = i;
+      throw;
+    }
+  }
   return with_lease(read_only, context, [&](Lease& lease) {
     lease.begin(options, context);
     std::string body = "{\"results\":[";
     // The result cap holds for the whole response: each statement gets what is left.
     RequestContext left = context;
-    for (std::size_t i = 0; i < statements.size(); ++i) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
       try {
         if (i > 0) body += ',';
         left.max_result_bytes =
             context.max_result_bytes - std::min(body.size(), context.max_result_bytes);
-        body += lease.execute(boost::json::serialize(statements[i]), read_only, left);
+        left.max_rows = runs[i].max_rows;
+        body += lease.execute(runs[i].request, runs[i].read_only, left);
       } catch (ApiError& e) {
         lease.rollback();
         e.extra()["statement"] = i;

@@ -30,6 +30,7 @@ struct RequestContext {
   std::string tag;  // e.g. "POST /v1/databases/main/query"
   std::chrono::steady_clock::time_point deadline;
   std::size_t max_result_bytes = Limits{}.max_result_bytes;
+  std::size_t max_rows = 0;  // the request's max_rows (row_cap_writer.hpp); 0 = every row
   // Stopped when the client went away or the deadline passed (the client
   // then has its answer already): the running statement is cancelled
   // through the plugin's cancel() (which may block) on `canceller`, and the
@@ -74,6 +75,7 @@ class Database {
              NdjsonResultWriter& lines);
   // POST .../transaction: all statements on one connection, all or none. `options` go to
   // the plugin's begin as they are; `context.max_result_bytes` caps the whole response.
+  // Each statement's own read_only and max_rows are the host's (request_body.hpp).
   std::string transaction(const boost::json::array& statements, const boost::json::object& options,
                           bool read_only, const RequestContext& context);
 
@@ -122,9 +124,9 @@ class Database {
  private:
   ApiError unavailable_error() const;
   // Runs `work` on a lease: read-only work on the next replica when there are
-  // replicas, falling back to the primary when that replica cannot serve;
-  // work whose connection broke runs once more on a fresh lease when it is
-  // read-only or the plugin says it never reached the backend.
+  // replicas, falling back to the primary when that replica cannot
+  // serve; work whose connection broke runs once more on a fresh lease when it is read-only or the
+  // plugin says it never reached the backend.
   template <class Work>
   auto with_lease(bool read_only, const RequestContext& context, Work&& work);
   weir_pool* open_pool(const boost::json::object& settings, const std::string& data_dir);

@@ -1,5 +1,6 @@
 #include "request_body.hpp"
 
+#include "config.hpp"
 #include "request_json.hpp"
 
 namespace weir {
@@ -25,6 +26,18 @@ bool take_read_only(boost::json::object& body) {
   const bool read_only = v->get_bool();
   body.erase("read_only");
   return read_only;
+}
+
+std::size_t take_max_rows(boost::json::object& body, std::size_t fallback) {
+  const auto* v = body.if_contains("max_rows");
+  if (v == nullptr) return fallback;
+  if (!v->is_int64() || v->get_int64() < 1 || v->get_int64() > kMaxRowsLimit) {
+    throw ApiError(400, "invalid_request",
+                   "\"max_rows\" must be an integer from 1 to " + std::to_string(kMaxRowsLimit));
+  }
+  const auto max_rows = static_cast<std::size_t>(v->get_int64());
+  body.erase("max_rows");
+  return max_rows;
 }
 
 boost::json::array take_statements(boost::json::object& body) {

@@ -18,6 +18,10 @@ boost::json::object parse_body(const HttpRequest& request);
 // Removes and returns the host-level "read_only" member (false when absent).
 bool take_read_only(boost::json::object& body);
 
+// Removes and returns "max_rows" (docs/http-api.yaml): `fallback` when absent (the
+// database's default; 0 = no cap), else an integer from 1 to kMaxRowsLimit.
+std::size_t take_max_rows(boost::json::object& body, std::size_t fallback);
+
 // Removes and returns a transaction's "statements": a non-empty array of objects;
 // what is left of `body` are the transaction's options.
 boost::json::array take_statements(boost::json::object& body);

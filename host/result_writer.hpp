@@ -22,6 +22,8 @@ class ResultWriter {
   virtual const std::string& problem() const noexcept = 0;
   // True when what the plugin writes goes on at once (WEIR_EXEC_STREAMED).
   virtual bool streams() const noexcept { return false; }
+  // True when the request's max_rows cut the result (row_cap_writer.hpp).
+  virtual bool truncated() const noexcept { return false; }
 };
 
 }  // namespace weir

@@ -88,6 +88,19 @@ TEST(Config, DatabaseUnknownKeyAndWrongTypes) {
             std::string::npos);
 }
 
+TEST(Config, ADatabasesMaxRowsIsItsOwnAndNamesTheRange) {
+  EXPECT_EQ(
+      error_of(R"({"databases": {"a": {"backend": "sqlite", "max_rows": 0}}})"),
+      "config test.json: databases.a.max_rows: must be an integer from 1 to 1000000000, got 0");
+  EXPECT_EQ(error_of(R"({"databases": {"a": {"backend": "sqlite", "max_rows": "all"}}})"),
+            "config test.json: databases.a.max_rows: must be an integer from 1 to 1000000000, got "
+            "\"all\"");
+  const auto config = parse(R"({"databases": {"a": {"backend": "sqlite", "max_rows": 500}}})");
+  EXPECT_EQ(config.databases.at(0).max_rows, 500u);
+  EXPECT_FALSE(config.databases.at(0).settings.contains("max_rows"));  // not the plugin's
+  EXPECT_EQ(parse(R"({"databases": {"a": {"backend": "sqlite"}}})").databases.at(0).max_rows, 0u);
+}
+
 TEST(Config, NumericLimitsNameTheRange) {
   const auto e = error_of(R"({"worker_threads": 0, "databases": {"a": {"backend": "sqlite"}}})");
   EXPECT_NE(e.find("worker_threads: must be an integer from 1 to 1024, got 0"), std::string::npos)
