@@ -101,6 +101,14 @@ bool read_only_request(boost::json::object& body, const Caller& caller) {
   return take_read_only(body) || (caller.token != nullptr && caller.token->read_only);
 }
 
+// The host's members of a statement's request besides read_only: its row cap (the
+// database's default when absent) and where it may be served.
+void take_statement_members(boost::json::object& body, const DatabaseConfig& database,
+                            RequestContext& context) {
+  context.max_rows = take_max_rows(body, database.max_rows);
+  context.primary = take_primary(body);
+}
+
 // The {transaction} of /v1/databases/{database}/transactions/{transaction}/...
 std::string transaction_id(const HttpRequest& request) {
   return split_path(request.target()).value().at(4);
@@ -432,7 +440,7 @@ HttpResponse Api::query(const Call& call) {
   auto context =
       request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                       "POST /v1/databases/" + call.database->database->name() + "/query");
-  context.max_rows = take_max_rows(body, call.database->database->config().max_rows);
+  take_statement_members(body, call.database->database->config(), context);
   if (wants_ndjson(call.request)) {
     query_streamed(call, body, read_only, context);
     return HttpResponse{};  // never sent: the stream answered through call.reply
@@ -448,6 +456,7 @@ HttpResponse Api::transaction(const Call& call) {
   auto context =
       request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                       "POST /v1/databases/" + call.database->database->name() + "/transaction");
+  context.primary = take_primary(body);
   // What is left are the transaction's options (isolation, deferrable, ...): the plugin
   // honours each one or refuses it by name, never drops it.
   if (read_only) body["read_only"] = true;
@@ -461,6 +470,7 @@ HttpResponse Api::open_transaction(const Call& call) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
   call.backend->read_only = read_only;
+  take_primary(body);                       // checked only: a transaction runs on the primary
   if (read_only) body["read_only"] = true;  // the rest are options for the plugin's begin
   const auto& limits = call.state->config.limits;
   const auto& name = call.database->database->name();
@@ -481,7 +491,7 @@ HttpResponse Api::transaction_query(const Call& call) {
   const auto& db = *call.database->database;
   auto context = request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                                  "transaction query on " + db.name());
-  context.max_rows = take_max_rows(body, db.config().max_rows);
+  take_statement_members(body, db.config(), context);  // consistency: the transaction's connection
   return json_response(200, gateway_.transactions().execute({id, call.caller.client_id, db}, body,
                                                             read_only, context));
 }

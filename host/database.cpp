@@ -273,7 +273,7 @@ template <class Work>
 auto Database::with_lease(bool read_only, const RequestContext& context, Work&& work) {
   for (int attempt = 0;; ++attempt) {
     std::optional<Lease> lease;
-    if (read_only && !replicas_.empty()) {
+    if (read_only && !context.primary && !replicas_.empty()) {
       weir_pool* replica =
           replicas_[next_replica_.fetch_add(1, std::memory_order_relaxed) % replicas_.size()];
       try {

@@ -31,6 +31,7 @@ struct RequestContext {
   std::chrono::steady_clock::time_point deadline;
   std::size_t max_result_bytes = Limits{}.max_result_bytes;
   std::size_t max_rows = 0;  // the request's max_rows (row_cap_writer.hpp); 0 = every row
+  bool primary = false;      // consistency "primary": never served by a replica
   // Stopped when the client went away or the deadline passed (the client
   // then has its answer already): the running statement is cancelled
   // through the plugin's cancel() (which may block) on `canceller`, and the
@@ -124,7 +125,7 @@ class Database {
  private:
   ApiError unavailable_error() const;
   // Runs `work` on a lease: read-only work on the next replica when there are
-  // replicas, falling back to the primary when that replica cannot
+  // replicas (unless `context.primary`), falling back to the primary when that replica cannot
   // serve; work whose connection broke runs once more on a fresh lease when it is read-only or the
   // plugin says it never reached the backend.
   template <class Work>

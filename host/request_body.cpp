@@ -40,6 +40,16 @@ std::size_t take_max_rows(boost::json::object& body, std::size_t fallback) {
   return max_rows;
 }
 
+bool take_primary(boost::json::object& body) {
+  const auto* v = body.if_contains("consistency");
+  if (v == nullptr) return false;
+  const bool primary = v->is_string() && v->get_string() == "primary";
+  if (!primary && !(v->is_string() && v->get_string() == "any"))
+    throw ApiError(400, "invalid_request", "\"consistency\" must be \"any\" or \"primary\"");
+  body.erase("consistency");
+  return primary;
+}
+
 boost::json::array take_statements(boost::json::object& body) {
   auto* v = body.if_contains("statements");
   if (v == nullptr || !v->is_array() || v->get_array().empty()) {

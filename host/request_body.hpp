@@ -22,6 +22,10 @@ bool take_read_only(boost::json::object& body);
 // database's default; 0 = no cap), else an integer from 1 to kMaxRowsLimit.
 std::size_t take_max_rows(boost::json::object& body, std::size_t fallback);
 
+// Removes "consistency" and returns true for "primary" (read from the primary even
+// where a replica could serve), false when absent or "any".
+bool take_primary(boost::json::object& body);
+
 // Removes and returns a transaction's "statements": a non-empty array of objects;
 // what is left of `body` are the transaction's options.
 boost::json::array take_statements(boost::json::object& body);

@@ -5,7 +5,7 @@
 // reach clients as 502 connection_broken.
 #include "gateway_fixture.hpp"
 #include "outage_load.hpp"
-#include "postgres_cluster.hpp"
+#include "postgres_replica_pair.hpp"
 
 #include <gtest/gtest.h>
 
@@ -21,24 +21,12 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-boost::json::object connection_to(const testing::PostgresCluster& server) {
-  return {{"url", server.url()},
-          {"password_env", "WEIR_FAILOVER_TEST_PW"},
-          {"connect_timeout_ms", 1000}};
-}
-
 const std::string kWhere = R"J({"query":"select pg_is_in_recovery()","read_only":true})J";
 
 TEST(PostgresFailover, ReadsKeepWorkingWhileTheReplicaIsAwayAndReturnToItWithinTwoSeconds) {
-  testing::PostgresCluster primary;
-  auto replica = testing::PostgresCluster::replica_of(primary);
-  ::setenv("WEIR_FAILOVER_TEST_PW", primary.superuser_password().c_str(), 1);
-  testing::RunningGateway gw(
-      boost::json::object{{"databases",
-                           {{"pg",
-                             {{"backend", "postgres"},
-                              {"connection", connection_to(primary)},
-                              {"replicas", {{{"connection", connection_to(replica)}}}}}}}}});
+  testing::PostgresReplicaPair pair;
+  auto& replica = pair.replica;
+  testing::RunningGateway gw(pair.gateway_config());
   testing::OutageLoad load(gw.port(), "/v1/databases/pg/query", kWhere, 8);
   ASSERT_TRUE(load.first_success_after(Clock::now(), seconds(10))) << "never served at all";
   std::this_thread::sleep_for(milliseconds(500));  // every client has replica connections idle

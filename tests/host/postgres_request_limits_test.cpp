@@ -1,9 +1,12 @@
-// A request's max_rows against real PostgreSQL: a capped read stops the
-// statement (streamed or buffered) and gives the connection back in working
-// order; a capped write still writes every row.
+// A request's max_rows and consistency against real PostgreSQL: a capped
+// read stops the statement (streamed or buffered) and gives the connection
+// back in working order; a capped write still writes every row; a
+// `consistency: "primary"` read skips the replica a read-only request would
+// otherwise go to.
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
 #include "postgres_cluster.hpp"
+#include "postgres_replica_pair.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,6 +17,7 @@
 namespace weir {
 namespace {
 
+using testing::http_post;
 
 const testing::HttpHeaders kNdjson{{"content-type", "application/json"},
                                    {"accept", "application/x-ndjson"}};
@@ -100,6 +104,34 @@ TEST_F(PostgresRowCap, AStreamedWriteWritesEveryRow) {
             "{\"columns\":[\"n\"],\"column_types\":[\"int4\"]}\n[1]\n[2]\n"
             "{\"rows_affected\":1000,\"truncated\":true}\n");
   EXPECT_EQ(pg->psql("select count(*) from capped"), "1000\n");
+}
+
+TEST(PostgresConsistency, APrimaryReadSkipsTheReplica) {
+  testing::PostgresReplicaPair pair;
+  testing::RunningGateway gw(pair.gateway_config());
+  const auto in_recovery = [&](const std::string& members) {
+    const auto r =
+        http_post(gw.port(), "/v1/databases/pg/query",
+                  R"J({"query":"select pg_is_in_recovery()","read_only":true)J" + members + "}");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    return r.json().at("rows").at(0).at(0).as_bool();
+  };
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(in_recovery("")) << "a read-only request goes to the replica";
+    EXPECT_TRUE(in_recovery(R"J(,"consistency":"any")J"));
+    EXPECT_FALSE(in_recovery(R"J(,"consistency":"primary")J"));
+  }
+  // The all-or-none transaction too.
+  const auto tx = http_post(gw.port(), "/v1/databases/pg/transaction",
+                            R"J({"read_only":true,"consistency":"primary",)J"
+                            R"J("statements":[{"query":"select pg_is_in_recovery()"}]})J");
+  ASSERT_EQ(tx.status, 200u) << tx.body;
+  EXPECT_EQ(tx.json().at("results").at(0).at("rows").at(0).at(0), false);
+  const auto bad = http_post(gw.port(), "/v1/databases/pg/query",
+                             R"J({"query":"select 1","consistency":"strong"})J");
+  EXPECT_EQ(bad.status, 400u) << bad.body;
+  EXPECT_EQ(bad.error_code(), "invalid_request");
+  EXPECT_EQ(bad.json().at("error").at("message"), "\"consistency\" must be \"any\" or \"primary\"");
 }
 
 }  // namespace
