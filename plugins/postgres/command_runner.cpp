@@ -122,22 +122,56 @@ void CommandRunner::expect_open_before_sending() {
   }
 }
 
-ResultPtr CommandRunner::run(const char* sql, const Parameters& params,
-                             std::chrono::milliseconds timeout, const RowSink* rows) {
+ResultPtr CommandRunner::run(const char* sql, const Parameters& params, const Deadline& deadline,
+                             const RowSink* rows) {
+  const auto send = [&] {
+    return PQsendQueryParams(conn_, sql, params.count(), params.types(), params.values(),
+                             params.lengths(), params.formats(), 0);
+  };
+  return send_and_await(send, deadline, rows);
+}
+
+void CommandRunner::prepare(const std::string& name, const char* sql, const Parameters& params,
+                            const Deadline& deadline) {
+  const auto send = [&] {
+    return PQsendPrepare(conn_, name.c_str(), sql, params.count(), params.types());
+  };
+  send_and_await(send, deadline, nullptr);
+}
+
+ResultPtr CommandRunner::run_prepared(const std::string& name, const Parameters& params,
+                                      const Deadline& deadline, const RowSink* rows) {
+  const auto send = [&] {
+    return PQsendQueryPrepared(conn_, name.c_str(), params.count(), params.values(),
+                               params.lengths(), params.formats(), 0);
+  };
+  return send_and_await(send, deadline, rows);
+}
+
+template <class Send>
+ResultPtr CommandRunner::send_and_await(const Send& send, const Deadline& request,
+                                        const RowSink* rows) {
   expect_open_before_sending();
   if (cancel_requested_.exchange(false))
     throw Error(WEIR_E_CANCELLED, "the request was cancelled before the statement started");
-  const auto start = Clock::now();
+  const auto timeout = request.timeout;
   const std::optional<Clock::time_point> deadline =
-      timeout.count() > 0 ? std::optional(start + timeout) : std::nullopt;
-  if (PQsendQueryParams(conn_, sql, params.count(), params.types(), params.values(),
-                        params.lengths(), params.formats(), 0) == 0) {
+      timeout.count() > 0 ? std::optional(request.started + timeout) : std::nullopt;
+  // An earlier statement of the request (a prepare) used it up. Sent now, a
+  // cancel could reach the server before the statement and stop nothing.
+  if (deadline && Clock::now() >= *deadline) {
+    throw Error(WEIR_E_TIMEOUT,
+                "the request's deadline of " + std::to_string(timeout.count()) +
+                    " ms passed before the statement was sent",
+                weir::sdk::Retry::kYes);
+  }
+  if (send() == 0) {
     if (PQstatus(conn_) != CONNECTION_OK)
       throw broken_connection(conn_, "sending the statement failed");
     throw Error(WEIR_E_INVALID_REQUEST,
                 "PostgreSQL client refused the statement: " + last_error(conn_));
   }
-  // Fails only when no query is in progress, which PQsendQueryParams just started.
+  // Fails only when no query is in progress, which send() just started.
   if (rows != nullptr) PQsetSingleRowMode(conn_);
   in_flight_.store(true);
   struct Landed {

@@ -20,12 +20,20 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 namespace weir::postgres {
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 // Takes each row of a statement run in single-row mode, as a result of its own.
 using RowSink = std::function<void(ResultPtr row)>;
+
+// When a request ends: `timeout` (0: never) after it `started`. Several
+// statements of one request share it, and a timeout names the request's.
+struct Deadline {
+  std::chrono::milliseconds timeout{0};
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+};
 
 class CommandRunner {
  public:
@@ -48,7 +56,18 @@ class CommandRunner {
   // the rest of its result read and dropped, and run() throws that error:
   // the connection stays in step and usable.
   ResultPtr run(const char* sql, const Parameters& params, std::chrono::milliseconds timeout,
+                const RowSink* rows = nullptr) {
+    return run(sql, params, Deadline{timeout}, rows);
+  }
+  ResultPtr run(const char* sql, const Parameters& params, const Deadline& deadline,
                 const RowSink* rows = nullptr);
+  // The same two steps for a named prepared statement (statement_cache.hpp):
+  // prepare() makes `name` for `sql` with the types of `params`, and
+  // run_prepared() runs it as run() runs a statement's text.
+  void prepare(const std::string& name, const char* sql, const Parameters& params,
+               const Deadline& deadline);
+  ResultPtr run_prepared(const std::string& name, const Parameters& params,
+                         const Deadline& deadline, const RowSink* rows = nullptr);
 
   // Cancels the statement in flight or, when none is, the next one run: a
   // cancel that comes just before a statement is meant for it. Used up by the
@@ -58,6 +77,9 @@ class CommandRunner {
   void forget_cancel() noexcept { cancel_requested_.store(false); }
 
  private:
+  // Sends with `send` (a PQsend* call) and waits for the outcome as run() says.
+  template <class Send>
+  ResultPtr send_and_await(const Send& send, const Deadline& deadline, const RowSink* rows);
   void expect_open_before_sending();
   void send_cancel() noexcept;
   void await_cancel_sent(std::chrono::steady_clock::time_point give_up);

@@ -87,7 +87,8 @@ std::unique_ptr<weir::sdk::Connection> PgConnectionFactory::connect(
     const int ready = ::poll(&fd, 1, static_cast<int>(left.count()));
     if (ready > 0) state = PQconnectPoll(conn.get());
   }
-  return std::make_unique<PgConnection>(conn.release(), settings_.reset);
+  return std::make_unique<PgConnection>(conn.release(), settings_.reset,
+                                        settings_.statement_cache_size);
 }
 
 }  // namespace weir::postgres

@@ -53,8 +53,11 @@ bool flag(const boost::json::object& options, const char* key) {
 
 }  // namespace
 
-PgConnection::PgConnection(PGconn* conn, ResetMode reset)
-    : conn_(conn, &PQfinish), runner_(conn), reset_mode_(reset) {}
+PgConnection::PgConnection(PGconn* conn, ResetMode reset, std::size_t statement_cache_size)
+    : conn_(conn, &PQfinish),
+      runner_(conn),
+      statements_(conn, runner_, statement_cache_size),
+      reset_mode_(reset) {}
 
 PgConnection::~PgConnection() = default;
 
@@ -100,7 +103,7 @@ void PgConnection::execute(const boost::json::object& request,
   const bool commits_itself = !options.read_only && !in_transaction();
   try {
     if (options.streamed) return stream_result(sql, params, left, out);
-    auto result = runner_.run(sql.c_str(), params, left);
+    auto result = statements_.run(sql, params, left);
     const auto types = column_types(result.get(), left);
     write_result(result.get(), types, out);
   } catch (const Error& e) {
@@ -152,7 +155,7 @@ void PgConnection::stream_result(const std::string& sql, const Parameters& param
     else
       held.push_back(std::move(row));
   };
-  const auto last = runner_.run(sql.c_str(), params, timeout, &rows);
+  const auto last = statements_.run(sql, params, timeout, &rows);
   if (!header_written) {
     const PGresult* shape = held.empty() ? last.get() : held.front().get();
     writer.header(shape, column_types(shape, timeout));
@@ -244,6 +247,7 @@ void PgConnection::reset() {
   runner_.forget_cancel();  // the lease is over: its request's cancel goes with it
   if (in_transaction()) rollback(milliseconds(0));
   if (reset_mode_ == ResetMode::kAlways || session_dirty_) {
+    statements_.forget_all();  // DISCARD ALL drops them on the server
     run("DISCARD ALL", kHousekeepingTimeout);
     session_dirty_ = false;
   }

@@ -5,6 +5,7 @@
 
 #include "command_runner.hpp"
 #include "settings.hpp"
+#include "statement_cache.hpp"
 #include "type_catalog.hpp"
 
 #include <weir/sdk/connection.hpp>
@@ -20,8 +21,9 @@ namespace weir::postgres {
 
 class PgConnection final : public weir::sdk::Connection {
  public:
-  // Takes ownership of an established connection.
-  PgConnection(PGconn* conn, ResetMode reset);
+  // Takes ownership of an established connection; `statement_cache_size` 0
+  // runs every statement unnamed.
+  PgConnection(PGconn* conn, ResetMode reset, std::size_t statement_cache_size);
   ~PgConnection() override;
 
   // Request: {"query": "...", "params": [...]}; see parameters.hpp for binding.
@@ -54,6 +56,7 @@ class PgConnection final : public weir::sdk::Connection {
 
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   CommandRunner runner_;
+  StatementCache statements_;  // the requests' statements; housekeeping runs unnamed
   TypeCache types_;
   const ResetMode reset_mode_;
   bool session_dirty_ = false;  // a statement may have changed session state since the last reset

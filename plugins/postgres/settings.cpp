@@ -186,7 +186,8 @@ Settings Settings::from(const ConfigReader& c, const std::filesystem::path& data
   }
   c.allow_only({"url", "host", "port", "dbname", "user", "password_env", "password_file", "sslmode",
                 "sslrootcert", "sslcert", "sslkey", "sslcrl", "target_session_attrs",
-                "application_name", "options", "connect_timeout_ms", "reset"});
+                "application_name", "options", "connect_timeout_ms", "reset",
+                "statement_cache_size"});
   Settings s;
   read_url(c, s.libpq);
   for (const char* key : {"host", "dbname", "user", "application_name"}) {
@@ -242,6 +243,8 @@ Settings Settings::from(const ConfigReader& c, const std::filesystem::path& data
                reset + "\"");
   }
   s.reset = reset == "always" ? ResetMode::kAlways : ResetMode::kAuto;
+  s.statement_cache_size = static_cast<std::size_t>(c.integer(
+      "statement_cache_size", static_cast<std::int64_t>(s.statement_cache_size), 0, 10000));
   return s;
 }
 

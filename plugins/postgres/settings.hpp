@@ -9,6 +9,7 @@
 #include <weir/sdk/plugin_export.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -44,6 +45,8 @@ struct Settings {
   PasswordSource password;
   std::chrono::milliseconds connect_timeout{5000};
   ResetMode reset = ResetMode::kAuto;
+  // Named prepared statements kept per connection (statement_cache.hpp); 0: none.
+  std::size_t statement_cache_size = 100;
 
   // Reads and validates `connection`; throws Error(INVALID_CONFIG) naming the field.
   static Settings from(const weir::sdk::ConfigReader& connection,

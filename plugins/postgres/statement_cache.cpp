@@ -1,0 +1,80 @@
+#include "statement_cache.hpp"
+
+#include <weir/sdk/error.hpp>
+
+namespace weir::postgres {
+namespace {
+
+using std::chrono::milliseconds;
+using weir::sdk::Error;
+
+constexpr const char* kResultTypeChanged = "0A000";  // cached plan must not change result type
+constexpr const char* kNoSuchStatement = "26000";    // prepared statement does not exist
+
+// The parameter count and types, then the text: the same text sent with other
+// parameter types is another statement on the server.
+std::string key_for(const std::string& sql, const Parameters& params) {
+  const int count = params.count();
+  std::string key(reinterpret_cast<const char*>(&count), sizeof count);
+  key.append(reinterpret_cast<const char*>(params.types()), sizeof(Oid) * count);
+  key += sql;
+  return key;
+}
+
+}  // namespace
+
+StatementCache::StatementCache(PGconn* conn, CommandRunner& runner, std::size_t capacity)
+    : conn_(conn), runner_(runner), names_(capacity) {}
+
+ResultPtr StatementCache::run(const std::string& sql, const Parameters& params,
+                              milliseconds timeout, const RowSink* rows) {
+  if (names_.capacity() == 0) return runner_.run(sql.c_str(), params, timeout, rows);
+  const Deadline deadline{timeout};
+  deallocate_retired(deadline);
+  const std::string key = key_for(sql, params);
+  if (const std::string* name = names_.find(key)) {
+    try {
+      return runner_.run_prepared(*name, params, deadline, rows);
+    } catch (const Error& e) {
+      if (e.code() != kResultTypeChanged && e.code() != kNoSuchStatement) throw;
+      auto stale = names_.erase(key);
+      if (e.code() == kResultTypeChanged) retired_.push_back(std::move(*stale));
+      if (in_transaction()) throw;  // the failure aborted the client's transaction
+    }
+  }
+  const std::string& name = prepare(key, sql, params, deadline);
+  return runner_.run_prepared(name, params, deadline, rows);
+}
+
+const std::string& StatementCache::prepare(const std::string& key, const std::string& sql,
+                                           const Parameters& params, const Deadline& deadline) {
+  std::string name = "weir_" + std::to_string(++prepared_);
+  runner_.prepare(name, sql.c_str(), params, deadline);
+  if (auto pushed_out = names_.insert(key, std::move(name))) {
+    retired_.push_back(std::move(pushed_out->second));
+    deallocate_retired(deadline);
+  }
+  return *names_.find(key);
+}
+
+void StatementCache::deallocate_retired(const Deadline& deadline) {
+  if (in_transaction()) return;
+  while (!retired_.empty()) {
+    const std::string deallocate = "DEALLOCATE " + retired_.back();
+    retired_.pop_back();
+    try {
+      runner_.run(deallocate.c_str(), Parameters(), deadline);
+    } catch (const Error& e) {
+      if (e.code() != kNoSuchStatement) throw;  // the client's DEALLOCATE ALL got there first
+    }
+  }
+}
+
+void StatementCache::forget_all() noexcept {
+  names_.clear();
+  retired_.clear();
+}
+
+bool StatementCache::in_transaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+
+}  // namespace weir::postgres
