@@ -66,11 +66,15 @@ bool read_only_option(const boost::json::object& options) {
 }  // namespace
 
 SqliteConnection::SqliteConnection(std::shared_ptr<SharedDatabase> database, Handle db)
-    : database_(std::move(database)), db_(std::move(db)), guard_(db_.get()) {
+    : database_(std::move(database)),
+      db_(std::move(db)),
+      guard_(db_.get()),
+      statements_(db_.get(), guard_, database_->settings.statement_cache_size) {
   sqlite3_progress_handler(db_.get(), kProgressSteps, &SqliteConnection::on_progress, this);
 }
 
 SqliteConnection::~SqliteConnection() {
+  statements_.clear();  // a statement left open would keep the handle, and its transaction, alive
   db_.reset();  // closing rolls back whatever is open, before the lock goes to the next writer
   if (holds_writer_) database_->writer.release();
 }
@@ -80,10 +84,10 @@ void SqliteConnection::execute(const boost::json::object& request,
                                weir::sdk::ValueWriter& result) {
   start_request(options.timeout);
   refuse_if_cancelled();
-  const StatementGuard::ClientScope client(guard_,
-                                           reads_only(options) ? Caller::kReader : Caller::kWriter);
+  const Caller caller = reads_only(options) ? Caller::kReader : Caller::kWriter;
+  const StatementGuard::ClientScope client(guard_, caller);
   try {
-    run_statement(request, options, result);
+    run_statement(request, options, caller, result);
   } catch (const Error& error) {
     release_writer_lock_when_idle();
     const Error explained = explain(error);
@@ -96,11 +100,11 @@ void SqliteConnection::execute(const boost::json::object& request,
   release_writer_lock_when_idle();
 }
 
-// The statement is finalized when this returns, so the lock can be let go after.
+// The statement is reset or finalized when this returns, so the lock can be let go after.
 void SqliteConnection::run_statement(const boost::json::object& request,
-                                     const weir::sdk::ExecOptions& options,
+                                     const weir::sdk::ExecOptions& options, Caller caller,
                                      weir::sdk::ValueWriter& result) {
-  const Statement statement = prepare_single(db_.get(), query_of(request));
+  const auto statement = statements_.use(query_of(request), caller);
   bind_parameters(statement.get(), request.if_contains("params"));
   if (!sqlite3_stmt_readonly(statement.get())) {
     refuse_write(options);

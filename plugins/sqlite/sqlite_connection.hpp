@@ -5,6 +5,7 @@
 #pragma once
 
 #include "sqlite_handle.hpp"
+#include "statement_cache.hpp"
 #include "statement_guard.hpp"
 
 #include <weir/sdk/connection.hpp>
@@ -40,7 +41,7 @@ class SqliteConnection final : public weir::sdk::Connection {
 
  private:
   void run_statement(const boost::json::object& request, const weir::sdk::ExecOptions& options,
-                     weir::sdk::ValueWriter& result);
+                     Caller caller, weir::sdk::ValueWriter& result);
   bool reads_only(const weir::sdk::ExecOptions& options) const;
   void start_request(std::chrono::milliseconds timeout);
   void refuse_if_cancelled();
@@ -55,6 +56,7 @@ class SqliteConnection final : public weir::sdk::Connection {
   std::shared_ptr<SharedDatabase> database_;
   Handle db_;
   StatementGuard guard_;
+  StatementCache statements_;
   bool holds_writer_ = false;
   bool read_only_transaction_ = false;
   std::chrono::milliseconds timeout_{0};

@@ -57,10 +57,11 @@ void write_result(sqlite3* db, sqlite3_stmt* statement, weir::sdk::ValueWriter& 
   // across statements, and an UPDATE must not report it.
   if (writes) sqlite3_set_last_insert_rowid(db, 0);
 
-  const int columns = sqlite3_column_count(statement);
   // The first step comes before the header: an expression's type is its
-  // first value's.
+  // first value's, and a kept statement compiled again after a schema change
+  // (SELECT * over a new column) has its columns only then.
   int step = sqlite3_step(statement);
+  const int columns = sqlite3_column_count(statement);
   out.begin_object();
   out.key("columns");
   out.begin_array();

@@ -10,8 +10,8 @@ namespace weir::sqlite {
 
 SqliteSettings read_settings(const weir::sdk::OpenContext& context) {
   const auto& reader = context.connection;
-  reader.allow_only(
-      {"path", "busy_timeout_ms", "read_only", "create", "synchronous", "max_value_bytes"});
+  reader.allow_only({"path", "busy_timeout_ms", "read_only", "create", "synchronous",
+                     "max_value_bytes", "statement_cache_size"});
 
   SqliteSettings settings;
   const std::string path = reader.string("path", "databases/" + context.database + ".db");
@@ -21,6 +21,8 @@ SqliteSettings read_settings(const weir::sdk::OpenContext& context) {
   // SQLite's own ceiling (SQLITE_MAX_LENGTH) is 1000000000.
   settings.max_value_bytes = static_cast<int>(
       reader.integer("max_value_bytes", settings.max_value_bytes, 1024, 1000000000));
+  settings.statement_cache_size = static_cast<std::size_t>(reader.integer(
+      "statement_cache_size", static_cast<std::int64_t>(settings.statement_cache_size), 0, 10000));
   settings.read_only = reader.boolean("read_only", false);
   // A read-only database can only be opened, never created.
   settings.create = reader.boolean("create", !settings.read_only);

@@ -5,6 +5,7 @@
 #include <weir/sdk/plugin_export.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <string>
 
@@ -21,6 +22,7 @@ struct SqliteSettings {
   // build, so one request cannot make the process allocate gigabytes
   // (randomblob(1e9)). The default is the host's default result limit.
   int max_value_bytes = 64 << 20;
+  std::size_t statement_cache_size = 100;  // compiled statements kept per connection; 0: none
 };
 
 // Reads `context.connection`; throws Error(WEIR_E_INVALID_CONFIG) naming the field.

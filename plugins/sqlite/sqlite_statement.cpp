@@ -6,10 +6,10 @@
 
 namespace weir::sqlite {
 
-Statement prepare_single(sqlite3* db, std::string_view sql) {
+Statement prepare_single(sqlite3* db, std::string_view sql, unsigned flags) {
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0, &raw, &tail) !=
+  if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &raw, &tail) !=
       SQLITE_OK) {
     throw last_error(db);
   }

@@ -16,8 +16,9 @@ struct StatementFinalizer {
 using Statement = std::unique_ptr<sqlite3_stmt, StatementFinalizer>;
 
 // Prepares `sql`, which must hold exactly one statement (trailing whitespace,
-// semicolons and comments are fine). Throws Error: WEIR_E_QUERY for SQL
-// SQLite rejects, WEIR_E_INVALID_REQUEST for no statement or more than one.
-Statement prepare_single(sqlite3* db, std::string_view sql);
+// semicolons and comments are fine), with sqlite3_prepare_v3's `flags`.
+// Throws Error: WEIR_E_QUERY for SQL SQLite rejects, WEIR_E_INVALID_REQUEST
+// for no statement or more than one.
+Statement prepare_single(sqlite3* db, std::string_view sql, unsigned flags = 0);
 
 }  // namespace weir::sqlite

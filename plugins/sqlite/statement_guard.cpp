@@ -65,6 +65,7 @@ int StatementGuard::check(int action, const char* first, const char* second) {
 
 int StatementGuard::allow_session_change() noexcept {
   session_changed_ = true;
+  scope_changed_session_ = true;
   return SQLITE_OK;
 }
 

@@ -33,6 +33,7 @@ class StatementGuard {
     ClientScope(StatementGuard& guard, Caller caller) : guard_(guard) {
       guard_.caller_ = caller;
       guard_.refusal_.clear();
+      guard_.scope_changed_session_ = false;
     }
     ~ClientScope() { guard_.caller_.reset(); }
     ClientScope(const ClientScope&) = delete;
@@ -49,6 +50,9 @@ class StatementGuard {
   // the session (a pragma with an argument, ATTACH, a temporary object); every
   // client statement passes the guard, so nothing else can.
   bool take_session_changed() noexcept { return std::exchange(session_changed_, false); }
+  // Whether a statement allowed in the current ClientScope could change the
+  // session: one the guard must see again each time it runs, so never cached.
+  bool scope_changed_session() const noexcept { return scope_changed_session_; }
 
  private:
   static int authorize(void* self, int action, const char* first, const char* second,
@@ -60,6 +64,7 @@ class StatementGuard {
   std::optional<Caller> caller_;  // unset: the plugin's own statement
   std::string refusal_;
   bool session_changed_ = false;
+  bool scope_changed_session_ = false;
 };
 
 }  // namespace weir::sqlite

@@ -93,8 +93,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refused{"MisspelledConnectionSetting",
                 R"({"backend": "sqlite", "connection": {"paht": "main.db"}})",
                 "databases.main.connection.paht: is not a known setting (known: path, "
-                "busy_timeout_ms, read_only, create, synchronous, max_value_bytes); did you mean "
-                "\"path\"?"},
+                "busy_timeout_ms, read_only, create, synchronous, max_value_bytes, "
+                "statement_cache_size); did you mean \"path\"?"},
         Refused{"ReplicasOnABackendWithoutThem",
                 R"({"backend": "sqlite", "replicas": [{"connection": {"path": "r.db"}}]})",
                 "databases.main.replicas: backend \"sqlite\" does not support read replicas"},

@@ -81,7 +81,8 @@ TEST_F(SqliteTest, UnknownSettingIsRefusedListingTheKnownOnes) {
   EXPECT_EQ(failed.status, WEIR_E_INVALID_CONFIG);
   EXPECT_EQ(failed.message(),
             "databases.main.connection.busy_timeout: is not a known setting (known: path, "
-            "busy_timeout_ms, read_only, create, synchronous, max_value_bytes)");
+            "busy_timeout_ms, read_only, create, synchronous, max_value_bytes, "
+            "statement_cache_size)");
 }
 
 TEST_F(SqliteTest, WrongTypesAreRefusedNamingTheField) {
