@@ -23,4 +23,11 @@ std::unique_ptr<Transport> connect_transport(Framing framing, const std::string&
                                              std::uint16_t port, const TlsContext* tls,
                                              Deadline deadline);
 
+// The two framings connect_transport chooses between, each in a file of its
+// own (bolt_transport.cpp, websocket_transport.cpp).
+std::unique_ptr<Transport> connect_bolt(const std::string& host, std::uint16_t port,
+                                        const TlsContext* tls, Deadline deadline);
+std::unique_ptr<Transport> connect_websocket(const std::string& host, std::uint16_t port,
+                                             const TlsContext* tls, Deadline deadline);
+
 }  // namespace weir::neo4j
