@@ -16,8 +16,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql pgbouncer sqlite3 curl procps
   # the client libraries' tests (clients/): pytest, httpx for the async Python
-  # client, the TypeScript compiler (node-typescript, which brings nodejs)
-  python3-pytest python3-httpx node-typescript
+  # client, the TypeScript compiler (node-typescript, which brings nodejs);
+  # YAML for tests/openapi, which reads docs/http-api.yaml
+  python3-pytest python3-httpx python3-yaml node-typescript
   # the Debian packages (scripts/package.sh, tests/packages): dpkg-shlibdeps,
   # lintian, systemd-analyze to verify the unit
   dpkg-dev lintian systemd
