@@ -122,6 +122,25 @@ TEST_F(PostgresStatementCache,
       << "the stale statement was deallocated once the transaction ended";
 }
 
+// Read-only requests are enforced by the server when a statement runs
+// (default_transaction_read_only), not when it is prepared: a statement
+// prepared for a write is refused to a read-only request on the same session.
+TEST_F(PostgresStatementCache, AStatementPreparedForAWriteIsRefusedToAReadOnlyRequest) {
+  cluster().psql("DROP TABLE IF EXISTS written; CREATE TABLE written (id int)");
+  auto c = connect(cluster());
+  const auto insert = request("INSERT INTO written VALUES (1)");
+  run(*c, insert);
+  weir::sdk::ExecOptions read_only;
+  read_only.read_only = true;
+  const auto e = error_of([&] { run(*c, insert, read_only); });
+  EXPECT_EQ(e.status(), WEIR_E_PERMISSION);
+  EXPECT_EQ(e.code(), "25006");
+  EXPECT_EQ(e.message(), "cannot execute INSERT in a read-only transaction");
+  EXPECT_EQ(scalar(*c, "SELECT count(*) FROM written"), json::value(1));
+  EXPECT_EQ(scalar(*c, kExecutions, {"INSERT INTO written VALUES (1)"}), json::value(2))
+      << "the refused run was the prepared statement's";
+}
+
 TEST_F(PostgresStatementCache, AClientsOwnDeallocateAllDoesNotFailTheNextRequest) {
   auto c = connect(cluster());
   EXPECT_EQ(scalar(*c, "SELECT 41 + $1::int", {1}), json::value(42));
