@@ -49,7 +49,15 @@ ResultPtr StatementCache::run(const std::string& sql, const Parameters& params,
 const std::string& StatementCache::prepare(const std::string& key, const std::string& sql,
                                            const Parameters& params, const Deadline& deadline) {
   std::string name = "weir_" + std::to_string(++prepared_);
-  runner_.prepare(name, sql.c_str(), params, deadline);
+  try {
+    runner_.prepare(name, sql.c_str(), params, deadline);
+  } catch (const Error& e) {
+    // Preparing runs nothing: whatever became of the connection, the
+    // statement was not applied, and may run again on another one.
+    if (e.status() != WEIR_E_BROKEN || e.retryable_decided()) throw;
+    throw Error(e.status(), e.message() + " (while preparing the statement, which did not run)",
+                weir::sdk::Retry::kYes, e.code(), e.detail());
+  }
   if (auto pushed_out = names_.insert(key, std::move(name))) {
     retired_.push_back(std::move(pushed_out->second));
     deallocate_retired(deadline);

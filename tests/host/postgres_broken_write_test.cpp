@@ -12,8 +12,10 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 
 namespace weir {
 namespace {
@@ -78,6 +80,24 @@ TEST_F(PostgresBrokenWrite, OneCutAfterItWasSentIsAppliedOnceAndFinal) {
   EXPECT_FALSE(insert.json().at("error").at("retryable").as_bool()) << insert.body;
   proxy_.clear();
   EXPECT_EQ(rows(), 1) << "the server applied it, and nobody ran it again";
+}
+
+// A statement new to the connection is prepared first (the statement cache):
+// a cut before the answer to that comes means it never ran.
+TEST_F(PostgresBrokenWrite, OneCutWhileItWasPreparedWasNotAppliedAndMayBeRetried) {
+  proxy_.set(testing::Fault::reset_mid_response(0));
+  const auto insert = query("insert into t values (2)");
+  EXPECT_EQ(insert.status, 503u) << insert.body;
+  EXPECT_TRUE(insert.json().at("error").at("retryable").as_bool()) << insert.body;
+  proxy_.clear();
+  // The retry's connect failed too: the pool backs off (at most 200 ms) first.
+  auto count = query("select count(*) from t");
+  for (int i = 0; i < 20 && count.status == 503u; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    count = query("select count(*) from t");
+  }
+  ASSERT_EQ(count.status, 200u) << count.body;
+  EXPECT_EQ(count.json().at("rows").at(0).at(0).as_int64(), 0) << "it never ran";
 }
 
 // Inside a transaction the break is not final: the uncommitted transaction
