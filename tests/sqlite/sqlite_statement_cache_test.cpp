@@ -110,6 +110,26 @@ TEST_F(SqliteStatementCacheTest, AStatementThatChangesTheSessionIsNotKeptAndIsUn
   }
 }
 
+// A handle closed with a statement still compiled lingers (a "zombie") with
+// its transaction, and the write lock on the file, until that statement is
+// finalized: the kept statements go with their connection.
+TEST_F(SqliteStatementCacheTest, AConnectionClosedInsideATransactionLetsTheNextWriterIn) {
+  auto pool =
+      open({{"path", "test.db"}, {"busy_timeout_ms", 200}}, {{"min_size", 0}, {"max_size", 2}});
+  {
+    auto conn = lease(pool);
+    ASSERT_TRUE(run(conn, "CREATE TABLE w (x INTEGER)").ok());
+    ASSERT_TRUE(conn.begin().ok());
+    ASSERT_TRUE(run(conn, "INSERT INTO w VALUES (1)").ok());  // kept, and the file locked
+    conn.release(WEIR_RELEASE_BROKEN);                        // closed, not reset
+  }
+  auto next = lease(pool);
+  const auto write = run(next, "INSERT INTO w VALUES (2)");
+  ASSERT_TRUE(write.ok()) << write.message();
+  EXPECT_EQ(rows(next, "SELECT x FROM w"), parse("[[2]]"))
+      << "the open transaction was rolled back";
+}
+
 TEST_F(SqliteStatementCacheTest, SizeZeroKeepsNoStatement) {
   auto pool = one_connection({{"statement_cache_size", 0}});
   auto conn = lease(pool);
