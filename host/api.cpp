@@ -6,8 +6,6 @@
 #include "request_body.hpp"
 #include "route.hpp"
 
-#include <boost/json/serialize.hpp>
-
 #include <algorithm>
 #include <charconv>
 #include <thread>
@@ -441,6 +439,7 @@ HttpResponse Api::query(const Call& call) {
       request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                       "POST /v1/databases/" + call.database->database->name() + "/query");
   take_statement_members(body, call.database->database->config(), context);
+  context.int64_form = take_int64_form(body);
   if (wants_ndjson(call.request)) {
     query_streamed(call, body, read_only, context);
     return HttpResponse{};  // never sent: the stream answered through call.reply
@@ -457,6 +456,7 @@ HttpResponse Api::transaction(const Call& call) {
       request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                       "POST /v1/databases/" + call.database->database->name() + "/transaction");
   context.primary = take_primary(body);
+  context.int64_form = take_int64_form(body);
   // What is left are the transaction's options (isolation, deferrable, ...): the plugin
   // honours each one or refuses it by name, never drops it.
   if (read_only) body["read_only"] = true;
@@ -492,6 +492,7 @@ HttpResponse Api::transaction_query(const Call& call) {
   auto context = request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                                  "transaction query on " + db.name());
   take_statement_members(body, db.config(), context);  // consistency: the transaction's connection
+  context.int64_form = take_int64_form(body);
   return json_response(200, gateway_.transactions().execute({id, call.caller.client_id, db}, body,
                                                             read_only, context));
 }
@@ -527,14 +528,14 @@ HttpResponse Api::reload(const Call& call) {
     for (const auto& name : list) out.push_back(boost::json::value(name));
     return out;
   };
-  return json_response(200, boost::json::serialize(boost::json::object{
-                                {"status", "reloaded"},
-                                {"config", gateway_.snapshot()->config.source},
-                                {"added", names(report.added)},
-                                {"replaced", names(report.replaced)},
-                                {"removed", names(report.removed)},
-                                {"unchanged", names(report.unchanged)},
-                                {"restart_required", names(report.restart_required)}}));
+  return json_response(
+      200, json_text(boost::json::object{{"status", "reloaded"},
+                                         {"config", gateway_.snapshot()->config.source},
+                                         {"added", names(report.added)},
+                                         {"replaced", names(report.replaced)},
+                                         {"removed", names(report.removed)},
+                                         {"unchanged", names(report.unchanged)},
+                                         {"restart_required", names(report.restart_required)}}));
 }
 
 HttpResponse Api::liveness(const Call&) { return json_response(200, R"({"status":"live"})"); }
@@ -558,9 +559,9 @@ HttpResponse Api::health(const Call& call) {
     databases[name] = std::move(entry);
   }
   const char* status = required_down ? "unhealthy" : any_unhealthy ? "degraded" : "healthy";
-  return json_response(required_down ? 503 : 200,
-                       boost::json::serialize(boost::json::object{
-                           {"status", status}, {"databases", std::move(databases)}}));
+  return json_response(
+      required_down ? 503 : 200,
+      json_text(boost::json::object{{"status", status}, {"databases", std::move(databases)}}));
 }
 
 HttpResponse Api::readiness(const Call& call) {
@@ -585,7 +586,7 @@ HttpResponse Api::readiness(const Call& call) {
   boost::json::object body{{"status", ready ? "ready" : "not_ready"}};
   if (!ready) body["not_ready"] = std::move(not_ready);
   if (!optional_down.empty()) body["optional_down"] = std::move(optional_down);
-  return json_response(ready ? 200 : 503, boost::json::serialize(body));
+  return json_response(ready ? 200 : 503, json_text(body));
 }
 
 boost::json::object Api::describe(const ServedDatabase& served) {
@@ -642,10 +643,9 @@ HttpResponse Api::list_plugins(const Call& call) {
   boost::json::array searched;
   for (const auto& d : state.plugins->searched())
     searched.push_back(boost::json::value(d.string()));
-  return json_response(
-      200, boost::json::serialize(boost::json::object{{"loaded", std::move(loaded)},
-                                                      {"rejected", std::move(rejected)},
-                                                      {"searched", std::move(searched)}}));
+  return json_response(200, json_text(boost::json::object{{"loaded", std::move(loaded)},
+                                                          {"rejected", std::move(rejected)},
+                                                          {"searched", std::move(searched)}}));
 }
 
 }  // namespace weir

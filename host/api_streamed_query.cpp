@@ -65,13 +65,14 @@ void Api::query_streamed(const Call& call, const boost::json::object& request, b
   bool replied = false;
   // The status line goes out with the first line: an error before it (no
   // connection, a syntax error) is still an ordinary error response.
-  NdjsonResultWriter lines(context.max_result_bytes, [&](std::string_view line) {
-    if (!replied) {
-      replied = true;
-      call.reply(HttpReply(ndjson_header(), stream));
-    }
-    return stream->write_line(line, context.cancelled);
-  });
+  NdjsonResultWriter lines(context.max_result_bytes, context.int64_form,
+                           [&](std::string_view line) {
+                             if (!replied) {
+                               replied = true;
+                               call.reply(HttpReply(ndjson_header(), stream));
+                             }
+                             return stream->write_line(line, context.cancelled);
+                           });
   try {
     call.database->database->query(request, read_only, context, lines);
   } catch (const ApiError& e) {

@@ -75,7 +75,7 @@ class Database::Lease {
 
   // Runs one request; returns its result as JSON text or throws ApiError.
   std::string execute(const std::string& request, bool read_only, const RequestContext& context) {
-    JsonResultWriter result(context.max_result_bytes);
+    JsonResultWriter result(context.max_result_bytes, context.int64_form);
     execute_into(request, read_only, context, result);
     return result.take();
   }

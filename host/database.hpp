@@ -6,6 +6,7 @@
 
 #include "api_error.hpp"
 #include "config.hpp"
+#include "int64_form.hpp"
 #include "plugin_loader.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
@@ -32,6 +33,7 @@ struct RequestContext {
   std::size_t max_result_bytes = Limits{}.max_result_bytes;
   std::size_t max_rows = 0;  // the request's max_rows (row_cap_writer.hpp); 0 = every row
   bool primary = false;      // consistency "primary": never served by a replica
+  Int64Form int64_form = Int64Form::kNumber;
   // Stopped when the client went away or the deadline passed (the client
   // then has its answer already): the running statement is cancelled
   // through the plugin's cancel() (which may block) on `canceller`, and the

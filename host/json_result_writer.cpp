@@ -1,12 +1,11 @@
 #include "json_result_writer.hpp"
 
-#include <weir/sdk/base64.hpp>
+#include "json_replay.hpp"
 
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
+#include <weir/sdk/base64.hpp>
+#include <weir/sdk/json_text.hpp>
 
 #include <charconv>
-#include <cmath>
 
 namespace weir {
 
@@ -39,27 +38,16 @@ std::size_t utf8_sequence(const unsigned char* p, std::size_t left) {
 
 }  // namespace
 
-JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes) {
+JsonResultWriter::JsonResultWriter(std::size_t max_bytes, Int64Form int64_form)
+    : max_bytes_(max_bytes), int64_form_(int64_form) {
   writer_.struct_size = sizeof(weir_value_writer);
   writer_.host_data = this;
   writer_.null_value = [](void* s) { return self(s).scalar("null"); };
   writer_.bool_value = [](void* s, int v) { return self(s).scalar(v ? "true" : "false"); };
-  writer_.int64_value = [](void* s, std::int64_t v) {
-    char buffer[24];
-    auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
-    return self(s).scalar(std::string_view(buffer, static_cast<std::size_t>(r.ptr - buffer)));
-  };
+  writer_.int64_value = [](void* s, std::int64_t v) { return self(s).int64(v); };
   writer_.double_value = [](void* s, double v) {
-    // JSON has no NaN or Infinity; strings keep the information.
-    if (std::isnan(v)) return self(s).scalar("\"NaN\"");
-    if (std::isinf(v)) return self(s).scalar(v > 0 ? "\"Infinity\"" : "\"-Infinity\"");
-    char buffer[32];
-    auto r = std::to_chars(buffer, buffer + sizeof buffer, v);
-    std::string_view text(buffer, static_cast<std::size_t>(r.ptr - buffer));
-    // Keep doubles recognisable as floating point ("1.0", not "1").
-    if (text.find_first_of(".eE") == std::string_view::npos) {
-      return self(s).scalar(std::string(text) + ".0");
-    }
+    std::string text;
+    sdk::append_json_double(text, v);
     return self(s).scalar(text);
   };
   writer_.string_value = [](void* s, const char* p, std::size_t n) {
@@ -76,10 +64,13 @@ JsonResultWriter::JsonResultWriter(std::size_t max_bytes) : max_bytes_(max_bytes
     return w.scalar(std::string(kOpen) + sdk::base64_encode(p, n) + std::string(kClose));
   };
   writer_.json_value = [](void* s, const char* p, std::size_t n) {
-    boost::system::error_code ec;
-    auto value = boost::json::parse(std::string_view(p, n), ec);
-    if (ec) return self(s).fail("the plugin passed invalid JSON text as a value: " + ec.message());
-    return self(s).scalar(boost::json::serialize(value));
+    auto& w = self(s);
+    std::string invalid;
+    const int rc = replay_json(
+        std::string_view(p, n), w.writer_,
+        [&w](std::string_view literal) { return w.number_literal(literal); }, invalid);
+    if (rc == -1) return w.fail("the plugin passed invalid JSON text as a value: " + invalid);
+    return rc;
   };
   writer_.begin_array = [](void* s) {
     auto& w = self(s);
@@ -150,6 +141,25 @@ int JsonResultWriter::scalar(std::string_view encoded) {
   if (int rc = before_value()) return rc;
   out_ += encoded;
   return check_size();
+}
+
+int JsonResultWriter::int64(std::int64_t v) {
+  constexpr std::int64_t kLargestExactDouble = (std::int64_t{1} << 53) - 1;
+  const bool as_string = int64_form_ == Int64Form::kStringBeyondDouble &&
+                         (v > kLargestExactDouble || v < -kLargestExactDouble);
+  char buffer[24];
+  char* text = buffer + 1;
+  char* end = std::to_chars(text, buffer + sizeof buffer - 1, v).ptr;
+  if (as_string) *--text = '"', *end++ = '"';
+  return scalar(std::string_view(text, static_cast<std::size_t>(end - text)));
+}
+
+int JsonResultWriter::number_literal(std::string_view literal) {
+  // Beyond int64 it is certainly beyond what a double holds exactly.
+  const bool integer = literal.find_first_of(".eE") == std::string_view::npos;
+  if (integer && int64_form_ == Int64Form::kStringBeyondDouble)
+    return scalar("\"" + std::string(literal) + "\"");
+  return scalar(literal);
 }
 
 int JsonResultWriter::before_value() {

@@ -2,11 +2,14 @@
 // typed value stream into JSON text, guaranteeing valid output whatever the
 // plugin sends (bad UTF-8 is replaced, NaN/Infinity become strings, structure
 // is checked) and stopping the plugin once the result passes a size limit.
+// docs/types.md describes every value's form.
 #pragma once
 
+#include "int64_form.hpp"
 #include "result_writer.hpp"
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,7 +17,7 @@ namespace weir {
 
 class JsonResultWriter final : public ResultWriter {
  public:
-  explicit JsonResultWriter(std::size_t max_bytes);
+  explicit JsonResultWriter(std::size_t max_bytes, Int64Form int64_form = Int64Form::kNumber);
   JsonResultWriter(const JsonResultWriter&) = delete;
   JsonResultWriter& operator=(const JsonResultWriter&) = delete;
 
@@ -35,6 +38,9 @@ class JsonResultWriter final : public ResultWriter {
   enum class Frame { kArray, kObject };
 
   int scalar(std::string_view encoded);
+  int int64(std::int64_t v);
+  // A number from nested JSON that is not an int64, as the backend spelled it.
+  int number_literal(std::string_view literal);
   int before_value();
   int fail(std::string why);
   int check_size();
@@ -45,6 +51,7 @@ class JsonResultWriter final : public ResultWriter {
 
   weir_value_writer writer_{};
   std::size_t max_bytes_;
+  Int64Form int64_form_;
   std::string out_;
   std::vector<Frame> stack_;
   std::vector<bool> first_;       // per open frame: no member written yet

@@ -1,7 +1,8 @@
 #include "logger.hpp"
 
+#include "json_text.hpp"
+
 #include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -65,7 +66,7 @@ void Logger::write(LogLevel level, std::string_view source, std::string_view mes
   if (!enabled(level)) return;
   std::string line;
   if (format_.load() == LogFormat::kJson) {
-    line = boost::json::serialize(boost::json::object{
+    line = json_text(boost::json::object{
         {"ts", timestamp()}, {"level", level_name(level)}, {"source", source}, {"msg", message}});
   } else {
     line = timestamp() + " " + level_name(level) + " [" + std::string(source) + "] " +

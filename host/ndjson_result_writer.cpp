@@ -8,8 +8,8 @@ NdjsonResultWriter& self(void* p) { return *static_cast<NdjsonResultWriter*>(p);
 
 }  // namespace
 
-NdjsonResultWriter::NdjsonResultWriter(std::size_t max_bytes, LineSink sink)
-    : max_bytes_(max_bytes), sink_(std::move(sink)), line_(max_bytes) {
+NdjsonResultWriter::NdjsonResultWriter(std::size_t max_bytes, Int64Form int64_form, LineSink sink)
+    : max_bytes_(max_bytes), sink_(std::move(sink)), line_(max_bytes, int64_form) {
   writer_.struct_size = sizeof(weir_value_writer);
   writer_.host_data = this;
   writer_.null_value = [](void* s) {

@@ -23,7 +23,7 @@ class NdjsonResultWriter final : public ResultWriter {
   // any more, which stops the plugin.
   using LineSink = std::function<bool(std::string_view line)>;
 
-  NdjsonResultWriter(std::size_t max_bytes, LineSink sink);
+  NdjsonResultWriter(std::size_t max_bytes, Int64Form int64_form, LineSink sink);
   NdjsonResultWriter(const NdjsonResultWriter&) = delete;
   NdjsonResultWriter& operator=(const NdjsonResultWriter&) = delete;
 

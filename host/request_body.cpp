@@ -50,6 +50,17 @@ bool take_primary(boost::json::object& body) {
   return primary;
 }
 
+Int64Form take_int64_form(boost::json::object& body) {
+  const auto* v = body.if_contains("int64");
+  if (v == nullptr) return Int64Form::kNumber;
+  const auto* name = v->if_string();
+  if (name == nullptr || (*name != "number" && *name != "string"))
+    throw ApiError(400, "invalid_request", "\"int64\" must be \"number\" or \"string\"");
+  const auto form = *name == "string" ? Int64Form::kStringBeyondDouble : Int64Form::kNumber;
+  body.erase("int64");
+  return form;
+}
+
 boost::json::array take_statements(boost::json::object& body) {
   auto* v = body.if_contains("statements");
   if (v == nullptr || !v->is_array() || v->get_array().empty()) {

@@ -5,6 +5,7 @@
 
 #include "api_error.hpp"
 #include "http_server.hpp"
+#include "int64_form.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -25,6 +26,9 @@ std::size_t take_max_rows(boost::json::object& body, std::size_t fallback);
 // Removes "consistency" and returns true for "primary" (read from the primary even
 // where a replica could serve), false when absent or "any".
 bool take_primary(boost::json::object& body);
+
+// Removes and returns the host-level "int64" member: "number" (the default) or "string".
+Int64Form take_int64_form(boost::json::object& body);
 
 // Removes and returns a transaction's "statements": a non-empty array of objects;
 // what is left of `body` are the transaction's options.

@@ -2,8 +2,9 @@
 
 #include "api_error.hpp"
 
+#include <weir/sdk/json_parse.hpp>
+
 #include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/parse.hpp>
 
 #include <cmath>
 #include <cstdint>
@@ -139,7 +140,7 @@ bool may_hold_out_of_range_integer(const boost::json::value& value) {
 
 boost::json::value parse_request_body(std::string_view body) {
   boost::system::error_code ec;
-  auto value = boost::json::parse(body, ec);
+  auto value = sdk::parse_json(body, ec);
   if (ec)
     throw ApiError(400, "invalid_json", "the request body is not valid JSON: " + ec.message());
   if (!may_hold_out_of_range_integer(value)) return value;

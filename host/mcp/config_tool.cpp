@@ -39,8 +39,10 @@ std::string misfit(const ToolParameter& p, const value& v) {
     return "must be one of " + json_text(*p.allowed);
   if (v.is_number()) {
     const double n = v.to_number<double>();
-    if (p.minimum && n < *p.minimum) return "must be at least " + json_text(*p.minimum);
-    if (p.maximum && n > *p.maximum) return "must be at most " + json_text(*p.maximum);
+    if (p.minimum && n < p.minimum->to_number<double>())
+      return "must be at least " + json_text(*p.minimum);
+    if (p.maximum && n > p.maximum->to_number<double>())
+      return "must be at most " + json_text(*p.maximum);
   }
   return {};
 }
@@ -82,7 +84,7 @@ ToolParameter parse_parameter(const sdk::ConfigReader& r) {
     if (p.type != "integer" && p.type != "number")
       r.fail(bound, "applies only to integer and number parameters");
     if (!v->is_number()) r.fail(bound, "must be a number");
-    (std::string_view(bound) == "minimum" ? p.minimum : p.maximum) = v->to_number<double>();
+    (std::string_view(bound) == "minimum" ? p.minimum : p.maximum) = *v;
   }
   if (const auto* fallback = r.object().if_contains("default")) {
     p.fallback = *fallback;

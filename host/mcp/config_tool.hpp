@@ -29,8 +29,9 @@ struct ToolParameter {
   std::string item_type;  // an array's: string, integer, number or boolean; empty = any
   std::string description;
   std::optional<boost::json::array> allowed;  // enum
-  std::optional<double> minimum;
-  std::optional<double> maximum;
+  // As the config wrote them (an integer bound reads "at least 1", not 1.0).
+  std::optional<boost::json::value> minimum;
+  std::optional<boost::json::value> maximum;
   std::optional<boost::json::value> fallback;  // default; a parameter without one is required
 };
 

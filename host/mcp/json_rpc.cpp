@@ -2,7 +2,7 @@
 
 #include "json_text.hpp"
 
-#include <boost/json/parse.hpp>
+#include <weir/sdk/json_parse.hpp>
 
 namespace weir::mcp {
 
@@ -16,7 +16,7 @@ bool valid_id(const boost::json::value& id) {
 
 Message parse_message(std::string_view text) {
   boost::system::error_code ec;
-  boost::json::value parsed = boost::json::parse(text, ec);
+  boost::json::value parsed = sdk::parse_json(text, ec);
   if (ec) throw RpcError(rpc_code::kParseError, "the message is not valid JSON: " + ec.message());
   if (parsed.is_array())
     throw RpcError(rpc_code::kInvalidRequest,

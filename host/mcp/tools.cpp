@@ -8,6 +8,8 @@
 #include "mcp/tool_arguments.hpp"
 #include "mcp/toolsets.hpp"
 
+#include <weir/sdk/json_parse.hpp>
+
 #include <boost/json/parse.hpp>
 
 #include <utility>
@@ -320,7 +322,7 @@ void Tools::run(const std::string& tool, const std::string& database, const Call
                        "the call was cancelled (notifications/cancelled, the session ended, or the "
                        "client left); its statement was stopped")));
         if (error) return done(tool_error(*error));
-        done(tool_result(boost::json::parse(result).as_object()));
+        done(tool_result(sdk::parse_json(result).as_object()));
       });
 }
 
@@ -399,7 +401,7 @@ void Tools::run_statement(const std::string& tool, const std::string& database, 
           Database& db, const RequestContext& request) {
         const object options = read_only ? object{{"read_only", true}} : object{};
         auto answer =
-            boost::json::parse(db.transaction(array{statement}, options, read_only, request));
+            sdk::parse_json(db.transaction(array{statement}, options, read_only, request));
         return page_rows(std::move(answer.at("results").as_array()[0].as_object()), page);
       },
       std::move(done));

@@ -4,6 +4,8 @@
 #include "chroma_connection.hpp"
 #include "chroma_errors.hpp"
 
+#include <weir/sdk/json_text.hpp>
+
 namespace weir::chroma {
 namespace {
 
@@ -71,7 +73,7 @@ void ChromaConnection::create_collection(const RequestReader& request, sdk::Valu
   body["get_or_create"] = request.boolean("get_or_create", false);
 
   const std::string path = state_->database_path() + "/collections";
-  const std::string text = boost::json::serialize(body);
+  const std::string text = weir::sdk::json_text(body);
   const auto response = send("POST", path, &text);
   expect_success(response, "POST " + path);
   boost::system::error_code ec;

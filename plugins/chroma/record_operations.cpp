@@ -5,6 +5,8 @@
 #include "chroma_errors.hpp"
 #include "record_validation.hpp"
 
+#include <weir/sdk/json_text.hpp>
+
 #include <algorithm>
 
 namespace weir::chroma {
@@ -20,7 +22,7 @@ std::string server_body(const boost::json::object& request) {
   boost::json::object body = request;
   body.erase("op");
   body.erase("collection");
-  return boost::json::serialize(body);
+  return weir::sdk::json_text(body);
 }
 
 }  // namespace
@@ -56,7 +58,7 @@ void ChromaConnection::write_records(const RequestReader& request, std::string_v
     for (const auto& [key, column] : named) {
       if (column != nullptr) body[key] = batches == 1 ? *column : slice(*column, begin, end);
     }
-    const std::string text = boost::json::serialize(body);
+    const std::string text = weir::sdk::json_text(body);
     try {
       // Only the first batch may chase a recreated collection: later ones must
       // land where the earlier ones did.

@@ -2,6 +2,8 @@
 
 #include "chroma_errors.hpp"
 
+#include <weir/sdk/json_text.hpp>
+
 #include <boost/json.hpp>
 
 namespace weir::chroma {
@@ -14,7 +16,7 @@ std::string make_database_path(const ChromaSettings& s) {
 
 // POST that treats 409 (already exists) as success: creation is idempotent here.
 void create_if_missing(HttpClient& client, const std::string& path, const std::string& name) {
-  const std::string body = boost::json::serialize(boost::json::object{{"name", name}});
+  const std::string body = weir::sdk::json_text(boost::json::object{{"name", name}});
   const auto response = client.post(path, body);
   if (response.status != 409) expect_success(response, "POST " + path);
 }

@@ -2,6 +2,7 @@
 
 #include <weir/sdk/base64.hpp>
 #include <weir/sdk/error.hpp>
+#include <weir/sdk/json_text.hpp>
 
 #include <boost/json.hpp>
 
@@ -54,7 +55,7 @@ void append_array_element(std::string& out, const boost::json::value& v) {
   } else if (v.is_number()) {
     text = number_text(v);
   } else {
-    text = boost::json::serialize(v);
+    text = weir::sdk::json_text(v);
   }
   out += '"';
   for (char c : text) {
@@ -114,7 +115,7 @@ Parameters::Parameters(const boost::json::value* params) {
           }
           add_bytes(std::move(*bytes));
         } else {
-          add_text(boost::json::serialize(v));
+          add_text(weir::sdk::json_text(v));
         }
         break;
     }

@@ -71,7 +71,68 @@ TEST(JsonResultWriter, RawJsonIsValidatedAndNormalised) {
   EXPECT_EQ(f.w->json_value(f.d, "{ \"a\" : [1, 2] }", 16), 0);
   EXPECT_NE(f.w->json_value(f.d, "{nope", 5), 0);
   EXPECT_FALSE(f.json.complete());
-  EXPECT_NE(f.json.problem().find("invalid JSON text"), std::string::npos);
+  EXPECT_EQ(f.json.problem(), "the plugin passed invalid JSON text as a value: syntax error");
+}
+
+TEST(JsonResultWriter, RawJsonWithExtraTextIsRefused) {
+  Fixture f;
+  EXPECT_NE(f.w->json_value(f.d, "[1] [2]", 7), 0);
+  EXPECT_EQ(f.json.problem(),
+            "the plugin passed invalid JSON text as a value: extra data after the JSON value");
+}
+
+// Chroma's distances and PostgreSQL's json columns arrive as JSON text: their
+// numbers keep the backend's spelling (Boost.JSON would print 0.6531832 as
+// 6.531832E-1 and round jsonb's numerics to doubles).
+TEST(JsonResultWriter, NumbersInRawJsonKeepTheirDigits) {
+  Fixture f;
+  const std::string text =
+      R"({"distances": [[0.6531832, 1e-7, 2.50]], "big": 123456789012345678901234567890.5,)"
+      R"( "n": -9223372036854775808, "u": 18446744073709551615, "s": "\u00e9"})";
+  EXPECT_EQ(f.w->json_value(f.d, text.data(), text.size()), 0);
+  ASSERT_TRUE(f.json.complete()) << f.json.problem();
+  EXPECT_EQ(f.json.text(),
+            R"({"distances":[[0.6531832,1e-7,2.50]],"big":123456789012345678901234567890.5,)"
+            R"("n":-9223372036854775808,"u":18446744073709551615,"s":"é"})");
+}
+
+TEST(JsonResultWriter, DoublesAreShortestRoundTripDecimals) {
+  Fixture f;
+  f.w->begin_array(f.d);
+  for (double v : {0.6531832, 19.765820030757858, 1.0, 0.0, -2.5, 1e300, 1e-7})
+    f.w->double_value(f.d, v);
+  f.w->end_array(f.d);
+  EXPECT_EQ(f.json.text(), "[0.6531832,19.765820030757858,1.0,0.0,-2.5,1e+300,1e-07]");
+}
+
+// "int64": "string": what a double cannot hold exactly becomes a string,
+// everywhere in the result (nested JSON too); the rest stay numbers.
+TEST(JsonResultWriter, Int64BeyondDoubleAsStrings) {
+  JsonResultWriter json(1 << 20, Int64Form::kStringBeyondDouble);
+  auto* w = json.writer();
+  void* d = w->host_data;
+  w->begin_array(d);
+  for (std::int64_t v : {std::int64_t{9007199254740991}, std::int64_t{-9007199254740991},
+                         std::int64_t{9007199254740992}, std::int64_t{-9007199254740993},
+                         std::numeric_limits<std::int64_t>::min(), std::int64_t{42}})
+    w->int64_value(d, v);
+  const std::string nested = R"({"id": 9007199254740993, "u": 18446744073709551615, "x": 1.5})";
+  w->json_value(d, nested.data(), nested.size());
+  w->end_array(d);
+  ASSERT_TRUE(json.complete()) << json.problem();
+  EXPECT_EQ(json.text(),
+            R"([9007199254740991,-9007199254740991,"9007199254740992","-9007199254740993",)"
+            R"("-9223372036854775808",42,{"id":"9007199254740993","u":"18446744073709551615",)"
+            R"("x":1.5}])");
+}
+
+TEST(JsonResultWriter, Int64AsNumbersByDefault) {
+  Fixture f;
+  f.w->begin_array(f.d);
+  f.w->int64_value(f.d, std::numeric_limits<std::int64_t>::max());
+  f.w->int64_value(f.d, std::numeric_limits<std::int64_t>::min());
+  f.w->end_array(f.d);
+  EXPECT_EQ(f.json.text(), "[9223372036854775807,-9223372036854775808]");
 }
 
 TEST(JsonResultWriter, MalformedStructureIsRefused) {

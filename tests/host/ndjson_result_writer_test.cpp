@@ -20,7 +20,7 @@ struct Lines {
   sdk::ValueWriter out{writer.writer()};
 
   explicit Lines(std::size_t max_bytes = 1 << 20)
-      : writer(max_bytes, [this](std::string_view line) {
+      : writer(max_bytes, Int64Form::kNumber, [this](std::string_view line) {
           if (reading) sent.emplace_back(line);
           return reading;
         }) {}
@@ -50,9 +50,9 @@ TEST(NdjsonResultWriter, HeaderThenOneLinePerRowThenTrailer) {
   lines.out.member("rows_affected", 0);
   lines.out.end_object();
   ASSERT_TRUE(lines.writer.complete()) << lines.writer.problem();
-  EXPECT_EQ(lines.sent, (std::vector<std::string>{R"({"columns":["id","name"]})",
-                                                  R"([0,"row\u000a0"])", R"([1,"row\u000a1"])",
-                                                  R"({"rows_affected":0})"}));
+  EXPECT_EQ(lines.sent,
+            (std::vector<std::string>{R"({"columns":["id","name"]})", R"([0,"row\u000a0"])",
+                                      R"([1,"row\u000a1"])", R"({"rows_affected":0})"}));
 }
 
 TEST(NdjsonResultWriter, RowsOfOneValueAndNestedValues) {

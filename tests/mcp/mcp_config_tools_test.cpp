@@ -128,9 +128,9 @@ TEST_F(McpConfigTools, ArgumentsAreBoundWithDefaults) {
   auto result = client.tool("find_fruit", {{"prefix", "a"}});
   ASSERT_EQ(result.at("isError"), false) << serialize(result);
   EXPECT_EQ(result.at("structuredContent").at("rows"),
-            parse(R"J([["apple",1],["apricot",4],["avocado",2]])J"));  // max_price 10
+            parse(R"J([["apple",1.0],["apricot",4.0],["avocado",2.0]])J"));  // max_price 10
   result = client.tool("find_fruit", {{"prefix", "a"}, {"max_price", 3}});
-  EXPECT_EQ(result.at("structuredContent").at("rows"), parse(R"J([["apple",1],["avocado",2]])J"));
+  EXPECT_EQ(result.at("structuredContent").at("rows"), parse(R"J([["apple",1.0],["avocado",2.0]])J"));
   // A value that looks like SQL is only a value.
   result = client.tool("find_fruit", {{"prefix", "' or 1=1 --"}});
   EXPECT_EQ(result.at("structuredContent").at("rows"), array{});

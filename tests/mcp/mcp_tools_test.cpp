@@ -125,7 +125,8 @@ TEST_F(McpTools, QueryReturnsRowsWithBoundParameters) {
                             {"query", "select name, price from fruit where name = ?"},
                             {"params", {"apple"}}});
   EXPECT_EQ(apple.at("structuredContent").at("columns"), parse(R"(["name","price"])"));
-  EXPECT_EQ(apple.at("structuredContent").at("rows"), parse(R"([["apple",1]])"));
+  // price is REAL: it stays a double (1.0) through the tool's JSON.
+  EXPECT_EQ(apple.at("structuredContent").at("rows"), parse(R"([["apple",1.0]])"));
 }
 
 TEST_F(McpTools, QueryCutsRowsAtMaxRowsAndSaysSo) {

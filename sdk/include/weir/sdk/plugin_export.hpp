@@ -23,6 +23,7 @@
 #include <weir/sdk/config_reader.hpp>
 #include <weir/sdk/connection.hpp>
 #include <weir/sdk/error.hpp>
+#include <weir/sdk/json_parse.hpp>
 #include <weir/sdk/log.hpp>
 #include <weir/sdk/pool.hpp>
 #include <weir/sdk/value_writer.hpp>
@@ -86,7 +87,7 @@ inline boost::json::object parse_object(const char* json, std::size_t length, co
                                         weir_status invalid = WEIR_E_INVALID_REQUEST) {
   if (json == nullptr || length == 0) return {};
   boost::system::error_code ec;
-  auto value = boost::json::parse(boost::json::string_view(json, length), ec);
+  auto value = weir::sdk::parse_json(std::string_view(json, length), ec);
   if (ec) throw Error(invalid, std::string(what) + " is not valid JSON: " + ec.message());
   if (!value.is_object()) throw Error(invalid, std::string(what) + " must be a JSON object");
   return std::move(value.get_object());
