@@ -90,6 +90,9 @@ foreach(component postgres vector graph)
   string(TOUPPER ${component} upper)
   set(CPACK_DEBIAN_${upper}_PACKAGE_DEPENDS "weir (= ${PROJECT_VERSION})")
 endforeach()
+# Zoned DateTimes read the zone rules from /usr/share/zoneinfo at run time
+# (through libdate-tz, which dpkg-shlibdeps finds): no library names tzdata.
+string(APPEND CPACK_DEBIAN_GRAPH_PACKAGE_DEPENDS ", tzdata")
 
 set(CPACK_COMPONENT_SDK_DESCRIPTION "SDK for writing weir gateway backend plugins
 The C ABI header, the header-only C++ helpers (the connection pool, errors,

@@ -10,6 +10,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   # backends
   libsqlite3-dev libpq-dev libcurl4-openssl-dev libssl-dev
+  # the neo4j backend's zoned DateTimes: date/tz.h and libdate-tz over the system tzdata
+  libhowardhinnant-date-dev tzdata
   # the service's readiness and watchdog (sd_notify)
   libsystemd-dev
   # tests and benchmarks

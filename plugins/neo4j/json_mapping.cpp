@@ -1,6 +1,7 @@
 #include "json_mapping.hpp"
 
 #include "temporal_text.hpp"
+#include "time_zones.hpp"
 
 #include <weir/sdk/base64.hpp>
 #include <weir/sdk/error.hpp>
@@ -187,6 +188,17 @@ void write_tagged(std::string_view marker, const std::string& text, sdk::ValueWr
   out.end_object();
 }
 
+// A zoned DateTime in one form whatever the Bolt version (RFC 9557): wall
+// clock, offset and zone, "2024-07-01T10:00:00+02:00[Europe/Paris]".
+std::string zoned_datetime_text(std::int64_t utc_seconds, std::int64_t nanos,
+                                const std::string& zone) {
+  const auto offset = time_zones::offset_at_instant(zone, utc_seconds);
+  // A zone our database does not know: the instant, in RFC 9557's "local offset unknown" form.
+  if (!offset) return temporal::format_local_datetime(utc_seconds, nanos) + "Z[" + zone + "]";
+  return temporal::format_local_datetime(utc_seconds + *offset, nanos) +
+         temporal::format_offset(*offset, false) + "[" + zone + "]";
+}
+
 void write_structure(const Structure& s, sdk::ValueWriter& out) {
   constexpr std::int64_t kNanos = 1'000'000'000;
   switch (s.tag) {
@@ -223,16 +235,22 @@ void write_structure(const Structure& s, sdk::ValueWriter& out) {
     }
     case kDateTimeZoneUtc:
       expect_fields(s, 3, 3);
-      return write_tagged("$datetime",
-                          temporal::format_local_datetime(int_field(s, 0), int_field(s, 1)) + "Z[" +
-                              field<std::string>(s, 2) + "]",
-                          out);
-    case kDateTimeZoneLegacy:
+      return write_tagged(
+          "$datetime",
+          zoned_datetime_text(int_field(s, 0), int_field(s, 1), field<std::string>(s, 2)), out);
+    case kDateTimeZoneLegacy: {
       expect_fields(s, 3, 3);
-      return write_tagged("$datetime",
-                          temporal::format_local_datetime(int_field(s, 0), int_field(s, 1)) + "[" +
-                              field<std::string>(s, 2) + "]",
-                          out);
+      const auto& zone = field<std::string>(s, 2);
+      const auto instant = time_zones::instant_of_wall_clock(zone, int_field(s, 0));
+      return write_tagged(
+          "$datetime",
+          instant
+              ? zoned_datetime_text(*instant, int_field(s, 1), zone)
+              // A zone our database does not know: the wall clock Bolt 4.4 sent, without offset.
+              : temporal::format_local_datetime(int_field(s, 0), int_field(s, 1)) + "[" + zone +
+                    "]",
+          out);
+    }
     case kDuration: {
       expect_fields(s, 4, 4);
       const auto nanos = int_field(s, 3);
@@ -304,27 +322,47 @@ Value point_from(const boost::json::object& o, const std::string& path) {
   return s;
 }
 
+// Accepts the RFC 9557 form results use (wall clock, offset, zone) on every
+// Bolt version, as well as "...Z[zone]" (an instant, local offset unknown) and
+// "...[zone]" (a wall clock in the zone), and converts to the form the
+// negotiated version carries: UTC seconds (Bolt 5) or wall-clock seconds (4.4).
+Value zoned_datetime_from(const temporal::ZonedText& parts, const temporal::LocalDateTime& local,
+                          const ParamOptions& options, const std::string& path) {
+  const std::string zone(*parts.zone);
+  std::optional<std::int64_t> instant;
+  std::optional<std::int64_t> wall;
+  if (parts.z) {
+    instant = local.seconds;
+    if (const auto offset = time_zones::offset_at_instant(zone, *instant))
+      wall = *instant + *offset;
+  } else if (parts.offset) {
+    instant = local.seconds - *parts.offset;
+    wall = local.seconds;
+    const auto offset = time_zones::offset_at_instant(zone, *instant);
+    if (offset && *offset != *parts.offset)
+      bad_param(path, "$datetime's offset " + temporal::format_offset(*parts.offset, false) +
+                          " is not " + zone + "'s offset at that time (" +
+                          temporal::format_offset(*offset, false) + ")");
+  } else {
+    wall = local.seconds;
+    instant = time_zones::instant_of_wall_clock(zone, local.seconds);
+  }
+  if (options.bolt5 ? !instant : !wall)
+    bad_param(path, "$datetime's time zone \"" + zone +
+                        "\" is not in the time-zone database; give the wall clock and its "
+                        "offset, e.g. 2024-07-01T10:00:00+02:00[" +
+                        zone + "]");
+  return Structure{options.bolt5 ? kDateTimeZoneUtc : kDateTimeZoneLegacy,
+                   {options.bolt5 ? *instant : *wall, local.nanos, zone}};
+}
+
 Value datetime_from(const std::string& text, const ParamOptions& options, const std::string& path) {
   const auto parts = temporal::split_zone(text);
   const auto local = parts ? temporal::parse_local_datetime(parts->local) : std::nullopt;
   if (!local)
     bad_param(path,
               "$datetime must be YYYY-MM-DDTHH:MM:SS[.n] followed by an offset and/or [zone]");
-  if (parts->zone) {
-    const std::string zone(*parts->zone);
-    const bool utc = parts->offset.has_value();
-    if (utc && *parts->offset != 0)
-      bad_param(path, "$datetime with a [zone] takes either Z (UTC instant) or no offset");
-    // Converting between the two zone forms needs a time zone database, which
-    // the server has and we do not, so each form goes only where Bolt carries it.
-    if (utc && !options.bolt5)
-      bad_param(path,
-                "$datetime as a UTC instant with a [zone] needs Bolt 5; give wall-clock time");
-    if (!utc && options.bolt5)
-      bad_param(path, "$datetime with a [zone] on Bolt 5 must be a UTC instant (…Z[zone])");
-    return Structure{utc ? kDateTimeZoneUtc : kDateTimeZoneLegacy,
-                     {local->seconds, local->nanos, zone}};
-  }
+  if (parts->zone) return zoned_datetime_from(*parts, *local, options, path);
   if (!parts->offset)
     bad_param(path, "$datetime needs an offset or a [zone]; use $localdatetime for none");
   const auto seconds = options.bolt5 ? local->seconds - *parts->offset : local->seconds;

@@ -3,7 +3,8 @@
 // parameters arrive as JSON and are converted back with the same forms:
 //   {"$node": {...}}  {"$relationship": {...}}  {"$path": {...}}
 //   {"$date": "2024-01-31"}  {"$time": "10:00:00+01:00"}  {"$localtime": "10:00:00"}
-//   {"$datetime": "2024-01-31T10:00:00+01:00" | "...Z[Europe/Paris]" | "...[Europe/Paris]"}
+//   {"$datetime": "2024-01-31T10:00:00+01:00" | "2024-07-01T10:00:00+02:00[Europe/Paris]"}
+//   (parameters also take "...Z[Europe/Paris]", an instant, and "...[Europe/Paris]", a wall clock)
 //   {"$localdatetime": "2024-01-31T10:00:00"}  {"$duration": "P1M2DT3.000000004S"}
 //   {"$point": {"srid": 4326, "x": 1.0, "y": 2.0[, "z": 3.0]}}  {"$base64": "..."} (bytes)
 #pragma once

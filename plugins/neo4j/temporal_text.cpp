@@ -69,11 +69,13 @@ std::string two(std::int64_t v) {
   return b;
 }
 
+// ".789" for 789,000,000 ns: no trailing zeros, none at all for whole seconds.
 std::string nanos_suffix(std::int64_t nanos) {
   if (nanos == 0) return "";
   char b[16];
-  std::snprintf(b, sizeof b, ".%09lld", static_cast<long long>(nanos));
-  return b;
+  int n = std::snprintf(b, sizeof b, ".%09lld", static_cast<long long>(nanos));
+  while (b[n - 1] == '0') --n;
+  return std::string(b, static_cast<std::size_t>(n));
 }
 
 std::optional<std::int64_t> parse_date_at(Cursor& c) {
@@ -144,8 +146,8 @@ std::optional<std::int64_t> parse_time(std::string_view text) {
   return v && c.s.empty() ? v : std::nullopt;
 }
 
-std::string format_offset(std::int64_t seconds) {
-  if (seconds == 0) return "Z";
+std::string format_offset(std::int64_t seconds, bool zero_as_z) {
+  if (seconds == 0 && zero_as_z) return "Z";
   const char sign = seconds < 0 ? '-' : '+';
   const std::int64_t a = seconds < 0 ? -seconds : seconds;
   std::string out = sign + two(a / 3600) + ":" + two(a / 60 % 60);
@@ -202,6 +204,7 @@ std::optional<ZonedText> split_zone(std::string_view text) {
   const auto mark = text.find_first_of("Z+-", t);
   out.local = text.substr(0, mark);
   if (mark != std::string_view::npos) {
+    out.z = text[mark] == 'Z';
     out.offset = parse_offset(text.substr(mark));
     if (!out.offset) return std::nullopt;
   }

@@ -1,7 +1,7 @@
 // ISO-8601 text for Bolt's temporal structures, both ways: results are
-// written as text and the same text is accepted back in parameters. No time
-// zone database is needed: zone ids travel as names next to an instant or a
-// wall-clock time, exactly as Bolt carries them.
+// written as text and the same text is accepted back in parameters. Fractions
+// of a second have no trailing zeros (12:34:56.789). Zone names are only
+// split off here; time_zones.hpp knows their offsets.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +19,9 @@ std::optional<std::int64_t> parse_date(std::string_view text);
 std::string format_time(std::int64_t nanos_of_day);
 std::optional<std::int64_t> parse_time(std::string_view text);
 
-// Offset seconds <-> "Z" / "+HH:MM" / "+HH:MM:SS".
-std::string format_offset(std::int64_t seconds);
+// Offset seconds <-> "Z" / "+HH:MM" / "+HH:MM:SS". `zero_as_z` false writes
+// "+00:00": next to a zone, RFC 9557 reads "Z" as "local offset unknown".
+std::string format_offset(std::int64_t seconds, bool zero_as_z = true);
 std::optional<std::int64_t> parse_offset(std::string_view text);
 
 // Seconds + nanoseconds since the epoch (wall clock) <-> "YYYY-MM-DDTHH:MM:SS[.n]".
@@ -36,6 +37,7 @@ std::optional<LocalDateTime> parse_local_datetime(std::string_view text);
 struct ZonedText {
   std::string_view local;                // the "YYYY-MM-DDTHH:MM:SS[.n]" part
   std::optional<std::int64_t> offset;    // from "+HH:MM" or "Z"
+  bool z = false;                        // the offset was written "Z"
   std::optional<std::string_view> zone;  // the name inside [...]
 };
 std::optional<ZonedText> split_zone(std::string_view text);

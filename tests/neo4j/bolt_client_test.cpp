@@ -64,6 +64,28 @@ TEST(BoltClient, DecodesEveryValueTypeLikeTheOfficialDriver) {
   expect_script_played(server);
 }
 
+// Bolt 5 carries a zoned DateTime as UTC seconds, 4.4 as wall-clock seconds:
+// the script's values go out in the negotiated version's form, and the
+// client's parameter arrives as the server decodes it. Either way one reading.
+TEST(BoltClient, AZonedDateTimeReadsTheSameOnEveryBoltVersion) {
+  for (const char* version : {"4.4", "5.4"}) {
+    ScriptedBoltServer server(script("zoned_datetime.json"), {{"BOLT", version}});
+    {
+      Client client(server);
+      auto connection = client.factory.connect({});
+      const auto result = run(*connection, {{"query", "RETURN $t AS t"},
+                                            {"params", boost::json::parse(R"({"t": {"$datetime":
+                                         "2024-07-01T10:00:00+02:00[Europe/Paris]"}})")}});
+      EXPECT_EQ(result.at("rows"), boost::json::parse(R"([[
+        {"$datetime": "2024-07-01T10:00:00.789+02:00[Europe/Paris]"},
+        {"$datetime": "2024-07-01T10:00:00+02:00[Europe/Paris]"},
+        {"$datetime": "2024-07-01T10:00:00+02:00[Europe/Paris]"}]])"))
+          << version;
+    }
+    expect_script_played(server);
+  }
+}
+
 TEST(BoltClient, SpeaksBoltOverWebSocketOnTheSamePort) {
   ScriptedBoltServer server(script("values.json"));
   {

@@ -38,8 +38,8 @@ inline constexpr const char* kValuesRow =
       {"$relationship": {"id": 10, "element_id": "5:db:10", "type": "LIVES_IN", "start": 3, "start_element_id": "4:db:3",
                          "end": 2, "end_element_id": "4:db:2", "properties": {}}}]}},
   {"$date": "2024-01-31"}, {"$time": "10:15:30.000000001+01:00"}, {"$localtime": "23:59:59"},
-  {"$datetime": "2024-01-31T10:15:30+01:00"}, {"$datetime": "2024-07-01T08:00:00Z[Europe/Paris]"},
-  {"$localdatetime": "1969-12-31T23:59:59.500000000"}, {"$duration": "P1M2DT3.000000004S"},
+  {"$datetime": "2024-01-31T10:15:30+01:00"}, {"$datetime": "2024-07-01T10:00:00+02:00[Europe/Paris]"},
+  {"$localdatetime": "1969-12-31T23:59:59.5"}, {"$duration": "P1M2DT3.000000004S"},
   {"$point": {"srid": 4326, "x": 1.5, "y": -2.25}}, {"$point": {"srid": 9157, "x": 1.0, "y": 2.0, "z": 3.0}}])";
 
 inline const boost::json::object kValuesRequest{

@@ -117,6 +117,32 @@ async function checkValues() {
   });
 }
 
+// A zoned DateTime over Bolt 4.4 (wall clock + zone) and 5.4 (UTC + zone):
+// the driver reads the scripted values as the same wall clock in the zone,
+// and the parameter it sends decodes to the reading the script expects, so
+// the test server's two encodings are the ones a real client speaks.
+async function checkZonedDateTime() {
+  for (const bolt of ['4.4', '5.4']) {
+    await withServers([['zoned_datetime.json', () => ({ BOLT: bolt })]], async ([server]) => {
+      const driver = neo4j.driver(`bolt://${server.address}`, auth);
+      try {
+        const session = driver.session();
+        const t = new neo4j.types.DateTime(2024, 7, 1, 10, 0, 0, 0, 7200, 'Europe/Paris');
+        const result = await session.run('RETURN $t AS t', { t });
+        await session.close();
+        const r = result.records[0];
+        for (const [key, nanos] of [['t', 789000000], ['instant', 0], ['wall_clock', 0]]) {
+          const d = r.get(key);
+          assert.deepEqual([d.year, d.month, d.day, d.hour, d.minute, d.second, d.nanosecond, d.timeZoneId]
+            .map(String), ['2024', '7', '1', '10', '0', '0', String(nanos), 'Europe/Paris'], `Bolt ${bolt}, ${key}`);
+        }
+      } finally {
+        await driver.close();
+      }
+    });
+  }
+}
+
 async function checkTransaction() {
   await withServers([['transaction.json', noVars]], async ([server]) => {
     await playTransaction(neo4j.driver(`bolt://${server.address}`, auth));
@@ -193,7 +219,7 @@ async function checkRouting() {
 }
 
 (async () => {
-  for (const [name, check] of Object.entries({ checkValues, checkTransaction, checkTransactionOverTls, checkFailureThenReset, checkRouting })) {
+  for (const [name, check] of Object.entries({ checkValues, checkZonedDateTime, checkTransaction, checkTransactionOverTls, checkFailureThenReset, checkRouting })) {
     await check();
     console.log(`ok - ${name}`);
   }
