@@ -99,8 +99,9 @@ class Database::Lease {
     weir_exec_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
-    options.flags =
-        (read_only ? WEIR_EXEC_READ_ONLY : 0u) | (result.streams() ? WEIR_EXEC_STREAMED : 0u);
+    options.flags = (read_only ? WEIR_EXEC_READ_ONLY : 0u) |
+                    (result.streams() ? WEIR_EXEC_STREAMED : 0u) |
+                    (context.primary ? WEIR_EXEC_PRIMARY : 0u);
     weir_error error = new_error();
     if (context.sent_to_plugin != nullptr) *context.sent_to_plugin = true;
     const weir_status status =

@@ -54,7 +54,8 @@ void RoutedConnection::execute(const boost::json::object& request, const sdk::Ex
       throw;
     }
   }
-  const auto mode = options.read_only ? AccessMode::kRead : AccessMode::kWrite;
+  // A read that must see the client's own writes goes to the writer (the leader).
+  const auto mode = options.read_only && !options.primary ? AccessMode::kRead : AccessMode::kWrite;
   WatchedWriter watched(out);
   on_member(
       *cluster_, mode,

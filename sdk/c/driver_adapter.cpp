@@ -56,7 +56,8 @@ class CConnection final : public Connection {
     o.struct_size = sizeof(o);
     o.timeout_ms = timeout_ms(options.timeout);
     o.flags = (options.read_only ? WEIR_EXEC_READ_ONLY : 0u) |
-              (options.streamed ? WEIR_EXEC_STREAMED : 0u);
+              (options.streamed ? WEIR_EXEC_STREAMED : 0u) |
+              (options.primary ? WEIR_EXEC_PRIMARY : 0u);
     WriterBridge bridge(result);
     try {
       call("execute", [&](weir_error* e) {

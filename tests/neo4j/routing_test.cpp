@@ -104,6 +104,25 @@ TEST(Routing, WritesGoToTheWriterAndReadsTakeTurnsOverTheReaders) {
   EXPECT_EQ(count(cluster.router, "ROUTE"), 1);  // one table serves them all (ttl 300)
 }
 
+// consistency "primary": a read that must see the client's own writes.
+TEST(Routing, APrimaryReadGoesToTheWriter) {
+  ScriptedCluster cluster;
+  auto connection = cluster.factory.connect({});
+  sdk::ExecOptions primary;
+  primary.read_only = true;
+  primary.primary = true;
+  for (int i = 0; i < 2; ++i) {
+    weir::testing::ValueBuilder result;
+    sdk::ValueWriter writer(result.writer());
+    connection->execute(kWhoAmI, primary, writer);
+    EXPECT_EQ(result.value().at("rows").at(0).at(0), "a");
+  }
+  EXPECT_EQ(count(cluster.a, "RUN CALL weir.test.whoami()"), 2);
+  EXPECT_EQ(count(cluster.r1, "RUN CALL weir.test.whoami()") +
+                count(cluster.r2, "RUN CALL weir.test.whoami()"),
+            0);
+}
+
 TEST(Routing, NeoPlusSReachesTheRouterAndEveryMemberOverTls) {
   weir::testing::TempDir dir;
   // Every server serves TLS only, so each answer below came over TLS.

@@ -45,7 +45,7 @@
  *   WEIR_ABI_VERSION; a v1 plugin keeps loading in every later host.
  *   ABI version 2 appends weir_plugin.validate_config,
  *   weir_error.retryable_decided, weir_acquire_options.deadline_ms and the
- *   flag WEIR_EXEC_STREAMED.
+ *   flags WEIR_EXEC_STREAMED and WEIR_EXEC_PRIMARY.
  *   Version 2 is still open
  *   for appends until the next release (the asynchronous execute joins it);
  *   its sizes are frozen then, as version 1's are now.
@@ -309,6 +309,11 @@ typedef struct weir_exec_options {
  *  each row as the backend delivers it rather than after the whole result,
  *  so memory stays bounded; a v1 plugin ignores it. */
 #define WEIR_EXEC_STREAMED 2u
+/** ABI v2: the client reads its own writes (`"consistency": "primary"`): a
+ *  read-only request that a plugin would route to a replica itself (a Neo4j
+ *  cluster's readers) goes to the primary (the writer) instead. The host's
+ *  own replicas (config `replicas`) it keeps off itself; a v1 plugin ignores it. */
+#define WEIR_EXEC_PRIMARY 8u
 
 /* ------------------------------------------------------------------------ */
 /* Plugin description and capabilities                                      */

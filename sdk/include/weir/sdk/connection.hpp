@@ -21,6 +21,7 @@ struct ExecOptions {
   std::chrono::milliseconds timeout{0};  // time left before the deadline; 0 = none
   bool read_only = false;                // the client declared the request read-only
   bool streamed = false;  // the host sends rows on as they are written (WEIR_EXEC_STREAMED)
+  bool primary = false;   // never a replica, even for a read (WEIR_EXEC_PRIMARY)
 };
 
 class Connection {

@@ -242,6 +242,7 @@ struct Trampolines {
         o.timeout = std::chrono::milliseconds(options->timeout_ms);
         o.read_only = (options->flags & WEIR_EXEC_READ_ONLY) != 0;
         o.streamed = (options->flags & WEIR_EXEC_STREAMED) != 0;
+        o.primary = (options->flags & WEIR_EXEC_PRIMARY) != 0;
       }
       ValueWriter writer(result);
       connection_of(conn).execute(object, o, writer);
