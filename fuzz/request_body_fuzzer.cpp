@@ -1,8 +1,8 @@
 // A request body from the client's bytes to what a plugin decodes: the host's
-// parse_body / take_read_only / take_statements, the JSON texts the host hands
-// over the ABI (each statement, a transaction's options), the SDK's parse on
-// the plugin side, then the parameter decoders of PostgreSQL (libpq arrays)
-// and Neo4j (PackStream values).
+// parse_body / take_read_only / take_primary / take_max_rows / take_statements,
+// the JSON texts the host hands over the ABI (each statement, a transaction's
+// options), the SDK's parse on the plugin side, then the parameter decoders
+// of PostgreSQL (libpq arrays) and Neo4j (PackStream values).
 //
 // Input: a first line "<query|transaction> [<Content-Type>]", then the body,
 // e.g. "query application/json\n{\"query\": \"...\", \"params\": [1]}".
@@ -62,11 +62,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     auto body = weir::parse_body(request);
     weir::take_read_only(body);
+    weir::take_primary(body);
     if (transaction) {
-      for (auto& statement : weir::take_statements(body))
-        statements.push_back(std::move(statement.as_object()));
+      for (auto& statement : weir::take_statements(body)) {
+        auto& object = statement.as_object();
+        weir::take_read_only(object);
+        weir::take_max_rows(object, 0);
+        statements.push_back(std::move(object));
+      }
       options = std::move(body);
     } else {
+      weir::take_max_rows(body, 0);
       statements.push_back(std::move(body));
     }
   } catch (const weir::ApiError&) {
