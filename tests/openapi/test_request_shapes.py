@@ -68,8 +68,14 @@ def resolve(schema: Dict[str, Any]) -> Dict[str, Any]:
     return merged
 
 
+def member_schema(schema: Dict[str, Any]) -> Dict[str, Any]:
+    """One member's schema, itself when it is not a $ref."""
+    return member_schema(SCHEMAS[schema["$ref"].rsplit("/", 1)[-1]]) if "$ref" in schema else schema
+
+
 def allowed_values(schema: Dict[str, Any]) -> List[Any]:
     """Values the schema allows for one member, one of each kind it names."""
+    schema = member_schema(schema)
     if "enum" in schema:
         return list(schema["enum"])
     if "oneOf" in schema:
@@ -202,7 +208,7 @@ def assert_served_or_refused_by_name(status: int, answer: Dict[str, Any], backen
     assert error.get("code") in ERROR_CODES, (status, answer)
     assert member in message, (member, answer)
     if UNKNOWN_MEMBER.search(message):
-        described = schema["properties"][member].get("description", "")
+        described = member_schema(schema["properties"][member]).get("description", "")
         # e.g. "neo4j refuses it", "sqlite and neo4j refuse it"
         assert re.search(rf"{backend}\b[^.;()]*?\brefuses? it", described), (
             f'{backend} does not know "{member}", which the schema declares without saying so',
