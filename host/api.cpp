@@ -1,5 +1,6 @@
 #include "api.hpp"
 
+#include "batch_request.hpp"
 #include "config_error.hpp"
 #include "json_text.hpp"
 #include "logger.hpp"
@@ -179,6 +180,8 @@ const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string&
        &Api::query, "query"},
       {"/v1/databases/{database}/transaction", http::verb::post, Access::kCaller, Runs::kAdmitted,
        &Api::transaction, "transaction"},
+      {"/v1/databases/{database}/batch", http::verb::post, Access::kCaller, Runs::kAdmitted,
+       &Api::batch, "batch"},
       {"/v1/databases/{database}/transactions", http::verb::post, Access::kCaller, Runs::kAdmitted,
        &Api::open_transaction, "transaction_open"},
       {"/v1/databases/{database}/transactions/{transaction}/query", http::verb::post,
@@ -462,6 +465,19 @@ HttpResponse Api::transaction(const Call& call) {
   if (read_only) body["read_only"] = true;
   return json_response(200,
                        call.database->database->transaction(statements, body, read_only, context));
+}
+
+HttpResponse Api::batch(const Call& call) {
+  auto body = parse_body(call.request);
+  const bool read_only = read_only_request(body, call.caller);
+  call.backend->read_only = read_only;
+  auto context =
+      request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
+                      "POST /v1/databases/" + call.database->database->name() + "/batch");
+  context.primary = take_primary(body);
+  context.int64_form = take_int64_form(body);
+  const auto batch = take_batch(body, call.state->config.limits.max_batch_statements);
+  return json_response(200, call.database->database->batch(batch, read_only, context));
 }
 
 // Interactive transactions: the gateway's registry (transactions.hpp) holds

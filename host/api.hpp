@@ -132,6 +132,8 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
                       const RequestContext& context);
   static bool wants_ndjson(const HttpRequest& request);
   HttpResponse transaction(const Call& call);
+  // Many statements, each with its own result or error (database.hpp, Database::batch).
+  HttpResponse batch(const Call& call);
   // Interactive transactions (api_transactions.cpp).
   HttpResponse open_transaction(const Call& call);
   HttpResponse transaction_query(const Call& call);

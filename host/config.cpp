@@ -405,7 +405,7 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     const auto limits = root.child("limits");
     limits.allow_only({"max_body_bytes", "max_result_bytes", "request_timeout_ms",
                        "read_timeout_ms", "max_queue", "queue_timeout_ms", "transaction_idle_ms",
-                       "max_transactions_per_client"});
+                       "max_transactions_per_client", "max_batch_statements"});
     auto& l = config.limits;
     l.max_body_bytes = static_cast<std::size_t>(limits.integer(
         "max_body_bytes", static_cast<std::int64_t>(l.max_body_bytes), 64, 1ll << 32));
@@ -420,6 +420,8 @@ Config parse_config(const std::string& text, const std::string& source, const fs
     l.max_transactions_per_client = static_cast<std::size_t>(
         limits.integer("max_transactions_per_client",
                        static_cast<std::int64_t>(l.max_transactions_per_client), 1, 100000));
+    l.max_batch_statements = static_cast<std::size_t>(limits.integer(
+        "max_batch_statements", static_cast<std::int64_t>(l.max_batch_statements), 1, 1000000));
 
     const auto log = root.child("log");
     log.allow_only({"level", "format", "file"});

@@ -54,6 +54,8 @@ struct Limits {
   // and a client (token, or address in local-only mode) holds at most this many open.
   std::chrono::milliseconds transaction_idle{10000};
   std::size_t max_transactions_per_client = 8;
+  // A batch (POST .../batch) runs at most this many statements, each parameter set counting one.
+  std::size_t max_batch_statements = 10000;
 };
 
 // The MCP front (docs/mcp.md): which databases its `query` tool may write, which

@@ -1,5 +1,6 @@
 #include "database.hpp"
 
+#include "batch_request.hpp"
 #include "config_error.hpp"
 #include "json_result_writer.hpp"
 #include "logger.hpp"
@@ -73,25 +74,27 @@ class Database::Lease {
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
 
-  // Runs one request; returns its result as JSON text or throws ApiError.
-  std::string execute(const std::string& request, bool read_only, const RequestContext& context) {
+  // Runs one request; returns its result as JSON text or throws ApiError. `flags`: more
+  // WEIR_EXEC_* flags (WEIR_EXEC_PARAMETER_SETS).
+  std::string execute(const std::string& request, bool read_only, const RequestContext& context,
+                      std::uint32_t flags = 0) {
     JsonResultWriter result(context.max_result_bytes, context.int64_form);
-    execute_into(request, read_only, context, result);
+    execute_into(request, read_only, context, result, flags);
     return result.take();
   }
   // Runs one request with its result going to `result`, cut at `context.max_rows`; throws
   // ApiError.
   void execute_into(const std::string& request, bool read_only, const RequestContext& context,
-                    ResultWriter& result) {
-    if (context.max_rows == 0) return run(request, read_only, context, result);
+                    ResultWriter& result, std::uint32_t flags = 0) {
+    if (context.max_rows == 0) return run(request, read_only, context, result, flags);
     // A read-only statement is stopped at the cap; one that may write is read to its end.
     // Outside a transaction, the stop may cancel it on the server, so its rows are asked
     // for as they come (a capped result is small): the backend then stops producing too.
     RowCapWriter capped(result, context.max_rows, read_only, read_only && !in_transaction_);
-    run(request, read_only, context, capped);
+    run(request, read_only, context, capped, flags);
   }
   void run(const std::string& request, bool read_only, const RequestContext& context,
-           ResultWriter& result) {
+           ResultWriter& result, std::uint32_t flags) {
     if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
     // A plugin may forget a cancel() that comes before its execute (postgres
     // and sqlite keep it), so look first.
@@ -99,7 +102,7 @@ class Database::Lease {
     weir_exec_options options{};
     options.struct_size = sizeof options;
     options.timeout_ms = remaining_ms(context);
-    options.flags = (read_only ? WEIR_EXEC_READ_ONLY : 0u) |
+    options.flags = flags | (read_only ? WEIR_EXEC_READ_ONLY : 0u) |
                     (result.streams() ? WEIR_EXEC_STREAMED : 0u) |
                     (context.primary ? WEIR_EXEC_PRIMARY : 0u);
     weir_error error = new_error();
@@ -149,6 +152,22 @@ class Database::Lease {
     weir_error error = new_error();
     if (table().rollback(conn_, &error) != WEIR_OK) broken_ = true;
   }
+  // Runs `work` (returning the result's text) in a transaction begun with `options`, all or
+  // none: a failure of the work or of the commit rolls it back and says so ("rolled_back").
+  template <class Work>
+  std::string all_or_none(const boost::json::object& options, const RequestContext& context,
+                          Work&& work) {
+    begin(options, context);
+    try {
+      std::string result = work();
+      commit();
+      return result;
+    } catch (ApiError& e) {
+      rollback();
+      e.extra()["rolled_back"] = true;
+      throw;
+    }
+  }
 
   // The connection broke under the request (WEIR_E_BROKEN) and running it
   // again on a fresh lease is safe: it is a read (running one twice changes
@@ -162,6 +181,8 @@ class Database::Lease {
   // again would send it twice.
   void result_reached_client() noexcept { reached_client_ = true; }
   bool broke() const noexcept { return broke_; }
+  // The connection is closed on release (it broke, or a rollback failed): nothing more runs on it.
+  bool discarded() const noexcept { return broken_; }
 
   // Cancels what runs on the connection when `context` is cancelled: the
   // request at hand, for a lease that serves several in turn.
@@ -319,53 +340,119 @@ void Database::query(const boost::json::object& request, bool read_only,
   });
 }
 
+namespace {
+
+// A statement of a transaction or a batch with its host members taken out (request_body.hpp),
+// before anything runs: a bad one runs nothing.
+struct StatementRun {
+  std::string request;  // for the plugin
+  bool read_only;
+  std::size_t max_rows;
+};
+
+StatementRun statement_run(boost::json::object statement, bool read_only,
+                           std::size_t default_max_rows, std::size_t index) {
+  try {
+    const bool statement_read_only = take_read_only(statement) || read_only;
+    const auto max_rows = take_max_rows(statement, default_max_rows);
+    return {boost::json::serialize(statement), statement_read_only, max_rows};
+  } catch (ApiError& e) {
+    e.extra()["statement"] = index;
+    throw;
+  }
+}
+
+}  // namespace
+
 std::string Database::transaction(const boost::json::array& statements,
                                   const boost::json::object& options, bool read_only,
                                   const RequestContext& context) {
   if (!available()) throw unavailable_error();
-  // Each statement's host members, taken before anything runs: a bad one runs nothing.
-  struct Statement {
-    std::string request;
-    bool read_only;
-    std::size_t max_rows;
-  };
-  std::vector<Statement> runs;
-  for (std::size_t i = 0; i < statements.size(); ++i) {
-    auto statement = statements[i].as_object();
-    try {
-      const bool statement_read_only = take_read_only(statement) || read_only;
-      const auto max_rows = take_max_rows(statement, config_.max_rows);
-      runs.push_back({boost::json::serialize(statement), statement_read_only, max_rows});
-    } catch (ApiError& e) {
-      e.extra()["statement"] = i;
-      throw;
-    }
-  }
+  std::vector<StatementRun> runs;
+  for (std::size_t i = 0; i < statements.size(); ++i)
+    runs.push_back(statement_run(statements[i].as_object(), read_only, config_.max_rows, i));
   return with_lease(read_only, context, [&](Lease& lease) {
-    lease.begin(options, context);
+    return lease.all_or_none(options, context, [&] {
+      std::string body = "{\"results\":[";
+      // The result cap holds for the whole response: each statement gets what is left.
+      RequestContext left = context;
+      for (std::size_t i = 0; i < runs.size(); ++i) {
+        try {
+          if (i > 0) body += ',';
+          left.max_result_bytes =
+              context.max_result_bytes - std::min(body.size(), context.max_result_bytes);
+          left.max_rows = runs[i].max_rows;
+          body += lease.execute(runs[i].request, runs[i].read_only, left);
+        } catch (ApiError& e) {
+          e.extra()["statement"] = i;
+          throw;
+        }
+      }
+      return body + "]}";
+    });
+  });
+}
+
+namespace {
+
+// A failure after which the rest of a batch cannot usefully run: the deadline passed, the
+// client went away, or the results reached the cap.
+bool ends_batch(const ApiError& e) {
+  return e.code() == "timeout" || e.code() == "cancelled" || e.code() == "client_closed_request" ||
+         e.code() == "result_too_large";
+}
+
+}  // namespace
+
+std::string Database::batch(const Batch& batch, bool read_only, const RequestContext& context) {
+  const bool has_sets = std::ranges::any_of(batch.statements, &BatchStatement::parameter_sets);
+  if (has_sets && plugin_ != nullptr &&
+      (plugin_->table.capabilities & WEIR_CAP_PARAMETER_SETS) == 0) {
+    ApiError e(501, "not_implemented",
+               "the " + config_.backend +
+                   " backend does not run a statement with \"param_sets\"; send one statement "
+                   "per parameter set instead");
+    e.extra()["database"] = name();
+    throw e;
+  }
+  if (!available()) throw unavailable_error();
+  // max_rows caps a result's top-level rows: a statement with parameter sets has none.
+  std::vector<StatementRun> runs;
+  for (std::size_t i = 0; i < batch.statements.size(); ++i) {
+    const auto& statement = batch.statements[i];
+    runs.push_back(statement_run(statement.request, read_only,
+                                 statement.parameter_sets ? 0 : config_.max_rows, i));
+  }
+  // Nothing here throws ApiError, so with_lease never runs a batch twice: what ran is answered.
+  return with_lease(read_only, context, [&](Lease& lease) {
     std::string body = "{\"results\":[";
-    // The result cap holds for the whole response: each statement gets what is left.
     RequestContext left = context;
     for (std::size_t i = 0; i < runs.size(); ++i) {
+      if (i > 0) body += ',';
+      const auto& run = runs[i];
       try {
-        if (i > 0) body += ',';
-        left.max_result_bytes =
-            context.max_result_bytes - std::min(body.size(), context.max_result_bytes);
-        left.max_rows = runs[i].max_rows;
-        body += lease.execute(runs[i].request, runs[i].read_only, left);
-      } catch (ApiError& e) {
-        lease.rollback();
-        e.extra()["statement"] = i;
-        e.extra()["rolled_back"] = true;
-        throw;
+        if (body.size() >= context.max_result_bytes) {
+          throw ApiError(413, "result_too_large",
+                         "the batch's results reached limits.max_result_bytes (" +
+                             std::to_string(context.max_result_bytes) +
+                             " bytes); this statement and the rest did not run");
+        }
+        left.max_result_bytes = context.max_result_bytes - body.size();
+        left.max_rows = run.max_rows;
+        // A statement's parameter sets run in a transaction of their own.
+        body += batch.statements[i].parameter_sets
+                    ? lease.all_or_none(run.read_only ? boost::json::object{{"read_only", true}}
+                                                      : boost::json::object{},
+                                        left,
+                                        [&] {
+                                          return lease.execute(run.request, run.read_only, left,
+                                                               WEIR_EXEC_PARAMETER_SETS);
+                                        })
+                    : lease.execute(run.request, run.read_only, left);
+      } catch (const ApiError& e) {
+        body += e.body();
+        if (batch.stop_on_error || ends_batch(e) || lease.discarded()) break;
       }
-    }
-    try {
-      lease.commit();
-    } catch (ApiError& e) {
-      lease.rollback();
-      e.extra()["rolled_back"] = true;
-      throw;
     }
     return body + "]}";
   });

@@ -24,6 +24,7 @@
 namespace weir {
 
 class NdjsonResultWriter;
+struct Batch;
 
 // Who asks and until when; built by the HTTP layer for each request.
 struct RequestContext {
@@ -81,6 +82,12 @@ class Database {
   // Each statement's own read_only and max_rows are the host's (request_body.hpp).
   std::string transaction(const boost::json::array& statements, const boost::json::object& options,
                           bool read_only, const RequestContext& context);
+  // POST .../batch: the statements in turn on one connection, each committed on its own
+  // (a statement with parameter sets all or none, in a transaction of its own), each with its
+  // result or its error: {"results": [...]}. Stops after a failure when the batch asks, and
+  // always when the connection broke, the deadline passed, the client went away or the results
+  // reached `context.max_result_bytes`. Throws ApiError only when none of it ran.
+  std::string batch(const Batch& batch, bool read_only, const RequestContext& context);
 
   // An interactive transaction's connection (POST .../transactions): leased
   // and begun by begin_transaction, held across requests until commit or

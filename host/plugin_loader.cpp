@@ -174,7 +174,8 @@ std::vector<std::string> plugin_capability_names(std::uint64_t capabilities) {
       {WEIR_CAP_NAMED_PARAMETERS, "named_parameters"},
       {WEIR_CAP_STREAMING, "streaming"},
       {WEIR_CAP_CANCEL, "cancel"},
-      {WEIR_CAP_READ_REPLICAS, "read_replicas"}};
+      {WEIR_CAP_READ_REPLICAS, "read_replicas"},
+      {WEIR_CAP_PARAMETER_SETS, "parameter_sets"}};
   std::vector<std::string> names;
   for (const auto& [bit, name] : kNames) {
     if ((capabilities & bit) != 0) names.emplace_back(name);

@@ -61,12 +61,13 @@ Int64Form take_int64_form(boost::json::object& body) {
   return form;
 }
 
-boost::json::array take_statements(boost::json::object& body) {
+boost::json::array take_statements(boost::json::object& body, std::string_view what) {
   auto* v = body.if_contains("statements");
   if (v == nullptr || !v->is_array() || v->get_array().empty()) {
     throw ApiError(400, "invalid_request",
-                   "a transaction needs \"statements\": a non-empty array of requests such as "
-                   "{\"query\": \"...\", \"params\": [...]}");
+                   std::string(what) +
+                       " needs \"statements\": a non-empty array of requests such as "
+                       "{\"query\": \"...\", \"params\": [...]}");
   }
   auto statements = std::move(v->get_array());
   body.erase("statements");

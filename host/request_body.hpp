@@ -30,8 +30,9 @@ bool take_primary(boost::json::object& body);
 // Removes and returns the host-level "int64" member: "number" (the default) or "string".
 Int64Form take_int64_form(boost::json::object& body);
 
-// Removes and returns a transaction's "statements": a non-empty array of objects;
-// what is left of `body` are the transaction's options.
-boost::json::array take_statements(boost::json::object& body);
+// Removes and returns the "statements" of `what` ("a transaction", "a batch"): a non-empty
+// array of objects; what is left of `body` are its options.
+boost::json::array take_statements(boost::json::object& body,
+                                   std::string_view what = "a transaction");
 
 }  // namespace weir

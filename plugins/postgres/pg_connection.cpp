@@ -77,7 +77,7 @@ void PgConnection::execute(const boost::json::object& request,
   if (query == nullptr || !query->is_string() || query->get_string().empty()) {
     throw Error(WEIR_E_INVALID_REQUEST, "query must be a non-empty string");
   }
-  const Parameters params(request.if_contains("params"));
+  const Parameters params(options.parameter_sets ? nullptr : request.if_contains("params"));
   const auto started = std::chrono::steady_clock::now();
   try {
     enforce_read_only(options.read_only, options.timeout);
@@ -102,6 +102,8 @@ void PgConnection::execute(const boost::json::object& request,
   // retryable: the uncommitted transaction died with the connection.
   const bool commits_itself = !options.read_only && !in_transaction();
   try {
+    if (options.parameter_sets)
+      return run_per_parameter_set(sql, request.if_contains("params"), left, out);
     if (options.streamed) return stream_result(sql, params, left, out);
     auto result = statements_.run(sql, params, left);
     const auto types = column_types(result.get(), left);

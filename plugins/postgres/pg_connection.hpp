@@ -53,6 +53,10 @@ class PgConnection final : public weir::sdk::Connection {
   // Runs the statement in single-row mode, writing each row as it arrives (WEIR_EXEC_STREAMED).
   void stream_result(const std::string& sql, const Parameters& params,
                      std::chrono::milliseconds timeout, weir::sdk::ValueWriter& out);
+  // Prepares the statement once and runs it per parameter set (WEIR_EXEC_PARAMETER_SETS;
+  // pg_parameter_sets.cpp).
+  void run_per_parameter_set(const std::string& sql, const boost::json::value* sets,
+                             std::chrono::milliseconds timeout, weir::sdk::ValueWriter& out);
 
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   CommandRunner runner_;

@@ -6,6 +6,8 @@
 #include "sqlite_session.hpp"
 #include "sqlite_statement.hpp"
 
+#include <weir/sdk/parameter_sets.hpp>
+
 #include <boost/json.hpp>
 
 #include <optional>
@@ -101,16 +103,24 @@ void SqliteConnection::execute(const boost::json::object& request,
 }
 
 // The statement is reset or finalized when this returns, so the lock can be let go after.
+// Parameter sets run the one prepared statement again, reset and rebound, per set.
 void SqliteConnection::run_statement(const boost::json::object& request,
                                      const weir::sdk::ExecOptions& options, Caller caller,
                                      weir::sdk::ValueWriter& result) {
   const auto statement = statements_.use(query_of(request), caller);
-  bind_parameters(statement.get(), request.if_contains("params"));
+  const auto* params = request.if_contains("params");
+  if (!options.parameter_sets) bind_parameters(statement.get(), params);
   if (!sqlite3_stmt_readonly(statement.get())) {
     refuse_write(options);
     take_writer_lock();
   }
-  write_result(db_.get(), statement.get(), result);
+  if (!options.parameter_sets) return write_result(db_.get(), statement.get(), result);
+  weir::sdk::for_each_parameter_set(params, result, [&](const boost::json::value& set) {
+    sqlite3_reset(statement.get());
+    sqlite3_clear_bindings(statement.get());
+    bind_parameters(statement.get(), &set);
+    write_result(db_.get(), statement.get(), result);
+  });
 }
 
 void SqliteConnection::refuse_write(const weir::sdk::ExecOptions& options) const {

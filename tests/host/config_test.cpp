@@ -119,6 +119,11 @@ TEST(Config, NumericLimitsNameTheRange) {
       held.find("limits.max_transactions_per_client: must be an integer from 1 to 100000, got 0"),
       std::string::npos)
       << held;
+  const auto batch = error_of(
+      R"({"limits": {"max_batch_statements": 0}, "databases": {"a": {"backend": "sqlite"}}})");
+  EXPECT_NE(batch.find("limits.max_batch_statements: must be an integer from 1 to 1000000, got 0"),
+            std::string::npos)
+      << batch;
 }
 
 TEST(Config, LogLevelAndFormatAreChecked) {

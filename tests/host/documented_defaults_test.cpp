@@ -61,6 +61,7 @@ TEST(DocumentedDefaults, GatewaySettingsAreTheOnesAnEmptyConfigGets) {
       {"limits.queue_timeout_ms", text(c.limits.queue_timeout)},
       {"limits.transaction_idle_ms", text(c.limits.transaction_idle)},
       {"limits.max_transactions_per_client", text(c.limits.max_transactions_per_client)},
+      {"limits.max_batch_statements", text(c.limits.max_batch_statements)},
       {"drain_timeout_ms", text(c.drain_timeout)},
       {"retry_interval_ms", text(c.retry_interval)},
   };

@@ -51,8 +51,8 @@ class PostgresPluginAbi : public ::testing::Test {
 TEST_F(PostgresPluginAbi, DescribesItself) {
   EXPECT_STREQ(plugin_.name, "postgres");
   EXPECT_EQ(plugin_.kind, WEIR_KIND_SQL);
-  EXPECT_EQ(plugin_.capabilities,
-            WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_CANCEL | WEIR_CAP_READ_REPLICAS);
+  EXPECT_EQ(plugin_.capabilities, WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_CANCEL |
+                                      WEIR_CAP_READ_REPLICAS | WEIR_CAP_PARAMETER_SETS);
 }
 
 TEST_F(PostgresPluginAbi, QueryAndErrorThroughTheCAbi) {

@@ -44,8 +44,9 @@
  *   host's tests. A later version appends fields and raises
  *   WEIR_ABI_VERSION; a v1 plugin keeps loading in every later host.
  *   ABI version 2 appends weir_plugin.validate_config,
- *   weir_error.retryable_decided, weir_acquire_options.deadline_ms and the
- *   flags WEIR_EXEC_STREAMED and WEIR_EXEC_PRIMARY.
+ *   weir_error.retryable_decided, weir_acquire_options.deadline_ms, the
+ *   flags WEIR_EXEC_STREAMED, WEIR_EXEC_PARAMETER_SETS and WEIR_EXEC_PRIMARY
+ *   and the capability WEIR_CAP_PARAMETER_SETS.
  *   Version 2 is still open
  *   for appends until the next release (the asynchronous execute joins it);
  *   its sizes are frozen then, as version 1's are now.
@@ -67,7 +68,8 @@ extern "C" {
 /** ABI versions are plain integers; each release that appends to a struct adds one. */
 #define WEIR_ABI_VERSION_1 1u
 /** Appends weir_plugin.validate_config, weir_error.retryable_decided,
- *  weir_acquire_options.deadline_ms and WEIR_EXEC_STREAMED. Open for appends
+ *  weir_acquire_options.deadline_ms, WEIR_EXEC_STREAMED, WEIR_EXEC_PARAMETER_SETS
+ *  and WEIR_CAP_PARAMETER_SETS. Open for appends
  *  until the next release. */
 #define WEIR_ABI_VERSION_2 2u
 /** The newest ABI version this header describes. */
@@ -309,6 +311,15 @@ typedef struct weir_exec_options {
  *  each row as the backend delivers it rather than after the whole result,
  *  so memory stays bounded; a v1 plugin ignores it. */
 #define WEIR_EXEC_STREAMED 2u
+/** ABI v2, only to a plugin with WEIR_CAP_PARAMETER_SETS: the request's
+ *  "params" is an array of parameter sets (each an array or object of the
+ *  plain "params" shape). Prepare the statement once and run it once per set,
+ *  in order, stopping at the first failure, whose message names the set
+ *  ("parameter set 3: ..."); the result is {"results": [...]}, one result per
+ *  set in the statement's usual shape. The host runs such a request inside a
+ *  transaction (begin before, commit or rollback after), so it applies all or
+ *  none (POST /v1/databases/{name}/batch, docs/http-api.yaml). */
+#define WEIR_EXEC_PARAMETER_SETS 4u
 /** ABI v2: the client reads its own writes (`"consistency": "primary"`): a
  *  read-only request that a plugin would route to a replica itself (a Neo4j
  *  cluster's readers) goes to the primary (the writer) instead. The host's
@@ -330,6 +341,7 @@ typedef struct weir_exec_options {
 #define WEIR_CAP_STREAMING (1ull << 3)      /* rows are written as they arrive */
 #define WEIR_CAP_CANCEL (1ull << 4)         /* cancel() interrupts a running request */
 #define WEIR_CAP_READ_REPLICAS (1ull << 5)  /* honours WEIR_EXEC_READ_ONLY routing */
+#define WEIR_CAP_PARAMETER_SETS (1ull << 6) /* honours WEIR_EXEC_PARAMETER_SETS (ABI v2) */
 
 /* ------------------------------------------------------------------------ */
 /* The function table                                                       */

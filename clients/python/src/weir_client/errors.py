@@ -138,7 +138,7 @@ _OPERATIONAL_CODES = frozenset({
     "too_many_transactions", "cancelled", "client_closed_request", "connection_broken",
     "backend_auth_failed", "database_unavailable", "backend_unavailable", "pool_exhausted",
     "database_closing", "queue_full", "queue_timeout", "database_replaced", "shutting_down",
-    "timeout",
+    "timeout", "batch_too_large",
 })
 
 

@@ -22,6 +22,8 @@ struct ExecOptions {
   bool read_only = false;                // the client declared the request read-only
   bool streamed = false;  // the host sends rows on as they are written (WEIR_EXEC_STREAMED)
   bool primary = false;   // never a replica, even for a read (WEIR_EXEC_PRIMARY)
+  // "params" holds one parameter set per run of the statement (WEIR_EXEC_PARAMETER_SETS)
+  bool parameter_sets = false;
 };
 
 class Connection {

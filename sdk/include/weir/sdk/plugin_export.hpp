@@ -243,6 +243,7 @@ struct Trampolines {
         o.read_only = (options->flags & WEIR_EXEC_READ_ONLY) != 0;
         o.streamed = (options->flags & WEIR_EXEC_STREAMED) != 0;
         o.primary = (options->flags & WEIR_EXEC_PRIMARY) != 0;
+        o.parameter_sets = (options->flags & WEIR_EXEC_PARAMETER_SETS) != 0;
       }
       ValueWriter writer(result);
       connection_of(conn).execute(object, o, writer);
