@@ -11,7 +11,7 @@ the same with each declared member set to each value its schema allows
 (both booleans, every enum value, an integer's minimum and maximum, an empty
 array and an empty object for `oneOf` arrays or objects), on every endpoint
 that takes a body: /query, /transaction (the options and each statement's
-members), /transactions and /transactions/{id}/query. Run by ctest
+members), /batch (likewise), /transactions and /transactions/{id}/query. Run by ctest
 (tests/openapi/CMakeLists.txt) against SQLite, PostgreSQL, Chroma and the
 Bolt test server.
 """
@@ -108,6 +108,8 @@ QUERY = body_schema("/v1/databases/{name}/query")
 TRANSACTION = body_schema("/v1/databases/{name}/transaction")
 STATEMENT = resolve(TRANSACTION["properties"]["statements"]["items"])
 OPTIONS = body_schema("/v1/databases/{name}/transactions")
+BATCH = body_schema("/v1/databases/{name}/batch")
+BATCH_STATEMENT = resolve(BATCH["properties"]["statements"]["items"])
 
 
 def free_port() -> int:
@@ -202,17 +204,22 @@ def assert_served_or_refused_by_name(status: int, answer: Dict[str, Any], backen
     """2xx, or a documented refusal whose message names the member."""
     if status < 300:
         return
-    error = answer.get("error", {})
-    message = error.get("message", "")
     assert 400 <= status < 500 or status == 501, (status, answer)
-    assert error.get("code") in ERROR_CODES, (status, answer)
-    assert member in message, (member, answer)
+    assert_refusal_names_member(answer.get("error", {}), backend, member, schema)
+
+
+def assert_refusal_names_member(error: Dict[str, Any], backend: str, member: str,
+                                schema: Dict[str, Any]) -> None:
+    """A documented error code, and a message that names the member."""
+    message = error.get("message", "")
+    assert error.get("code") in ERROR_CODES, error
+    assert member in message, (member, error)
     if UNKNOWN_MEMBER.search(message):
         described = member_schema(schema["properties"][member]).get("description", "")
         # e.g. "neo4j refuses it", "sqlite and neo4j refuse it"
         assert re.search(rf"{backend}\b[^.;()]*?\brefuses? it", described), (
             f'{backend} does not know "{member}", which the schema declares without saying so',
-            answer)
+            error)
 
 
 BACKENDS = list(SMALLEST)
@@ -289,3 +296,24 @@ def test_interactive_transaction_query(gateway: str, backend: str, member: str,
         assert_served_or_refused_by_name(status, answer, backend, member, QUERY)
     finally:
         call(gateway, "POST", transaction + "/rollback")
+
+
+# /batch: each member on the batch, each member on its statement. A statement's
+# refusal is its entry in `results` (the batch itself is answered 200).
+BATCH_SHAPES = (
+    [("options", member, value) for member, value in variations(BATCH, skip=("statements",))]
+    + [("statement", member, value) for member, value in variations(BATCH_STATEMENT)])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("where,member,value", BATCH_SHAPES)
+def test_batch(gateway: str, backend: str, where: str, member: str, value: Any) -> None:
+    statement = dict(SMALLEST[backend])
+    body = {"statements": [statement]}
+    (body if where == "options" else statement)[member] = value
+    schema = BATCH if where == "options" else BATCH_STATEMENT
+    status, answer = call(gateway, "POST", f"/v1/databases/{backend}/batch", body)
+    if status == 200 and "error" in answer["results"][0]:
+        assert_refusal_names_member(answer["results"][0]["error"], backend, member, schema)
+    else:
+        assert_served_or_refused_by_name(status, answer, backend, member, schema)
