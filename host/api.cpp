@@ -2,6 +2,8 @@
 
 #include "batch_request.hpp"
 #include "config_error.hpp"
+#include "io_threads.hpp"
+#include "json_response.hpp"
 #include "json_text.hpp"
 #include "logger.hpp"
 #include "request_body.hpp"
@@ -31,25 +33,6 @@ std::function<void(Args...)> first_call_only(std::function<void(Args...)> f) {
   return [f = std::move(f), called = std::make_shared<std::atomic_flag>()](Args... args) {
     if (!called->test_and_set()) f(std::forward<Args>(args)...);
   };
-}
-
-HttpResponse json_response(unsigned status, std::string body) {
-  HttpResponse response{static_cast<http::status>(status), 11};
-  response.set(http::field::content_type, "application/json");
-  response.set(http::field::server, "weir/" WEIR_VERSION);
-  response.body() = std::move(body);
-  return response;
-}
-
-HttpResponse error_response(const ApiError& error) {
-  auto response = json_response(error.http_status(), error.body());
-  // The code in a header too: cheap to read for proxies and access logs.
-  response.set("x-weir-error", error.code());
-  if (error.retry_after_s() > 0)
-    response.set(http::field::retry_after, std::to_string(error.retry_after_s()));
-  if (const auto* allow = error.extra().if_contains("allow"))  // 405: RFC 9110 section 15.5.6
-    response.set(http::field::allow, allow->as_string());
-  return response;
 }
 
 ApiError method_not_allowed(const char* allowed) {
@@ -220,6 +203,7 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
   call->caller = Caller{peer_address, nullptr};
   call->client_gone = std::move(client_gone);
   call->received = std::chrono::steady_clock::now();
+  call->loop = IoThreads::current();
   const Snapshot& state = *call->state;
   std::string database;
   try {
@@ -284,7 +268,8 @@ void Api::submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer
   // The admission queue is alive while the call's snapshot is.
   in_turn(
       *call->database->admission, call->deadline, call->backend, call->client_gone, call->received,
-      [this, call, answer_once] { answer_once(serve(*call)); }, refuse, refuse);
+      [this, call, answer_once](auto finished) { serve_then(call, answer_once, finished); }, refuse,
+      refuse);
 }
 
 void Api::held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer) {
@@ -292,7 +277,11 @@ void Api::held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer) 
   const auto backend = call->backend;
   const auto database = call->database->database->name();
   watched(
-      database, call->deadline, backend, [this, call, answer_once] { answer_once(serve(*call)); },
+      database, call->deadline, backend,
+      [this, call, answer_once](auto finished) {
+        answer_once(serve(*call));
+        finished();
+      },
       [answer_once](const ApiError& error) {
         answer_once(Outcome{error_response(error), error.code()});
       },
@@ -301,7 +290,7 @@ void Api::held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer) 
 
 void Api::in_turn(Admission& admission, Deadline deadline, std::shared_ptr<BackendCall> backend,
                   std::stop_token client_gone, std::chrono::steady_clock::time_point received,
-                  std::function<void()> work, std::function<void(const ApiError&)> refused,
+                  BackendWork work, std::function<void(const ApiError&)> refused,
                   std::function<void(const ApiError&)> overdue) {
   admission.submit(
       deadline,
@@ -316,7 +305,7 @@ void Api::in_turn(Admission& admission, Deadline deadline, std::shared_ptr<Backe
 }
 
 void Api::watched(const std::string& database, Deadline deadline,
-                  std::shared_ptr<BackendCall> backend, std::function<void()> work,
+                  std::shared_ptr<BackendCall> backend, BackendWork work,
                   std::function<void(const ApiError&)> overdue, std::function<void()> then) {
   const auto ticket =
       watchdog_.arm(deadline + kOverdueGrace, [backend, database, overdue = std::move(overdue)] {
@@ -324,10 +313,23 @@ void Api::watched(const std::string& database, Deadline deadline,
         overdue(overdue_error(*backend, database));
       });
   workers_.post([this, ticket, work = std::move(work), then = std::move(then)] {
-    work();
-    watchdog_.disarm(ticket);
-    then();
+    work([this, ticket, then] {
+      watchdog_.disarm(ticket);
+      then();
+    });
   });
+}
+
+bool Api::runs_on_loop(const Call& call) const {
+  return call.endpoint->handler == &Api::query && call.loop != nullptr &&
+         call.database->database->runs_on_loop() && !wants_ndjson(call.request);
+}
+
+void Api::serve_then(const std::shared_ptr<Call>& call, const std::function<void(Outcome)>& answer,
+                     std::function<void()> finished) {
+  if (runs_on_loop(*call)) return query_on_loop(call, answer, std::move(finished));
+  answer(serve(*call));
+  finished();
 }
 
 ApiError Api::overdue_error(const BackendCall& backend, const std::string& database) {
@@ -385,13 +387,22 @@ void Api::run(Request request, Work work, Done done) {
   // A database that is not served has no queue: its work fails at once, from memory.
   if (served->admission == nullptr) return serve_work();
   auto refuse = [finish](const ApiError& error) { finish({}, error); };
-  in_turn(*served->admission, shared->deadline, backend, shared->cancelled, received,
-          std::move(serve_work), refuse, refuse);
+  in_turn(
+      *served->admission, shared->deadline, backend, shared->cancelled, received,
+      [serve_work = std::move(serve_work)](auto finished) {
+        serve_work();
+        finished();
+      },
+      refuse, refuse);
 }
 
 Api::Outcome Api::serve(const Call& call) {
+  return outcome_of([&] { return (this->*call.endpoint->handler)(call); });
+}
+
+Api::Outcome Api::outcome_of(const std::function<HttpResponse()>& respond) {
   try {
-    return {(this->*call.endpoint->handler)(call), "ok"};
+    return {respond(), "ok"};
   } catch (const ApiError& e) {
     return {error_response(e), e.code()};
   } catch (const std::exception& e) {
@@ -434,7 +445,7 @@ RequestContext Api::request_context(const Snapshot& state, const std::string& cl
   return context;
 }
 
-HttpResponse Api::query(const Call& call) {
+Api::QueryRequest Api::query_request(const Call& call) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
   call.backend->read_only = read_only;
@@ -443,6 +454,11 @@ HttpResponse Api::query(const Call& call) {
                       "POST /v1/databases/" + call.database->database->name() + "/query");
   take_statement_members(body, call.database->database->config(), context);
   context.int64_form = take_int64_form(body);
+  return {std::move(body), read_only, std::move(context)};
+}
+
+HttpResponse Api::query(const Call& call) {
+  auto [body, read_only, context] = query_request(call);
   if (wants_ndjson(call.request)) {
     query_streamed(call, body, read_only, context);
     return HttpResponse{};  // never sent: the stream answered through call.reply

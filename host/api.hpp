@@ -77,6 +77,9 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
     // streamed result); the request's outcome still ends it, and its own
     // reply is then dropped.
     std::function<void(HttpReply)> reply;
+    // The event loop of the I/O thread that received the request (null off one):
+    // where a plugin with execute_async runs it.
+    boost::asio::io_context* loop = nullptr;
   };
   // What a request ended with: the response and, for metrics, the error code ("ok" if none).
   struct Outcome {
@@ -89,23 +92,34 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   static const Endpoint& find_endpoint(const HttpRequest& request, std::string& database);
   // Runs the endpoint's handler and turns whatever it throws into the error response.
   Outcome serve(const Call& call);
+  // The outcome of `respond`: its response, or the error response for what it throws.
+  static Outcome outcome_of(const std::function<HttpResponse()>& respond);
   void submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
   // Waits for a turn in `admission`, then runs `work` on a worker thread; `refused` when no
   // turn comes (queue full, wait over, client gone). When the work still runs 2 s past the
   // deadline, `backend` is cancelled and `overdue` answers (deadline_watchdog.hpp): the
   // callers answer once, whichever comes first.
+  // Backend work, given the function to call once it is over (on any thread).
+  using BackendWork = std::function<void(std::function<void()> finished)>;
   void in_turn(Admission& admission, Deadline deadline, std::shared_ptr<BackendCall> backend,
                std::stop_token client_gone, std::chrono::steady_clock::time_point received,
-               std::function<void()> work, std::function<void(const ApiError&)> refused,
+               BackendWork work, std::function<void(const ApiError&)> refused,
                std::function<void(const ApiError&)> overdue);
   // A call on an open transaction: on a worker, watched for its deadline, never queued (the
   // transaction holds its admission turn already).
   void held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
-  // Runs `work` on a worker thread, then `then`; when the work still runs 2 s past the
-  // deadline, `backend` is cancelled and `overdue` answers instead.
+  // Starts `work` on a worker thread and runs `then` when it is over; when the work still
+  // runs 2 s past the deadline, `backend` is cancelled and `overdue` answers instead.
   void watched(const std::string& database, Deadline deadline, std::shared_ptr<BackendCall> backend,
-               std::function<void()> work, std::function<void(const ApiError&)> overdue,
+               BackendWork work, std::function<void(const ApiError&)> overdue,
                std::function<void()> then);
+  // Answers `call` with its handler's response (serve), then calls `finished`; a query
+  // whose database runs on the event loop is answered from there (api_loop_query.cpp).
+  void serve_then(const std::shared_ptr<Call>& call, const std::function<void(Outcome)>& answer,
+                  std::function<void()> finished);
+  bool runs_on_loop(const Call& call) const;
+  void query_on_loop(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer,
+                     std::function<void()> finished);
   // What a client hears when its call outlived the deadline.
   static ApiError overdue_error(const BackendCall& backend, const std::string& database);
   // POST/DELETE /mcp: the MCP front answers (docs/mcp.md).
@@ -127,6 +141,13 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   HttpResponse list_plugins(const Call& call);
   HttpResponse describe_database(const Call& call);
   HttpResponse query(const Call& call);
+  // What a query handler reads from the call: the request for the plugin and its context.
+  struct QueryRequest {
+    boost::json::object body;
+    bool read_only;
+    RequestContext context;
+  };
+  QueryRequest query_request(const Call& call);
   // The query's result as NDJSON lines (api_streamed_query.cpp); answers through call.reply.
   void query_streamed(const Call& call, const boost::json::object& request, bool read_only,
                       const RequestContext& context);

@@ -4,6 +4,7 @@
 #include "config_error.hpp"
 #include "json_result_writer.hpp"
 #include "logger.hpp"
+#include "loop_services.hpp"
 #include "ndjson_result_writer.hpp"
 #include "pool_params.hpp"
 #include "request_body.hpp"
@@ -38,6 +39,37 @@ ApiError deadline_error() {
 }
 
 }  // namespace
+
+// A query running on an event loop (query_on_loop): what the plugin borrows
+// until it completes, kept alive by `self` until then.
+struct Database::LoopCall {
+  LoopCall(std::string text, bool read_only_request, RequestContext request_context,
+           std::function<void(LoopOutcome)> on_done)
+      : request(std::move(text)),
+        read_only(read_only_request),
+        context(std::move(request_context)),
+        json(context.max_result_bytes, context.int64_form),
+        done(std::move(on_done)) {}
+
+  ResultWriter& result() { return capped ? static_cast<ResultWriter&>(*capped) : json; }
+  static void completed(void* host_data, weir_status status, const weir_error* error);
+  // Settles the plugin's status into the outcome, then delivers it.
+  static void finish(std::shared_ptr<LoopCall> call, weir_status status);
+  // Returns the lease, then calls `done`.
+  static void deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome);
+
+  const std::string request;
+  const bool read_only;
+  const RequestContext context;
+  JsonResultWriter json;
+  std::unique_ptr<RowCapWriter> capped;
+  std::unique_ptr<Lease> lease;
+  weir_exec_options options{};
+  weir_completion completion{};
+  weir_error error = new_error();
+  std::function<void(LoopOutcome)> done;
+  std::shared_ptr<LoopCall> self;
+};
 
 // A leased connection, returned to the pool on every path out of a request.
 class Database::Lease {
@@ -86,29 +118,27 @@ class Database::Lease {
   // ApiError.
   void execute_into(const std::string& request, bool read_only, const RequestContext& context,
                     ResultWriter& result, std::uint32_t flags = 0) {
-    if (context.max_rows == 0) return run(request, read_only, context, result, flags);
     // A read-only statement is stopped at the cap; one that may write is read to its end.
     // Outside a transaction, the stop may cancel it on the server, so its rows are asked
     // for as they come (a capped result is small): the backend then stops producing too.
-    RowCapWriter capped(result, context.max_rows, read_only, read_only && !in_transaction_);
-    run(request, read_only, context, capped, flags);
+    const auto capped = row_cap(result, read_only, context);
+    run(request, read_only, context, capped ? *capped : result, flags);
   }
   void run(const std::string& request, bool read_only, const RequestContext& context,
            ResultWriter& result, std::uint32_t flags) {
-    if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
-    // A plugin may forget a cancel() that comes before its execute (postgres
-    // and sqlite keep it), so look first.
-    if (cancelled_.stop_requested()) throw client_closed_request();
-    weir_exec_options options{};
-    options.struct_size = sizeof options;
-    options.timeout_ms = remaining_ms(context);
-    options.flags = flags | (read_only ? WEIR_EXEC_READ_ONLY : 0u) |
-                    (result.streams() ? WEIR_EXEC_STREAMED : 0u) |
-                    (context.primary ? WEIR_EXEC_PRIMARY : 0u);
+    const weir_exec_options options = call_options(read_only, context, result, flags);
     weir_error error = new_error();
-    if (context.sent_to_plugin != nullptr) *context.sent_to_plugin = true;
     const weir_status status =
         table().execute(conn_, request.data(), request.size(), &options, result.writer(), &error);
+    settle(status, error, result);
+  }
+  // Starts a request with execute_async (ABI v2) on `loop`: `call` (the options, the
+  // completion, the result) stays alive until the plugin completes through it or, when
+  // the start fails, the status says so and settle takes it from there.
+  weir_status start(LoopCall& call, weir_loop* loop);
+  // What a plugin call's status means for the client: returns when the result is whole
+  // (also when max_rows stopped it), else throws the ApiError to answer with.
+  void settle(weir_status status, const weir_error& error, ResultWriter& result) {
     if (status != WEIR_OK && cancelled_.stop_requested()) throw client_closed_request();
     if (status != WEIR_OK && result.truncated()) {
       // Stopped at max_rows: the result is whole. A plugin that gave up its connection
@@ -131,6 +161,13 @@ class Database::Lease {
                      "the " + db_.config_.backend + " plugin wrote an incomplete result" +
                          (result.problem().empty() ? "" : ": " + result.problem()));
     }
+  }
+  // A row cap for `result` when the request has one (see execute_into).
+  std::unique_ptr<RowCapWriter> row_cap(ResultWriter& result, bool read_only,
+                                        const RequestContext& context) const {
+    if (context.max_rows == 0) return nullptr;
+    return std::make_unique<RowCapWriter>(result, context.max_rows, read_only,
+                                          read_only && !in_transaction_);
   }
 
   void begin(const boost::json::object& transaction_options, const RequestContext& context) {
@@ -226,6 +263,23 @@ class Database::Lease {
     });
   }
 
+  // The options of a call about to go to the plugin; throws when it should not go at all.
+  weir_exec_options call_options(bool read_only, const RequestContext& context,
+                                 ResultWriter& result, std::uint32_t flags = 0) const {
+    if (std::chrono::steady_clock::now() >= context.deadline) throw deadline_error();
+    // A plugin may forget a cancel() that comes before its execute (postgres
+    // and sqlite keep it), so look first.
+    if (cancelled_.stop_requested()) throw client_closed_request();
+    weir_exec_options options{};
+    options.struct_size = sizeof options;
+    options.timeout_ms = remaining_ms(context);
+    options.flags = flags | (read_only ? WEIR_EXEC_READ_ONLY : 0u) |
+                    (result.streams() ? WEIR_EXEC_STREAMED : 0u) |
+                    (context.primary ? WEIR_EXEC_PRIMARY : 0u);
+    if (context.sent_to_plugin != nullptr) *context.sent_to_plugin = true;
+    return options;
+  }
+
   const weir_plugin& table() const { return db_.plugin_->table; }
   ApiError fail(weir_status status, const weir_error& error) {
     if (status == WEIR_E_BROKEN) {
@@ -250,6 +304,12 @@ class Database::Lease {
   std::shared_ptr<CancelTarget> cancel_target_;
   std::optional<std::stop_callback<std::function<void()>>> on_cancel_;
 };
+
+weir_status Database::Lease::start(LoopCall& call, weir_loop* loop) {
+  call.options = call_options(call.read_only, call.context, call.result());
+  return table().execute_async(conn_, loop, call.request.data(), call.request.size(), &call.options,
+                               call.result().writer(), &call.completion, &call.error);
+}
 
 Database::Database(DatabaseConfig config, std::shared_ptr<const LoadedPlugin> plugin,
                    std::string unavailable_reason)
@@ -324,6 +384,62 @@ std::string Database::query(const boost::json::object& request, bool read_only,
   const std::string text = boost::json::serialize(request);
   return with_lease(read_only, context,
                     [&](Lease& lease) { return lease.execute(text, read_only, context); });
+}
+
+bool Database::runs_on_loop() const noexcept {
+  return available() && replicas_.empty() &&
+         (plugin_->table.capabilities & WEIR_CAP_EXECUTE_ASYNC) != 0;
+}
+
+void Database::query_on_loop(const boost::json::object& request, bool read_only,
+                             RequestContext context, boost::asio::io_context& loop,
+                             std::function<void(LoopOutcome)> done) {
+  if (!available()) throw unavailable_error();
+  auto call = std::make_shared<LoopCall>(boost::json::serialize(request), read_only,
+                                         std::move(context), std::move(done));
+  call->lease = std::make_unique<Lease>(*this, pool_, call->context);  // may wait its turn
+  call->capped = call->lease->row_cap(call->json, read_only, call->context);
+  call->completion.struct_size = sizeof call->completion;
+  call->completion.host_data = call.get();
+  call->completion.complete = &LoopCall::completed;
+  boost::asio::post(loop, [call, &loop] {
+    call->self = call;  // until the plugin completes
+    try {
+      const weir_status status = call->lease->start(*call, as_weir_loop(loop));
+      if (status != WEIR_OK) LoopCall::finish(std::move(call->self), status);
+    } catch (const ApiError& e) {  // not sent: the deadline passed or the client left
+      LoopCall::deliver(std::move(call->self), LoopOutcome{{}, e, false});
+    }
+  });
+}
+
+void Database::LoopCall::completed(void* host_data, weir_status status, const weir_error* error) {
+  auto* call = static_cast<LoopCall*>(host_data);
+  if (error != nullptr) call->error = *error;  // borrowed for the call only
+  finish(std::move(call->self), status);
+}
+
+void Database::LoopCall::finish(std::shared_ptr<LoopCall> call, weir_status status) {
+  LoopOutcome outcome;
+  try {
+    call->lease->settle(status, call->error, call->result());
+    outcome.result = call->json.take();
+  } catch (const ApiError& e) {
+    outcome.error = e;
+    outcome.run_again = call->lease->may_run_again(call->read_only) &&
+                        std::chrono::steady_clock::now() < call->context.deadline;
+  }
+  deliver(std::move(call), std::move(outcome));
+}
+
+void Database::LoopCall::deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome) {
+  // The plugin's release may block (it resets the session), so the lease goes back to the
+  // pool on the thread for such calls, and the answer follows: the database outlives
+  // neither the answer nor, therefore, the lease.
+  boost::asio::post(call->context.canceller, [call, outcome = std::move(outcome)]() mutable {
+    call->lease.reset();
+    call->done(std::move(outcome));
+  });
 }
 
 void Database::query(const boost::json::object& request, bool read_only,

@@ -10,13 +10,16 @@
 #include "plugin_loader.hpp"
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -53,6 +56,7 @@ struct DatabaseHealth {
 
 class Database {
   class Lease;
+  struct LoopCall;
 
  public:
   // `plugin` may be null (not installed); the database is then unavailable.
@@ -77,6 +81,23 @@ class Database {
   // whose first line went out is never run again, whatever broke.
   void query(const boost::json::object& request, bool read_only, const RequestContext& context,
              NdjsonResultWriter& lines);
+  // Whether query_on_loop serves this database: its plugin runs requests on the
+  // host's event loop (WEIR_CAP_EXECUTE_ASYNC, ABI v2) and it has no read replica.
+  bool runs_on_loop() const noexcept;
+  // How a query on the loop ended: its result, or the error to answer with and
+  // whether the request may run once more on a fresh lease (a read whose connection broke).
+  struct LoopOutcome {
+    std::string result;
+    std::optional<ApiError> error;
+    bool run_again = false;
+  };
+  // POST .../query without a thread waiting on the backend: leases a connection
+  // on the calling thread (which may wait its turn in the pool; throws ApiError
+  // as query does), starts the request with the plugin's execute_async on
+  // `loop` and returns. `done` runs once the lease is back in the pool, on the
+  // thread for calls that may block (context.canceller).
+  void query_on_loop(const boost::json::object& request, bool read_only, RequestContext context,
+                     boost::asio::io_context& loop, std::function<void(LoopOutcome)> done);
   // POST .../transaction: all statements on one connection, all or none. `options` go to
   // the plugin's begin as they are; `context.max_result_bytes` caps the whole response.
   // Each statement's own read_only and max_rows are the host's (request_body.hpp).

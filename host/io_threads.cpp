@@ -7,6 +7,20 @@
 
 namespace weir {
 
+namespace {
+
+thread_local boost::asio::io_context* current_context = nullptr;
+
+void run_as_io_thread(boost::asio::io_context& context) {
+  current_context = &context;
+  run_io(context);
+  current_context = nullptr;
+}
+
+}  // namespace
+
+boost::asio::io_context* IoThreads::current() noexcept { return current_context; }
+
 IoThreads::IoThreads(unsigned count) {
   if (count == 0) count = std::max(1U, std::thread::hardware_concurrency() / 2);
   for (unsigned i = 0; i < count; ++i) {
@@ -23,8 +37,8 @@ boost::asio::io_context& IoThreads::next() {
 void IoThreads::run() {
   std::vector<std::thread> others;
   for (std::size_t i = 1; i < contexts_.size(); ++i)
-    others.emplace_back([context = contexts_[i].get()] { run_io(*context); });
-  run_io(main());
+    others.emplace_back([context = contexts_[i].get()] { run_as_io_thread(*context); });
+  run_as_io_thread(main());
   for (auto& thread : others) thread.join();
 }
 

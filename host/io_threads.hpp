@@ -26,6 +26,8 @@ class IoThreads {
   boost::asio::io_context& main() { return *contexts_.front(); }
   // The context for the next connection, in turn.
   boost::asio::io_context& next();
+  // The context the calling thread runs, or null when it is not an I/O thread.
+  static boost::asio::io_context* current() noexcept;
   // Runs every context until stop(): the first on the calling thread.
   void run();
   void stop();

@@ -1,6 +1,7 @@
 #include "plugin_loader.hpp"
 
 #include "logger.hpp"
+#include "loop_services.hpp"
 #include "plugin_stubs.hpp"
 
 #include <weir/sdk/load_failure.hpp>
@@ -115,6 +116,7 @@ std::string PluginCatalog::try_load(const fs::path& file) {
   plugin->host.host_version = WEIR_VERSION;
   plugin->host.host_data = plugin.get();
   plugin->host.log = plugin_log;
+  lend_event_loop(plugin->host);
   if (auto refusal = sdk::negotiate(&entry, WEIR_ABI_VERSION, &plugin->host, plugin->table))
     return refusal->reason;
   weir_plugin& t = plugin->table;
@@ -175,7 +177,9 @@ std::vector<std::string> plugin_capability_names(std::uint64_t capabilities) {
       {WEIR_CAP_STREAMING, "streaming"},
       {WEIR_CAP_CANCEL, "cancel"},
       {WEIR_CAP_READ_REPLICAS, "read_replicas"},
-      {WEIR_CAP_PARAMETER_SETS, "parameter_sets"}};
+      {WEIR_CAP_PARAMETER_SETS, "parameter_sets"},
+
+      {WEIR_CAP_EXECUTE_ASYNC, "execute_async"}};
   std::vector<std::string> names;
   for (const auto& [bit, name] : kNames) {
     if ((capabilities & bit) != 0) names.emplace_back(name);

@@ -47,6 +47,11 @@ weir_status cancel_stub(weir_conn*) noexcept { return WEIR_E_NOT_IMPLEMENTED; }
 weir_status validate_config_stub(const weir_pool_params*, weir_error* error) noexcept {
   return not_implemented(error, "checking its settings without opening a pool");
 }
+weir_status execute_async_stub(weir_conn*, weir_loop*, const char*, size_t,
+                               const weir_exec_options*, weir_value_writer*, const weir_completion*,
+                               weir_error* error) noexcept {
+  return not_implemented(error, "asynchronous requests");
+}
 
 }  // namespace
 
@@ -63,6 +68,10 @@ void fill_optional_slots(weir_plugin& t) noexcept {
   // A v1 plugin knows nothing past cancel: whatever lies there is not its answer.
   if (t.abi_version < WEIR_ABI_VERSION_2 || t.validate_config == nullptr)
     t.validate_config = validate_config_stub;
+  if (t.abi_version < WEIR_ABI_VERSION_2 || t.execute_async == nullptr) {
+    t.execute_async = execute_async_stub;
+    t.capabilities &= ~WEIR_CAP_EXECUTE_ASYNC;  // its requests run on worker threads
+  }
 }
 
 }  // namespace weir

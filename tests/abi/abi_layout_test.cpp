@@ -22,9 +22,18 @@ TEST(AbiLayout, PluginTableV1IsFrozen) {
 }
 
 // Version 2 is still open for appends (not frozen): this only pins what it has so far.
-TEST(AbiLayout, PluginTableV2AppendsValidateConfig) {
+TEST(AbiLayout, PluginTableV2AppendsValidateConfigThenExecuteAsync) {
   EXPECT_EQ(WEIR_ABI_VERSION, WEIR_ABI_VERSION_2);
-  EXPECT_EQ(sizeof(weir_plugin), WEIR_PLUGIN_V1_SIZE + sizeof(void*));
+  EXPECT_EQ(offsetof(weir_plugin, validate_config), WEIR_PLUGIN_V1_SIZE);
+  EXPECT_EQ(offsetof(weir_plugin, execute_async), WEIR_PLUGIN_V1_SIZE + sizeof(void*));
+  EXPECT_EQ(sizeof(weir_plugin), WEIR_PLUGIN_V1_SIZE + 2 * sizeof(void*));
+}
+
+// Version 2 appends the event loop services after log; a v1 host's struct ends before them.
+TEST(AbiLayout, HostV2AppendsTheLoopServices) {
+  EXPECT_EQ(offsetof(weir_host, watch_add), WEIR_HOST_V1_SIZE);
+  EXPECT_EQ(offsetof(weir_host, post), WEIR_HOST_V1_SIZE + 5 * sizeof(void*));
+  EXPECT_EQ(sizeof(weir_host), WEIR_HOST_V1_SIZE + 6 * sizeof(void*));
 }
 
 TEST(AbiLayout, ErrorV1IsFrozen) {
@@ -67,7 +76,7 @@ TEST(AbiLayout, EveryV1SizeIsNamedAndFrozen) {
       {"weir_plugin", WEIR_PLUGIN_V1_SIZE, 160, 0},
       {"weir_error", WEIR_ERROR_V1_SIZE, 2124, 0},
       {"weir_pool_stats", WEIR_POOL_STATS_V1_SIZE, 160, sizeof(weir_pool_stats)},
-      {"weir_host", WEIR_HOST_V1_SIZE, 32, sizeof(weir_host)},
+      {"weir_host", WEIR_HOST_V1_SIZE, 32, 0},
       {"weir_value_writer", WEIR_VALUE_WRITER_V1_SIZE, 112, sizeof(weir_value_writer)},
       {"weir_pool_params", WEIR_POOL_PARAMS_V1_SIZE, 40, sizeof(weir_pool_params)},
       {"weir_acquire_options", WEIR_ACQUIRE_OPTIONS_V1_SIZE, 24, 0},
@@ -76,7 +85,9 @@ TEST(AbiLayout, EveryV1SizeIsNamedAndFrozen) {
   };
   for (const auto& f : frozen) {
     EXPECT_EQ(f.named, f.number) << f.name;
-    if (f.now != 0) EXPECT_EQ(f.now, f.named) << f.name;
+    if (f.now != 0) {
+      EXPECT_EQ(f.now, f.named) << f.name;
+    }
   }
 }
 

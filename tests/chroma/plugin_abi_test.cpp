@@ -16,6 +16,9 @@ class PluginAbiTest : public ChromaTest {
     ASSERT_NE(library_, nullptr) << dlerror();
     auto entry = reinterpret_cast<weir_plugin_entry_fn>(dlsym(library_, WEIR_ENTRY_SYMBOL));
     ASSERT_NE(entry, nullptr);
+    host_.struct_size = sizeof host_;
+    host_.abi_version = WEIR_ABI_VERSION;
+    host_.host_version = "test";
     plugin_.struct_size = sizeof plugin_;
     ASSERT_EQ(entry(WEIR_ABI_VERSION, &host_, &plugin_, new_error()), WEIR_OK);
   }
@@ -42,7 +45,7 @@ class PluginAbiTest : public ChromaTest {
   }
 
   void* library_ = nullptr;
-  weir_host host_{sizeof(weir_host), WEIR_ABI_VERSION, "test", nullptr, nullptr};
+  weir_host host_{};
   weir_plugin plugin_{};
   weir_error error_{};
 };

@@ -158,9 +158,32 @@ typedef struct weir_error {
 #define WEIR_LOG_WARN 2
 #define WEIR_LOG_ERROR 3
 
+/*
+ * ABI v2: the event loop the host lends a plugin for execute_async, in the
+ * manner of libcurl's multi_socket API (CURLMOPT_SOCKETFUNCTION,
+ * CURLMOPT_TIMERFUNCTION): the plugin says which socket to watch and when it
+ * needs a timer, the host's loop says what happened. A loop is one host
+ * thread (one per I/O thread); everything a plugin starts on a loop calls
+ * back on that loop's thread, never from inside the call that started it,
+ * and never after the call that stops it (watch_remove, timer_cancel)
+ * returns. Nothing here blocks.
+ */
+typedef struct weir_loop weir_loop;   /* opaque, host-owned: one event loop (thread) */
+typedef struct weir_watch weir_watch; /* opaque: one socket being watched */
+typedef struct weir_timer weir_timer; /* opaque: one pending one-shot timer */
+
+#define WEIR_WATCH_READ 1u  /* the socket has bytes to read (or hung up) */
+#define WEIR_WATCH_WRITE 2u /* the socket can take bytes */
+
+/** A watched socket is ready for `ready` (WEIR_WATCH_* bits). */
+typedef void (*weir_ready_fn)(void* data, uint32_t ready);
+/** A timer fired, or posted work runs. */
+typedef void (*weir_task_fn)(void* data);
+
 /**
  * What the host offers every plugin. Owned by the host; valid from the entry
- * call until the library is unloaded. All functions are thread-safe.
+ * call until the library is unloaded. log and post are thread-safe; the other
+ * loop services are called only on the loop's own thread.
  */
 typedef struct weir_host {
   uint32_t struct_size;
@@ -169,6 +192,27 @@ typedef struct weir_host {
   void* host_data;          /* pass back to the callbacks below */
   /** Log one line. `message` is borrowed; never pass credentials. */
   void (*log)(void* host_data, int32_t level, const char* message);
+
+  /* ---- ABI version 2: present when struct_size covers them ---- */
+
+  /** Watch socket `fd` on `loop` for `events` (WEIR_WATCH_*): `ready` runs on
+   *  the loop's thread each time one of them is ready (level-triggered: again
+   *  and again until the plugin drains it or changes the set). The fd stays
+   *  the plugin's; the host never closes it. Returns NULL if it cannot. */
+  weir_watch* (*watch_add)(weir_loop* loop, int fd, uint32_t events, weir_ready_fn ready,
+                           void* data);
+  /** Change the events watched; 0 pauses the watch. */
+  void (*watch_set)(weir_watch* watch, uint32_t events);
+  /** Stop watching and free the watch: call it before closing the fd (a
+   *  reused fd number is a new socket to the loop). No `ready` after it. */
+  void (*watch_remove)(weir_watch* watch);
+  /** Call `fire` once on the loop's thread after `ms` milliseconds. The
+   *  handle is valid until `fire` starts or timer_cancel returns. */
+  weir_timer* (*timer_start)(weir_loop* loop, uint32_t ms, weir_task_fn fire, void* data);
+  /** Cancel a timer that has not fired and free it. No `fire` after it. */
+  void (*timer_cancel)(weir_timer* timer);
+  /** Run `task` on the loop's thread soon. Any thread (e.g. cancel()). */
+  void (*post)(weir_loop* loop, weir_task_fn task, void* data);
 } weir_host;
 
 /**
@@ -297,6 +341,21 @@ typedef struct weir_pool_stats {
   double wait_p99_us;
 } weir_pool_stats;
 
+/**
+ * ABI v2: how an asynchronous execute ends. Owned by the host; valid until
+ * `complete` returns.
+ */
+typedef struct weir_completion {
+  uint32_t struct_size;
+  void* host_data; /* pass back to complete */
+  /** Ends the request, exactly once, on the loop's thread and never from
+   *  inside execute_async: with the status execute would have returned and,
+   *  unless WEIR_OK, the error it would have filled (borrowed for the call).
+   *  The connection and the result writer are the host's again once it is
+   *  called. */
+  void (*complete)(void* host_data, weir_status status, const weir_error* error);
+} weir_completion;
+
 /** Per-request options. Owned by the caller, borrowed for the call. */
 typedef struct weir_exec_options {
   uint32_t struct_size;
@@ -342,6 +401,7 @@ typedef struct weir_exec_options {
 #define WEIR_CAP_CANCEL (1ull << 4)         /* cancel() interrupts a running request */
 #define WEIR_CAP_READ_REPLICAS (1ull << 5)  /* honours WEIR_EXEC_READ_ONLY routing */
 #define WEIR_CAP_PARAMETER_SETS (1ull << 6) /* honours WEIR_EXEC_PARAMETER_SETS (ABI v2) */
+#define WEIR_CAP_EXECUTE_ASYNC (1ull << 7)  /* v2: execute_async runs requests on the host's loop */
 
 /* ------------------------------------------------------------------------ */
 /* The function table                                                       */
@@ -556,11 +616,32 @@ typedef struct weir_plugin {
    * Thread-safe; no pool needs to exist. `params` is borrowed for the call.
    */
   weir_status (*validate_config)(const weir_pool_params* params, weir_error* error);
+
+  /**
+   * Optional (v2, with WEIR_CAP_EXECUTE_ASYNC). execute without a blocked
+   * thread: start the request on `loop` and return; `done->complete` ends it
+   * later on the loop's thread. The host calls it on that thread, with a
+   * leased connection running nothing else. In between, the plugin waits
+   * through the host's loop services (weir_host: watch_add, timer_start,
+   * post), never blocking the thread; it writes the result through `result`
+   * on the loop's thread only. Every rule of execute holds (request and
+   * result shapes, statuses, timeout_ms, WEIR_E_BROKEN and its verdict); the
+   * host's watchdog answers 504 at the deadline and calls cancel(), after
+   * which the request should complete soon with WEIR_E_CANCELLED or
+   * WEIR_E_TIMEOUT; the connection stays leased until it completes.
+   * `request_json`, `options` and `done` are borrowed until complete.
+   * Returns WEIR_OK when started (complete follows), or the error that kept
+   * it from starting, with `error` filled (complete is then never called).
+   */
+  weir_status (*execute_async)(weir_conn* conn, weir_loop* loop, const char* request_json,
+                               size_t request_length, const weir_exec_options* options,
+                               weir_value_writer* result, const weir_completion* done,
+                               weir_error* error);
 } weir_plugin;
 
 /* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64), every struct that
  * crosses the boundary; version 2 is not frozen yet. A v2 struct is larger
- * only where it appended fields (weir_plugin, weir_error,
+ * only where it appended fields (weir_plugin, weir_error, weir_host,
  * weir_acquire_options). */
 #define WEIR_PLUGIN_V1_SIZE 160u
 #define WEIR_ERROR_V1_SIZE 2124u
