@@ -445,16 +445,21 @@ RequestContext Api::request_context(const Snapshot& state, const std::string& cl
   return context;
 }
 
-Api::QueryRequest Api::query_request(const Call& call) {
+Api::BackendRequest Api::backend_request(const Call& call, std::string_view endpoint) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
   call.backend->read_only = read_only;
-  auto context =
-      request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
-                      "POST /v1/databases/" + call.database->database->name() + "/query");
-  take_statement_members(body, call.database->database->config(), context);
+  auto context = request_context(
+      *call.state, call.caller.client_id, call.deadline, *call.backend,
+      "POST /v1/databases/" + call.database->database->name() + "/" + std::string(endpoint));
   context.int64_form = take_int64_form(body);
   return {std::move(body), read_only, std::move(context)};
+}
+
+Api::BackendRequest Api::query_request(const Call& call) {
+  auto request = backend_request(call, "query");
+  take_statement_members(request.body, call.database->database->config(), request.context);
+  return request;
 }
 
 HttpResponse Api::query(const Call& call) {
@@ -467,15 +472,9 @@ HttpResponse Api::query(const Call& call) {
 }
 
 HttpResponse Api::transaction(const Call& call) {
-  auto body = parse_body(call.request);
-  const bool read_only = read_only_request(body, call.caller);
-  call.backend->read_only = read_only;
+  auto [body, read_only, context] = backend_request(call, "transaction");
   auto statements = take_statements(body);
-  auto context =
-      request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
-                      "POST /v1/databases/" + call.database->database->name() + "/transaction");
   context.primary = take_primary(body);
-  context.int64_form = take_int64_form(body);
   // What is left are the transaction's options (isolation, deferrable, ...): the plugin
   // honours each one or refuses it by name, never drops it.
   if (read_only) body["read_only"] = true;
@@ -484,14 +483,8 @@ HttpResponse Api::transaction(const Call& call) {
 }
 
 HttpResponse Api::batch(const Call& call) {
-  auto body = parse_body(call.request);
-  const bool read_only = read_only_request(body, call.caller);
-  call.backend->read_only = read_only;
-  auto context =
-      request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
-                      "POST /v1/databases/" + call.database->database->name() + "/batch");
+  auto [body, read_only, context] = backend_request(call, "batch");
   context.primary = take_primary(body);
-  context.int64_form = take_int64_form(body);
   const auto batch = take_batch(body, call.state->config.limits.max_batch_statements);
   return json_response(200, call.database->database->batch(batch, read_only, context));
 }

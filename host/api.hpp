@@ -141,13 +141,16 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   HttpResponse list_plugins(const Call& call);
   HttpResponse describe_database(const Call& call);
   HttpResponse query(const Call& call);
-  // What a query handler reads from the call: the request for the plugin and its context.
-  struct QueryRequest {
+  // What a handler of a body-taking database endpoint reads first: the body minus the
+  // host's members read here (read_only, int64), whether it is read-only, and its context.
+  struct BackendRequest {
     boost::json::object body;
     bool read_only;
     RequestContext context;
   };
-  QueryRequest query_request(const Call& call);
+  BackendRequest backend_request(const Call& call, std::string_view endpoint);
+  // The query endpoint's: also max_rows and consistency.
+  BackendRequest query_request(const Call& call);
   // The query's result as NDJSON lines (api_streamed_query.cpp); answers through call.reply.
   void query_streamed(const Call& call, const boost::json::object& request, bool read_only,
                       const RequestContext& context);

@@ -249,6 +249,15 @@ def transaction_refused(backend: str, status: int, answer: Dict[str, Any]) -> bo
             and "transaction" in answer["error"]["message"])
 
 
+def statements_body(backend: str, where: str, member: str, value: Any) -> Dict[str, Any]:
+    """{"statements": [the backend's smallest statement]}, with `member` set on the
+    body ("options") or on its statement ("statement")."""
+    statement = dict(SMALLEST[backend])
+    body = {"statements": [statement]}
+    (body if where == "options" else statement)[member] = value
+    return body
+
+
 # /transaction: each option on the transaction, each member on its statement.
 TRANSACTION_SHAPES = (
     [("options", member, value) for member, value in variations(TRANSACTION, skip=("statements",))]
@@ -258,9 +267,7 @@ TRANSACTION_SHAPES = (
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("where,member,value", TRANSACTION_SHAPES)
 def test_transaction(gateway: str, backend: str, where: str, member: str, value: Any) -> None:
-    statement = dict(SMALLEST[backend])
-    body = {"statements": [statement]}
-    (body if where == "options" else statement)[member] = value
+    body = statements_body(backend, where, member, value)
     status, answer = call(gateway, "POST", f"/v1/databases/{backend}/transaction", body)
     if not transaction_refused(backend, status, answer):
         assert_served_or_refused_by_name(status, answer, backend, member,
@@ -308,9 +315,7 @@ BATCH_SHAPES = (
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("where,member,value", BATCH_SHAPES)
 def test_batch(gateway: str, backend: str, where: str, member: str, value: Any) -> None:
-    statement = dict(SMALLEST[backend])
-    body = {"statements": [statement]}
-    (body if where == "options" else statement)[member] = value
+    body = statements_body(backend, where, member, value)
     schema = BATCH if where == "options" else BATCH_STATEMENT
     status, answer = call(gateway, "POST", f"/v1/databases/{backend}/batch", body)
     if status == 200 and "error" in answer["results"][0]:
