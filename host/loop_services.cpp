@@ -54,6 +54,7 @@ void on_ready(weir_watch* watch, std::uint32_t event, const boost::system::error
   // An error (e.g. the fd was closed under the watch) is reported as ready: the
   // plugin's own read or write then meets it.
   (void)ec;
+  const auto keep = watch->self;  // the plugin may remove the watch from its callback
   watch->ready(watch->data, event);
   if (!watch->removed && (watch->events & event) != 0) wait_for(watch, event);
 }
