@@ -18,6 +18,8 @@
 #include "temp_dir.hpp"
 #include "weir_process.hpp"
 
+#include <boost/json/parse.hpp>
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -97,21 +99,47 @@ std::string config(std::uint16_t port, const PostgresCluster& pg, const ChromaSe
 }
 
 // One client's mix: a write and a read on each backend, round robin.
-const std::vector<std::pair<std::string, std::string>> kMix{
-    {"lite", R"J({"query":"insert into hits(at) values (?)","params":[1]})J"},
-    {"lite", R"J({"query":"select count(*) from hits"})J"},
-    {"pg", R"J({"query":"insert into hits(at) values (now())"})J"},
-    {"pg", R"J({"query":"select count(*) from hits"})J"},
-    {"vectors",
+struct Request {
+  std::string db;
+  const char* kind;  // "write" or "read": a cut-off write may not be retried, a read should be
+  std::string body;
+};
+const std::vector<Request> kMix{
+    {"lite", "write", R"J({"query":"insert into hits(at) values (?)","params":[1]})J"},
+    {"lite", "read", R"J({"query":"select count(*) from hits"})J"},
+    {"pg", "write", R"J({"query":"insert into hits(at) values (now())"})J"},
+    {"pg", "read", R"J({"query":"select count(*) from hits"})J"},
+    {"vectors", "write",
      R"J({"op":"upsert","collection":"soak","ids":["a","b"],"embeddings":[[1,0],[0,1]]})J"},
-    {"vectors",
+    {"vectors", "read",
      R"J({"op":"query","collection":"soak","query_embeddings":[[1,0.1]],"n_results":2})J"},
-    {"graph", R"J({"query":"CREATE (:Item {name: $name})","params":{"name":"x"}})J"},
-    {"graph", R"J({"query":"RETURN $n + 1 AS answer, 'two' AS two","params":{"n":41}})J"}};
+    {"graph", "write", R"J({"query":"CREATE (:Item {name: $name})","params":{"name":"x"}})J"},
+    {"graph", "read", R"J({"query":"RETURN $n + 1 AS answer, 'two' AS two","params":{"n":41}})J"}};
+
+// What a client saw of one kind of failure: how often, when (minutes into the run; restarts
+// fall at multiples of the interval) and the first message.
+struct ErrorSeen {
+  long count = 0;
+  double first_minute = 0, last_minute = 0;
+  std::string first_message;
+};
 
 struct Tally {
   long ok = 0, retryable = 0, other = 0;
+  // Keyed "<read|write> <HTTP status> <error code> <retryable|not retryable>".
+  std::map<std::string, ErrorSeen> errors;
 };
+
+// The error's message, or the body itself when it is not weir's error JSON.
+std::string error_message(const HttpReply& r) {
+  boost::system::error_code ec;
+  const auto v = boost::json::parse(r.body, ec);
+  const auto* error = !ec && v.is_object() ? v.as_object().if_contains("error") : nullptr;
+  const auto* message =
+      error != nullptr && error->is_object() ? error->as_object().if_contains("message") : nullptr;
+  return message != nullptr && message->is_string() ? std::string(message->as_string())
+                                                    : r.body.substr(0, 200);
+}
 
 double mean(const std::vector<Sample>& s, std::size_t from, std::size_t to, long Sample::*field) {
   double sum = 0;
@@ -149,6 +177,8 @@ int main(int argc, char** argv) {
   http_post(port, "/v1/databases/vectors/query",
             R"J({"op":"create_collection","name":"soak","get_or_create":true})J");
 
+  const auto start = Clock::now();
+  const auto elapsed_min = [&] { return duration<double>(Clock::now() - start).count() / 60; };
   std::atomic<bool> stop{false};
   std::mutex mutex;
   std::map<std::string, Tally> tallies;
@@ -156,25 +186,36 @@ int main(int argc, char** argv) {
   for (int c = 0; c < clients; ++c) {
     workers.emplace_back([&, c] {
       for (std::size_t i = c; !stop.load(); ++i) {
-        const auto& [db, body] = kMix[i % kMix.size()];
+        const auto& request = kMix[i % kMix.size()];
         HttpReply r;
+        std::string failure;  // weir itself failed us: no answer at all, counted as other
         try {
-          r = http_post(port, "/v1/databases/" + db + "/query", body);
-        } catch (const std::exception&) {
-          r.status = 0;  // weir itself failed us: counted as other
+          r = http_post(port, "/v1/databases/" + request.db + "/query", request.body);
+        } catch (const std::exception& e) {
+          failure = e.what();
         }
         const bool retryable = r.body.find("\"retryable\":true") != std::string::npos;
         std::lock_guard lock(mutex);
-        auto& t = tallies[db];
-        (r.status == 200u ? t.ok : retryable ? t.retryable : t.other)++;
+        auto& t = tallies[request.db];
+        if (r.status == 200u) {
+          ++t.ok;
+          continue;
+        }
+        (retryable ? t.retryable : t.other)++;
+        const auto key = std::string(request.kind) + " " + std::to_string(r.status) + " " +
+                         (failure.empty() ? r.error_code() : "no_answer") +
+                         (retryable ? " retryable" : " not retryable");
+        auto& seen = t.errors[key];
+        seen.last_minute = elapsed_min();
+        if (seen.count++ > 0) continue;
+        seen.first_minute = seen.last_minute;
+        seen.first_message = failure.empty() ? error_message(r) : failure;
       }
     });
   }
 
   std::vector<Sample> samples;
   const double warm_up = std::min(1.0, minutes / 10);
-  const auto start = Clock::now();
-  const auto elapsed_min = [&] { return duration<double>(Clock::now() - start).count() / 60; };
   double next_restart = restart_every;
   int restarted = 0;
   std::printf("minute   rss_kb  fds  threads\n");
@@ -201,6 +242,13 @@ int main(int argc, char** argv) {
   std::printf("\nrequests by database (ok / retryable errors / other errors):\n");
   for (const auto& [db, t] : tallies)
     std::printf("  %-8s %8ld %6ld %6ld\n", db.c_str(), t.ok, t.retryable, t.other);
+  std::printf(
+      "\nerrors by database (request, HTTP status, error code; count; minutes; first "
+      "message):\n");
+  for (const auto& [db, t] : tallies)
+    for (const auto& [key, seen] : t.errors)
+      std::printf("  %-8s %-42s %6ld  %5.2f-%5.2f  %s\n", db.c_str(), key.c_str(), seen.count,
+                  seen.first_minute, seen.last_minute, seen.first_message.c_str());
   if (samples.empty()) {
     std::printf("no samples after the warm-up: run longer\n");
     return 1;
