@@ -6,6 +6,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -16,17 +17,19 @@ namespace weir {
 namespace {
 
 // A basic_parser handler that keeps the path of the value being read and
-// refuses integer literals that do not fit in an int64 (which arrive as
-// on_double, or as on_uint64 above INT64_MAX). Builds nothing.
-class IntegerRangeCheck {
+// refuses number literals that do not fit: integers beyond an int64 (which
+// arrive as on_double, or as on_uint64 above INT64_MAX) and doubles beyond a
+// double (which parse as infinity, and Boost.JSON writes infinity as
+// `Infinity`, which is not JSON). Builds nothing.
+class NumberRangeCheck {
  public:
   static constexpr std::size_t max_object_size = std::size_t(-1);
   static constexpr std::size_t max_array_size = std::size_t(-1);
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
 
-  // The literal refused (empty when every integer fits) and where it is, e.g. "params[2]".
-  const std::string& refused_literal() const noexcept { return refused_literal_; }
+  // Why the literal was refused (empty when every number fits), and where it is, e.g. "params[2]".
+  const std::string& refusal() const noexcept { return refusal_; }
   const std::string& refused_path() const noexcept { return refused_path_; }
 
   bool on_document_begin(boost::system::error_code&) { return true; }
@@ -59,12 +62,16 @@ class IntegerRangeCheck {
     return scalar();
   }
   bool on_uint64(std::uint64_t u, boost::json::string_view s, boost::system::error_code& ec) {
-    return u > static_cast<std::uint64_t>(INT64_MAX) ? refuse(s, ec) : (number_.clear(), scalar());
+    return u > static_cast<std::uint64_t>(INT64_MAX) ? refuse(s, kInt64, ec)
+                                                     : (number_.clear(), scalar());
   }
-  bool on_double(double, boost::json::string_view s, boost::system::error_code& ec) {
+  bool on_double(double d, boost::json::string_view s, boost::system::error_code& ec) {
     const std::string literal = number_ + std::string(s);
     // Only a fraction or an exponent makes a double; a bare integer got here by overflowing.
-    if (literal.find_first_of(".eE") == std::string::npos) return refuse(s, ec);
+    if (literal.find_first_of(".eE") == std::string::npos) return refuse(s, kInt64, ec);
+    // Read as sdk::parse_json reads it: exactly, or Boost's value when out of range.
+    std::from_chars(literal.data(), literal.data() + literal.size(), d);
+    if (!std::isfinite(d)) return refuse(s, kDouble, ec);
     number_.clear();
     return scalar();
   }
@@ -94,9 +101,19 @@ class IntegerRangeCheck {
     stack_.pop_back();
     return true;
   }
-  bool refuse(boost::json::string_view s, boost::system::error_code& ec) {
+  struct Range {
+    const char* what;
+    const char* range;
+  };
+  static constexpr Range kInt64{
+      "integer", "the signed 64-bit range (-9223372036854775808 to 9223372036854775807)"};
+  static constexpr Range kDouble{"number",
+                                 "the range of a 64-bit double (about -1.8e308 to 1.8e308)"};
+
+  bool refuse(boost::json::string_view s, const Range& beyond, boost::system::error_code& ec) {
     scalar();
-    refused_literal_ = number_ + std::string(s);
+    refusal_ = std::string("the ") + beyond.what + " " + number_ + std::string(s) + " is outside " +
+               beyond.range + "; send it as a string";
     for (const auto& frame : stack_) {
       if (frame.array)
         refused_path_ += "[" + std::to_string(frame.next_index - 1) + "]";
@@ -111,13 +128,14 @@ class IntegerRangeCheck {
   std::string key_;     // a key arriving in parts
   std::string number_;  // a number arriving in parts
   std::string refused_path_;
-  std::string refused_literal_;
+  std::string refusal_;
 };
 
 // An integer literal beyond the int64 range parses as a uint64 above INT64_MAX or as a
-// double of at least 2^63 in magnitude. Only then is the text read again to tell such a
-// literal from a genuine double like 1e19: ordinary requests are parsed once.
-bool may_hold_out_of_range_integer(const boost::json::value& value) {
+// double of at least 2^63 in magnitude, a double beyond a double's range as infinity. Only
+// then is the text read again to tell such a literal from a genuine double like 1e19:
+// ordinary requests are parsed once.
+bool may_hold_out_of_range_number(const boost::json::value& value) {
   switch (value.kind()) {
     case boost::json::kind::uint64:
       return value.get_uint64() > static_cast<std::uint64_t>(INT64_MAX);
@@ -125,11 +143,11 @@ bool may_hold_out_of_range_integer(const boost::json::value& value) {
       return std::fabs(value.get_double()) >= 9223372036854775808.0;
     case boost::json::kind::array:
       for (const auto& element : value.get_array())
-        if (may_hold_out_of_range_integer(element)) return true;
+        if (may_hold_out_of_range_number(element)) return true;
       return false;
     case boost::json::kind::object:
       for (const auto& member : value.get_object())
-        if (may_hold_out_of_range_integer(member.value())) return true;
+        if (may_hold_out_of_range_number(member.value())) return true;
       return false;
     default:
       return false;
@@ -143,15 +161,12 @@ boost::json::value parse_request_body(std::string_view body) {
   auto value = sdk::parse_json(body, ec);
   if (ec)
     throw ApiError(400, "invalid_json", "the request body is not valid JSON: " + ec.message());
-  if (!may_hold_out_of_range_integer(value)) return value;
-  boost::json::basic_parser<IntegerRangeCheck> check(boost::json::parse_options{});
+  if (!may_hold_out_of_range_number(value)) return value;
+  boost::json::basic_parser<NumberRangeCheck> check(boost::json::parse_options{});
   check.write_some(false, body.data(), body.size(), ec);
   const auto& refused = check.handler();
-  if (!refused.refused_literal().empty()) {
-    ApiError e(400, "invalid_request",
-               refused.refused_path() + ": the integer " + refused.refused_literal() +
-                   " is outside the signed 64-bit range (-9223372036854775808 to "
-                   "9223372036854775807); send it as a string");
+  if (!refused.refusal().empty()) {
+    ApiError e(400, "invalid_request", refused.refused_path() + ": " + refused.refusal());
     e.extra()["field"] = refused.refused_path();
     throw e;
   }

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <vector>
 
 namespace weir {
 namespace {
@@ -35,10 +36,33 @@ boost::json::object sqlite_config(boost::json::object extra = {}) {
   return config;
 }
 
+// A number literal the host refuses before any backend sees it, and where it is.
+struct RefusedNumber {
+  const char* operation;
+  const char* body;
+  const char* field;
+  const char* literal;
+};
+
 class HttpApi : public ::testing::Test {
  protected:
   testing::RunningGateway gw{sqlite_config({{"limits", {{"max_body_bytes", 4096}}}})};
   std::string url(const std::string& op) { return "/v1/databases/main/" + op; }
+
+  // What the client sees for each: 400 invalid_request naming the field, "the <what> <literal>
+  // is outside <range>; send it as a string".
+  void expect_refused(const std::vector<RefusedNumber>& cases, const std::string& what,
+                      const std::string& range) {
+    for (const auto& c : cases) {
+      const auto r = http_post(gw.port(), url(c.operation), c.body);
+      EXPECT_EQ(r.status, 400u) << r.body;
+      EXPECT_EQ(r.error_code(), "invalid_request") << r.body;
+      EXPECT_EQ(r.json().at("error").at("message").as_string(),
+                std::string(c.field) + ": the " + what + " " + c.literal + " is outside " + range +
+                    "; send it as a string");
+      EXPECT_EQ(r.json().at("error").at("field").as_string(), c.field);
+    }
+  }
 };
 
 TEST_F(HttpApi, QueryReturnsColumnsAndRows) {
@@ -283,34 +307,18 @@ TEST_F(HttpApi, BlobPastTheResultLimitGets413WithoutBeingEncoded) {
 // Boost.JSON reads an integer beyond 64 bits as a double: each such literal is
 // refused alike, naming where it is, before any backend sees it.
 TEST_F(HttpApi, IntegersBeyond64BitsAreRefusedNamingTheParameter) {
-  struct Case {
-    const char* operation;
-    const char* body;
-    const char* field;
-    const char* literal;
-  };
-  const Case cases[] = {
-      {"query", R"J({"query":"select ?, ?, ?","params":[1, 2, 18446744073709551616]})J",
-       "params[2]", "18446744073709551616"},
-      {"query", R"J({"query":"select ?","params":[9223372036854775808]})J", "params[0]",
-       "9223372036854775808"},
-      {"query", R"J({"query":"select :id","params":{"id":-9223372036854775809}})J", "params.id",
-       "-9223372036854775809"},
-      {"transaction",
-       R"J({"statements":[{"query":"select 1"},
+  expect_refused({{"query", R"J({"query":"select ?, ?, ?","params":[1, 2, 18446744073709551616]})J",
+                   "params[2]", "18446744073709551616"},
+                  {"query", R"J({"query":"select ?","params":[9223372036854775808]})J", "params[0]",
+                   "9223372036854775808"},
+                  {"query", R"J({"query":"select :id","params":{"id":-9223372036854775809}})J",
+                   "params.id", "-9223372036854775809"},
+                  {"transaction",
+                   R"J({"statements":[{"query":"select 1"},
                           {"query":"select ?, ?","params":[1e3, 123456789012345678901234567890]}]})J",
-       "statements[1].params[1]", "123456789012345678901234567890"},
-  };
-  for (const auto& c : cases) {
-    const auto r = http_post(gw.port(), url(c.operation), c.body);
-    EXPECT_EQ(r.status, 400u) << r.body;
-    EXPECT_EQ(r.error_code(), "invalid_request") << r.body;
-    EXPECT_EQ(r.json().at("error").at("message").as_string(),
-              std::string(c.field) + ": the integer " + c.literal +
-                  " is outside the signed 64-bit range (-9223372036854775808 to "
-                  "9223372036854775807); send it as a string");
-    EXPECT_EQ(r.json().at("error").at("field").as_string(), c.field);
-  }
+                   "statements[1].params[1]", "123456789012345678901234567890"}},
+                 "integer",
+                 "the signed 64-bit range (-9223372036854775808 to 9223372036854775807)");
   const auto r = http_post(
       gw.port(), url("query"),
       R"J({"query":"select ?, ?, ?, ?, ?","params":[1.5, 1e3, -9223372036854775808, 9223372036854775807, 1e19]})J");
@@ -321,6 +329,24 @@ TEST_F(HttpApi, IntegersBeyond64BitsAreRefusedNamingTheParameter) {
   EXPECT_EQ(row.at(2).as_int64(), INT64_MIN) << "the int64 range itself still works";
   EXPECT_EQ(row.at(3).as_int64(), INT64_MAX);
   EXPECT_EQ(row.at(4).as_double(), 1e19) << "a double beyond the int64 range is not an integer";
+}
+
+// Found by fuzz_request_body: a literal beyond a double's range (1E2222) parsed as infinity, which
+// Boost.JSON writes as `Infinity`, so the plugin received a request that is not JSON and answered
+// "request is not valid JSON: syntax error". Refused like an out-of-range integer instead.
+TEST_F(HttpApi, NumbersBeyondADoubleAreRefusedNamingTheParameter) {
+  expect_refused(
+      {{"query", R"J({"query":"select ?","params":[1E2222]})J", "params[0]", "1E2222"},
+       {"query", R"J({"query":"select :x","params":{"x":-1.5e309}})J", "params.x", "-1.5e309"},
+       {"transaction",
+        R"J({"statements":[{"query":"select 1"},{"query":"select ?","params":[{"a":[1e400]}]}]})J",
+        "statements[1].params[0].a[0]", "1e400"}},
+      "number", "the range of a 64-bit double (about -1.8e308 to 1.8e308)");
+  const auto r = http_post(gw.port(), url("query"),
+                           R"J({"query":"select ?","params":[1.7976931348623157e308]})J");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json().at("rows").at(0).at(0).as_double(), 1.7976931348623157e308)
+      << "the largest double still works";
 }
 
 TEST(HttpApiStartup, OptionalDatabaseWithMissingPluginIsListedUnavailable) {
