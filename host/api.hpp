@@ -95,7 +95,8 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   // The outcome of `respond`: its response, or the error response for what it throws.
   static Outcome outcome_of(const std::function<HttpResponse()>& respond);
   void submit(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
-  // Waits for a turn in `admission`, then runs `work` on a worker thread; `refused` when no
+  // Waits for a turn in `admission`, then runs `work` on a worker thread (on `loop` instead,
+  // when given: work that never blocks, a query the plugin runs there); `refused` when no
   // turn comes (queue full, wait over, client gone). When the work still runs 2 s past the
   // deadline, `backend` is cancelled and `overdue` answers (deadline_watchdog.hpp): the
   // callers answer once, whichever comes first.
@@ -104,15 +105,17 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   void in_turn(Admission& admission, Deadline deadline, std::shared_ptr<BackendCall> backend,
                std::stop_token client_gone, std::chrono::steady_clock::time_point received,
                BackendWork work, std::function<void(const ApiError&)> refused,
-               std::function<void(const ApiError&)> overdue);
+               std::function<void(const ApiError&)> overdue,
+               boost::asio::io_context* loop = nullptr);
   // A call on an open transaction: on a worker, watched for its deadline, never queued (the
   // transaction holds its admission turn already).
   void held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
-  // Starts `work` on a worker thread and runs `then` when it is over; when the work still
-  // runs 2 s past the deadline, `backend` is cancelled and `overdue` answers instead.
+  // Starts `work` on a worker thread (or on `loop`, see in_turn) and runs `then` when it is
+  // over; when the work still runs 2 s past the deadline, `backend` is cancelled and `overdue`
+  // answers instead.
   void watched(const std::string& database, Deadline deadline, std::shared_ptr<BackendCall> backend,
                BackendWork work, std::function<void(const ApiError&)> overdue,
-               std::function<void()> then);
+               std::function<void()> then, boost::asio::io_context* loop = nullptr);
   // Answers `call` with its handler's response (serve), then calls `finished`; a query
   // whose database runs on the event loop is answered from there (api_loop_query.cpp).
   void serve_then(const std::shared_ptr<Call>& call, const std::function<void(Outcome)>& answer,

@@ -1,8 +1,10 @@
 // POST /v1/databases/{name}/query for a plugin with execute_async (ABI v2):
-// the worker that had the request's admission turn leases a connection and
-// goes back to its queue; the request then runs on the event loop of the I/O
-// thread that received it, and is answered from there. A thread waits only
-// for a connection, never for the backend.
+// the request runs on the event loop of the I/O thread that received it, from
+// its admission turn to its answer. A connection ready in the pool is leased
+// there (the plugin's acquire_ready) and goes back there when that does not
+// wait (release_ready); only waiting for a connection, and returning one
+// whose session needs a reset, take another thread. A thread never waits for
+// the backend.
 #include "api.hpp"
 
 #include "json_response.hpp"
@@ -27,7 +29,8 @@ void Api::query_on_loop(const std::shared_ptr<Call>& call, std::function<void(Ou
   };
   const auto started = outcome_of([&] {
     auto [body, read_only, context] = query_request(*call);
-    call->database->database->query_on_loop(body, read_only, std::move(context), *call->loop, done);
+    call->database->database->query_on_loop(body, read_only, std::move(context), *call->loop,
+                                            workers_, done);
     return HttpResponse{};
   });
   if (started.code == "ok") return;  // answered when it completes

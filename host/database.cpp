@@ -1,5 +1,7 @@
 #include "database.hpp"
 
+#include "worker_pool.hpp"
+
 #include "batch_request.hpp"
 #include "config_error.hpp"
 #include "json_result_writer.hpp"
@@ -44,10 +46,11 @@ ApiError deadline_error() {
 // until it completes, kept alive by `self` until then.
 struct Database::LoopCall {
   LoopCall(std::string text, bool read_only_request, RequestContext request_context,
-           std::function<void(LoopOutcome)> on_done)
+           WorkerPool& worker_pool, std::function<void(LoopOutcome)> on_done)
       : request(std::move(text)),
         read_only(read_only_request),
         context(std::move(request_context)),
+        workers(worker_pool),
         json(context.max_result_bytes, context.int64_form),
         done(std::move(on_done)) {}
 
@@ -55,12 +58,21 @@ struct Database::LoopCall {
   static void completed(void* host_data, weir_status status, const weir_error* error);
   // Settles the plugin's status into the outcome, then delivers it.
   static void finish(std::shared_ptr<LoopCall> call, weir_status status);
+  // The plugin handed the request back before doing anything (WEIR_E_WOULD_BLOCK):
+  // execute runs it on a worker, on the same lease, then the outcome is delivered.
+  static void run_on_worker(std::shared_ptr<LoopCall> call);
+  // What `settled` (returning the result's text or throwing ApiError) makes of the request.
+  template <class Settled>
+  static LoopOutcome outcome_of(LoopCall& call, Settled&& settled);
+  // Starts the leased request on `loop`, on its thread.
+  static void start(std::shared_ptr<LoopCall> call, boost::asio::io_context& loop);
   // Returns the lease, then calls `done`.
   static void deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome);
 
   const std::string request;
   const bool read_only;
   const RequestContext context;
+  WorkerPool& workers;
   JsonResultWriter json;
   std::unique_ptr<RowCapWriter> capped;
   std::unique_ptr<Lease> lease;
@@ -77,7 +89,10 @@ class Database::Lease {
   // `held`: the lease outlives the request (an interactive transaction), so the
   // request's deadline cannot bound its begin, commit and rollback: the plugin's
   // own bound does.
-  Lease(const Database& db, weir_pool* pool, const RequestContext& context, bool held = false)
+  // Not `may_wait` (an event loop): only a connection ready now (the plugin's
+  // acquire_ready), else nothing is leased (leased() says so).
+  Lease(const Database& db, weir_pool* pool, const RequestContext& context, bool held = false,
+        bool may_wait = true)
       : db_(db), pool_(pool), cancelled_(context.cancelled) {
     weir_acquire_options options{};
     options.struct_size = sizeof options;
@@ -86,7 +101,12 @@ class Database::Lease {
     options.client_id = context.client_id.c_str();
     options.tag = context.tag.c_str();
     weir_error error = new_error();
-    const weir_status status = table().acquire(pool_, &options, &conn_, &error);
+    const weir_status status = may_wait ? table().acquire(pool_, &options, &conn_, &error)
+                                        : table().acquire_ready(pool_, &options, &conn_, &error);
+    if (status == WEIR_E_WOULD_BLOCK && !may_wait) {
+      conn_ = nullptr;
+      return;
+    }
     if (status != WEIR_OK) {
       auto api = api_error_from_plugin(status, error);
       api.extra()["database"] = db_.name();
@@ -95,16 +115,24 @@ class Database::Lease {
     watch(context);
   }
   ~Lease() {
-    on_cancel_.reset();  // waits for a callback running right now
-    if (cancel_target_) {
-      // A cancel() in progress finishes before the connection can serve someone else.
-      std::lock_guard lock(cancel_target_->mutex);
-      cancel_target_->conn = nullptr;
-    }
+    if (conn_ == nullptr) return;
+    let_go();
     table().release(pool_, conn_, broken_ ? WEIR_RELEASE_BROKEN : WEIR_RELEASE_OK);
   }
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
+
+  bool leased() const noexcept { return conn_ != nullptr; }
+  // Returns the connection now when that does not wait on the backend (the plugin's
+  // release_ready, for an event loop): true, the lease spent; false when it would wait,
+  // for the destructor to return it from a thread that may block.
+  bool release_without_waiting() {
+    if (broken_) return false;  // closing it may wait
+    let_go();
+    if (table().release_ready(pool_, conn_) == 0) return false;
+    conn_ = nullptr;
+    return true;
+  }
 
   // Runs one request; returns its result as JSON text or throws ApiError. `flags`: more
   // WEIR_EXEC_* flags (WEIR_EXEC_PARAMETER_SETS).
@@ -234,6 +262,16 @@ class Database::Lease {
   }
 
  private:
+  // No more cancels of this lease's requests: one in progress finishes before the
+  // connection can serve someone else.
+  void let_go() {
+    on_cancel_.reset();  // waits for a callback running right now
+    if (cancel_target_) {
+      std::lock_guard lock(cancel_target_->mutex);
+      cancel_target_->conn = nullptr;
+    }
+  }
+
   // What the canceller needs; shared, as a cancel may still be on its way
   // when the lease is gone.
   struct CancelTarget {
@@ -393,24 +431,40 @@ bool Database::runs_on_loop() const noexcept {
 
 void Database::query_on_loop(const boost::json::object& request, bool read_only,
                              RequestContext context, boost::asio::io_context& loop,
-                             std::function<void(LoopOutcome)> done) {
+                             WorkerPool& workers, std::function<void(LoopOutcome)> done) {
   if (!available()) throw unavailable_error();
   auto call = std::make_shared<LoopCall>(boost::json::serialize(request), read_only,
-                                         std::move(context), std::move(done));
-  call->lease = std::make_unique<Lease>(*this, pool_, call->context);  // may wait its turn
-  call->capped = call->lease->row_cap(call->json, read_only, call->context);
+                                         std::move(context), workers, std::move(done));
+  auto ready = std::make_unique<Lease>(*this, pool_, call->context, false, /*may_wait=*/false);
+  if (ready->leased()) {
+    call->lease = std::move(ready);
+    return LoopCall::start(std::move(call), loop);
+  }
+  // No connection ready: a worker waits its turn in the pool, then the loop starts the request.
+  workers.post([this, call, &loop]() mutable {
+    try {
+      call->lease = std::make_unique<Lease>(*this, pool_, call->context);
+    } catch (const ApiError& e) {
+      return call->done(LoopOutcome{{}, e, false});
+    }
+    boost::asio::post(loop, [call = std::move(call), &loop]() mutable {
+      LoopCall::start(std::move(call), loop);
+    });
+  });
+}
+
+void Database::LoopCall::start(std::shared_ptr<LoopCall> call, boost::asio::io_context& loop) {
+  call->capped = call->lease->row_cap(call->json, call->read_only, call->context);
   call->completion.struct_size = sizeof call->completion;
   call->completion.host_data = call.get();
   call->completion.complete = &LoopCall::completed;
-  boost::asio::post(loop, [call, &loop] {
-    call->self = call;  // until the plugin completes
-    try {
-      const weir_status status = call->lease->start(*call, as_weir_loop(loop));
-      if (status != WEIR_OK) LoopCall::finish(std::move(call->self), status);
-    } catch (const ApiError& e) {  // not sent: the deadline passed or the client left
-      LoopCall::deliver(std::move(call->self), LoopOutcome{{}, e, false});
-    }
-  });
+  call->self = call;  // until the plugin completes
+  try {
+    const weir_status status = call->lease->start(*call, as_weir_loop(loop));
+    if (status != WEIR_OK) finish(std::move(call->self), status);
+  } catch (const ApiError& e) {  // not sent: the deadline passed or the client left
+    deliver(std::move(call->self), LoopOutcome{{}, e, false});
+  }
 }
 
 void Database::LoopCall::completed(void* host_data, weir_status status, const weir_error* error) {
@@ -420,22 +474,44 @@ void Database::LoopCall::completed(void* host_data, weir_status status, const we
 }
 
 void Database::LoopCall::finish(std::shared_ptr<LoopCall> call, weir_status status) {
-  LoopOutcome outcome;
-  try {
+  if (status == WEIR_E_WOULD_BLOCK) return run_on_worker(std::move(call));
+  auto outcome = outcome_of(*call, [&] {
     call->lease->settle(status, call->error, call->result());
-    outcome.result = call->json.take();
-  } catch (const ApiError& e) {
-    outcome.error = e;
-    outcome.run_again = call->lease->may_run_again(call->read_only) &&
-                        std::chrono::steady_clock::now() < call->context.deadline;
-  }
+    return call->json.take();
+  });
   deliver(std::move(call), std::move(outcome));
 }
 
+void Database::LoopCall::run_on_worker(std::shared_ptr<LoopCall> call) {
+  auto& workers = call->workers;
+  workers.post([call = std::move(call)]() mutable {
+    auto outcome = outcome_of(
+        *call, [&] { return call->lease->execute(call->request, call->read_only, call->context); });
+    deliver(std::move(call), std::move(outcome));
+  });
+}
+
+template <class Settled>
+Database::LoopOutcome Database::LoopCall::outcome_of(LoopCall& call, Settled&& settled) {
+  LoopOutcome outcome;
+  try {
+    outcome.result = settled();
+  } catch (const ApiError& e) {
+    outcome.error = e;
+    outcome.run_again = call.lease->may_run_again(call.read_only) &&
+                        std::chrono::steady_clock::now() < call.context.deadline;
+  }
+  return outcome;
+}
+
 void Database::LoopCall::deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome) {
-  // The plugin's release may block (it resets the session), so the lease goes back to the
-  // pool on the thread for such calls, and the answer follows: the database outlives
-  // neither the answer nor, therefore, the lease.
+  // The lease goes back before the answer: the database outlives neither the answer nor,
+  // therefore, the lease. A release that would wait (the plugin resets the session) runs
+  // on the thread for calls that may block.
+  if (call->lease->release_without_waiting()) {
+    call->lease.reset();
+    return call->done(std::move(outcome));
+  }
   boost::asio::post(call->context.canceller, [call, outcome = std::move(outcome)]() mutable {
     call->lease.reset();
     call->done(std::move(outcome));

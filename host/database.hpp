@@ -54,6 +54,8 @@ struct DatabaseHealth {
   std::string reason;
 };
 
+class WorkerPool;
+
 class Database {
   class Lease;
   struct LoopCall;
@@ -91,13 +93,16 @@ class Database {
     std::optional<ApiError> error;
     bool run_again = false;
   };
-  // POST .../query without a thread waiting on the backend: leases a connection
-  // on the calling thread (which may wait its turn in the pool; throws ApiError
-  // as query does), starts the request with the plugin's execute_async on
-  // `loop` and returns. `done` runs once the lease is back in the pool, on the
-  // thread for calls that may block (context.canceller).
+  // POST .../query without a thread waiting on the backend, called on `loop`'s thread:
+  // leases a connection ready now, or has a worker wait its turn in the pool; starts the
+  // request with the plugin's execute_async on `loop` and returns (throws ApiError as
+  // query does). `done` runs once the lease is back in the pool: on the loop, or on the
+  // thread for calls that may block (context.canceller) when returning it may wait.
+  // A request the plugin hands back (WEIR_E_WOULD_BLOCK) runs through execute on `workers`,
+  // on the same lease.
   void query_on_loop(const boost::json::object& request, bool read_only, RequestContext context,
-                     boost::asio::io_context& loop, std::function<void(LoopOutcome)> done);
+                     boost::asio::io_context& loop, WorkerPool& workers,
+                     std::function<void(LoopOutcome)> done);
   // POST .../transaction: all statements on one connection, all or none. `options` go to
   // the plugin's begin as they are; `context.max_result_bytes` caps the whole response.
   // Each statement's own read_only and max_rows are the host's (request_body.hpp).

@@ -53,6 +53,13 @@ weir_status execute_async_stub(weir_conn*, weir_loop*, const char*, size_t,
   return not_implemented(error, "asynchronous requests");
 }
 
+weir_status acquire_ready_stub(weir_pool*, const weir_acquire_options*, weir_conn**,
+                               weir_error* error) noexcept {
+  if (error != nullptr) error->status = WEIR_E_WOULD_BLOCK;
+  return WEIR_E_WOULD_BLOCK;  // every acquire goes through acquire, on a thread that may block
+}
+int release_ready_stub(weir_pool*, weir_conn*) noexcept { return 0; }
+
 }  // namespace
 
 void fill_optional_slots(weir_plugin& t) noexcept {
@@ -72,6 +79,10 @@ void fill_optional_slots(weir_plugin& t) noexcept {
     t.execute_async = execute_async_stub;
     t.capabilities &= ~WEIR_CAP_EXECUTE_ASYNC;  // its requests run on worker threads
   }
+  if (t.abi_version < WEIR_ABI_VERSION_2 || t.acquire_ready == nullptr)
+    t.acquire_ready = acquire_ready_stub;
+  if (t.abi_version < WEIR_ABI_VERSION_2 || t.release_ready == nullptr)
+    t.release_ready = release_ready_stub;
 }
 
 }  // namespace weir

@@ -22,6 +22,16 @@ using Clock = std::chrono::steady_clock;
 // server sends nothing.
 constexpr std::chrono::milliseconds kPollSlice{100};
 
+int send_text(PGconn* conn, const char* sql, const Parameters& params) {
+  return PQsendQueryParams(conn, sql, params.count(), params.types(), params.values(),
+                           params.lengths(), params.formats(), 0);
+}
+
+int send_prepared(PGconn* conn, const std::string& name, const Parameters& params) {
+  return PQsendQueryPrepared(conn, name.c_str(), params.count(), params.values(), params.lengths(),
+                             params.formats(), 0);
+}
+
 }  // namespace
 
 CommandRunner::CommandRunner(PGconn* conn)
@@ -49,21 +59,6 @@ void CommandRunner::send_cancel() noexcept {
     }).detach();
   } catch (const std::system_error&) {
     cancel_on_its_way_->store(false);  // no thread to spare: the grace period covers it
-  }
-}
-
-// A cancel request still on its way when the statement ended could stop the
-// next statement instead: the connection is reused only once the server has
-// taken the request, which it must do within the grace period.
-void CommandRunner::await_cancel_sent(Clock::time_point give_up) {
-  while (cancel_on_its_way_->load()) {
-    if (Clock::now() >= give_up) {
-      throw Error(WEIR_E_BROKEN,
-                  "PostgreSQL did not take the cancel request within " +
-                      std::to_string(kCancelGrace.count()) + " ms; the connection was given up",
-                  true);
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 }
 
@@ -124,44 +119,47 @@ void CommandRunner::expect_open_before_sending() {
 
 ResultPtr CommandRunner::run(const char* sql, const Parameters& params, const Deadline& deadline,
                              const RowSink* rows) {
-  const auto send = [&] {
-    return PQsendQueryParams(conn_, sql, params.count(), params.types(), params.values(),
-                             params.lengths(), params.formats(), 0);
-  };
-  return send_and_await(send, deadline, rows);
+  send([&] { return send_text(conn_, sql, params); }, deadline, rows);
+  return await(deadline, rows);
 }
 
 void CommandRunner::prepare(const std::string& name, const char* sql, const Parameters& params,
                             const Deadline& deadline) {
-  const auto send = [&] {
-    return PQsendPrepare(conn_, name.c_str(), sql, params.count(), params.types());
-  };
-  send_and_await(send, deadline, nullptr);
+  send([&] { return PQsendPrepare(conn_, name.c_str(), sql, params.count(), params.types()); },
+       deadline, nullptr);
+  await(deadline, nullptr);
 }
 
 ResultPtr CommandRunner::run_prepared(const std::string& name, const Parameters& params,
                                       const Deadline& deadline, const RowSink* rows) {
-  const auto send = [&] {
-    return PQsendQueryPrepared(conn_, name.c_str(), params.count(), params.values(),
-                               params.lengths(), params.formats(), 0);
-  };
-  return send_and_await(send, deadline, rows);
+  send([&] { return send_prepared(conn_, name, params); }, deadline, rows);
+  return await(deadline, rows);
+}
+
+std::unique_ptr<CommandRunner::Exchange> CommandRunner::start(const char* sql,
+                                                              const Parameters& params,
+                                                              const Deadline& deadline) {
+  send([&] { return send_text(conn_, sql, params); }, deadline, nullptr);
+  return std::make_unique<Exchange>(*this, deadline, nullptr);
+}
+
+std::unique_ptr<CommandRunner::Exchange> CommandRunner::start_prepared(const std::string& name,
+                                                                       const Parameters& params,
+                                                                       const Deadline& deadline) {
+  send([&] { return send_prepared(conn_, name, params); }, deadline, nullptr);
+  return std::make_unique<Exchange>(*this, deadline, nullptr);
 }
 
 template <class Send>
-ResultPtr CommandRunner::send_and_await(const Send& send, const Deadline& request,
-                                        const RowSink* rows) {
+void CommandRunner::send(const Send& send, const Deadline& request, const RowSink* rows) {
   expect_open_before_sending();
   if (cancel_requested_.exchange(false))
     throw Error(WEIR_E_CANCELLED, "the request was cancelled before the statement started");
-  const auto timeout = request.timeout;
-  const std::optional<Clock::time_point> deadline =
-      timeout.count() > 0 ? std::optional(request.started + timeout) : std::nullopt;
   // An earlier statement of the request (a prepare) used it up. Sent now, a
   // cancel could reach the server before the statement and stop nothing.
-  if (deadline && Clock::now() >= *deadline) {
+  if (request.timeout.count() > 0 && Clock::now() >= request.started + request.timeout) {
     throw Error(WEIR_E_TIMEOUT,
-                "the request's deadline of " + std::to_string(timeout.count()) +
+                "the request's deadline of " + std::to_string(request.timeout.count()) +
                     " ms passed before the statement was sent",
                 weir::sdk::Retry::kYes);
   }
@@ -173,112 +171,138 @@ ResultPtr CommandRunner::send_and_await(const Send& send, const Deadline& reques
   }
   // Fails only when no query is in progress, which send() just started.
   if (rows != nullptr) PQsetSingleRowMode(conn_);
-  in_flight_.store(true);
-  struct Landed {
-    std::atomic<bool>& flag;
-    ~Landed() { flag.store(false); }
-  } landed{in_flight_};
+}
 
-  ResultPtr last(nullptr, &PQclear), failure(nullptr, &PQclear);
-  bool timed_out = false, copy_refused = false, copy_out = false;
-  std::optional<Clock::time_point> give_up;  // set once a cancel is on its way
-  std::optional<Error> rows_refused;         // what `rows` threw; the rest is dropped
-  for (;;) {
-    if (PQconsumeInput(conn_) == 0) throw lost_connection();
-    bool done = false;
-    while (!done) {
-      if (copy_out) {  // COPY TO STDOUT: discard the data so the connection stays in sync
-        char* row = nullptr;
-        int n = 0;
-        while ((n = PQgetCopyData(conn_, &row, 1)) > 0) PQfreemem(row);
-        if (n == 0) break;
-        if (n == -2) throw broken_connection(conn_, "lost the connection during COPY");
-        copy_out = false;
-      }
-      if (PQisBusy(conn_)) break;
-      PGresult* r = PQgetResult(conn_);
-      if (r == nullptr) {
-        done = true;
-        break;
-      }
-      ResultPtr result(r, &PQclear);
-      switch (PQresultStatus(r)) {
-        case PGRES_COPY_IN:
-          PQputCopyEnd(conn_, "COPY FROM STDIN is not supported through weir");
-          copy_refused = true;
-          break;
-        case PGRES_COPY_OUT:
-          copy_out = copy_refused = true;
-          break;
-        case PGRES_SINGLE_TUPLE:
-          if (!rows_refused) {
-            try {
-              (*rows)(std::move(result));
-            } catch (const Error& e) {
-              rows_refused = e;
-            } catch (const std::exception& e) {
-              rows_refused = Error(WEIR_E_INTERNAL, e.what());
-            }
-            if (rows_refused && !give_up) {
-              send_cancel();
-              give_up = Clock::now() + kCancelGrace;
-            }
-          }
-          break;
-        case PGRES_FATAL_ERROR:
-        case PGRES_BAD_RESPONSE:
-          if (!failure) failure = std::move(result);
-          break;
-        default:
-          last = std::move(result);
-      }
-    }
-    if (done) break;
-
+ResultPtr CommandRunner::await(const Deadline& deadline, const RowSink* rows) {
+  Exchange exchange(*this, deadline, rows);
+  while (!exchange.read()) {
     const auto now = Clock::now();
-    if (deadline && !timed_out && now >= *deadline) {
-      timed_out = true;
-      send_cancel();
-      give_up = Clock::now() + kCancelGrace;
-    }
-    if (cancel_requested_.load() && !give_up) {
-      send_cancel();  // cancel() may have come before the statement was sent
-      give_up = now + kCancelGrace;
-    }
-    if (give_up && now >= *give_up) {
-      throw Error(WEIR_E_BROKEN,
-                  "PostgreSQL did not stop the statement within " +
-                      std::to_string(kCancelGrace.count()) +
-                      " ms of the cancel request; the connection was given up",
-                  true);
-    }
-    wait_readable(give_up ? *give_up : deadline ? *deadline : now + kPollSlice);
+    wait_readable(exchange.look_at_the_time(now).value_or(now + kPollSlice));
   }
-  if (give_up) await_cancel_sent(*give_up);
+  while (exchange.cancel_still_on_its_way(Clock::now()))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return exchange.outcome();
+}
 
-  if (rows_refused) throw *rows_refused;  // whatever the cancel made of the statement
-  if (copy_refused) {
+CommandRunner::Exchange::Exchange(CommandRunner& runner, const Deadline& deadline,
+                                  const RowSink* rows)
+    : runner_(runner),
+      conn_(runner.conn_),
+      timeout_(deadline.timeout),
+      deadline_(deadline.timeout.count() > 0 ? std::optional(deadline.started + deadline.timeout)
+                                             : std::nullopt),
+      rows_(rows) {
+  runner_.in_flight_.store(true);
+}
+
+CommandRunner::Exchange::~Exchange() { runner_.in_flight_.store(false); }
+
+bool CommandRunner::Exchange::read() {
+  if (PQconsumeInput(conn_) == 0) throw runner_.lost_connection();
+  for (;;) {
+    if (copy_out_) {  // COPY TO STDOUT: discard the data so the connection stays in sync
+      char* row = nullptr;
+      int n = 0;
+      while ((n = PQgetCopyData(conn_, &row, 1)) > 0) PQfreemem(row);
+      if (n == 0) return false;
+      if (n == -2) throw broken_connection(conn_, "lost the connection during COPY");
+      copy_out_ = false;
+    }
+    if (PQisBusy(conn_)) return false;
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) return true;
+    ResultPtr result(r, &PQclear);
+    switch (PQresultStatus(r)) {
+      case PGRES_COPY_IN:
+        PQputCopyEnd(conn_, "COPY FROM STDIN is not supported through weir");
+        copy_refused_ = true;
+        break;
+      case PGRES_COPY_OUT:
+        copy_out_ = copy_refused_ = true;
+        break;
+      case PGRES_SINGLE_TUPLE:
+        if (!rows_refused_) {
+          try {
+            (*rows_)(std::move(result));
+          } catch (const Error& e) {
+            rows_refused_ = e;
+          } catch (const std::exception& e) {
+            rows_refused_ = Error(WEIR_E_INTERNAL, e.what());
+          }
+          if (rows_refused_ && !give_up_) {
+            runner_.send_cancel();
+            give_up_ = Clock::now() + kCancelGrace;
+          }
+        }
+        break;
+      case PGRES_FATAL_ERROR:
+      case PGRES_BAD_RESPONSE:
+        if (!failure_) failure_ = std::move(result);
+        break;
+      default:
+        last_ = std::move(result);
+    }
+  }
+}
+
+std::optional<Clock::time_point> CommandRunner::Exchange::look_at_the_time(Clock::time_point now) {
+  if (deadline_ && !timed_out_ && now >= *deadline_) {
+    timed_out_ = true;
+    runner_.send_cancel();
+    give_up_ = Clock::now() + kCancelGrace;
+  }
+  if (runner_.cancel_requested_.load() && !give_up_) {
+    runner_.send_cancel();  // cancel() may have come before the statement was sent
+    give_up_ = now + kCancelGrace;
+  }
+  if (give_up_ && now >= *give_up_) {
+    throw Error(WEIR_E_BROKEN,
+                "PostgreSQL did not stop the statement within " +
+                    std::to_string(kCancelGrace.count()) +
+                    " ms of the cancel request; the connection was given up",
+                true);
+  }
+  return give_up_ ? give_up_ : deadline_;
+}
+
+// A cancel request still on its way when the statement ended could stop the
+// next statement instead: the connection is reused only once the server has
+// taken the request, which it must do within the grace period.
+bool CommandRunner::Exchange::cancel_still_on_its_way(Clock::time_point now) const {
+  if (!give_up_ || !runner_.cancel_on_its_way_->load()) return false;
+  if (now >= *give_up_) {
+    throw Error(WEIR_E_BROKEN,
+                "PostgreSQL did not take the cancel request within " +
+                    std::to_string(kCancelGrace.count()) + " ms; the connection was given up",
+                true);
+  }
+  return true;
+}
+
+ResultPtr CommandRunner::Exchange::outcome() {
+  if (rows_refused_) throw *rows_refused_;  // whatever the cancel made of the statement
+  if (copy_refused_) {
     throw Error(WEIR_E_INVALID_REQUEST,
                 "COPY to or from the client is not supported through weir; use INSERT with "
                 "parameters or COPY to a server-side file");
   }
-  if (failure) {
-    const char* code = PQresultErrorField(failure.get(), PG_DIAG_SQLSTATE);
+  if (failure_) {
+    const char* code = PQresultErrorField(failure_.get(), PG_DIAG_SQLSTATE);
     const bool cancelled_here = code != nullptr && std::strcmp(code, "57014") == 0;
-    if (cancelled_here && timed_out) {
+    if (cancelled_here && timed_out_) {
       throw Error(WEIR_E_TIMEOUT,
-                  "the statement ran past its deadline of " + std::to_string(timeout.count()) +
+                  "the statement ran past its deadline of " + std::to_string(timeout_.count()) +
                       " ms and was cancelled on the server",
                   false, "57014");
     }
-    if (cancelled_here && cancel_requested_.exchange(false)) {
+    if (cancelled_here && runner_.cancel_requested_.exchange(false)) {
       throw Error(WEIR_E_CANCELLED, "the statement was cancelled on the server", false, "57014");
     }
-    throw error_from_result(failure.get(), conn_);
+    throw error_from_result(failure_.get(), conn_);
   }
   // Finished just as the deadline passed: the work is done, so report it.
-  if (!last) throw Error(WEIR_E_INTERNAL, "PostgreSQL returned no result for the statement");
-  return last;
+  if (!last_) throw Error(WEIR_E_INTERNAL, "PostgreSQL returned no result for the statement");
+  return std::move(last_);
 }
 
 }  // namespace weir::postgres

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace weir::postgres {
@@ -69,6 +70,52 @@ class CommandRunner {
   ResultPtr run_prepared(const std::string& name, const Parameters& params,
                          const Deadline& deadline, const RowSink* rows = nullptr);
 
+  // One statement's results as they arrive, read without waiting: run() polls
+  // the socket between reads, a request on the host's loop reads when the
+  // loop says the socket is readable (loop_statement.hpp). The statement is
+  // in flight (cancel() sends a cancel request for it) while this lives.
+  class Exchange {
+   public:
+    Exchange(CommandRunner& runner, const Deadline& deadline, const RowSink* rows);
+    ~Exchange();
+    Exchange(const Exchange&) = delete;
+    Exchange& operator=(const Exchange&) = delete;
+
+    // Reads what arrived; true once every result of the statement is in. Throws
+    // BROKEN when the connection is lost.
+    bool read();
+    // Keeps the deadline and a cancel(): sends the cancel request when one is due and
+    // throws BROKEN once the server had its grace period to stop the statement. Returns
+    // when to look again (none: when the socket says so).
+    std::optional<std::chrono::steady_clock::time_point> look_at_the_time(
+        std::chrono::steady_clock::time_point now);
+    // After read() said the results are in: whether a cancel request is still on its way to
+    // the server (the connection must not serve another statement until it arrived).
+    // Throws BROKEN once the grace period is over.
+    bool cancel_still_on_its_way(std::chrono::steady_clock::time_point now) const;
+    // After read() said the results are in: the successful result, or throws what run() says.
+    ResultPtr outcome();
+
+   private:
+    CommandRunner& runner_;
+    PGconn* conn_;
+    const std::chrono::milliseconds timeout_;
+    const std::optional<std::chrono::steady_clock::time_point> deadline_;
+    const RowSink* rows_;
+    ResultPtr last_{nullptr, &PQclear}, failure_{nullptr, &PQclear};
+    bool timed_out_ = false, copy_refused_ = false, copy_out_ = false;
+    std::optional<std::chrono::steady_clock::time_point> give_up_;  // once a cancel is on its way
+    std::optional<weir::sdk::Error> rows_refused_;  // what `rows` threw; the rest is dropped
+  };
+
+  // run() and run_prepared() without waiting, for a request on the host's loop (the
+  // connection in libpq's non-blocking mode, its output maybe not flushed yet): sends the
+  // statement, throwing as they do when it cannot, and returns what reads its results.
+  std::unique_ptr<Exchange> start(const char* sql, const Parameters& params,
+                                  const Deadline& deadline);
+  std::unique_ptr<Exchange> start_prepared(const std::string& name, const Parameters& params,
+                                           const Deadline& deadline);
+
   // Cancels the statement in flight or, when none is, the next one run: a
   // cancel that comes just before a statement is meant for it. Used up by the
   // statement it stops. Any thread.
@@ -77,12 +124,13 @@ class CommandRunner {
   void forget_cancel() noexcept { cancel_requested_.store(false); }
 
  private:
-  // Sends with `send` (a PQsend* call) and waits for the outcome as run() says.
+  // Sends with `send` (a PQsend* call), in single-row mode with `rows`; throws as run() says.
   template <class Send>
-  ResultPtr send_and_await(const Send& send, const Deadline& deadline, const RowSink* rows);
+  void send(const Send& send, const Deadline& deadline, const RowSink* rows);
+  // Waits for the outcome of what send() sent, as run() says.
+  ResultPtr await(const Deadline& deadline, const RowSink* rows);
   void expect_open_before_sending();
   void send_cancel() noexcept;
-  void await_cancel_sent(std::chrono::steady_clock::time_point give_up);
   weir::sdk::Error lost_connection();
   void wait_readable(std::chrono::steady_clock::time_point until) const;
 

@@ -65,8 +65,7 @@ ResultPtr PgConnection::run(const char* sql, milliseconds timeout) {
   return runner_.run(sql, Parameters(), timeout);
 }
 
-void PgConnection::execute(const boost::json::object& request,
-                           const weir::sdk::ExecOptions& options, weir::sdk::ValueWriter& out) {
+std::string PgConnection::statement_text(const boost::json::object& request) {
   for (const auto& member : request) {
     if (member.key() != "query" && member.key() != "params") {
       throw Error(WEIR_E_INVALID_REQUEST, "unknown request member \"" + std::string(member.key()) +
@@ -77,6 +76,12 @@ void PgConnection::execute(const boost::json::object& request,
   if (query == nullptr || !query->is_string() || query->get_string().empty()) {
     throw Error(WEIR_E_INVALID_REQUEST, "query must be a non-empty string");
   }
+  return std::string(query->get_string());
+}
+
+void PgConnection::execute(const boost::json::object& request,
+                           const weir::sdk::ExecOptions& options, weir::sdk::ValueWriter& out) {
+  const std::string sql = statement_text(request);
   const Parameters params(options.parameter_sets ? nullptr : request.if_contains("params"));
   const auto started = std::chrono::steady_clock::now();
   try {
@@ -92,7 +97,6 @@ void PgConnection::execute(const boost::json::object& request,
     left -= std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - started);
     if (left.count() <= 0) left = milliseconds(1);
   }
-  const std::string sql(query->get_string());
   if (!session_dirty_ && may_touch_session(sql)) session_dirty_ = true;
   // A statement that runs in its own transaction commits it: once sent, a
   // write may have been applied whatever became of the connection
@@ -128,12 +132,15 @@ void PgConnection::enforce_read_only(bool read_only, milliseconds timeout) {
     return;
   }
   read_only_transaction_ = false;  // only begin() sets it, for the transaction it opens
-  const char* current = PQparameterStatus(conn_.get(), "default_transaction_read_only");
-  const bool is_on = current != nullptr && std::strcmp(current, "on") == 0;
-  if (current != nullptr && is_on == read_only) return;
+  if (read_only_setting_is(read_only)) return;
   run(read_only ? "SET default_transaction_read_only = on"
                 : "SET default_transaction_read_only = off",
       timeout);
+}
+
+bool PgConnection::read_only_setting_is(bool read_only) const {
+  const char* current = PQparameterStatus(conn_.get(), "default_transaction_read_only");
+  return current != nullptr && (std::strcmp(current, "on") == 0) == read_only;
 }
 
 // Rows go out as the server sends them. Their column types must be known
@@ -179,31 +186,15 @@ std::optional<std::vector<const TypeInfo*>> PgConnection::known_column_types(
 
 std::vector<const TypeInfo*> PgConnection::column_types(const PGresult* result,
                                                         milliseconds timeout) {
-  const int columns = PQnfields(result);
-  std::string unknown;  // an oid[] literal of types not yet known on this connection
-  for (int c = 0; c < columns; ++c) {
-    const Oid oid = PQftype(result, c);
-    if (types_.find(oid) == nullptr) unknown += (unknown.empty() ? "{" : ",") + std::to_string(oid);
-  }
-  if (!unknown.empty()) {
-    unknown += "}";
-    const boost::json::array oids_param{boost::json::string(unknown)};
-    const boost::json::value params(oids_param);
-    const Parameters p(&params);
-    auto rows = runner_.run(kDescribeTypesQuery, p, timeout);
-    for (int r = 0; r < PQntuples(rows.get()); ++r) {
-      const Oid oid = static_cast<Oid>(std::stoul(PQgetvalue(rows.get(), r, 0)));
-      TypeInfo info;
-      info.name = PQgetvalue(rows.get(), r, 1);
-      info.is_array = PQgetvalue(rows.get(), r, 2)[0] == 't';
-      const Oid element = static_cast<Oid>(std::stoul(PQgetvalue(rows.get(), r, 3)));
-      if (const auto* e = info.is_array ? types_.find(element) : nullptr) info.kind = e->kind;
-      types_.add(oid, std::move(info));
-    }
-  }
+  if (const auto unknown = unknown_types(result))
+    learn_types(runner_.run(kDescribeTypesQuery, *unknown, timeout).get());
+  return types_of(result);
+}
+
+std::vector<const TypeInfo*> PgConnection::types_of(const PGresult* result) {
   std::vector<const TypeInfo*> out;
-  out.reserve(static_cast<std::size_t>(columns));
-  for (int c = 0; c < columns; ++c) {
+  out.reserve(static_cast<std::size_t>(PQnfields(result)));
+  for (int c = 0; c < PQnfields(result); ++c) {
     const auto* info = types_.find(PQftype(result, c));
     if (info == nullptr) {  // dropped between the query and the lookup: still readable as text
       types_.add(PQftype(result, c), TypeInfo{"oid:" + std::to_string(PQftype(result, c))});
@@ -212,6 +203,29 @@ std::vector<const TypeInfo*> PgConnection::column_types(const PGresult* result,
     out.push_back(info);
   }
   return out;
+}
+
+std::optional<Parameters> PgConnection::unknown_types(const PGresult* result) const {
+  std::string unknown;  // an oid[] literal
+  for (int c = 0; c < PQnfields(result); ++c) {
+    const Oid oid = PQftype(result, c);
+    if (types_.find(oid) == nullptr) unknown += (unknown.empty() ? "{" : ",") + std::to_string(oid);
+  }
+  if (unknown.empty()) return std::nullopt;
+  const boost::json::value oids(boost::json::array{boost::json::string(unknown + "}")});
+  return std::optional<Parameters>(std::in_place, &oids);
+}
+
+void PgConnection::learn_types(const PGresult* rows) {
+  for (int r = 0; r < PQntuples(rows); ++r) {
+    const Oid oid = static_cast<Oid>(std::stoul(PQgetvalue(rows, r, 0)));
+    TypeInfo info;
+    info.name = PQgetvalue(rows, r, 1);
+    info.is_array = PQgetvalue(rows, r, 2)[0] == 't';
+    const Oid element = static_cast<Oid>(std::stoul(PQgetvalue(rows, r, 3)));
+    if (const auto* e = info.is_array ? types_.find(element) : nullptr) info.kind = e->kind;
+    types_.add(oid, std::move(info));
+  }
 }
 
 bool PgConnection::ping() {
@@ -253,6 +267,10 @@ void PgConnection::reset() {
     run("DISCARD ALL", kHousekeepingTimeout);
     session_dirty_ = false;
   }
+}
+
+bool PgConnection::reset_waits_on_backend() const {
+  return in_transaction() || reset_mode_ == ResetMode::kAlways || session_dirty_;
 }
 
 void PgConnection::begin(const boost::json::object& options, milliseconds timeout) {
@@ -303,6 +321,14 @@ bool PgConnection::in_transaction() const {
   return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE;
 }
 
-void PgConnection::cancel() noexcept { runner_.cancel(); }
+void PgConnection::cancel() noexcept {
+  runner_.cancel();
+  std::lock_guard lock(on_loop_mutex_);
+  try {
+    if (on_loop_) on_loop_->wake();  // to keep the cancel's grace period on the loop
+  } catch (const std::bad_alloc&) {
+    // Not woken: the request's deadline timer keeps the grace period instead.
+  }
+}
 
 }  // namespace weir::postgres

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "command_runner.hpp"
+#include "loop_statement.hpp"
 #include "settings.hpp"
 #include "statement_cache.hpp"
 #include "type_catalog.hpp"
@@ -13,6 +14,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,10 +31,18 @@ class PgConnection final : public weir::sdk::Connection {
   // Request: {"query": "...", "params": [...]}; see parameters.hpp for binding.
   void execute(const boost::json::object& request, const weir::sdk::ExecOptions& options,
                weir::sdk::ValueWriter& result) override;
+  // The same on the host's loop (pg_connection_async.cpp) for a statement this connection
+  // has prepared (or every statement, without a statement cache), outside a transaction,
+  // neither streamed nor with parameter sets, when the session's read-only setting is the
+  // request's already; the rest goes to execute() on a worker (WEIR_E_WOULD_BLOCK).
+  void execute_async(const boost::json::object& request, const weir::sdk::ExecOptions& options,
+                     weir::sdk::ValueWriter result, weir::sdk::EventLoop loop,
+                     weir::sdk::Completion done) override;
   bool ping() override;
   // {"server_version", "server_version_num", "in_recovery", "host", "port", "backend_pid"}
   void describe_backend(weir::sdk::ValueWriter& detail) override;
   void reset() override;
+  bool reset_waits_on_backend() const override;
   // Options: {"read_only": bool, "isolation": "read_committed" | "repeatable_read" |
   // "serializable", "deferrable": bool}.
   void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override;
@@ -42,14 +52,34 @@ class PgConnection final : public weir::sdk::Connection {
   void cancel() noexcept override;
 
  private:
+  // The request's statement text, every member checked; throws INVALID_REQUEST.
+  static std::string statement_text(const boost::json::object& request);
   ResultPtr run(const char* sql, std::chrono::milliseconds timeout);
   void enforce_read_only(bool read_only, std::chrono::milliseconds timeout);
+  // The session runs statements read-only exactly when `read_only` (no SET needed).
+  bool read_only_setting_is(bool read_only) const;
   // The types of `result`'s columns, looking up on the server those this connection
   // has not met yet.
   std::vector<const TypeInfo*> column_types(const PGresult* result,
                                             std::chrono::milliseconds timeout);
   // The same when the connection knows them all, without asking the server.
   std::optional<std::vector<const TypeInfo*>> known_column_types(const PGresult* result) const;
+  // The types of `result`'s columns as this connection knows them, a type it does not know
+  // (dropped since the lookup) as its oid, read as text.
+  std::vector<const TypeInfo*> types_of(const PGresult* result);
+  // The parameters of kDescribeTypesQuery for the types of `result`'s columns this
+  // connection has not met yet; none when it knows them all.
+  std::optional<Parameters> unknown_types(const PGresult* result) const;
+  // Keeps what kDescribeTypesQuery's `rows` say.
+  void learn_types(const PGresult* rows);
+  // The rest of execute_async once the statement ended (pg_connection_async.cpp).
+  void loop_statement_ended(const std::string& cache_key, bool writes, const Deadline& deadline,
+                            weir::sdk::ValueWriter out, const weir::sdk::Completion& done,
+                            ResultPtr result, const weir::sdk::Error* failure);
+  void write_loop_result(const PGresult* result, weir::sdk::ValueWriter out,
+                         const weir::sdk::Completion& done);
+  // Ends execute_async's request: stops waiting on the loop, then completes.
+  void end_on_loop(const weir::sdk::Completion& done, const weir::sdk::Error* failure);
   // Runs the statement in single-row mode, writing each row as it arrives (WEIR_EXEC_STREAMED).
   void stream_result(const std::string& sql, const Parameters& params,
                      std::chrono::milliseconds timeout, weir::sdk::ValueWriter& out);
@@ -63,6 +93,9 @@ class PgConnection final : public weir::sdk::Connection {
   StatementCache statements_;  // the requests' statements; housekeeping runs unnamed
   TypeCache types_;
   const ResetMode reset_mode_;
+  // The request running on the host's loop, if one is; cancel() (any thread) wakes it.
+  std::shared_ptr<LoopStatement> on_loop_;
+  std::mutex on_loop_mutex_;
   bool session_dirty_ = false;  // a statement may have changed session state since the last reset
   bool read_only_transaction_ = false;
 };

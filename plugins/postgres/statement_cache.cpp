@@ -11,17 +11,17 @@ using weir::sdk::Error;
 constexpr const char* kResultTypeChanged = "0A000";  // cached plan must not change result type
 constexpr const char* kNoSuchStatement = "26000";    // prepared statement does not exist
 
+}  // namespace
+
 // The parameter count and types, then the text: the same text sent with other
 // parameter types is another statement on the server.
-std::string key_for(const std::string& sql, const Parameters& params) {
+std::string StatementCache::key_for(const std::string& sql, const Parameters& params) {
   const int count = params.count();
   std::string key(reinterpret_cast<const char*>(&count), sizeof count);
   key.append(reinterpret_cast<const char*>(params.types()), sizeof(Oid) * count);
   key += sql;
   return key;
 }
-
-}  // namespace
 
 StatementCache::StatementCache(PGconn* conn, CommandRunner& runner, std::size_t capacity)
     : conn_(conn), runner_(runner), names_(capacity) {}
@@ -36,14 +36,25 @@ ResultPtr StatementCache::run(const std::string& sql, const Parameters& params,
     try {
       return runner_.run_prepared(*name, params, deadline, rows);
     } catch (const Error& e) {
-      if (e.code() != kResultTypeChanged && e.code() != kNoSuchStatement) throw;
-      auto stale = names_.erase(key);
-      if (e.code() == kResultTypeChanged) retired_.push_back(std::move(*stale));
-      if (in_transaction()) throw;  // the failure aborted the client's transaction
+      // A stale statement's failure inside a transaction aborted the client's transaction.
+      if (!forget_if_stale(key, e) || in_transaction()) throw;
     }
   }
   const std::string& name = prepare(key, sql, params, deadline);
   return runner_.run_prepared(name, params, deadline, rows);
+}
+
+const std::string* StatementCache::ready(const std::string& key) {
+  if (!retired_.empty()) return nullptr;
+  return names_.find(key);
+}
+
+bool StatementCache::forget_if_stale(const std::string& key, const Error& failure) {
+  if (failure.code() != kResultTypeChanged && failure.code() != kNoSuchStatement) return false;
+  auto stale = names_.erase(key);
+  // A changed result type leaves the old statement on the server; a missing one is gone.
+  if (stale && failure.code() == kResultTypeChanged) retired_.push_back(std::move(*stale));
+  return true;
 }
 
 const std::string& StatementCache::prepare(const std::string& key, const std::string& sql,

@@ -41,6 +41,18 @@ class StatementCache {
   ResultPtr run(const std::string& sql, const Parameters& params, std::chrono::milliseconds timeout,
                 const RowSink* rows = nullptr);
 
+  // For a request on the host's loop, which does not wait for a prepare: the name of the
+  // statement for `key` (key_for) when this connection has it ready, touched as run()
+  // touches it; null when it must be prepared first or DEALLOCATEs are due, and always
+  // without a cache (capacity 0 runs statements unnamed).
+  const std::string* ready(const std::string& key);
+  // `key`'s statement failed with `failure`: true when that is the server's view of it
+  // having changed (see above), which did nothing; the statement is then forgotten, to be
+  // prepared again.
+  bool forget_if_stale(const std::string& key, const weir::sdk::Error& failure);
+  bool enabled() const noexcept { return names_.capacity() > 0; }
+  static std::string key_for(const std::string& sql, const Parameters& params);
+
   // Every prepared statement is gone from the server (DISCARD ALL ran).
   void forget_all() noexcept;
 

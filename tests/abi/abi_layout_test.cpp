@@ -22,11 +22,13 @@ TEST(AbiLayout, PluginTableV1IsFrozen) {
 }
 
 // Version 2 is still open for appends (not frozen): this only pins what it has so far.
-TEST(AbiLayout, PluginTableV2AppendsValidateConfigThenExecuteAsync) {
+TEST(AbiLayout, PluginTableV2AppendsValidateConfigExecuteAsyncAndTheLoopsLeases) {
   EXPECT_EQ(WEIR_ABI_VERSION, WEIR_ABI_VERSION_2);
   EXPECT_EQ(offsetof(weir_plugin, validate_config), WEIR_PLUGIN_V1_SIZE);
   EXPECT_EQ(offsetof(weir_plugin, execute_async), WEIR_PLUGIN_V1_SIZE + sizeof(void*));
-  EXPECT_EQ(sizeof(weir_plugin), WEIR_PLUGIN_V1_SIZE + 2 * sizeof(void*));
+  EXPECT_EQ(offsetof(weir_plugin, acquire_ready), WEIR_PLUGIN_V1_SIZE + 2 * sizeof(void*));
+  EXPECT_EQ(offsetof(weir_plugin, release_ready), WEIR_PLUGIN_V1_SIZE + 3 * sizeof(void*));
+  EXPECT_EQ(sizeof(weir_plugin), WEIR_PLUGIN_V1_SIZE + 4 * sizeof(void*));
 }
 
 // Version 2 appends the event loop services after log; a v1 host's struct ends before them.

@@ -218,6 +218,43 @@ TEST_F(PluginExportTest, ReleaseBrokenClosesTheConnection) {
   EXPECT_EQ(backend.live, 0);
 }
 
+// An event loop leases only what is ready and returns only what needs no reset, never
+// waiting or connecting; otherwise it is told so (WEIR_E_WOULD_BLOCK, 0) and nothing changed.
+TEST_F(PluginExportTest, TheLoopsAcquireAndReleaseNeverWait) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 2}})"), WEIR_OK);
+  const auto pool_stats = [&] {
+    weir_pool_stats s{};
+    s.struct_size = sizeof s;
+    table.pool_stats(pool, &s);
+    return s;
+  };
+  weir_conn* conn = nullptr;
+  EXPECT_EQ(table.acquire_ready(pool, nullptr, &conn, &error), WEIR_E_WOULD_BLOCK);
+  EXPECT_EQ(error.status, WEIR_E_WOULD_BLOCK);
+  EXPECT_EQ(backend.connects.load(), 0) << "acquire_ready connected";
+
+  ASSERT_EQ(table.acquire(pool, nullptr, &conn, &error), WEIR_OK);  // connects
+  table.release(pool, conn, WEIR_RELEASE_OK);
+  ASSERT_EQ(table.acquire_ready(pool, nullptr, &conn, &error), WEIR_OK);  // the idle one
+  EXPECT_EQ(pool_stats().active, 1u);
+  weir_conn* second = nullptr;
+  EXPECT_EQ(table.acquire_ready(pool, nullptr, &second, &error), WEIR_E_WOULD_BLOCK)
+      << "room for a second connection, but making it waits";
+  EXPECT_EQ(backend.connects.load(), 1);
+
+  // A session with a transaction open needs a rollback on the server: not on the loop.
+  ASSERT_EQ(table.begin(conn, nullptr, 0, &error), WEIR_OK);
+  EXPECT_EQ(table.release_ready(pool, conn), 0);
+  EXPECT_EQ(pool_stats().active, 1u) << "release_ready returned it anyway";
+  table.release(pool, conn, WEIR_RELEASE_OK);  // rolls back
+  EXPECT_EQ(pool_stats().idle, 1u);
+
+  ASSERT_EQ(table.acquire_ready(pool, nullptr, &conn, &error), WEIR_OK);
+  EXPECT_EQ(table.release_ready(pool, conn), 1);
+  EXPECT_EQ(pool_stats().idle, 1u);
+  EXPECT_EQ(pool_stats().active, 0u);
+}
+
 TEST_F(PluginExportTest, StatsAndHealthWriteNothingBeyondTheCallersStructSize) {
   ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 7}})"), WEIR_OK);
   weir_pool_stats stats;

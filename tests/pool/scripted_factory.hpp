@@ -95,6 +95,8 @@ class ScriptedConnection final : public sdk::Connection {
     in_tx = false;
   }
   bool in_transaction() const override { return in_tx; }
+  // As a real backend's: a transaction to roll back talks to the server.
+  bool reset_waits_on_backend() const override { return in_tx; }
   void cancel() noexcept override {
     ++cancels;
     if (on_cancel) on_cancel();

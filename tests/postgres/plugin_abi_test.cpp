@@ -52,7 +52,11 @@ TEST_F(PostgresPluginAbi, DescribesItself) {
   EXPECT_STREQ(plugin_.name, "postgres");
   EXPECT_EQ(plugin_.kind, WEIR_KIND_SQL);
   EXPECT_EQ(plugin_.capabilities, WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_CANCEL |
-                                      WEIR_CAP_READ_REPLICAS | WEIR_CAP_PARAMETER_SETS);
+                                      WEIR_CAP_READ_REPLICAS | WEIR_CAP_PARAMETER_SETS |
+                                      WEIR_CAP_EXECUTE_ASYNC);
+  EXPECT_NE(plugin_.execute_async, nullptr);
+  EXPECT_NE(plugin_.acquire_ready, nullptr);
+  EXPECT_NE(plugin_.release_ready, nullptr);
 }
 
 TEST_F(PostgresPluginAbi, QueryAndErrorThroughTheCAbi) {

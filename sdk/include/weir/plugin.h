@@ -112,6 +112,7 @@ typedef int32_t weir_status;
 #define WEIR_E_ABI 16             /* entry: no common version    [never a response] */
 #define WEIR_E_ABORTED 17         /* the host's writer said stop [413 result_too_large] */
 #define WEIR_E_CLOSED 18          /* pool draining or closed     [503 database_closing, retry] */
+#define WEIR_E_WOULD_BLOCK 19     /* v2 execute_async: run it through execute  [never a response] */
 /* Notes: WEIR_E_INVALID_CONFIG belongs to pool_open and validate_config,
  * where the host refuses the config (at start, on reload, in check-config)
  * instead of answering a request. WEIR_E_ABORTED is 413 when the host's
@@ -632,11 +633,34 @@ typedef struct weir_plugin {
    * `request_json`, `options` and `done` are borrowed until complete.
    * Returns WEIR_OK when started (complete follows), or the error that kept
    * it from starting, with `error` filled (complete is then never called).
+   * WEIR_E_WOULD_BLOCK, returned or completed with before anything of the
+   * request reached the backend, hands the request back: the host runs it
+   * through execute on a worker, on the same leased connection (a plugin
+   * takes on the loop what it can run there, e.g. a statement the
+   * connection has prepared, and leaves the rest to execute).
    */
   weir_status (*execute_async)(weir_conn* conn, weir_loop* loop, const char* request_json,
                                size_t request_length, const weir_exec_options* options,
                                weir_value_writer* result, const weir_completion* done,
                                weir_error* error);
+
+  /**
+   * Optional (v2). acquire for an event loop, never waiting: a connection
+   * ready now (idle, needing no liveness check first), and none while other
+   * callers wait ahead (FIFO holds). When there is none, nothing is done and
+   * it returns WEIR_E_WOULD_BLOCK: call acquire from a thread that may block.
+   * Otherwise as acquire (options, WEIR_E_CLOSED, the client's cap).
+   */
+  weir_status (*acquire_ready)(weir_pool* pool, const weir_acquire_options* options,
+                               weir_conn** out, weir_error* error);
+  /**
+   * Optional (v2). release with WEIR_RELEASE_OK for an event loop, never
+   * waiting on the backend: returns 1 when the connection went back, or 0
+   * when returning it would wait (its session needs a reset: an open
+   * transaction, a changed setting), having done nothing: then call release
+   * from a thread that may block.
+   */
+  int (*release_ready)(weir_pool* pool, weir_conn* conn);
 } weir_plugin;
 
 /* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64), every struct that

@@ -6,6 +6,7 @@
 
 #include <weir/plugin.h>
 #include <weir/sdk/error.hpp>
+#include <weir/sdk/event_loop.hpp>
 #include <weir/sdk/value_writer.hpp>
 
 #include <boost/json/object.hpp>
@@ -34,6 +35,18 @@ class Connection {
   virtual void execute(const boost::json::object& request, const ExecOptions& options,
                        ValueWriter& result) = 0;
 
+  // Optional (ABI v2; WEIR_CAP_EXECUTE_ASYNC in the driver's info): runs a request as
+  // execute() does without blocking the thread: starts it on `loop` and returns, then waits
+  // through the loop's watches and timers and ends it with `done` (event_loop.hpp says
+  // how). `request` is borrowed for the call; `result` and `done` stay valid until done.
+  // A throw means it did not start; Error(WEIR_E_WOULD_BLOCK), before anything of the
+  // request left the plugin, hands it to execute() on a worker, on the same connection.
+  // `done.fail` with WEIR_E_WOULD_BLOCK does the same for a request that did nothing.
+  virtual void execute_async(const boost::json::object& /*request*/, const ExecOptions& /*options*/,
+                             ValueWriter /*result*/, EventLoop /*loop*/, Completion /*done*/) {
+    throw Error(WEIR_E_WOULD_BLOCK, "this connection runs its requests through execute");
+  }
+
   // A cheap liveness round trip; false (or a throw) means the connection is dead.
   virtual bool ping() = 0;
 
@@ -43,6 +56,9 @@ class Connection {
   // Returns the session to the state of a fresh connection before reuse. Throwing
   // makes the pool close the connection instead.
   virtual void reset() {}
+  // Whether reset() (with a rollback of an open transaction) would talk to the backend
+  // now, so wait: an event loop then leaves the release to a thread that may block.
+  virtual bool reset_waits_on_backend() const { return true; }
 
   // Transactions. `timeout` is the time left before the deadline of the
   // request the lease serves (at least 1 ms, also once it has passed), as

@@ -23,6 +23,7 @@
 #include <weir/sdk/config_reader.hpp>
 #include <weir/sdk/connection.hpp>
 #include <weir/sdk/error.hpp>
+#include <weir/sdk/event_loop.hpp>
 #include <weir/sdk/json_parse.hpp>
 #include <weir/sdk/log.hpp>
 #include <weir/sdk/pool.hpp>
@@ -168,8 +169,10 @@ struct Trampolines {
   }
   static void pool_close(weir_pool* pool) noexcept { delete &pool_of(pool); }
 
-  static weir_status acquire(weir_pool* pool, const weir_acquire_options* options, weir_conn** out,
-                             weir_error* error) noexcept {
+  // acquire and acquire_ready: `take` leases with the host's options (null: none ready).
+  template <class Take>
+  static weir_status lease_with(weir_pool* pool, const weir_acquire_options* options,
+                                weir_conn** out, weir_error* error, Take&& take) noexcept {
     return guarded(error, [&] {
       // The deadline counts from this call, as the host computed it.
       const auto now = std::chrono::steady_clock::now();
@@ -190,14 +193,28 @@ struct Trampolines {
         if (options->client_id != nullptr) o.client_id = options->client_id;
         if (options->tag != nullptr) o.tag = options->tag;
       }
-      Pool::Lease* lease = pool_of(pool).acquire(o);
+      Pool::Lease* lease = take(pool_of(pool), o);
+      if (lease == nullptr) throw Error(WEIR_E_WOULD_BLOCK, "no connection is ready now");
       lease->deadline = deadline;
       *out = reinterpret_cast<weir_conn*>(lease);
     });
   }
+  static weir_status acquire(weir_pool* pool, const weir_acquire_options* options, weir_conn** out,
+                             weir_error* error) noexcept {
+    return lease_with(pool, options, out, error,
+                      [](Pool& p, const AcquireOptions& o) { return p.acquire(o); });
+  }
+  static weir_status acquire_ready(weir_pool* pool, const weir_acquire_options* options,
+                                   weir_conn** out, weir_error* error) noexcept {
+    return lease_with(pool, options, out, error,
+                      [](Pool& p, const AcquireOptions& o) { return p.acquire_ready(o); });
+  }
   static void release(weir_pool* pool, weir_conn* conn, std::uint32_t flags) noexcept {
     auto& lease = lease_of(conn);
     pool_of(pool).release(&lease, lease.broken || (flags & WEIR_RELEASE_BROKEN) != 0);
+  }
+  static int release_ready(weir_pool* pool, weir_conn* conn) noexcept {
+    return pool_of(pool).release_ready(&lease_of(conn)) ? 1 : 0;
   }
   static void pool_stats(weir_pool* pool, weir_pool_stats* out) noexcept {
     weir_pool_stats full{};
@@ -237,17 +254,31 @@ struct Trampolines {
                              weir_error* error) noexcept {
     return on_connection(conn, error, [&] {
       const auto object = parse_object(request, length, "request");
-      ExecOptions o;
-      if (options != nullptr) {
-        o.timeout = std::chrono::milliseconds(options->timeout_ms);
-        o.read_only = (options->flags & WEIR_EXEC_READ_ONLY) != 0;
-        o.streamed = (options->flags & WEIR_EXEC_STREAMED) != 0;
-        o.primary = (options->flags & WEIR_EXEC_PRIMARY) != 0;
-        o.parameter_sets = (options->flags & WEIR_EXEC_PARAMETER_SETS) != 0;
-      }
       ValueWriter writer(result);
-      connection_of(conn).execute(object, o, writer);
+      connection_of(conn).execute(object, exec_options(options), writer);
     });
+  }
+  static weir_status execute_async(weir_conn* conn, weir_loop* loop, const char* request,
+                                   std::size_t length, const weir_exec_options* options,
+                                   weir_value_writer* result, const weir_completion* done,
+                                   weir_error* error) noexcept {
+    return on_connection(conn, error, [&] {
+      const auto object = parse_object(request, length, "request");
+      connection_of(conn).execute_async(object, exec_options(options), ValueWriter(result),
+                                        EventLoop(detail::current_host().load(), loop),
+                                        Completion(done, &lease_of(conn).broken));
+    });
+  }
+  static ExecOptions exec_options(const weir_exec_options* options) noexcept {
+    ExecOptions o;
+    if (options != nullptr) {
+      o.timeout = std::chrono::milliseconds(options->timeout_ms);
+      o.read_only = (options->flags & WEIR_EXEC_READ_ONLY) != 0;
+      o.streamed = (options->flags & WEIR_EXEC_STREAMED) != 0;
+      o.primary = (options->flags & WEIR_EXEC_PRIMARY) != 0;
+      o.parameter_sets = (options->flags & WEIR_EXEC_PARAMETER_SETS) != 0;
+    }
+    return o;
   }
   static weir_status begin(weir_conn* conn, const char* json, std::size_t length,
                            weir_error* error) noexcept {
@@ -305,6 +336,15 @@ struct Trampolines {
     plugin->rollback = rollback;
     plugin->cancel = cancel;
     if (v2) plugin->validate_config = validate_config;
+    // A driver that declares it runs requests on the host's loop; the host's stub fills
+    // the slot of every other (and the host drops the capability when the slot is missing).
+    if (v2 && (Driver::info.capabilities & WEIR_CAP_EXECUTE_ASYNC) != 0 &&
+        plugin->struct_size >= offsetof(weir_plugin, execute_async) + sizeof(void*))
+      plugin->execute_async = execute_async;
+    if (v2 && plugin->struct_size >= offsetof(weir_plugin, release_ready) + sizeof(void*)) {
+      plugin->acquire_ready = acquire_ready;
+      plugin->release_ready = release_ready;
+    }
     return WEIR_OK;
   }
 };

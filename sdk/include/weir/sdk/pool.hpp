@@ -104,7 +104,7 @@ class Pool {
       idle_.pop_back();
       const pool::Instant now = coarse_.now();
       const bool expired = now >= lease->expires_at;
-      if (!expired && !lease->suspect && now - lease->last_used < config_.validation_interval) {
+      if (ready_for_use(*lease, now)) {
         checkout(*lease, options.client_id, options.tag, now);
         waits_.record(0);
         return lease;
@@ -123,6 +123,33 @@ class Pool {
       close_unlocked(lock, &lease, 1);
     }
     return wait_for_turn(lock, options);
+  }
+
+  // acquire() for an event loop, which must not wait: a connection ready now
+  // (idle, needing no liveness check), or null when there is none or others wait
+  // ahead (FIFO holds); never connects. Throws as acquire() does when draining or
+  // at the client's cap.
+  Lease* acquire_ready(const AcquireOptions& options) {
+    std::unique_lock lock(mutex_);
+    if (draining_) throw closed_error();
+    enforce_client_cap(options.client_id);
+    if (!waiters_.empty() || idle_.empty()) return nullptr;
+    Lease* lease = idle_.back();
+    const pool::Instant now = coarse_.now();
+    if (!ready_for_use(*lease, now)) return nullptr;  // acquire() checks or replaces it
+    idle_.pop_back();
+    checkout(*lease, options.client_id, options.tag, now);
+    waits_.record(0);
+    return lease;
+  }
+
+  // release(lease, false) for an event loop, which must not wait on the backend:
+  // false, having done nothing, when the session needs a reset that talks to the
+  // backend (Connection::reset_waits_on_backend).
+  bool release_ready(Lease* lease) noexcept {
+    if (!lease->broken && lease->connection->reset_waits_on_backend()) return false;
+    release(lease, false);
+    return true;
   }
 
   // Returns a lease. The connection is reset (an open transaction rolled
@@ -394,6 +421,12 @@ class Pool {
       return false;
     }
   }
+  // Hands out without a liveness check: not expired, not suspect, used recently.
+  bool ready_for_use(const Lease& lease, pool::Instant now) const noexcept {
+    return now < lease.expires_at && !lease.suspect &&
+           now - lease.last_used < config_.validation_interval;
+  }
+
   static bool reset_for_reuse(Connection& connection) noexcept {
     try {
       if (connection.in_transaction()) connection.rollback(std::chrono::milliseconds(0));

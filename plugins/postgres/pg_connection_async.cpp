@@ -1,0 +1,107 @@
+// PgConnection::execute_async: a request on the host's event loop. It takes
+// the common case — a statement this connection has prepared, outside a
+// transaction, its result whole — and hands everything else to execute() on a
+// worker before sending anything (WEIR_E_WOULD_BLOCK): preparing, a read-only
+// switch, transactions, streaming and parameter sets stay on the one path
+// that does them.
+#include "pg_connection.hpp"
+
+#include "result_writer.hpp"
+#include "session_tracking.hpp"
+
+#include <weir/sdk/write_verdict.hpp>
+
+namespace weir::postgres {
+namespace {
+
+using weir::sdk::Error;
+
+Error runs_on_a_worker(const char* why) {
+  return Error(WEIR_E_WOULD_BLOCK, std::string("runs through execute: ") + why);
+}
+
+}  // namespace
+
+void PgConnection::execute_async(const boost::json::object& request,
+                                 const weir::sdk::ExecOptions& options, weir::sdk::ValueWriter out,
+                                 weir::sdk::EventLoop loop, weir::sdk::Completion done) {
+  const std::string sql = statement_text(request);
+  if (options.parameter_sets || options.streamed) throw runs_on_a_worker("not a whole result");
+  if (in_transaction()) throw runs_on_a_worker("a transaction is open");
+  if (!read_only_setting_is(options.read_only)) throw runs_on_a_worker("a read-only switch");
+  const Parameters params(request.if_contains("params"));
+  std::string cache_key;
+  const std::string* name = nullptr;
+  if (statements_.enabled()) {
+    cache_key = StatementCache::key_for(sql, params);
+    name = statements_.ready(cache_key);
+    if (name == nullptr) throw runs_on_a_worker("the statement is not prepared here yet");
+  }
+  if (!session_dirty_ && may_touch_session(sql)) session_dirty_ = true;
+
+  auto statement = std::make_shared<LoopStatement>(conn_.get(), loop);
+  const Deadline deadline{options.timeout};
+  auto exchange = name != nullptr ? runner_.start_prepared(*name, params, deadline)
+                                  : runner_.start(sql.c_str(), params, deadline);
+  statement->await(std::move(exchange), [this, cache_key, writes = !options.read_only, deadline,
+                                         out, done](ResultPtr result, const Error* failure) {
+    loop_statement_ended(cache_key, writes, deadline, out, done, std::move(result), failure);
+  });
+  std::lock_guard lock(on_loop_mutex_);
+  on_loop_ = std::move(statement);
+}
+
+void PgConnection::loop_statement_ended(const std::string& cache_key, bool writes,
+                                        const Deadline& deadline, weir::sdk::ValueWriter out,
+                                        const weir::sdk::Completion& done, ResultPtr result,
+                                        const Error* failure) {
+  if (failure != nullptr) {
+    // Failed before doing anything: it is prepared again on the worker path.
+    if (!cache_key.empty() && statements_.forget_if_stale(cache_key, *failure)) {
+      const Error stale = runs_on_a_worker("the prepared statement went stale");
+      return end_on_loop(done, &stale);
+    }
+    // Outside a transaction a write commits itself: once sent, it may have been applied.
+    const Error verdict = writes ? weir::sdk::may_have_been_applied(*failure) : *failure;
+    return end_on_loop(done, &verdict);
+  }
+  const auto unknown = unknown_types(result.get());
+  if (!unknown) return write_loop_result(result.get(), out, done);
+  // A column type this connection has not met (an enum, a domain): one more statement.
+  std::shared_ptr<PGresult> held(result.release(), &PQclear);
+  try {
+    on_loop_->await(runner_.start(kDescribeTypesQuery, *unknown, deadline),
+                    [this, held, out, done](ResultPtr rows, const Error* lookup_failed) {
+                      if (lookup_failed != nullptr) return end_on_loop(done, lookup_failed);
+                      learn_types(rows.get());
+                      write_loop_result(held.get(), out, done);
+                    });
+  } catch (const Error& e) {
+    end_on_loop(done, &e);
+  }
+}
+
+void PgConnection::write_loop_result(const PGresult* result, weir::sdk::ValueWriter out,
+                                     const weir::sdk::Completion& done) {
+  try {
+    write_result(result, types_of(result), out);
+  } catch (const Error& e) {
+    return end_on_loop(done, &e);
+  }
+  end_on_loop(done, nullptr);
+}
+
+void PgConnection::end_on_loop(const weir::sdk::Completion& done, const Error* failure) {
+  std::shared_ptr<LoopStatement> statement;
+  {
+    std::lock_guard lock(on_loop_mutex_);
+    statement = std::move(on_loop_);
+  }
+  if (statement) statement->stop();
+  if (failure != nullptr)
+    done.fail(*failure);
+  else
+    done.succeed();
+}
+
+}  // namespace weir::postgres

@@ -1,0 +1,259 @@
+// PostgreSQL queries on the I/O thread's event loop (the postgres plugin's
+// execute_async): a statement waits for the server on the loop, not on a
+// worker; the deadline, a client that leaves and a connection that breaks
+// are kept there as on the worker path; and what the loop does not take (a
+// statement to prepare, a read-only switch, a stale prepared statement) is
+// handed to a worker unseen.
+#include "client_gone.hpp"
+#include "free_local_port.hpp"
+#include "http_client.hpp"
+#include "postgres_cluster.hpp"
+#include "temp_dir.hpp"
+#include "weir_process.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace weir {
+namespace {
+
+using testing::http_call;
+using testing::http_get;
+using testing::http_post;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr const char* kQuery = "/v1/databases/pg/query";
+
+// The weir binary (its I/O thread is the event loop) with one I/O thread and two worker
+// threads at most, in front of `pg` through a pool of `pool_size`; `statement_cache` false
+// runs every statement unnamed, so none needs preparing on a worker first.
+class LoopGateway {
+ public:
+  LoopGateway(const testing::PostgresCluster& pg, int pool_size, bool statement_cache) {
+    ::setenv("WEIR_LOOP_TEST_PW", pg.superuser_password().c_str(), 1);
+    const boost::json::object config{
+        {"listen", "127.0.0.1:" + std::to_string(port_)},
+        {"plugin_dirs", boost::json::array{WEIR_TEST_PLUGIN_DIR}},
+        {"io_threads", 1},
+        {"worker_threads", 2},
+        {"worker_threads_min", 2},
+        {"limits", {{"request_timeout_ms", 30000}}},
+        {"databases",
+         {{"pg",
+           {{"backend", "postgres"},
+            {"connection",
+             {{"url", pg.url()},
+              {"password_env", "WEIR_LOOP_TEST_PW"},
+              {"statement_cache_size", statement_cache ? 100 : 0}}},
+            {"pool", {{"min_size", pool_size}, {"max_size", pool_size}}}}}}}};
+    weir_.emplace(dir_.path(), boost::json::serialize(config));
+    const bool up = testing::WeirProcess::eventually([&] {
+      try {
+        return testing::http_get(port_, "/health/live").status == 200u;
+      } catch (const std::exception&) {
+        return false;
+      }
+    });
+    EXPECT_TRUE(up) << weir_->stderr_text();
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  testing::TempDir dir_;
+  std::uint16_t port_ = testing::free_local_port();
+  std::optional<testing::WeirProcess> weir_;
+};
+
+std::string error_of(const testing::HttpReply& r) {
+  return r.status == 200u ? std::string() : r.body;
+}
+
+// Waits until `sql` returns `expected` (psql's text).
+bool psql_becomes(const testing::PostgresCluster& pg, const std::string& sql,
+                  const std::string& expected, milliseconds patience) {
+  const auto until = Clock::now() + patience;
+  while (pg.psql(sql) != expected) {
+    if (Clock::now() >= until) return false;
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  return true;
+}
+
+TEST(PostgresLoopQuery, StatementsWaitForTheServerOnTheLoopNotOnWorkers) {
+  testing::PostgresCluster pg;
+  LoopGateway gw(pg, 8, false);
+  // Eight one-second statements at once with two workers: on workers they would take
+  // four seconds, two at a time.
+  const auto started = Clock::now();
+  std::vector<std::future<testing::HttpReply>> replies;
+  for (int i = 0; i < 8; ++i) {
+    replies.push_back(std::async(std::launch::async, [&] {
+      return http_post(gw.port(), kQuery, R"J({"query":"select pg_sleep(1) is null as slept"})J");
+    }));
+  }
+  for (auto& reply : replies) {
+    const auto r = reply.get();
+    EXPECT_EQ(r.status, 200u) << r.body;
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  EXPECT_LT(took.count(), 2500) << "the statements waited on the two workers";
+}
+
+TEST(PostgresLoopQuery, APreparedStatementRunsOnTheLoopTheFirstRunOnAWorker) {
+  testing::PostgresCluster pg;
+  LoopGateway gw(pg, 1, true);
+  const std::string sleep = R"J({"query":"select pg_sleep($1::float8)","params":)J";
+  // The first run prepares the statement, which waits for the server: on a worker.
+  const auto first = http_post(gw.port(), kQuery, sleep + "[0]}");
+  ASSERT_EQ(first.status, 200u) << first.body;
+  auto second = std::async(std::launch::async,
+                           [&] { return http_post(gw.port(), kQuery, sleep + "[1.5]}"); });
+  ASSERT_TRUE(psql_becomes(pg,
+                           "select count(*) from pg_stat_activity where state = 'active' and "
+                           "query like 'select pg_sleep($1%'",
+                           "1\n", milliseconds(5000)));
+  const auto metrics = http_get(gw.port(), "/metrics").body;
+  EXPECT_NE(metrics.find("weir_worker_threads{state=\"busy\"} 0\n"), std::string::npos)
+      << "a worker waits for the prepared statement:\n"
+      << metrics.substr(metrics.find("weir_worker_threads"), 200);
+  const auto r = second.get();
+  EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+TEST(PostgresLoopQuery, TheDeadlineCancelsAtTheServerAndTheConnectionServesOn) {
+  testing::PostgresCluster pg;
+  LoopGateway gw(pg, 1, false);
+  const auto backend_pid = [&] {
+    const auto r = http_post(gw.port(), kQuery, R"J({"query":"select pg_backend_pid() as pid"})J");
+    EXPECT_EQ(r.status, 200u) << r.body;
+    return r.status == 200u ? r.json().at("rows").at(0).at(0).as_int64() : 0;
+  };
+  const auto before = backend_pid();
+  const auto started = Clock::now();
+  const auto r = http_call(gw.port(), boost::beast::http::verb::post, kQuery,
+                           R"J({"query":"select pg_sleep(5)"})J",
+                           {{"content-type", "application/json"}, {"x-weir-timeout-ms", "300"}});
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  EXPECT_EQ(r.status, 504u) << r.body;
+  EXPECT_EQ(r.error_code(), "timeout");
+  EXPECT_EQ(r.json().at("error").at("backend_code"), "57014") << r.body;
+  EXPECT_LT(took.count(), 1500);
+  // The pool's one connection was cancelled, not given up: it serves the next request.
+  EXPECT_EQ(backend_pid(), before);
+}
+
+TEST(PostgresLoopQuery, AClientThatLeavesHasItsStatementCancelledAtTheServer) {
+  testing::PostgresCluster pg;
+  LoopGateway gw(pg, 2, false);
+  const std::string sleeping =
+      "select count(*) from pg_stat_activity where state = 'active' and query like "
+      "'select pg_sleep(30)%'";
+  {
+    testing::AbandonedRequest client(gw.port(), kQuery, R"J({"query":"select pg_sleep(30)"})J");
+    ASSERT_TRUE(psql_becomes(pg, sleeping, "1\n", milliseconds(5000)));
+  }  // the client closes its connection
+  const auto left = Clock::now();
+  EXPECT_TRUE(psql_becomes(pg, sleeping, "0\n", milliseconds(1000)))
+      << "the server still runs the statement of a client that left";
+  std::printf("statement gone from pg_stat_activity %lld ms after the client left\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<milliseconds>(Clock::now() - left).count()));
+  EXPECT_TRUE(testing::wait_for_admission(gw.port(), "pg", 0, 0, std::chrono::seconds(1)));
+  const auto r = http_post(gw.port(), kQuery, R"J({"query":"select 1 as x"})J");
+  EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+TEST(PostgresLoopQuery, AStalePreparedStatementIsPreparedAgainUnseen) {
+  testing::PostgresCluster pg;
+  pg.psql("create table t (a int); insert into t values (1)");
+  LoopGateway gw(pg, 1, true);
+  const std::string select = R"J({"query":"select * from t"})J";
+  for (int i = 0; i < 2; ++i) {  // prepared on a worker, then run on the loop
+    const auto r = http_post(gw.port(), kQuery, select);
+    ASSERT_EQ(r.status, 200u) << r.body;
+  }
+  // The prepared statement's result type changes: the server refuses it (0A000)
+  // before it does anything, and the worker path prepares it again.
+  pg.psql("alter table t add column b int default 7");
+  const auto r = http_post(gw.port(), kQuery, select);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json().at("columns"), boost::json::parse(R"(["a","b"])"));
+  EXPECT_EQ(r.json().at("rows"), boost::json::parse("[[1,7]]"));
+}
+
+TEST(PostgresLoopQuery, ReadsAndWritesInTurnSwitchTheSessionOnAWorker) {
+  testing::PostgresCluster pg;
+  pg.psql("create table log (n int)");
+  LoopGateway gw(pg, 1, true);
+  for (int i = 1; i <= 4; ++i) {
+    const auto write = http_post(
+        gw.port(), kQuery,
+        R"J({"query":"insert into log values ($1)","params":[)J" + std::to_string(i) + "]}");
+    EXPECT_EQ(write.status, 200u) << write.body;
+    const auto read = http_post(gw.port(), kQuery,
+                                R"J({"query":"select count(*) as n from log","read_only":true})J");
+    ASSERT_EQ(read.status, 200u) << read.body;
+    EXPECT_EQ(read.json().at("rows").at(0).at(0), i);
+    // A read-only request stays read-only on the loop too.
+    const auto refused = http_post(gw.port(), kQuery,
+                                   R"J({"query":"insert into log values (0)","read_only":true})J");
+    EXPECT_EQ(refused.status, 403u) << refused.body;
+    EXPECT_EQ(refused.json().at("error").at("backend_code"), "25006") << refused.body;
+  }
+  EXPECT_EQ(pg.psql("select count(*) from log"), "4\n");
+}
+
+TEST(PostgresLoopQuery, AColumnTypeTheConnectionHasNotMetIsLookedUpOnTheLoop) {
+  testing::PostgresCluster pg;
+  pg.psql("create type mood as enum ('ok', 'sad')");
+  LoopGateway gw(pg, 1, false);
+  const auto r = http_post(gw.port(), kQuery,
+                           R"J({"query":"select 'ok'::mood as m, array['sad'::mood] as ms"})J");
+  ASSERT_EQ(r.status, 200u) << r.body;
+  EXPECT_EQ(r.json().at("column_types"), boost::json::parse(R"(["mood","mood[]"])"));
+  EXPECT_EQ(r.json().at("rows"), boost::json::parse(R"([["ok",["sad"]]])"));
+}
+
+TEST(PostgresLoopQuery, AConnectionClosedWhileIdleIsReplacedUnseen) {
+  testing::PostgresCluster pg;
+  LoopGateway gw(pg, 1, false);
+  const auto pid = http_post(gw.port(), kQuery, R"J({"query":"select pg_backend_pid() as pid"})J");
+  ASSERT_EQ(pid.status, 200u) << pid.body;
+  const auto backend = std::to_string(pid.json().at("rows").at(0).at(0).as_int64());
+  pg.psql("select pg_terminate_backend(" + backend + ")");
+  ASSERT_TRUE(psql_becomes(pg, "select count(*) from pg_stat_activity where pid = " + backend,
+                           "0\n", milliseconds(2000)));
+  // Not read-only, so it may write: found closed before it was sent, it runs again on a
+  // new connection all the same.
+  const auto r = http_post(gw.port(), kQuery, R"J({"query":"select 2 as x"})J");
+  EXPECT_EQ(r.status, 200u) << r.body;
+}
+
+TEST(PostgresLoopQuery, AReadWhoseConnectionBreaksMidStatementRunsAgain) {
+  testing::PostgresCluster pg;
+  LoopGateway gw(pg, 2, false);
+  auto read = std::async(std::launch::async, [&] {
+    return http_post(gw.port(), kQuery,
+                     R"J({"query":"select pg_sleep(1) is null as slept","read_only":true})J");
+  });
+  const std::string sleeping =
+      "select pid from pg_stat_activity where state = 'active' and query like "
+      "'select pg_sleep(1)%'";
+  ASSERT_TRUE(
+      psql_becomes(pg, "select count(*) from (" + sleeping + ") s", "1\n", milliseconds(5000)));
+  pg.psql("select pg_terminate_backend(pid) from (" + sleeping + ") s");
+  const auto r = read.get();
+  EXPECT_EQ(r.status, 200u) << error_of(r);
+}
+
+}  // namespace
+}  // namespace weir
