@@ -29,7 +29,7 @@ void LoopStatement::await(std::unique_ptr<CommandRunner::Exchange> exchange, Fin
   flushing_ = !flushed();
   const std::uint32_t events = WEIR_WATCH_READ | (flushing_ ? WEIR_WATCH_WRITE : 0u);
   if (watch_)
-    watch_.set(events);
+    loop_.change(watch_, events);
   else
     watch_ = loop_.watch(PQsocket(conn_), events, &LoopStatement::on_ready, this);
   look_at_the_time();
@@ -84,7 +84,7 @@ void LoopStatement::read() {
     if (!results_in_ && exchange_->read()) results_in_ = true;
     if (flushing_ && flushed()) {
       flushing_ = false;
-      watch_.set(WEIR_WATCH_READ);
+      loop_.change(watch_, WEIR_WATCH_READ);
     }
     if (results_in_) settle();
   } catch (const Error& e) {

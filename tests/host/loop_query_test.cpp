@@ -14,6 +14,7 @@
 
 #include <sys/resource.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <string>
@@ -180,7 +181,7 @@ TEST_F(LoopQuery, TenThousandRequestsInFlightOnAFixedHandfulOfThreads) {
     std::string response;
   };
   std::vector<std::unique_ptr<Client>> clients;
-  int ok = 0, failed = 0;
+  std::atomic<int> ok = 0, failed = 0;  // the sampler thread reads them
   std::string first_failure;
   for (int i = 0; i < kClients; ++i) {
     auto& client = *clients.emplace_back(std::make_unique<Client>(io));
@@ -221,7 +222,7 @@ TEST_F(LoopQuery, TenThousandRequestsInFlightOnAFixedHandfulOfThreads) {
   const auto took = Clock::now() - start;
   sampler.join();
 
-  EXPECT_EQ(ok, kClients) << failed << " failed; the first: " << first_failure;
+  EXPECT_EQ(ok.load(), kClients) << failed.load() << " failed; the first: " << first_failure;
   EXPECT_LT(took, std::chrono::seconds(60)) << "the requests overlap rather than queue";
   // The I/O thread, the fixed worker pool, the canceller and the process's own: no thread
   // per request or per connection.

@@ -16,57 +16,42 @@
 
 namespace weir::sdk {
 
+// A handle the host lent (a watch, a timer), given back with `Release` once: when
+// destroyed or reset.
+template <class Handle, auto Release>
+class HostHandle {
+ public:
+  HostHandle() = default;
+  HostHandle(const weir_host* host, Handle* handle) noexcept : host_(host), handle_(handle) {}
+  HostHandle(HostHandle&& other) noexcept
+      : host_(other.host_), handle_(std::exchange(other.handle_, nullptr)) {}
+  HostHandle& operator=(HostHandle&& other) noexcept {
+    reset();
+    host_ = other.host_;
+    handle_ = std::exchange(other.handle_, nullptr);
+    return *this;
+  }
+  ~HostHandle() { reset(); }
+  explicit operator bool() const noexcept { return handle_ != nullptr; }
+  Handle* get() const noexcept { return handle_; }
+  void reset() noexcept {
+    if (handle_ != nullptr) (host_->*Release)(std::exchange(handle_, nullptr));
+  }
+  // The host freed it already (a timer that fired): nothing to give back.
+  void forget() noexcept { handle_ = nullptr; }
+
+ private:
+  const weir_host* host_ = nullptr;
+  Handle* handle_ = nullptr;
+};
+
 class EventLoop {
  public:
   // A watched socket; not watched any more once destroyed or reset.
-  class Watch {
-   public:
-    Watch() = default;
-    Watch(const weir_host* host, weir_watch* watch) noexcept : host_(host), watch_(watch) {}
-    Watch(Watch&& other) noexcept
-        : host_(other.host_), watch_(std::exchange(other.watch_, nullptr)) {}
-    Watch& operator=(Watch&& other) noexcept {
-      reset();
-      host_ = other.host_;
-      watch_ = std::exchange(other.watch_, nullptr);
-      return *this;
-    }
-    ~Watch() { reset(); }
-    explicit operator bool() const noexcept { return watch_ != nullptr; }
-    void set(std::uint32_t events) const noexcept { host_->watch_set(watch_, events); }
-    void reset() noexcept {
-      if (watch_ != nullptr) host_->watch_remove(std::exchange(watch_, nullptr));
-    }
-
-   private:
-    const weir_host* host_ = nullptr;
-    weir_watch* watch_ = nullptr;
-  };
-
-  // A pending one-shot timer; cancelled once destroyed or reset. A timer that fired
-  // is spent: its `fire` calls forget() before anything else.
-  class Timer {
-   public:
-    Timer() = default;
-    Timer(const weir_host* host, weir_timer* timer) noexcept : host_(host), timer_(timer) {}
-    Timer(Timer&& other) noexcept
-        : host_(other.host_), timer_(std::exchange(other.timer_, nullptr)) {}
-    Timer& operator=(Timer&& other) noexcept {
-      reset();
-      host_ = other.host_;
-      timer_ = std::exchange(other.timer_, nullptr);
-      return *this;
-    }
-    ~Timer() { reset(); }
-    void reset() noexcept {
-      if (timer_ != nullptr) host_->timer_cancel(std::exchange(timer_, nullptr));
-    }
-    void forget() noexcept { timer_ = nullptr; }
-
-   private:
-    const weir_host* host_ = nullptr;
-    weir_timer* timer_ = nullptr;
-  };
+  using Watch = HostHandle<weir_watch, &weir_host::watch_remove>;
+  // A pending one-shot timer; cancelled once destroyed or reset. A timer that fired is
+  // spent: its `fire` calls forget() before anything else.
+  using Timer = HostHandle<weir_timer, &weir_host::timer_cancel>;
 
   EventLoop(const weir_host* host, weir_loop* loop) noexcept : host_(host), loop_(loop) {}
 
@@ -76,6 +61,10 @@ class EventLoop {
     weir_watch* w = host_->watch_add(loop_, fd, events, ready, data);
     if (w == nullptr) throw Error(WEIR_E_INTERNAL, "the host could not watch the backend's socket");
     return Watch(host_, w);
+  }
+  // Watches `watch`'s socket for `events` instead (0 pauses it).
+  void change(const Watch& watch, std::uint32_t events) const noexcept {
+    host_->watch_set(watch.get(), events);
   }
   // Calls `fire(data)` once on the loop's thread after `after`.
   [[nodiscard]] Timer timer(std::chrono::milliseconds after, weir_task_fn fire, void* data) const {
