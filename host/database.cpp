@@ -89,30 +89,16 @@ class Database::Lease {
   // `held`: the lease outlives the request (an interactive transaction), so the
   // request's deadline cannot bound its begin, commit and rollback: the plugin's
   // own bound does.
-  // Not `may_wait` (an event loop): only a connection ready now (the plugin's
-  // acquire_ready), else nothing is leased (leased() says so).
-  Lease(const Database& db, weir_pool* pool, const RequestContext& context, bool held = false,
-        bool may_wait = true)
-      : db_(db), pool_(pool), cancelled_(context.cancelled) {
-    weir_acquire_options options{};
-    options.struct_size = sizeof options;
-    options.timeout_ms = remaining_ms(context);
-    options.deadline_ms = held ? 0 : options.timeout_ms;  // bounds begin, commit and rollback
-    options.client_id = context.client_id.c_str();
-    options.tag = context.tag.c_str();
-    weir_error error = new_error();
-    const weir_status status = may_wait ? table().acquire(pool_, &options, &conn_, &error)
-                                        : table().acquire_ready(pool_, &options, &conn_, &error);
-    if (status == WEIR_E_WOULD_BLOCK && !may_wait) {
-      conn_ = nullptr;
-      return;
-    }
-    if (status != WEIR_OK) {
-      auto api = api_error_from_plugin(status, error);
-      api.extra()["database"] = db_.name();
-      throw api;
-    }
-    watch(context);
+  Lease(const Database& db, weir_pool* pool, const RequestContext& context, bool held = false)
+      : Lease(db, pool, context, held, db.plugin_->table.acquire) {}
+  // For an event loop, which must not wait: a lease of a connection ready now (the plugin's
+  // acquire_ready), or null when there is none. Throws ApiError as the constructor does.
+  static std::unique_ptr<Lease> ready_now(const Database& db, weir_pool* pool,
+                                          const RequestContext& context) {
+    std::unique_ptr<Lease> lease(
+        new Lease(db, pool, context, false, db.plugin_->table.acquire_ready));
+    if (lease->conn_ == nullptr) return nullptr;
+    return lease;
   }
   ~Lease() {
     if (conn_ == nullptr) return;
@@ -122,7 +108,6 @@ class Database::Lease {
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
 
-  bool leased() const noexcept { return conn_ != nullptr; }
   // Returns the connection now when that does not wait on the backend (the plugin's
   // release_ready, for an event loop): true, the lease spent; false when it would wait,
   // for the destructor to return it from a thread that may block.
@@ -262,6 +247,33 @@ class Database::Lease {
   }
 
  private:
+  using Acquire = weir_status (*)(weir_pool*, const weir_acquire_options*, weir_conn**,
+                                  weir_error*);
+  // Leases with `acquire`; acquire_ready's WEIR_E_WOULD_BLOCK leaves it without a
+  // connection (from acquire, which may wait, it is a plugin's error like any other).
+  Lease(const Database& db, weir_pool* pool, const RequestContext& context, bool held,
+        Acquire acquire)
+      : db_(db), pool_(pool), cancelled_(context.cancelled) {
+    weir_acquire_options options{};
+    options.struct_size = sizeof options;
+    options.timeout_ms = remaining_ms(context);
+    options.deadline_ms = held ? 0 : options.timeout_ms;  // bounds begin, commit and rollback
+    options.client_id = context.client_id.c_str();
+    options.tag = context.tag.c_str();
+    weir_error error = new_error();
+    const weir_status status = acquire(pool_, &options, &conn_, &error);
+    if (status == WEIR_E_WOULD_BLOCK && acquire == table().acquire_ready) {
+      conn_ = nullptr;
+      return;
+    }
+    if (status != WEIR_OK) {
+      auto api = api_error_from_plugin(status, error);
+      api.extra()["database"] = db_.name();
+      throw api;
+    }
+    watch(context);
+  }
+
   // No more cancels of this lease's requests: one in progress finishes before the
   // connection can serve someone else.
   void let_go() {
@@ -435,11 +447,8 @@ void Database::query_on_loop(const boost::json::object& request, bool read_only,
   if (!available()) throw unavailable_error();
   auto call = std::make_shared<LoopCall>(boost::json::serialize(request), read_only,
                                          std::move(context), workers, std::move(done));
-  auto ready = std::make_unique<Lease>(*this, pool_, call->context, false, /*may_wait=*/false);
-  if (ready->leased()) {
-    call->lease = std::move(ready);
-    return LoopCall::start(std::move(call), loop);
-  }
+  call->lease = Lease::ready_now(*this, pool_, call->context);
+  if (call->lease) return LoopCall::start(std::move(call), loop);
   // No connection ready: a worker waits its turn in the pool, then the loop starts the request.
   workers.post([this, call, &loop]() mutable {
     try {

@@ -78,8 +78,22 @@ void LoopStatement::on_wake(void* weak_self) {
   if (auto me = weak->lock(); me && me->exchange_) me->look_at_the_time();
 }
 
-void LoopStatement::read() {
+// Nothing may escape into the host's loop, and the statement must end: whatever a step
+// throws ends it with that error.
+template <class Step>
+void LoopStatement::step(Step&& step) {
   try {
+    step();
+  } catch (const Error& e) {
+    finish(ResultPtr(nullptr, &PQclear), &e);
+  } catch (const std::exception& e) {
+    const Error failure(WEIR_E_INTERNAL, std::string("postgres plugin error: ") + e.what());
+    finish(ResultPtr(nullptr, &PQclear), &failure);
+  }
+}
+
+void LoopStatement::read() {
+  step([&] {
     // libpq reads what the server sends also while our statement is still going out.
     if (!results_in_ && exchange_->read()) results_in_ = true;
     if (flushing_ && flushed()) {
@@ -87,21 +101,17 @@ void LoopStatement::read() {
       loop_.change(watch_, WEIR_WATCH_READ);
     }
     if (results_in_) settle();
-  } catch (const Error& e) {
-    finish(ResultPtr(nullptr, &PQclear), &e);
-  }
+  });
 }
 
 void LoopStatement::look_at_the_time() {
-  try {
+  step([&] {
     if (results_in_) return settle();
     if (const auto next = exchange_->look_at_the_time(Clock::now()))
       arm_timer(*next);
     else
       timer_.reset();
-  } catch (const Error& e) {
-    finish(ResultPtr(nullptr, &PQclear), &e);
-  }
+  });
 }
 
 void LoopStatement::settle() {

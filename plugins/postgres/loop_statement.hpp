@@ -24,7 +24,8 @@ namespace weir::postgres {
 
 class LoopStatement : public std::enable_shared_from_this<LoopStatement> {
  public:
-  // Ends a statement: its successful result, or (result null) why it failed.
+  // Ends a statement: its successful result, or (result null) why it failed. It must not
+  // throw: it ends the request itself, whatever goes wrong.
   using Finished = std::function<void(ResultPtr result, const weir::sdk::Error* failure)>;
 
   // Puts `conn` in non-blocking mode until stop().
@@ -50,6 +51,8 @@ class LoopStatement : public std::enable_shared_from_this<LoopStatement> {
   bool flushed();
   void read();
   void look_at_the_time();
+  template <class Step>
+  void step(Step&& step);
   void settle();
   void arm_timer(std::chrono::steady_clock::time_point when);
   void finish(ResultPtr result, const weir::sdk::Error* failure);

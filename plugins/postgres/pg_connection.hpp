@@ -78,6 +78,8 @@ class PgConnection final : public weir::sdk::Connection {
                             ResultPtr result, const weir::sdk::Error* failure);
   void write_loop_result(const PGresult* result, weir::sdk::ValueWriter out,
                          const weir::sdk::Completion& done);
+  template <class Step>
+  void ending_on_failure(const weir::sdk::Completion& done, Step&& step);
   // Ends execute_async's request: stops waiting on the loop, then completes.
   void end_on_loop(const weir::sdk::Completion& done, const weir::sdk::Error* failure);
   // Runs the statement in single-row mode, writing each row as it arrives (WEIR_EXEC_STREAMED).

@@ -51,43 +51,50 @@ void PgConnection::execute_async(const boost::json::object& request,
   on_loop_ = std::move(statement);
 }
 
+// A step of execute_async's request after it started: nothing may escape into the host's
+// loop, and the request must complete, so whatever the step throws ends it with that error.
+template <class Step>
+void PgConnection::ending_on_failure(const weir::sdk::Completion& done, Step&& step) {
+  try {
+    step();
+  } catch (const Error& e) {
+    end_on_loop(done, &e);
+  } catch (const std::exception& e) {
+    const Error failure(WEIR_E_INTERNAL, std::string("postgres plugin error: ") + e.what());
+    end_on_loop(done, &failure);
+  }
+}
+
 void PgConnection::loop_statement_ended(const std::string& cache_key, bool writes,
                                         const Deadline& deadline, weir::sdk::ValueWriter out,
                                         const weir::sdk::Completion& done, ResultPtr result,
                                         const Error* failure) {
-  if (failure != nullptr) {
-    // Failed before doing anything: it is prepared again on the worker path.
-    if (!cache_key.empty() && statements_.forget_if_stale(cache_key, *failure)) {
-      const Error stale = runs_on_a_worker("the prepared statement went stale");
-      return end_on_loop(done, &stale);
+  ending_on_failure(done, [&] {
+    if (failure != nullptr) {
+      // Failed before doing anything: it is prepared again on the worker path.
+      if (!cache_key.empty() && statements_.forget_if_stale(cache_key, *failure))
+        throw runs_on_a_worker("the prepared statement went stale");
+      // Outside a transaction a write commits itself: once sent, it may have been applied.
+      throw writes ? weir::sdk::may_have_been_applied(*failure) : *failure;
     }
-    // Outside a transaction a write commits itself: once sent, it may have been applied.
-    const Error verdict = writes ? weir::sdk::may_have_been_applied(*failure) : *failure;
-    return end_on_loop(done, &verdict);
-  }
-  const auto unknown = unknown_types(result.get());
-  if (!unknown) return write_loop_result(result.get(), out, done);
-  // A column type this connection has not met (an enum, a domain): one more statement.
-  std::shared_ptr<PGresult> held(result.release(), &PQclear);
-  try {
+    const auto unknown = unknown_types(result.get());
+    if (!unknown) return write_loop_result(result.get(), out, done);
+    // A column type this connection has not met (an enum, a domain): one more statement.
+    std::shared_ptr<PGresult> held(result.release(), &PQclear);
     on_loop_->await(runner_.start(kDescribeTypesQuery, *unknown, deadline),
                     [this, held, out, done](ResultPtr rows, const Error* lookup_failed) {
-                      if (lookup_failed != nullptr) return end_on_loop(done, lookup_failed);
-                      learn_types(rows.get());
-                      write_loop_result(held.get(), out, done);
+                      ending_on_failure(done, [&] {
+                        if (lookup_failed != nullptr) throw *lookup_failed;
+                        learn_types(rows.get());
+                        write_loop_result(held.get(), out, done);
+                      });
                     });
-  } catch (const Error& e) {
-    end_on_loop(done, &e);
-  }
+  });
 }
 
 void PgConnection::write_loop_result(const PGresult* result, weir::sdk::ValueWriter out,
                                      const weir::sdk::Completion& done) {
-  try {
-    write_result(result, types_of(result), out);
-  } catch (const Error& e) {
-    return end_on_loop(done, &e);
-  }
+  write_result(result, types_of(result), out);
   end_on_loop(done, nullptr);
 }
 
