@@ -1,6 +1,7 @@
 #include "config.hpp"
 
 #include "config_error.hpp"
+#include "json_number_range.hpp"
 
 #include <weir/sdk/config_reader.hpp>
 #include <weir/sdk/workspace_path.hpp>
@@ -367,6 +368,10 @@ Config parse_config(const std::string& text, const std::string& source, const fs
   boost::json::value parsed = boost::json::parse(text, ec);
   if (ec) throw ConfigError("config " + source + ": not valid JSON: " + ec.message());
   if (!parsed.is_object()) throw ConfigError("config " + source + ": must be a JSON object");
+  // Before anything reads it: 1e999 parses as infinity, which would reach a
+  // plugin as `Infinity` (not JSON) in its settings.
+  if (const auto refused = find_out_of_range_number(text, parsed))
+    throw ConfigError("config " + source + ": " + refused->path + ": " + refused->what);
   try {
     boost::json::value resolved = parsed;
     resolve_env(resolved, "");

@@ -1,9 +1,6 @@
 // weir::parse_request_body — a client's JSON body as a value, with every
-// number literal checked first. Boost.JSON reads an integer beyond 64 bits
-// (2^64, -2^63-1) as a double, which would silently reach the backend as
-// 1.8446744073709552e19, and a number beyond a double (1e400) as infinity,
-// which it writes as `Infinity` (not JSON) when the request is handed to the
-// plugin; such a literal is refused instead, naming where it is (e.g.
+// number literal checked first (json_number_range.hpp): an integer beyond 64
+// bits or a number beyond a double is refused, naming where it is (e.g.
 // "params[2]", "params.id"), for every backend alike.
 #pragma once
 

@@ -84,6 +84,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "environment variable (password_env) or a file (password_file)"},
         Refused{"PoolMaxSizeZero", R"({"backend": "sqlite", "pool": {"max_size": 0}})",
                 "databases.main.pool.max_size: must be an integer from 1 to 10000, got 0"},
+        // 1e999 parses as infinity: it must not reach the plugin as `Infinity`.
+        Refused{"PoolSettingBeyondADouble",
+                R"({"backend": "sqlite", "pool": {"acquire_timeout_ms": 1e999}})",
+                "databases.main.pool.acquire_timeout_ms: the number 1e999 is outside the range of "
+                "a 64-bit double (about -1.8e308 to 1.8e308)"},
+        Refused{"ConnectionSettingBeyondADouble",
+                R"({"backend": "postgres", "connection": {"host": "127.0.0.1",
+                    "connect_timeout_ms": -1E400}})",
+                "databases.main.connection.connect_timeout_ms: the number -1E400 is outside the "
+                "range of a 64-bit double (about -1.8e308 to 1.8e308)"},
         Refused{"MisspelledPoolSetting", R"({"backend": "sqlite", "pool": {"max_sise": 4}})",
                 "databases.main.pool.max_sise: is not a known setting (known: min_size, max_size, "
                 "max_overflow, acquire_timeout_ms, validation_interval_ms, max_lifetime_ms, "
