@@ -1,6 +1,13 @@
 // Runs a program as a child process for tests: spawn with arguments and a
 // working directory, capture stderr (and optionally stdout) to a file, signal
 // it, wait for its exit.
+//
+// Every child a test spawns (this, and the servers' posix_spawn) inherits no
+// descriptor but 0, 1 and 2. Asio opens sockets without close-on-exec: a
+// child holding a copy of a test server's or a FaultProxy's socket keeps that
+// connection open after the test closes it, so its peer never sees it end
+// (the soak's Bolt restart, after a PostgreSQL or Chroma restart had spawned
+// a server, left weir waiting for 5 s request deadlines on dead connections).
 // The destructor kills and reaps it, so a failing test leaves nothing behind.
 #pragma once
 
@@ -30,6 +37,7 @@ class ChildProcess {
         const int out = ::open(stdout_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
         if (out >= 0) ::dup2(out, STDOUT_FILENO);
       }
+      ::close_range(3, ~0U, 0);  // see above
       std::vector<char*> argv{const_cast<char*>(program.c_str())};
       for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
       argv.push_back(nullptr);
