@@ -8,6 +8,10 @@
 // pools have opened their connections.
 //
 //   soak_bench [minutes=30] [restart_every_minutes=5] [sample_seconds=5] [clients=4]
+//              [restarted=postgres,chroma,bolt]
+//
+// The last argument picks which servers take turns restarting: one alone
+// ("bolt") shows what each restart of that backend costs.
 //
 // Not a test: run it by hand (docs/performance.md has the figures).
 #include "chroma_server.hpp"
@@ -21,12 +25,15 @@
 #include <boost/json/parse.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <sstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -154,6 +161,15 @@ int main(int argc, char** argv) {
   const double restart_every = argc > 2 ? std::atof(argv[2]) : 5;
   const double sample_every = argc > 3 ? std::atof(argv[3]) : 5;
   const int clients = argc > 4 ? std::atoi(argv[4]) : 4;
+  std::vector<std::string> restarted_servers;
+  std::stringstream names(argc > 5 ? argv[5] : "postgres,chroma,bolt");
+  for (std::string name; std::getline(names, name, ',');) {
+    if (name != "postgres" && name != "chroma" && name != "bolt") {
+      std::fprintf(stderr, "unknown server %s: restart postgres, chroma or bolt\n", name.c_str());
+      return 2;
+    }
+    restarted_servers.push_back(name);
+  }
 
   PostgresCluster pg;
   pg.psql("create table hits(at timestamptz)");
@@ -226,11 +242,11 @@ int main(int argc, char** argv) {
                 s.minute < warm_up ? "  (warm-up)" : "");
     std::fflush(stdout);
     if (restart_every > 0 && elapsed_min() >= next_restart) {
-      const char* which[] = {"postgres", "chroma", "bolt"};
-      std::printf("        restart %s\n", which[restarted % 3]);
-      if (restarted % 3 == 0) pg.restart("fast");
-      if (restarted % 3 == 1) chroma.restart();
-      if (restarted % 3 == 2) bolt.restart();
+      const auto& which = restarted_servers[restarted % restarted_servers.size()];
+      std::printf("        restart %s\n", which.c_str());
+      if (which == "postgres") pg.restart("fast");
+      if (which == "chroma") chroma.restart();
+      if (which == "bolt") bolt.restart();
       ++restarted;
       next_restart += restart_every;
     }
@@ -238,6 +254,17 @@ int main(int argc, char** argv) {
   }
   stop = true;
   for (auto& w : workers) w.join();
+
+  // Stopped as a service manager stops it, so that weir built with the
+  // sanitizers (the asan preset) reports at exit what it leaked.
+  weir.signal(SIGTERM);
+  const auto exit_status = weir.wait_for(std::chrono::seconds(30));
+  std::printf("\nweir stopped by SIGTERM: %s\n",
+              exit_status ? ("exit status " + std::to_string(*exit_status)).c_str()
+                          : "still running after 30 s");
+  const auto log = weir.stderr_text();
+  if (const auto leak = log.find("ERROR: LeakSanitizer"); leak != std::string::npos)
+    std::printf("%s\n", log.substr(log.rfind('\n', leak) + 1).c_str());
 
   std::printf("\nrequests by database (ok / retryable errors / other errors):\n");
   for (const auto& [db, t] : tallies)
