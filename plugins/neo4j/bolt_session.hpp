@@ -48,6 +48,8 @@ class BoltSession {
   bool in_transaction() const noexcept { return in_transaction_; }
   // Nothing outstanding and no transaction: reusable without a RESET.
   bool idle() const noexcept { return !broken_ && pending_ == 0 && !in_transaction_; }
+  // Idle, and the server closed the connection since (transport.hpp).
+  bool closed_while_idle() noexcept { return idle() && transport_->closed_by_peer(); }
 
   // Sends RUN with the first PULL of `fetch_size` records (or DISCARD of all)
   // and returns the result's column names.

@@ -34,6 +34,9 @@ class BoltTransport final : public Transport {
     auto ec = run_one(io_, [&](auto h) { asio::async_read(stream_, asio::buffer(out, n), h); });
     if (ec) io_failed(ec, "reading from neo4j");
   }
+  bool closed_by_peer() noexcept override {
+    return neo4j::closed_by_peer(beast::get_lowest_layer(stream_), !kEncrypted<Stream>);
+  }
   void close() noexcept override { shut(beast::get_lowest_layer(stream_)); }
 
  private:

@@ -114,6 +114,14 @@ void Neo4jConnection::execute(const boost::json::object& request, const sdk::Exe
       extra.emplace_back("tx_timeout", std::int64_t{options.timeout.count()});
   }
 
+  // Nothing was sent on a connection the server closed while it sat in the
+  // pool: the host may run the request on a fresh one, a write too.
+  if (session_->closed_while_idle()) {
+    throw sdk::Error(WEIR_E_BROKEN,
+                     "the neo4j server closed the connection while it was idle; the query was "
+                     "not sent",
+                     sdk::Retry::kYes);
+  }
   // A query outside a transaction commits itself: once sent, one that is not
   // declared read-only may have written whatever became of the connection.
   // Inside a transaction a break is left retryable: the uncommitted

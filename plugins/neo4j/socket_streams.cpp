@@ -7,6 +7,12 @@
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
 namespace weir::neo4j {
 namespace {
 
@@ -51,6 +57,17 @@ void io_failed(error_code ec, const std::string& what) {
 bool hung_up(error_code ec) {
   return ec == asio::error::eof || ec == asio::error::connection_reset ||
          ec == beast::http::error::end_of_stream;
+}
+
+bool closed_by_peer(beast::tcp_stream& lowest, bool plain_bolt) noexcept {
+  const int fd = lowest.socket().native_handle();
+  pollfd ready{fd, POLLIN, 0};
+  if (::poll(&ready, 1, 0) <= 0) return false;  // the usual case: nothing waits
+  if (!plain_bolt) return true;
+  char waiting[64];
+  const auto n = ::recv(fd, waiting, sizeof waiting, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  return n == 0 || std::any_of(waiting, waiting + n, [](char c) { return c != 0; });
 }
 
 void open(asio::io_context& io, PlainStream& stream, const std::string& host, std::uint16_t port,

@@ -43,6 +43,11 @@ boost::system::error_code run_one(boost::asio::io_context& io, Start&& start) {
 // Whether the peer closed the connection (rather than something failing).
 bool hung_up(boost::system::error_code ec);
 
+// Transport::closed_by_peer on the socket under `lowest`; `plain_bolt` when
+// Bolt's own bytes travel on it (no TLS, no WebSocket), so that NOOPs can be
+// told apart.
+bool closed_by_peer(boost::beast::tcp_stream& lowest, bool plain_bolt) noexcept;
+
 template <class Stream>
 Stream make_stream(boost::asio::io_context& io, const TlsContext* tls) {
   if constexpr (kEncrypted<Stream>)

@@ -31,6 +31,12 @@ class Transport {
   virtual bool encrypted() const noexcept = 0;
   virtual void write(std::string_view bytes, Deadline deadline) = 0;
   virtual void read_exact(char* out, std::size_t n, Deadline deadline) = 0;
+  // Asked between requests, without waiting: whether the server closed the
+  // connection (or reset it) since the last reply. A server sends nothing
+  // then but NOOP keep-alives (00 00), so anything else that waits to be read
+  // means the same; inside TLS or WebSocket frames, whatever waits does. A
+  // transport that cannot tell (not over a socket) says false.
+  virtual bool closed_by_peer() noexcept { return false; }
   // Best effort, never throws; later calls fail with WEIR_E_BROKEN.
   virtual void close() noexcept = 0;
 };

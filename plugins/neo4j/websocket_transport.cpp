@@ -53,6 +53,9 @@ class WebSocketTransport final : public Transport {
     asio::buffer_copy(asio::buffer(out, n), buffer_.data());
     buffer_.consume(n);
   }
+  bool closed_by_peer() noexcept override {
+    return buffer_.size() > 0 || neo4j::closed_by_peer(beast::get_lowest_layer(ws_), false);
+  }
   void close() noexcept override { shut(beast::get_lowest_layer(ws_)); }
 
  private:

@@ -35,18 +35,24 @@ struct Outcome {
   Clock::time_point answered;
 };
 
+// A gateway with one database, "graph", on the Bolt server at `address`, one connection at most.
+boost::json::object gateway_config(const std::string& address, boost::json::object pool = {}) {
+  pool["min_size"] = 0;
+  pool["max_size"] = 1;
+  return {{"databases",
+           {{"graph",
+             {{"backend", "neo4j"},
+              {"connection",
+               {{"url", "bolt://" + address},
+                {"user", "neo4j"},
+                {"password", "secret"},
+                {"connect_timeout_ms", 1000}}},
+              {"pool", pool}}}}}};
+}
+
 class BoltServerGoesAway : public ::testing::Test {
  protected:
-  BoltServerGoesAway()
-      : gateway_(boost::json::object{{"databases",
-                                      {{"graph",
-                                        {{"backend", "neo4j"},
-                                         {"connection",
-                                          {{"url", "bolt://" + proxy_.address()},
-                                           {"user", "neo4j"},
-                                           {"password", "secret"},
-                                           {"connect_timeout_ms", 1000}}},
-                                         {"pool", {{"min_size", 0}, {"max_size", 1}}}}}}}}) {}
+  BoltServerGoesAway() : gateway_(gateway_config(proxy_.address())) {}
 
   // Sends `query` (declared read-only or not); the server sleeps before it answers.
   std::future<Outcome> send(const std::string& query, bool read_only) {
@@ -122,6 +128,28 @@ TEST_F(BoltServerGoesAway, AReadInFlightStaysRetryableAndIsAnsweredAtOnce) {
   ASSERT_NE(reply.status, 0u);
   EXPECT_TRUE(reply.json().at("error").at("retryable").as_bool()) << reply.body;
   EXPECT_LT(answered - stopped, kAnswerBound) << reply.body;
+}
+
+// A pooled connection the server closed while it sat idle (a restart, an
+// idle timeout): nothing was sent on it, so a write is run on a fresh
+// connection and succeeds, rather than failing as one that may have been
+// applied. The pool's liveness ping is off here, as it is for a connection
+// used less than validation_interval_ms ago.
+TEST(BoltConnectionClosedWhileIdle, AWriteRunsOnAFreshConnection) {
+  ScriptedBoltServer server(WEIR_BOLT_SCRIPTS_DIR "/conformance.json");
+  testing::FaultProxy proxy(server.port());
+  testing::RunningGateway gateway(
+      gateway_config(proxy.address(), {{"validation_interval_ms", 86400000}}));
+  const std::string write =
+      R"J({"query": "CREATE (:Item {name: $name})", "params": {"name": "x"}})J";
+  ASSERT_EQ(testing::http_post(gateway.port(), "/v1/databases/graph/query", write).status, 200u);
+
+  proxy.close_open_connections();  // FIN to both sides, as a server going down sends
+  std::this_thread::sleep_for(milliseconds(100));  // for it to reach weir's socket
+  const auto reply = testing::http_post(gateway.port(), "/v1/databases/graph/query", write);
+
+  EXPECT_EQ(reply.status, 200u) << reply.body;
+  EXPECT_EQ(proxy.accepted(), 2);  // the pooled connection, then a fresh one
 }
 
 }  // namespace
