@@ -32,8 +32,11 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 // Request headers beyond this get 431.
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
-// Bytes asked of the connection at a time.
-constexpr std::size_t kReadSize = 64 * 1024;
+// Bytes asked of the connection at a time: a header and a small body fit in the first, and
+// a connection in its first read holds no more (10,000 of them at 64 KiB each would be what
+// the gateway's memory holds); a body is read in larger bites.
+constexpr std::size_t kHeaderReadSize = 4 * 1024;
+constexpr std::size_t kBodyReadSize = 64 * 1024;
 
 // What every session of one listener shares.
 struct SessionContext {
@@ -158,11 +161,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   // Reads more of the request; after its header, never beyond max_body_bytes.
   void receive() {
-    std::size_t size = kReadSize;
+    std::size_t size = kHeaderReadSize;
     if (parser_->is_header_done()) {
       const std::size_t received = after_header_ + buffer_.size();
       if (received >= context_.limits.max_body_bytes) return on_read(http::error::body_limit);
-      size = std::min(size, context_.limits.max_body_bytes - received);
+      size = std::min(kBodyReadSize, context_.limits.max_body_bytes - received);
     }
     stream_.async_read_some(
         buffer_.prepare(size),
@@ -261,6 +264,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // TLS records) mean it is still there; they stay for the next read.
   void watch_client() {
     if (buffer_.size() > 0) return;  // the next request is already here
+    // Nothing is buffered: the read buffer goes back to the heap while the request runs, or
+    // 10,000 requests in flight would hold 10,000 of them (the next read takes a new one).
+    buffer_.shrink_to_fit();
     socket().async_wait(tcp::socket::wait_read,
                         [self = this->shared_from_this()](beast::error_code ec) {
                           if (!ec && self->awaiting_reply_) self->on_readable();
