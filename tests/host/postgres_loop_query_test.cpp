@@ -4,6 +4,7 @@
 // are kept there as on the worker path; and what the loop does not take (a
 // statement to prepare, a read-only switch, a stale prepared statement) is
 // handed to a worker unseen.
+#include "client_flood.hpp"
 #include "client_gone.hpp"
 #include "free_local_port.hpp"
 #include "http_client.hpp"
@@ -17,6 +18,7 @@
 
 #include <chrono>
 #include <future>
+#include <iostream>
 #include <optional>
 #include <string>
 #include <thread>
@@ -46,7 +48,8 @@ class LoopGateway {
         {"io_threads", 1},
         {"worker_threads", 2},
         {"worker_threads_min", 2},
-        {"limits", {{"request_timeout_ms", 30000}}},
+        {"limits",
+         {{"request_timeout_ms", 30000}, {"max_queue", 20000}, {"queue_timeout_ms", 30000}}},
         {"databases",
          {{"pg",
            {{"backend", "postgres"},
@@ -66,6 +69,7 @@ class LoopGateway {
     EXPECT_TRUE(up) << weir_->stderr_text();
   }
   std::uint16_t port() const { return port_; }
+  pid_t pid() const { return weir_->pid(); }
 
  private:
   testing::TempDir dir_;
@@ -253,6 +257,39 @@ TEST(PostgresLoopQuery, AReadWhoseConnectionBreaksMidStatementRunsAgain) {
   pg.psql("select pg_terminate_backend(pid) from (" + sleeping + ") s");
   const auto r = read.get();
   EXPECT_EQ(r.status, 200u) << error_of(r);
+}
+
+// 10,000 clients at once, each with a 50 ms statement, through 100 connections: all are
+// answered, and the gateway keeps the threads it started with (one I/O thread, two workers,
+// its own), where a thread per waiting request would need 10,000.
+TEST(PostgresLoopQuery, TenThousandClientsOfASlowQueryOnAFixedHandfulOfThreads) {
+  constexpr int kClients = 10000;
+  // Before the gateway starts: it inherits the limit.
+  if (const long files = testing::raise_open_file_limit(); files < kClients + 300)
+    GTEST_SKIP() << "this machine allows " << files << " open files per process";
+  testing::PostgresCluster pg;
+  LoopGateway gw(pg, 100, true);
+  const long threads_before = testing::proc_status(gw.pid(), "Threads");
+  const std::string body = R"J({"query":"select 1 as n from pg_sleep(0.05)"})J";
+  const std::string request =
+      "POST /v1/databases/pg/query HTTP/1.1\r\nHost: x\r\n"
+      "Content-Type: application/json\r\nX-Weir-Timeout-Ms: 30000\r\n"
+      "Connection: close\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  const auto flood = testing::flood(
+      gw.port(), request, kClients,
+      [](const std::string& answer) {
+        return answer.starts_with("HTTP/1.1 200") &&
+               answer.ends_with(R"("rows":[[1]],"rows_affected":1})");
+      },
+      gw.pid());
+
+  EXPECT_EQ(flood.ok, kClients) << flood.failed << " failed; the first: " << flood.first_failure;
+  EXPECT_LE(flood.peak_threads, threads_before + 2) << "threads before: " << threads_before;
+  EXPECT_LT(flood.peak_rss_kb, testing::kTenThousandInFlightRssBoundKb);
+  std::cout << "10,000 clients of a 50 ms statement: " << flood.took.count() << " ms, threads "
+            << threads_before << " -> " << flood.peak_threads << ", peak RSS "
+            << flood.peak_rss_kb / 1024 << " MB\n";
 }
 
 }  // namespace
