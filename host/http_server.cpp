@@ -455,8 +455,22 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
                              if (ec == net::error::operation_aborted || !self->acceptor_.is_open())
                                return;
                              if (!ec) self->serve(std::move(s));
+                             self->accept_waiting();
                              self->accept();
                            });
+  }
+  // Takes the connections already waiting in the listen queue, a turn's worth at most, as
+  // nginx's multi_accept does: one accept per turn of a busy loop lets a burst of clients
+  // overflow the queue (the kernel then drops their handshakes, and resets some of them).
+  void accept_waiting() {
+    constexpr int kPerTurn = 64;
+    beast::error_code ec;
+    acceptor_.non_blocking(true, ec);
+    for (int i = 0; i < kPerTurn && !ec; ++i) {
+      tcp::socket socket(pick_());
+      acceptor_.accept(socket, ec);
+      if (!ec) serve(std::move(socket));
+    }
   }
   void stop() {
     net::dispatch(acceptor_.get_executor(), [self = shared_from_this()] {
