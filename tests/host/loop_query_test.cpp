@@ -138,12 +138,8 @@ TEST_F(LoopQuery, TenThousandRequestsInFlightOnAFixedHandfulOfThreads) {
   const pid_t gateway = weir_->pid();
   const long threads_before = testing::proc_status(gateway, "Threads");
 
-  const std::string body = R"({"query":"sleep 2000"})";
   const std::string request =
-      "POST /v1/databases/loop/query HTTP/1.1\r\nHost: x\r\n"
-      "Content-Type: application/json\r\nX-Weir-Timeout-Ms: 60000\r\n"
-      "Connection: close\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
+      testing::post_closing("/v1/databases/loop/query", R"({"query":"sleep 2000"})", 60000);
   const auto flood = testing::flood(
       port_, request, kClients,
       [](const std::string& answer) {

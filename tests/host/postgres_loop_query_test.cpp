@@ -270,12 +270,8 @@ TEST(PostgresLoopQuery, TenThousandClientsOfASlowQueryOnAFixedHandfulOfThreads) 
   testing::PostgresCluster pg;
   LoopGateway gw(pg, 100, true);
   const long threads_before = testing::proc_status(gw.pid(), "Threads");
-  const std::string body = R"J({"query":"select 1 as n from pg_sleep(0.05)"})J";
-  const std::string request =
-      "POST /v1/databases/pg/query HTTP/1.1\r\nHost: x\r\n"
-      "Content-Type: application/json\r\nX-Weir-Timeout-Ms: 30000\r\n"
-      "Connection: close\r\nContent-Length: " +
-      std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request = testing::post_closing(
+      "/v1/databases/pg/query", R"J({"query":"select 1 as n from pg_sleep(0.05)"})J", 30000);
   const auto flood = testing::flood(
       gw.port(), request, kClients,
       [](const std::string& answer) {

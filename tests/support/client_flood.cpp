@@ -12,6 +12,13 @@
 
 namespace weir::testing {
 
+std::string post_closing(const std::string& target, const std::string& body, int timeout_ms) {
+  return "POST " + target + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+         "X-Weir-Timeout-Ms: " + std::to_string(timeout_ms) +
+         "\r\nConnection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         body;
+}
+
 long raise_open_file_limit() {
   rlimit files{};
   getrlimit(RLIMIT_NOFILE, &files);

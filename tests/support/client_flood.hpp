@@ -33,6 +33,10 @@ struct FloodReport {
   long peak_rss_kb = 0;
 };
 
+// A whole HTTP/1.1 POST of a JSON `body` to `target`, its deadline `timeout_ms`, that
+// closes its connection after the answer: what each flood client sends.
+std::string post_closing(const std::string& target, const std::string& body, int timeout_ms);
+
 // Raises this process's open-file limit to its hard limit (a child started after inherits
 // it) and returns how many files it may now open.
 long raise_open_file_limit();
