@@ -446,6 +446,8 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen(net::socket_base::max_listen_connections);
+    // For accept_waiting; async_accept works the same either way.
+    acceptor_.non_blocking(true);
   }
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
@@ -465,7 +467,6 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
   void accept_waiting() {
     constexpr int kPerTurn = 64;
     beast::error_code ec;
-    acceptor_.non_blocking(true, ec);
     for (int i = 0; i < kPerTurn && !ec; ++i) {
       tcp::socket socket(pick_());
       acceptor_.accept(socket, ec);
