@@ -6,12 +6,19 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 
 // The opaque handles of plugin.h, defined here (global namespace, as declared there).
+//
+// A watch is used on its loop's thread, except that a paused one may be removed from any
+// thread (plugin.h: a connection keeps its socket registered between requests, and is
+// closed wherever its pool closes it): `mutex` orders that removal against the ends of
+// the waits still in flight on the loop.
 struct weir_watch {
   weir_watch(boost::asio::io_context& context, int fd, weir_ready_fn on_ready, void* on_ready_data)
       : descriptor(context, fd), ready(on_ready), data(on_ready_data) {}
 
+  std::mutex mutex;
   boost::asio::posix::stream_descriptor descriptor;
   weir_ready_fn ready;
   void* data;
@@ -45,20 +52,26 @@ void wait_for(weir_watch* watch, std::uint32_t event);
 
 // A wait ended: tell the plugin while it still watches the event, then wait again.
 void on_ready(weir_watch* watch, std::uint32_t event, const boost::system::error_code& ec) {
-  watch->waiting &= ~event;
-  if (watch->removed) {
-    if (watch->waiting == 0) watch->self.reset();  // the last wait in flight: free it
-    return;
+  std::shared_ptr<weir_watch> keep;  // the plugin may remove the watch from its callback
+  {
+    std::lock_guard lock(watch->mutex);
+    watch->waiting &= ~event;
+    if (watch->removed) {
+      if (watch->waiting == 0) keep = std::move(watch->self);  // the last wait: free it
+      return;
+    }
+    if ((watch->events & event) == 0) return;  // paused meanwhile
+    keep = watch->self;
   }
-  if ((watch->events & event) == 0) return;  // paused meanwhile
   // An error (e.g. the fd was closed under the watch) is reported as ready: the
   // plugin's own read or write then meets it.
   (void)ec;
-  const auto keep = watch->self;  // the plugin may remove the watch from its callback
   watch->ready(watch->data, event);
+  std::lock_guard lock(watch->mutex);
   if (!watch->removed && (watch->events & event) != 0) wait_for(watch, event);
 }
 
+// Called with the watch's mutex held.
 void wait_for(weir_watch* watch, std::uint32_t event) {
   if ((watch->waiting & event) != 0) return;
   watch->waiting |= event;
@@ -69,8 +82,10 @@ void wait_for(weir_watch* watch, std::uint32_t event) {
 }
 
 void watch_set(weir_watch* watch, std::uint32_t events) {
+  std::lock_guard lock(watch->mutex);
   watch->events = events & (WEIR_WATCH_READ | WEIR_WATCH_WRITE);
-  // A wait for an event no longer watched finishes on its own and is then ignored.
+  // A wait for an event no longer watched finishes on its own and is then ignored: a
+  // paused watch costs the loop no system call.
   for (const std::uint32_t event : {WEIR_WATCH_READ, WEIR_WATCH_WRITE})
     if ((watch->events & event) != 0) wait_for(watch, event);
 }
@@ -89,11 +104,13 @@ weir_watch* watch_add(weir_loop* loop, int fd, std::uint32_t events, weir_ready_
 }
 
 void watch_remove(weir_watch* watch) {
+  std::shared_ptr<weir_watch> last;  // freed once the lock is let go
+  std::lock_guard lock(watch->mutex);
   watch->removed = true;
   boost::system::error_code ignored;
-  watch->descriptor.cancel(ignored);
-  watch->descriptor.release();  // the fd is the plugin's to close
-  if (watch->waiting == 0) watch->self.reset();
+  watch->descriptor.cancel(ignored);  // the waits in flight end on the loop, as aborted
+  watch->descriptor.release();        // the fd is the plugin's to close
+  if (watch->waiting == 0) last = std::move(watch->self);
 }
 
 weir_timer* timer_start(weir_loop* loop, std::uint32_t ms, weir_task_fn fire, void* data) {

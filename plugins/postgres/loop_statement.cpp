@@ -16,11 +16,12 @@ constexpr std::chrono::milliseconds kCancelRecheck{1};
 
 }  // namespace
 
-LoopStatement::LoopStatement(PGconn* conn, weir::sdk::EventLoop loop) : conn_(conn), loop_(loop) {
+LoopStatement::LoopStatement(PGconn* conn, weir::sdk::EventLoop loop) : conn_(conn), loop_(loop) {}
+
+void LoopStatement::begin() {
+  stopped_ = false;
   PQsetnonblocking(conn_, 1);
 }
-
-LoopStatement::~LoopStatement() { stop(); }
 
 void LoopStatement::await(std::unique_ptr<CommandRunner::Exchange> exchange, Finished finished) {
   exchange_ = std::move(exchange);
@@ -40,11 +41,11 @@ void LoopStatement::wake() {
 }
 
 void LoopStatement::stop() noexcept {
-  // Once stopped, the connection may serve another request on another thread: the
-  // destructor, which runs after that, must not touch it again.
+  // Once stopped, the connection may serve another request on another thread: nothing
+  // here touches it again until the next begin().
   if (stopped_) return;
   stopped_ = true;
-  watch_.reset();
+  if (watch_) loop_.change(watch_, 0);
   timer_.reset();
   exchange_.reset();
   finished_ = nullptr;

@@ -5,10 +5,14 @@
 // (CommandRunner::Exchange), with a timer for its deadline and the cancel
 // grace period, as CommandRunner::run keeps them with poll().
 //
-// The statement's callback runs on the loop's thread. The owner ends the
-// request with stop() before completing it (the connection is the host's
-// again from then on), and holds it by shared_ptr: cancel() from another
-// thread wakes it through a posted task that finds it gone when it is.
+// One LoopStatement serves a connection's requests on one loop, its socket
+// watched from the first of them and paused in between: adding and removing
+// a watch per request cost the loop three or four system calls. The
+// statement's callback runs on the loop's thread. The owner ends each request
+// with stop() before completing it (the connection is the host's again from
+// then on), holds it by shared_ptr (cancel() from another thread wakes it
+// through a posted task that finds it gone when it is), and calls unwatch()
+// before it closes the connection or takes it to another loop.
 #pragma once
 
 #include "command_runner.hpp"
@@ -28,19 +32,25 @@ class LoopStatement : public std::enable_shared_from_this<LoopStatement> {
   // throw: it ends the request itself, whatever goes wrong.
   using Finished = std::function<void(ResultPtr result, const weir::sdk::Error* failure)>;
 
-  // Puts `conn` in non-blocking mode until stop().
   LoopStatement(PGconn* conn, weir::sdk::EventLoop loop);
-  ~LoopStatement();
   LoopStatement(const LoopStatement&) = delete;
   LoopStatement& operator=(const LoopStatement&) = delete;
 
+  bool runs_on(const weir::sdk::EventLoop& loop) const noexcept { return loop_ == loop; }
+  // A request starts: the connection in non-blocking mode until stop(), before the
+  // request's first statement is sent.
+  void begin();
   // Waits on the loop for the statement `exchange` reads (CommandRunner::start sent it),
   // then calls `finished` once. The next statement of the request may follow from there.
   void await(std::unique_ptr<CommandRunner::Exchange> exchange, Finished finished);
   // Looks at the time soon (a cancel() came): any thread.
   void wake();
-  // No more watching or timing; the connection back in blocking mode. Idempotent.
+  // The request ended: no more timing, the watch paused for the next request, the
+  // connection back in blocking mode. Idempotent.
   void stop() noexcept;
+  // No more watching, from any thread once stopped: before the connection closes (its
+  // socket number may be reused at once) or serves a request on another loop.
+  void unwatch() noexcept { watch_.reset(); }
 
  private:
   static void on_ready(void* self, std::uint32_t events);
@@ -65,7 +75,7 @@ class LoopStatement : public std::enable_shared_from_this<LoopStatement> {
   Finished finished_;
   bool flushing_ = false;    // the statement is not all sent yet
   bool results_in_ = false;  // waiting only for a cancel request to reach the server
-  bool stopped_ = false;
+  bool stopped_ = true;      // no request running
 };
 
 }  // namespace weir::postgres

@@ -59,7 +59,11 @@ PgConnection::PgConnection(PGconn* conn, ResetMode reset, std::size_t statement_
       statements_(conn, runner_, statement_cache_size),
       reset_mode_(reset) {}
 
-PgConnection::~PgConnection() = default;
+// The socket's watch goes before PQfinish closes it, whatever thread this is: a loop's
+// callback that just completed a request may still hold the LoopStatement.
+PgConnection::~PgConnection() {
+  if (on_loop_) on_loop_->unwatch();
+}
 
 ResultPtr PgConnection::run(const char* sql, milliseconds timeout) {
   return runner_.run(sql, Parameters(), timeout);
@@ -325,7 +329,7 @@ void PgConnection::cancel() noexcept {
   runner_.cancel();
   std::lock_guard lock(on_loop_mutex_);
   try {
-    if (on_loop_) on_loop_->wake();  // to keep the cancel's grace period on the loop
+    if (on_loop_running_) on_loop_->wake();  // to keep the cancel's grace period on the loop
   } catch (const std::bad_alloc&) {
     // Not woken: the request's deadline timer keeps the grace period instead.
   }

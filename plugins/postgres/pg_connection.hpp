@@ -80,6 +80,10 @@ class PgConnection final : public weir::sdk::Connection {
                          const weir::sdk::Completion& done);
   template <class Step>
   void ending_on_failure(const weir::sdk::Completion& done, Step&& step);
+  // The connection's LoopStatement for `loop`, a request now running on it.
+  LoopStatement& loop_statement_on(weir::sdk::EventLoop loop);
+  // No request running on the loop any more: its waits stopped.
+  void stop_on_loop() noexcept;
   // Ends execute_async's request: stops waiting on the loop, then completes.
   void end_on_loop(const weir::sdk::Completion& done, const weir::sdk::Error* failure);
   // Runs the statement in single-row mode, writing each row as it arrives (WEIR_EXEC_STREAMED).
@@ -95,8 +99,10 @@ class PgConnection final : public weir::sdk::Connection {
   StatementCache statements_;  // the requests' statements; housekeeping runs unnamed
   TypeCache types_;
   const ResetMode reset_mode_;
-  // The request running on the host's loop, if one is; cancel() (any thread) wakes it.
+  // Runs execute_async's statements on the last loop that had one, its socket watch kept
+  // between requests; cancel() (any thread) wakes it while one runs.
   std::shared_ptr<LoopStatement> on_loop_;
+  bool on_loop_running_ = false;
   std::mutex on_loop_mutex_;
   bool session_dirty_ = false;  // a statement may have changed session state since the last reset
   bool read_only_transaction_ = false;

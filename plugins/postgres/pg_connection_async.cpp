@@ -39,16 +39,39 @@ void PgConnection::execute_async(const boost::json::object& request,
   }
   if (!session_dirty_ && may_touch_session(sql)) session_dirty_ = true;
 
-  auto statement = std::make_shared<LoopStatement>(conn_.get(), loop);
+  LoopStatement& statement = loop_statement_on(loop);
+  statement.begin();
   const Deadline deadline{options.timeout};
-  auto exchange = name != nullptr ? runner_.start_prepared(*name, params, deadline)
-                                  : runner_.start(sql.c_str(), params, deadline);
-  statement->await(std::move(exchange), [this, cache_key, writes = !options.read_only, deadline,
-                                         out, done](ResultPtr result, const Error* failure) {
-    loop_statement_ended(cache_key, writes, deadline, out, done, std::move(result), failure);
-  });
+  try {
+    auto exchange = name != nullptr ? runner_.start_prepared(*name, params, deadline)
+                                    : runner_.start(sql.c_str(), params, deadline);
+    statement.await(std::move(exchange), [this, cache_key, writes = !options.read_only, deadline,
+                                          out, done](ResultPtr result, const Error* failure) {
+      loop_statement_ended(cache_key, writes, deadline, out, done, std::move(result), failure);
+    });
+  } catch (...) {
+    stop_on_loop();  // not started: the error is execute_async's
+    throw;
+  }
+}
+
+LoopStatement& PgConnection::loop_statement_on(weir::sdk::EventLoop loop) {
   std::lock_guard lock(on_loop_mutex_);
-  on_loop_ = std::move(statement);
+  if (on_loop_ && !on_loop_->runs_on(loop)) {
+    on_loop_->unwatch();  // its loop is another thread's: the socket moves to this one
+    on_loop_.reset();
+  }
+  if (!on_loop_) on_loop_ = std::make_shared<LoopStatement>(conn_.get(), loop);
+  on_loop_running_ = true;
+  return *on_loop_;
+}
+
+void PgConnection::stop_on_loop() noexcept {
+  {
+    std::lock_guard lock(on_loop_mutex_);
+    on_loop_running_ = false;
+  }
+  on_loop_->stop();
 }
 
 // A step of execute_async's request after it started: nothing may escape into the host's
@@ -99,12 +122,7 @@ void PgConnection::write_loop_result(const PGresult* result, weir::sdk::ValueWri
 }
 
 void PgConnection::end_on_loop(const weir::sdk::Completion& done, const Error* failure) {
-  std::shared_ptr<LoopStatement> statement;
-  {
-    std::lock_guard lock(on_loop_mutex_);
-    statement = std::move(on_loop_);
-  }
-  if (statement) statement->stop();
+  stop_on_loop();
   if (failure != nullptr)
     done.fail(*failure);
   else

@@ -184,7 +184,8 @@ typedef void (*weir_task_fn)(void* data);
 /**
  * What the host offers every plugin. Owned by the host; valid from the entry
  * call until the library is unloaded. log and post are thread-safe; the other
- * loop services are called only on the loop's own thread.
+ * loop services are called only on the loop's own thread, except that a
+ * paused watch may be removed from any thread (watch_remove).
  */
 typedef struct weir_host {
   uint32_t struct_size;
@@ -202,10 +203,17 @@ typedef struct weir_host {
    *  the plugin's; the host never closes it. Returns NULL if it cannot. */
   weir_watch* (*watch_add)(weir_loop* loop, int fd, uint32_t events, weir_ready_fn ready,
                            void* data);
-  /** Change the events watched; 0 pauses the watch. */
+  /** Change the events watched; 0 pauses the watch: no `ready` after it
+   *  returns. A paused watch may be kept from one request to the next on
+   *  the same loop (adding and removing a watch each cost the loop system
+   *  calls; pausing and resuming one cost at most one). */
   void (*watch_set)(weir_watch* watch, uint32_t events);
   /** Stop watching and free the watch: call it before closing the fd (a
-   *  reused fd number is a new socket to the loop). No `ready` after it. */
+   *  reused fd number is a new socket to the loop). No `ready` after it.
+   *  On the loop's thread or, once paused there, on any thread, even while
+   *  the `ready` call that paused it is still returning: a connection
+   *  whose watch was kept is closed wherever its pool closes it, or taken
+   *  to another loop. */
   void (*watch_remove)(weir_watch* watch);
   /** Call `fire` once on the loop's thread after `ms` milliseconds. The
    *  handle is valid until `fire` starts or timer_cancel returns. */
@@ -353,7 +361,8 @@ typedef struct weir_completion {
    *  inside execute_async: with the status execute would have returned and,
    *  unless WEIR_OK, the error it would have filled (borrowed for the call).
    *  The connection and the result writer are the host's again once it is
-   *  called. */
+   *  called: the plugin has cancelled its timers and removed or paused its
+   *  watches, and touches none of the request's state after it. */
   void (*complete)(void* host_data, weir_status status, const weir_error* error);
 } weir_completion;
 

@@ -54,6 +54,8 @@ class EventLoop {
   using Timer = HostHandle<weir_timer, &weir_host::timer_cancel>;
 
   EventLoop(const weir_host* host, weir_loop* loop) noexcept : host_(host), loop_(loop) {}
+  // The same loop (thread): a watch added on one is used on it only.
+  bool operator==(const EventLoop& other) const noexcept { return loop_ == other.loop_; }
 
   // Calls `ready(data, events)` on the loop's thread while `fd` is ready for `events`
   // (WEIR_WATCH_*). Throws Error(WEIR_E_INTERNAL) if the host cannot watch it.
