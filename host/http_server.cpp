@@ -3,6 +3,7 @@
 #include "body_stream.hpp"
 #include "io_threads.hpp"
 #include "logger.hpp"
+#include "response_head.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/core/detect_ssl.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
 #include <optional>
 #include <system_error>
@@ -355,14 +357,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     close();
   }
 
+  // The head and the body in one gather write (response_head.hpp says why not Beast's
+  // serializer).
   void send(HttpResponse response, bool close_after) {
     response.keep_alive(!close_after);
     response.prepare_payload();
-    auto message = std::make_shared<HttpResponse>(std::move(response));
+    struct Outgoing {
+      std::string head;
+      std::string body;
+    };
+    auto out =
+        std::make_shared<Outgoing>(Outgoing{response_head(response), std::move(response.body())});
+    const std::array<net::const_buffer, 2> bytes{net::buffer(out->head), net::buffer(out->body)};
     beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
-    http::async_write(
-        stream_, *message,
-        [self = this->shared_from_this(), message, close_after](beast::error_code ec, std::size_t) {
+    net::async_write(
+        stream_, bytes,
+        [self = this->shared_from_this(), out, close_after](beast::error_code ec, std::size_t) {
           if (ec || close_after) return self->close();
           self->read();
         });
