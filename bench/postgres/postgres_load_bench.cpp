@@ -87,7 +87,7 @@ using Client = std::function<void(const Query&)>;
 struct ModeResult {
   std::string name;
   double seconds = 0;
-  std::vector<double> latencies_us;
+  std::vector<double> latencies_us{};
   double throughput() const { return double(latencies_us.size()) / seconds; }
   double pct(double p) const {
     return latencies_us[std::size_t(p * double(latencies_us.size() - 1))];

@@ -39,7 +39,7 @@ struct Mode {
   bool cached;
   std::string sql;
   std::unique_ptr<weir::sdk::Connection> connection;
-  std::vector<double> latencies_us;
+  std::vector<double> latencies_us{};
   double seconds = 0;
 
   double throughput() const { return double(latencies_us.size()) / seconds; }

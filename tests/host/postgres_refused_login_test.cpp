@@ -42,7 +42,9 @@ TEST(PostgresRefusedLogin, EveryClientHearsTheSameFinalAnswerWhileThePoolBacksOf
     const std::string message(reply.json().at("error").at("message").as_string());
     EXPECT_THAT(message, HasSubstr("refused our credentials: "));
     backing_off = message.starts_with("pool pg: backend unavailable (");
-    if (!backing_off) EXPECT_THAT(message, ::testing::StartsWith("pool pg: cannot connect: "));
+    if (!backing_off) {
+      EXPECT_THAT(message, ::testing::StartsWith("pool pg: cannot connect: "));
+    }
   }
   EXPECT_TRUE(backing_off) << "no request came while the pool backed off";
 }
