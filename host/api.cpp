@@ -200,7 +200,7 @@ const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string&
 void Api::handle(HttpRequest request, const std::string& peer_address,
                  std::function<void(HttpReply)> reply, std::stop_token client_gone) {
   auto call = std::make_shared<Call>();
-  call->reply = reply;
+  call->reply = std::move(reply);
   call->request = std::move(request);
   call->state = gateway_.snapshot();
   call->caller = Caller{peer_address, nullptr};
@@ -222,16 +222,16 @@ void Api::handle(HttpRequest request, const std::string& peer_address,
         client_limits_.admit(call->caller.client_id, limit_for(state, call->caller));
     }
   } catch (const ApiError& e) {
-    return reply(error_response(e));
+    return call->reply(error_response(e));
   }
-  auto answer = [this, call, reply = std::move(reply)](Outcome outcome) {
+  auto answer = [this, call](Outcome outcome) {
     if (!call->endpoint->operation.empty() && call->database != nullptr) {
       metrics_.record_request(call->database->database->name(),
                               std::string(call->endpoint->operation), outcome.code,
                               std::chrono::steady_clock::now() - call->received);
     }
     if (call->endpoint->access == Access::kCaller) client_limits_.release(call->caller.client_id);
-    reply(std::move(outcome.response));
+    call->reply(std::move(outcome.response));
   };
   if (!database.empty()) {
     try {

@@ -30,7 +30,15 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+// A connection's handlers run on its I/O thread's io_context, named by its concrete
+// executor: Asio's type-erased any_io_executor cost a copy and a destruction on every
+// operation (docs/performance.md).
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using TcpStream = beast::basic_stream<tcp, Executor, beast::unlimited_rate_policy>;
+using TlsStream = beast::ssl_stream<Socket>;
+using Timer = net::basic_waitable_timer<std::chrono::steady_clock,
+                                        net::wait_traits<std::chrono::steady_clock>, Executor>;
 
 // Request headers beyond this get 431.
 constexpr std::uint32_t kHeaderLimit = 16 * 1024;
@@ -57,11 +65,12 @@ struct PendingReply {
 };
 
 // One connection: read a request, hand it to the handler, write the answer,
-// repeat while keep-alive. `Stream` is plain TCP or TLS over TCP; only the
-// handshake and the goodbye differ.
+// repeat while keep-alive. `Stream` is a plain TCP socket or TLS over one;
+// only the handshake and the goodbye differ.
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+  using Clock = std::chrono::steady_clock;
 
  public:
   // `buffer` holds bytes already read from the connection (by TLS detection).
@@ -70,7 +79,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   Session(Stream stream, beast::flat_buffer buffer, SessionContext context,
           bool plain_on_https_port = false)
       : stream_(std::move(stream)),
-        read_timer_(stream_.get_executor()),
+        deadline_timer_(stream_.get_executor()),
         buffer_(std::move(buffer)),
         context_(std::move(context)),
         plain_on_https_port_(plain_on_https_port) {
@@ -82,6 +91,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void start() {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (kTls) {
+        self->expire_after_timeout();
         self->handshake();
       } else {
         self->read();
@@ -90,10 +100,40 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
  private:
-  tcp::socket& socket() { return beast::get_lowest_layer(stream_).socket(); }
+  Socket& socket() { return beast::get_lowest_layer(stream_); }
 
-  // Runs under the deadline set before TLS detection, so a client that
-  // connects and never completes the handshake is dropped at the read timeout.
+  // Every read, write and TLS exchange must progress within read_timeout. One timer per
+  // connection keeps that, lazily: each step moves `deadline_`, and the timer, when it
+  // fires, acts only on a deadline that has passed, else waits again until the new one.
+  // So a request costs a clock read, not a timer's schedule and cancel per step.
+  void expire_after_timeout() {
+    deadline_ = Clock::now() + context_.limits.read_timeout;
+    if (!deadline_armed_) arm_deadline_timer();  // else it fires earlier, then waits on
+  }
+  // While the handler works on a request, the request's own deadline applies.
+  void no_deadline() { deadline_ = Clock::time_point::max(); }
+
+  void arm_deadline_timer() {
+    deadline_armed_ = true;
+    deadline_timer_.expires_at(deadline_);
+    // A weak reference: a connection otherwise done is not kept open by its timer.
+    deadline_timer_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      if (auto self = weak.lock()) self->on_deadline(ec);
+    });
+  }
+
+  void on_deadline(beast::error_code ec) {
+    deadline_armed_ = false;
+    if (ec || deadline_ == Clock::time_point::max()) return;
+    if (Clock::now() < deadline_) return arm_deadline_timer();
+    no_deadline();
+    timed_out_ = true;  // the operation in flight ends, aborted
+    beast::error_code ignored;
+    socket().cancel(ignored);
+  }
+
+  // Runs under the deadline set at start, so a client that connects and never
+  // completes the handshake is dropped at the read timeout.
   void handshake() {
     // bind_front_handler, as in Beast's flex server example: Boost 1.81's
     // constraint on the buffered handshake rejects a lambda taking (ec, bytes_used).
@@ -117,18 +157,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_->body_limit(context_.limits.max_body_bytes);
     parser_->header_limit(kHeaderLimit);
     after_header_ = 0;
-    // Our own timer rather than the stream's timeout: the stream would close
-    // the socket, and a client stalled mid-request deserves a 408 first.
-    read_timed_out_ = false;
-    // Neither the write's nor the handshake's deadline may carry into this read.
-    beast::get_lowest_layer(stream_).expires_never();
-    read_timer_.expires_after(context_.limits.read_timeout);
-    read_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
-      if (ec) return;  // the read finished first
-      self->read_timed_out_ = true;
-      beast::error_code ignored;
-      self->socket().cancel(ignored);
-    });
+    // A client stalled mid-request is told so (408) before the connection closes.
+    timed_out_ = false;
+    expire_after_timeout();
     parse();
   }
 
@@ -146,7 +177,6 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         used = parser_->put(buffer_.data(), ec);
       } catch (const std::exception& e) {
         // e.g. std::length_error for a trailer field of 64 KiB or more, which Beast cannot store
-        read_timer_.cancel();
         return send(context_.handler.refuse(400, "bad_http",
                                             std::string("malformed HTTP request: ") + e.what()),
                     true);
@@ -185,13 +215,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void on_read(beast::error_code ec) {
-    read_timer_.cancel();
+    no_deadline();
     // stream_truncated: a TLS client closed its connection without close_notify.
     if (ec == net::error::connection_reset || ec == net::error::eof ||
         ec == ssl::error::stream_truncated) {
       return close();
     }
-    if (read_timed_out_) {
+    if (timed_out_) {
       // A client that is mid-request gets told why; an idle keep-alive one is just closed.
       if (parser_->got_some()) {
         return send(context_.handler.refuse(
@@ -228,8 +258,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     context_.in_flight->fetch_add(1);
     keep_alive_ = parser_->keep_alive();
     auto request = parser_->release();
-    request_line_ = std::string(request.method_string()) + " " + std::string(request.target());
-    client_gone_ = std::stop_source();
+    request_line_.assign(request.method_string());  // into the last one's memory
+    request_line_ += ' ';
+    request_line_.append(request.target());
+    // One stop source serves the connection's requests until its client leaves.
+    if (client_gone_.stop_requested()) client_gone_ = std::stop_source();
     awaiting_reply_ = true;
     // The handler's promise is to reply once; should it throw instead, the
     // client still gets an answer, and a late second reply is dropped. A reply
@@ -269,17 +302,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // Nothing is buffered: the read buffer goes back to the heap while the request runs, or
     // 10,000 requests in flight would hold 10,000 of them (the next read takes a new one).
     buffer_.shrink_to_fit();
-    socket().async_wait(tcp::socket::wait_read,
-                        [self = this->shared_from_this()](beast::error_code ec) {
-                          if (!ec && self->awaiting_reply_) self->on_readable();
-                        });
+    socket().async_wait(Socket::wait_read, [self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec && self->awaiting_reply_) self->on_readable();
+    });
   }
 
   void on_readable() {
     char byte = 0;
     beast::error_code ec;
     socket().non_blocking(true, ec);
-    const std::size_t n = socket().receive(net::buffer(&byte, 1), tcp::socket::message_peek, ec);
+    const std::size_t n = socket().receive(net::buffer(&byte, 1), Socket::message_peek, ec);
     if (ec == net::error::would_block) return watch_client();
     if (!ec && n > 0) return;
     log_info("http", "client " + client_ + " closed its connection before the answer to " +
@@ -307,7 +339,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     header.chunked(true);
     auto message = std::make_shared<HttpResponse>(std::move(header));
     auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*message);
-    beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+    expire_after_timeout();
     http::async_write_header(stream_, *serializer,
                              [self = this->shared_from_this(), message, serializer, body](
                                  beast::error_code ec, std::size_t) {
@@ -317,6 +349,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void send_next_chunk(std::shared_ptr<BodyStream> body) {
+    no_deadline();  // the producer takes the time it takes; its request has a deadline
     body->when_ready([self = this->shared_from_this(), body] {
       net::post(self->stream_.get_executor(), [self, body] { self->write_chunk(body); });
     });
@@ -326,7 +359,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     bool ended = false;
     auto bytes = std::make_shared<std::string>(body->take(ended));
     if (bytes->empty()) return ended ? write_last_chunk(body) : send_next_chunk(body);
-    beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+    expire_after_timeout();
     net::async_write(
         stream_, http::make_chunk(net::buffer(*bytes)),
         [self = this->shared_from_this(), body, bytes, ended](beast::error_code ec, std::size_t) {
@@ -337,7 +370,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void write_last_chunk(std::shared_ptr<BodyStream> body) {
-    beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+    expire_after_timeout();
     net::async_write(stream_, http::make_chunk_last(),
                      [self = this->shared_from_this(), body](beast::error_code ec, std::size_t) {
                        if (ec) return self->stream_failed(body);
@@ -358,21 +391,17 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // The head and the body in one gather write (response_head.hpp says why not Beast's
-  // serializer).
+  // serializer), from the session's own strings: one response is written at a time.
   void send(HttpResponse response, bool close_after) {
     response.keep_alive(!close_after);
     response.prepare_payload();
-    struct Outgoing {
-      std::string head;
-      std::string body;
-    };
-    auto out =
-        std::make_shared<Outgoing>(Outgoing{response_head(response), std::move(response.body())});
-    const std::array<net::const_buffer, 2> bytes{net::buffer(out->head), net::buffer(out->body)};
-    beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+    write_response_head(response, head_out_);
+    body_out_ = std::move(response.body());
+    const std::array<net::const_buffer, 2> bytes{net::buffer(head_out_), net::buffer(body_out_)};
+    expire_after_timeout();
     net::async_write(
         stream_, bytes,
-        [self = this->shared_from_this(), out, close_after](beast::error_code ec, std::size_t) {
+        [self = this->shared_from_this(), close_after](beast::error_code ec, std::size_t) {
           if (ec || close_after) return self->close();
           self->read();
         });
@@ -382,17 +411,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if constexpr (kTls) {
       // close_notify tells the client the last response is complete; a client
       // that never answers it is not waited for beyond the read timeout.
-      beast::get_lowest_layer(stream_).expires_after(context_.limits.read_timeout);
+      expire_after_timeout();
       stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
     } else {
       beast::error_code ignored;
-      socket().shutdown(tcp::socket::shutdown_send, ignored);
+      socket().shutdown(Socket::shutdown_send, ignored);
     }
   }
 
   Stream stream_;
-  net::steady_timer read_timer_;
-  bool read_timed_out_ = false;
+  Timer deadline_timer_;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool deadline_armed_ = false;
+  bool timed_out_ = false;     // the deadline cut the operation in flight short
   beast::flat_buffer buffer_;  // bytes read, not yet taken by the parser
   std::optional<http::request_parser<http::string_body>> parser_;
   std::size_t after_header_ = 0;  // bytes of this request after its header, taken by the parser
@@ -404,6 +435,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string request_line_;  // "POST /v1/...", for the log
   bool awaiting_reply_ = false;
   std::stop_source client_gone_;
+  // The response being written (send).
+  std::string head_out_;
+  std::string body_out_;
 };
 
 // On an HTTPS listener, looks at a connection's first bytes: a TLS client
@@ -411,12 +445,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 // instead of seeing its connection dropped for a failed handshake.
 class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
  public:
-  TlsDetector(tcp::socket socket, SessionContext context)
+  TlsDetector(Socket socket, SessionContext context)
       : stream_(std::move(socket)), context_(std::move(context)) {}
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      // One deadline for detection and handshake together (see Session::handshake).
+      // Detection has a deadline of its own, then the handshake (Session::handshake).
       self->stream_.expires_after(self->context_.limits.read_timeout);
       beast::async_detect_ssl(self->stream_, self->buffer_,
                               [self](beast::error_code ec, bool tls) { self->on_detect(ec, tls); });
@@ -428,17 +462,17 @@ class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
     if (ec) return;  // closed or timed out before saying anything
     if (tls) {
       auto& tls_context = *context_.tls;
-      std::make_shared<Session<TlsStream>>(TlsStream(std::move(stream_), tls_context),
+      std::make_shared<Session<TlsStream>>(TlsStream(stream_.release_socket(), tls_context),
                                            std::move(buffer_), std::move(context_))
           ->start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(std::move(stream_), std::move(buffer_),
-                                                   std::move(context_), true)
+      std::make_shared<Session<Socket>>(stream_.release_socket(), std::move(buffer_),
+                                        std::move(context_), true)
           ->start();
     }
   }
 
-  beast::tcp_stream stream_;
+  TcpStream stream_;
   beast::flat_buffer buffer_;
   SessionContext context_;
 };
@@ -447,9 +481,8 @@ class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
 
 class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
  public:
-  // `pick` gives the executor each accepted connection runs on: one that runs
-  // its handlers one at a time.
-  Listener(net::io_context& io, std::function<net::any_io_executor()> pick, tcp::endpoint endpoint,
+  // `pick` gives the io_context each accepted connection runs on: one run by one thread.
+  Listener(net::io_context& io, std::function<net::io_context&()> pick, tcp::endpoint endpoint,
            SessionContext context)
       : pick_(std::move(pick)), acceptor_(net::make_strand(io)), context_(std::move(context)) {
     acceptor_.open(endpoint.protocol());
@@ -462,14 +495,12 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
 
   std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
   void accept() {
-    acceptor_.async_accept(pick_(),
-                           [self = shared_from_this()](beast::error_code ec, tcp::socket s) {
-                             if (ec == net::error::operation_aborted || !self->acceptor_.is_open())
-                               return;
-                             if (!ec) self->serve(std::move(s));
-                             self->accept_waiting();
-                             self->accept();
-                           });
+    acceptor_.async_accept(pick_(), [self = shared_from_this()](beast::error_code ec, Socket s) {
+      if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+      if (!ec) self->serve(std::move(s));
+      self->accept_waiting();
+      self->accept();
+    });
   }
   // Takes the connections already waiting in the listen queue, a turn's worth at most, as
   // nginx's multi_accept does: one accept per turn of a busy loop lets a burst of clients
@@ -478,7 +509,7 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
     constexpr int kPerTurn = 64;
     beast::error_code ec;
     for (int i = 0; i < kPerTurn && !ec; ++i) {
-      tcp::socket socket(pick_());
+      Socket socket(pick_());
       acceptor_.accept(socket, ec);
       if (!ec) serve(std::move(socket));
     }
@@ -491,17 +522,15 @@ class HttpServer::Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
-  void serve(tcp::socket socket) {
+  void serve(Socket socket) {
     if (context_.tls) {
       std::make_shared<TlsDetector>(std::move(socket), context_)->start();
     } else {
-      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
-                                                   beast::flat_buffer{}, context_)
-          ->start();
+      std::make_shared<Session<Socket>>(std::move(socket), beast::flat_buffer{}, context_)->start();
     }
   }
 
-  std::function<net::any_io_executor()> pick_;
+  std::function<net::io_context&()> pick_;
   tcp::acceptor acceptor_;
   SessionContext context_;
 };
@@ -510,19 +539,18 @@ HttpServer::HttpServer(net::io_context& io, const std::string& address, std::uin
                        HttpLimits limits, RequestHandler& handler,
                        std::shared_ptr<ssl::context> tls)
     : HttpServer(
-          io, [&io]() -> net::any_io_executor { return net::make_strand(io); }, address, port,
-          limits, handler, std::move(tls)) {}
+          io, [&io]() -> net::io_context& { return io; }, address, port, limits, handler,
+          std::move(tls)) {}
 
 HttpServer::HttpServer(IoThreads& threads, const std::string& address, std::uint16_t port,
                        HttpLimits limits, RequestHandler& handler,
                        std::shared_ptr<ssl::context> tls)
     : HttpServer(
           // One thread runs each context: its connections need no strand.
-          threads.main(),
-          [&threads]() -> net::any_io_executor { return threads.next().get_executor(); }, address,
+          threads.main(), [&threads]() -> net::io_context& { return threads.next(); }, address,
           port, limits, handler, std::move(tls)) {}
 
-HttpServer::HttpServer(net::io_context& io, std::function<net::any_io_executor()> pick,
+HttpServer::HttpServer(net::io_context& io, std::function<net::io_context&()> pick,
                        const std::string& address, std::uint16_t port, HttpLimits limits,
                        RequestHandler& handler, std::shared_ptr<ssl::context> tls)
     : in_flight_(std::make_shared<std::atomic<std::size_t>>(0)) {

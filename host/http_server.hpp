@@ -66,7 +66,7 @@ class HttpServer {
  public:
   // Binds and listens; throws std::system_error naming the address when it cannot.
   // With `tls`, every connection must speak HTTPS (a plain HTTP request gets 400).
-  // Every connection runs on `io`.
+  // Every connection runs on `io`, which one thread runs.
   HttpServer(boost::asio::io_context& io, const std::string& address, std::uint16_t port,
              HttpLimits limits, RequestHandler& handler,
              std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
@@ -85,7 +85,7 @@ class HttpServer {
 
  private:
   class Listener;
-  HttpServer(boost::asio::io_context& io, std::function<boost::asio::any_io_executor()> pick,
+  HttpServer(boost::asio::io_context& io, std::function<boost::asio::io_context&()> pick,
              const std::string& address, std::uint16_t port, HttpLimits limits,
              RequestHandler& handler, std::shared_ptr<boost::asio::ssl::context> tls);
 

@@ -2,11 +2,11 @@
 
 namespace weir {
 
-std::string response_head(const HttpResponse& response) {
+void write_response_head(const HttpResponse& response, std::string& head) {
   const auto reason = response.reason();
   std::size_t size = 32 + reason.size();
   for (const auto& field : response) size += field.name_string().size() + field.value().size() + 4;
-  std::string head;
+  head.clear();
   head.reserve(size);
   const unsigned version = response.version();
   head += "HTTP/";
@@ -14,7 +14,11 @@ std::string response_head(const HttpResponse& response) {
   head += '.';
   head += static_cast<char>('0' + version % 10);
   head += ' ';
-  head += std::to_string(response.result_int());
+  const unsigned status = response.result_int();  // three digits (RFC 9110)
+  const char code[] = {static_cast<char>('0' + status / 100 % 10),
+                       static_cast<char>('0' + status / 10 % 10),
+                       static_cast<char>('0' + status % 10)};
+  head.append(code, sizeof code);
   head += ' ';
   head.append(reason.data(), reason.size());
   head += "\r\n";
@@ -25,7 +29,6 @@ std::string response_head(const HttpResponse& response) {
     head += "\r\n";
   }
   head += "\r\n";
-  return head;
 }
 
 }  // namespace weir

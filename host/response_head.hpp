@@ -11,7 +11,8 @@
 
 namespace weir {
 
-// "HTTP/1.1 200 OK\r\n" then "Name: value\r\n" per field, in order, then "\r\n".
-std::string response_head(const HttpResponse& response);
+// Writes "HTTP/1.1 200 OK\r\n" then "Name: value\r\n" per field, in order, then "\r\n" to
+// `head`, replacing what it held (a session reuses one string, and so its memory).
+void write_response_head(const HttpResponse& response, std::string& head);
 
 }  // namespace weir

@@ -1,5 +1,7 @@
 #include "route.hpp"
 
+#include <algorithm>
+
 namespace weir {
 
 namespace {
@@ -13,29 +15,33 @@ int hex_value(char c) {
 
 }  // namespace
 
-std::optional<std::vector<std::string>> split_path(std::string_view target) {
+std::optional<PathSegments> split_path(std::string_view target) {
   const std::string_view path = target.substr(0, target.find('?'));
   if (path.empty() || path[0] != '/') return std::nullopt;
-  std::vector<std::string> segments;
-  std::string segment;
-  for (std::size_t i = 1; i <= path.size(); ++i) {
-    if (i == path.size() || path[i] == '/') {
-      if (!segment.empty()) segments.push_back(std::move(segment));
-      segment.clear();
-    } else if (path[i] == '%') {
-      if (i + 2 >= path.size() || hex_value(path[i + 1]) < 0 || hex_value(path[i + 2]) < 0)
-        return std::nullopt;
-      segment += static_cast<char>(hex_value(path[i + 1]) * 16 + hex_value(path[i + 2]));
-      i += 2;
-    } else {
-      segment += path[i];
+  PathSegments segments;
+  for (std::size_t start = 1; start < path.size();) {
+    const std::size_t end = std::min(path.find('/', start), path.size());
+    const std::string_view raw = path.substr(start, end - start);
+    start = end + 1;
+    if (raw.empty()) continue;
+    std::string& segment = segments.emplace_back();
+    // Plain runs are copied whole; each %XX becomes its byte.
+    for (std::size_t i = 0; i < raw.size();) {
+      const std::size_t escape = std::min(raw.find('%', i), raw.size());
+      segment.append(raw.substr(i, escape - i));
+      if (escape == raw.size()) break;
+      if (escape + 2 >= raw.size()) return std::nullopt;
+      const int high = hex_value(raw[escape + 1]);
+      const int low = hex_value(raw[escape + 2]);
+      if (high < 0 || low < 0) return std::nullopt;
+      segment += static_cast<char>(high * 16 + low);
+      i = escape + 3;
     }
   }
   return segments;
 }
 
-bool path_matches(std::string_view pattern, const std::vector<std::string>& segments,
-                  std::string& database) {
+bool path_matches(std::string_view pattern, const PathSegments& segments, std::string& database) {
   database.clear();
   std::size_t index = 0;
   while (!pattern.empty()) {

@@ -6,12 +6,13 @@
 namespace weir {
 namespace {
 
-using Segments = std::vector<std::string>;
+using Segments = PathSegments;
 
 TEST(Route, SplitsDecodesAndIgnoresTheQueryAndEmptySegments) {
   EXPECT_EQ(split_path("/v1//databases/a%2Fb/query?x=%ZZ"),
             (Segments{"v1", "databases", "a/b", "query"}));
   EXPECT_EQ(split_path("/"), Segments{});
+  EXPECT_EQ(split_path("/a%41%42c/%2f%2F/d"), (Segments{"aABc", "//", "d"}));
 }
 
 TEST(Route, RefusesARelativeTargetAndMalformedEscapes) {
@@ -19,6 +20,8 @@ TEST(Route, RefusesARelativeTargetAndMalformedEscapes) {
   EXPECT_EQ(split_path(""), std::nullopt);
   EXPECT_EQ(split_path("/v1/%4"), std::nullopt);
   EXPECT_EQ(split_path("/v1/%G1"), std::nullopt);
+  EXPECT_EQ(split_path("/v1/%4/x"), std::nullopt);
+  EXPECT_EQ(split_path("/v1/a%"), std::nullopt);
 }
 
 TEST(Route, APatternMatchesExactlyItsSegmentsAndCapturesTheDatabase) {

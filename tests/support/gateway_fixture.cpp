@@ -31,7 +31,7 @@ struct RunningGateway::Parts {
         io, this->config.listen_address, this->config.listen_port,
         HttpLimits{this->config.limits.max_body_bytes, this->config.limits.read_timeout}, *api);
     server->start();
-    for (unsigned i = 0; i < 2; ++i) threads.emplace_back([this] { run_io(io); });
+    threads.emplace_back([this] { run_io(io); });  // one thread, as HttpServer needs
   }
 
   ~Parts() {
