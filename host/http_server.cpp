@@ -88,10 +88,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     client_ = ec ? "unknown" : endpoint.address().to_string();
   }
 
-  void start() {
-    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+  // `connected`: when the connection was accepted. A TLS handshake must finish within
+  // read_timeout of it, detection included.
+  void start(Clock::time_point connected = Clock::now()) {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), connected] {
       if constexpr (kTls) {
-        self->expire_after_timeout();
+        self->expire_at(connected + self->context_.limits.read_timeout);
         self->handshake();
       } else {
         self->read();
@@ -106,8 +108,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // connection keeps that, lazily: each step moves `deadline_`, and the timer, when it
   // fires, acts only on a deadline that has passed, else waits again until the new one.
   // So a request costs a clock read, not a timer's schedule and cancel per step.
-  void expire_after_timeout() {
-    deadline_ = Clock::now() + context_.limits.read_timeout;
+  void expire_after_timeout() { expire_at(Clock::now() + context_.limits.read_timeout); }
+  void expire_at(Clock::time_point deadline) {
+    deadline_ = deadline;
     if (!deadline_armed_) arm_deadline_timer();  // else it fires earlier, then waits on
   }
   // While the handler works on a request, the request's own deadline applies.
@@ -450,7 +453,7 @@ class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      // Detection has a deadline of its own, then the handshake (Session::handshake).
+      // One deadline for detection and handshake together (Session::start).
       self->stream_.expires_after(self->context_.limits.read_timeout);
       beast::async_detect_ssl(self->stream_, self->buffer_,
                               [self](beast::error_code ec, bool tls) { self->on_detect(ec, tls); });
@@ -464,7 +467,7 @@ class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
       auto& tls_context = *context_.tls;
       std::make_shared<Session<TlsStream>>(TlsStream(stream_.release_socket(), tls_context),
                                            std::move(buffer_), std::move(context_))
-          ->start();
+          ->start(connected_);
     } else {
       std::make_shared<Session<Socket>>(stream_.release_socket(), std::move(buffer_),
                                         std::move(context_), true)
@@ -475,6 +478,7 @@ class TlsDetector : public std::enable_shared_from_this<TlsDetector> {
   TcpStream stream_;
   beast::flat_buffer buffer_;
   SessionContext context_;
+  std::chrono::steady_clock::time_point connected_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace
