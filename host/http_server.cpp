@@ -405,6 +405,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     net::async_write(
         stream_, bytes,
         [self = this->shared_from_this(), close_after](beast::error_code ec, std::size_t) {
+          // The body may be as large as max_result_bytes: an idle connection does not keep it.
+          self->body_out_ = std::string();
           if (ec || close_after) return self->close();
           self->read();
         });
@@ -438,7 +440,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string request_line_;  // "POST /v1/...", for the log
   bool awaiting_reply_ = false;
   std::stop_source client_gone_;
-  // The response being written (send).
+  // The response being written (send): the head's memory serves the next one too.
   std::string head_out_;
   std::string body_out_;
 };
