@@ -91,14 +91,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // `connected`: when the connection was accepted. A TLS handshake must finish within
   // read_timeout of it, detection included.
   void start(Clock::time_point connected = Clock::now()) {
-    net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), connected] {
-      if constexpr (kTls) {
+    if constexpr (kTls) {
+      net::dispatch(stream_.get_executor(), [self = this->shared_from_this(), connected] {
         self->expire_at(connected + self->context_.limits.read_timeout);
         self->handshake();
-      } else {
-        self->read();
-      }
-    });
+      });
+    } else {
+      net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->read(); });
+    }
   }
 
  private:
