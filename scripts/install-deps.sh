@@ -14,6 +14,8 @@ packages=(
   libhowardhinnant-date-dev tzdata
   # the service's readiness and watchdog (sd_notify)
   libsystemd-dev
+  # the gateway's allocator
+  libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql pgbouncer sqlite3 curl procps
