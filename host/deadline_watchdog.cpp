@@ -17,15 +17,15 @@ DeadlineWatchdog::~DeadlineWatchdog() {
 
 DeadlineWatchdog::Ticket DeadlineWatchdog::arm(Clock::time_point at,
                                                std::function<void()> overdue) {
-  bool earliest;
+  bool sooner;
   Ticket ticket;
   {
     std::lock_guard lock(mutex_);
     ticket = {at, armed_count_++};
-    earliest = armed_.empty() || ticket < armed_.begin()->first;
+    sooner = at < sleeping_until_;
     armed_.emplace(ticket, std::move(overdue));
   }
-  if (earliest) wake_.notify_one();
+  if (sooner) wake_.notify_one();
   return ticket;
 }
 
@@ -37,13 +37,11 @@ void DeadlineWatchdog::disarm(const Ticket& ticket) {
 void DeadlineWatchdog::run() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    if (armed_.empty()) {
-      wake_.wait(lock);
-      continue;
-    }
-    const auto earliest = armed_.begin()->first.first;
-    if (Clock::now() < earliest) {
-      wake_.wait_until(lock, earliest);
+    const auto now = Clock::now();
+    if (armed_.empty() || now < armed_.begin()->first.first) {
+      sleeping_until_ = armed_.empty() ? now + kIdleTick : armed_.begin()->first.first;
+      wake_.wait_until(lock, sleeping_until_);
+      sleeping_until_ = Clock::time_point::min();
       continue;
     }
     std::vector<std::function<void()>> due;
