@@ -148,6 +148,8 @@ struct Api::Endpoint {
   HttpResponse (Api::*handler)(const Call&);  // null for kByMcp
   // The operation label of weir_requests_total; empty when the endpoint is not counted there.
   std::string_view operation = {};
+  // How many segments the path has: most endpoints are passed over by this alone.
+  std::size_t depth = static_cast<std::size_t>(std::count(path.begin(), path.end(), '/'));
 };
 
 const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string& database) {
@@ -184,7 +186,7 @@ const Api::Endpoint& Api::find_endpoint(const HttpRequest& request, std::string&
   if (!path) throw ApiError(400, "invalid_path", "the request path is malformed");
   std::string allowed;  // the path's methods, when the request's is not one of them
   for (const auto& endpoint : endpoints) {
-    if (!path_matches(endpoint.path, *path, database)) continue;
+    if (endpoint.depth != path->size() || !path_matches(endpoint.path, *path, database)) continue;
     const auto method = request.method();
     if (method == endpoint.method ||
         (method == http::verb::head && endpoint.method == http::verb::get))

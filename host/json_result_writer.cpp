@@ -200,6 +200,13 @@ void JsonResultWriter::append_string(const char* data, std::size_t n) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   out_ += '"';
   for (std::size_t i = 0; i < n;) {
+    // Most text needs no escaping: plain runs are copied whole.
+    std::size_t plain = i;
+    while (plain < n && p[plain] >= 0x20 && p[plain] < 0x80 && p[plain] != '"' && p[plain] != '\\')
+      ++plain;
+    out_.append(data + i, plain - i);
+    if (plain == n) break;
+    i = plain;
     const unsigned char c = p[i];
     if (c == '"' || c == '\\') {
       out_ += '\\';
@@ -209,9 +216,6 @@ void JsonResultWriter::append_string(const char* data, std::size_t n) {
       out_ += "\\u00";
       out_ += kHex[c >> 4];
       out_ += kHex[c & 15];
-      ++i;
-    } else if (c < 0x80) {
-      out_ += static_cast<char>(c);
       ++i;
     } else if (std::size_t len = utf8_sequence(p + i, n - i); len > 0) {
       out_.append(data + i, len);

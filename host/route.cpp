@@ -42,7 +42,7 @@ std::optional<PathSegments> split_path(std::string_view target) {
 }
 
 bool path_matches(std::string_view pattern, const PathSegments& segments, std::string& database) {
-  database.clear();
+  const std::string* named = nullptr;
   std::size_t index = 0;
   while (!pattern.empty()) {
     pattern.remove_prefix(1);  // the '/'
@@ -50,7 +50,7 @@ bool path_matches(std::string_view pattern, const PathSegments& segments, std::s
     pattern.remove_prefix(part.size());
     if (index == segments.size()) return false;
     if (part == "{database}") {
-      database = segments[index];
+      named = &segments[index];
     } else if (part.starts_with('{')) {
       // Another parameter (e.g. "{transaction}"): any segment; its handler reads it.
     } else if (part != segments[index]) {
@@ -58,7 +58,9 @@ bool path_matches(std::string_view pattern, const PathSegments& segments, std::s
     }
     ++index;
   }
-  return index == segments.size();
+  if (index != segments.size()) return false;
+  database = named != nullptr ? *named : std::string();
+  return true;
 }
 
 }  // namespace weir

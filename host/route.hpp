@@ -18,8 +18,9 @@ using PathSegments = boost::container::small_vector<std::string, 8>;
 // nullopt when the target is not an absolute path or a %-escape is malformed.
 std::optional<PathSegments> split_path(std::string_view target);
 
-// Whether `segments` fit `pattern` (e.g. "/v1/databases/{database}/query"); the segment in
-// the place of "{database}" is written to `database`. Any other "{name}" matches one segment.
+// Whether `segments` fit `pattern` (e.g. "/v1/databases/{database}/query"); on a match, the
+// segment in the place of "{database}" is written to `database` (emptied when the pattern has
+// none). Any other "{name}" matches one segment.
 bool path_matches(std::string_view pattern, const PathSegments& segments, std::string& database);
 
 }  // namespace weir

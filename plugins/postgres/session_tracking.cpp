@@ -29,8 +29,10 @@ std::size_t first_keyword(std::string_view sql) {
 }  // namespace
 
 bool may_touch_session(std::string_view sql) {
+  // ASCII only, as SQL keywords are: std::tolower would ask the locale for every character.
   std::string lower(sql);
-  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : lower)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   const auto start = first_keyword(lower);
   auto end = start;
   while (end < lower.size() && std::isalpha(static_cast<unsigned char>(lower[end]))) ++end;

@@ -33,6 +33,8 @@ TEST(Route, APatternMatchesExactlyItsSegmentsAndCapturesTheDatabase) {
                             Segments{"v1", "databases", "main", "query"}, database));
   EXPECT_FALSE(path_matches("/v1/databases/{database}/query", Segments{"v1", "databases", "main"},
                             database));
+  EXPECT_FALSE(path_matches("/v1/databases/{database}/batch",
+                            Segments{"v1", "databases", "main", "query"}, database));
   EXPECT_FALSE(path_matches("/health", Segments{"health", "live"}, database));
   EXPECT_TRUE(path_matches("/health/live", Segments{"health", "live"}, database));
   EXPECT_EQ(database, "") << "a pattern without {database} leaves none behind";
