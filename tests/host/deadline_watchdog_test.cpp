@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <future>
 #include <mutex>
@@ -47,20 +46,23 @@ TEST(DeadlineWatchdog, ADisarmedCallbackNeverRunsAndTheOthersRunInDeadlineOrder)
   watchdog.arm(now + milliseconds(40), record(1));
   watchdog.arm(now + milliseconds(80), record(2));
   watchdog.disarm(dropped);
-  std::this_thread::sleep_for(milliseconds(400));
+  for (const auto until = Clock::now() + std::chrono::seconds(5); Clock::now() < until;) {
+    std::this_thread::sleep_for(milliseconds(150));  // past the disarmed one's deadline too
+    std::lock_guard lock(mutex);
+    if (order.size() >= 3) break;
+  }
   std::lock_guard lock(mutex);
   EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
 }
 
-TEST(DeadlineWatchdog, ALaterDeadlineArmedWhileIdleStillRunsAfterTheTick) {
+TEST(DeadlineWatchdog, ALaterDeadlineArmedWhileIdleRunsAfterTheTickAndNotBeforeIt) {
   DeadlineWatchdog watchdog;
-  std::atomic<bool> ran = false;
+  std::promise<Clock::time_point> ran;
   const auto at = Clock::now() + DeadlineWatchdog::kIdleTick + milliseconds(100);
-  watchdog.arm(at, [&ran] { ran = true; });
-  std::this_thread::sleep_for(at - Clock::now() - milliseconds(50));
-  EXPECT_FALSE(ran) << "ran before its deadline";
-  std::this_thread::sleep_for(milliseconds(500));
-  EXPECT_TRUE(ran);
+  watchdog.arm(at, [&ran] { ran.set_value(Clock::now()); });
+  auto future = ran.get_future();
+  ASSERT_EQ(future.wait_until(at + std::chrono::seconds(5)), std::future_status::ready);
+  EXPECT_GE(future.get(), at) << "ran before its deadline";
 }
 
 }  // namespace
