@@ -56,6 +56,9 @@ class PgBouncerProcess {
     posix_spawn_file_actions_init(&quiet);
     posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&quiet, 1, 2);
+    // Nor the bench's sockets (its clients' connections, the gateway's listener): a daemon
+    // that inherits them keeps them open after the bench closes its end.
+    posix_spawn_file_actions_addclosefrom_np(&quiet, 3);
     const int rc = ::posix_spawn(&pid_, args[0], &quiet, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&quiet);
     if (rc != 0) throw std::runtime_error("cannot start pgbouncer");
