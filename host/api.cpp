@@ -28,6 +28,9 @@ namespace {
 // (whether the statement ran, whether the connection survived): this answer
 // is the backstop for one that does not.
 constexpr std::chrono::milliseconds kOverdueGrace{2000};
+// Then every deadline the watchdog is given lies past its idle sleep, and
+// arming one never wakes it (deadline_watchdog.hpp).
+static_assert(kOverdueGrace > DeadlineWatchdog::kIdleTick);
 
 // Calls `f` the first time only: a request is answered once, by its outcome
 // or by the deadline watchdog, whichever comes first.
