@@ -102,6 +102,13 @@ HttpResponse ChromaConnection::send(const char* method, const std::string& path,
     if (std::string_view(method) == "DELETE") return client_->del(path, left, resend);
     return client_->get(path, left);
   } catch (const sdk::Error& e) {
+    // Refused: the server is away, and this request was never sent. The
+    // connection is given up (the host runs the request again on a fresh
+    // lease), so that the pool's next connect finds the server away and the
+    // pool backs off, failing callers fast and probing, whereas a connection
+    // kept would let every request try the server on its own.
+    if (e.status() == WEIR_E_UNAVAILABLE)
+      throw sdk::Error(WEIR_E_BROKEN, e.message(), sdk::Retry::kYes, e.code(), e.detail());
     if (sends_write) throw sdk::may_have_been_applied(e);
     throw;
   }

@@ -67,5 +67,33 @@ TEST(ChromaGateway, ServerDownAtStartIsReportedThenServedOnceItComesUp) {
       "healthy");
 }
 
+// Every pooled connection idle when the server goes: the next request finds
+// it away, gives its connection up and runs once more on a fresh lease, whose
+// connect fails. So the client sees the pool's retryable 503, and the pool is
+// down and backing off: callers after it fail fast instead of each trying
+// the server on its own.
+TEST(ChromaGateway, AServerGoneWhileEveryConnectionIdlesPutsThePoolIntoBackoff) {
+  testing::ChromaServer chroma;
+  testing::RunningGateway gw(boost::json::object{
+      {"databases",
+       {{"vectors",
+         {{"backend", "chroma"},
+          {"connection", {{"url", chroma.url()}}},
+          {"pool",
+           {{"min_size", 2}, {"backoff_initial_ms", 60000}, {"backoff_max_ms", 60000}}}}}}}});
+  const std::string count = R"J({"op":"count_collections"})J";
+  ASSERT_EQ(http_post(gw.port(), "/v1/databases/vectors/query", count).status, 200u);
+
+  chroma.kill();
+  const auto r = http_post(gw.port(), "/v1/databases/vectors/query", count);
+  EXPECT_EQ(r.status, 503u) << r.body;
+  EXPECT_EQ(r.error_code(), "backend_unavailable") << r.body;
+  EXPECT_EQ(r.json().at("error").at("retryable").as_bool(), true);
+  EXPECT_NE(r.body.find("cannot reach Chroma at " + chroma.url()), std::string::npos) << r.body;
+  const auto pool = http_get(gw.port(), "/v1/databases/vectors").json().at("pool");
+  EXPECT_GT(pool.at("backoff_ms").to_number<std::int64_t>(), 0) << pool;
+  EXPECT_EQ(pool.at("total").to_number<std::int64_t>(), 0) << pool;
+}
+
 }  // namespace
 }  // namespace weir
