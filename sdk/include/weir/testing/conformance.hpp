@@ -473,6 +473,137 @@ TEST_P(PluginConformance, ReleaseRollsBackAnOpenTransaction) {
   EXPECT_EQ(read_back(next), param().read_back_before);
 }
 
+// Names an instantiation's tests after its case.
+inline std::string conformance_label(const ::testing::TestParamInfo<ConformanceCase>& info) {
+  return info.param.label;
+}
+
+// ---- execute_async and the ready calls (ABI v2) ----
+//
+// Run on TestLoop, the loop services written from plugin.h alone; a plugin
+// without execute_async skips them.
+
+// How a request started with execute_async must end (plugin.h, weir_completion).
+inline void expect_ended_by_the_rules(const AsyncOutcome& o) {
+  EXPECT_FALSE(o.timed_out) << "complete never came";
+  EXPECT_EQ(o.completions, o.started ? 1 : 0)
+      << "complete comes exactly once after a start, never after a start that failed";
+  EXPECT_FALSE(o.completed_inside) << "complete was called from inside execute_async";
+  EXPECT_FALSE(o.completed_off_loop) << "complete was called off the loop's thread";
+  EXPECT_EQ(o.watches_at_completion, 0u) << "a watch was still active at complete";
+  EXPECT_EQ(o.timers_at_completion, 0u) << "a timer was still pending at complete";
+}
+
+class AsyncConformance : public PluginConformance {
+ protected:
+  void SetUp() override {
+    PluginConformance::SetUp();
+    if ((table().capabilities & WEIR_CAP_EXECUTE_ASYNC) == 0)
+      GTEST_SKIP() << "no execute_async capability";
+    ASSERT_NE(table().execute_async, nullptr) << "WEIR_CAP_EXECUTE_ASYNC without execute_async";
+    ASSERT_NE(table().acquire_ready, nullptr);
+    ASSERT_NE(table().release_ready, nullptr);
+  }
+
+  // The probe on `loop`, checked, until it ran there rather than being handed back
+  // (at most three times: a plugin may first need the connection to have run it).
+  void expect_probe_on(TestLoop& loop, const LeaseHandle& lease) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      const auto probe = lease.execute_async(loop, param().probe_request);
+      expect_ended_by_the_rules(probe);
+      ASSERT_TRUE(probe.ok()) << probe.message();
+      EXPECT_EQ(first_value(probe.value), param().probe_first_value) << probe.value;
+      if (!probe.handed_back) return;
+    }
+    ADD_FAILURE() << "the probe, the common case execute_async is for, was handed back three "
+                     "times on one connection";
+  }
+
+  // Members, so that they outlive every pool of the test: a connection removes its
+  // watch from the loop it last ran on when its pool closes it.
+  TestLoop loop_;
+  TestLoop other_loop_;
+};
+
+TEST_P(AsyncConformance, ProbeAnswersAsExecuteDoes) {
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  expect_probe_on(loop_, lease);
+  const auto again = lease.execute_async(loop_, param().probe_request);
+  expect_ended_by_the_rules(again);
+  ASSERT_TRUE(again.ok()) << again.message();
+  EXPECT_EQ(again.value, lease.execute(param().probe_request).value);
+}
+
+TEST_P(AsyncConformance, FailuresFillTheErrorAsExecuteDoes) {
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  const auto failed = lease.execute_async(loop_, param().failing_request);
+  expect_ended_by_the_rules(failed);
+  EXPECT_EQ(failed.status, param().failing_status);
+  EXPECT_EQ(failed.error.status, param().failing_status);
+  EXPECT_STRNE(failed.error.message, "");
+  const auto broken = lease.execute_async(loop_, std::string_view("{\"query\": "));
+  expect_ended_by_the_rules(broken);
+  EXPECT_EQ(broken.status, WEIR_E_INVALID_REQUEST);
+  EXPECT_STRNE(broken.error.message, "");
+  // The connection survives both.
+  expect_probe_on(loop_, lease);
+}
+
+// A connection serves the loop of whichever thread its request comes from
+// (the host's I/O threads), and a request on a worker in between.
+TEST_P(AsyncConformance, ALeaseMovesBetweenLoopsAndThreads) {
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  expect_probe_on(loop_, lease);
+  std::thread([&] { expect_probe_on(other_loop_, lease); }).join();
+  EXPECT_TRUE(lease.execute(param().probe_request).ok());
+  expect_probe_on(loop_, lease);
+  lease.release();  // its paused watch is removed from a thread running no loop
+  auto next = acquire(pool);
+  expect_probe_on(other_loop_, next);
+}
+
+TEST_P(AsyncConformance, AcquireReadyNeverWaits) {
+  boost::json::object config = param().database;
+  auto& limits = config["pool"];
+  if (!limits.is_object()) limits = boost::json::object{};
+  limits.as_object()["min_size"] = 0;
+  limits.as_object()["max_size"] = 1;
+  auto pool = open_ready_pool(config);
+  LeaseHandle held;
+  const auto ready = pool.acquire_ready(held);
+  ASSERT_TRUE(ready.ok()) << "the idle connection was not ready: " << ready.message();
+  LeaseHandle none;
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(pool.acquire_ready(none).status, WEIR_E_WOULD_BLOCK);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(100))
+      << "acquire_ready waited";
+  EXPECT_FALSE(none);
+  held.release();
+  LeaseHandle again;
+  EXPECT_TRUE(pool.acquire_ready(again).ok());
+}
+
+// release_ready may decline any connection; one in a transaction it must decline,
+// doing nothing: the lease is still in its transaction.
+TEST_P(AsyncConformance, ReleaseReadyDeclinesAnOpenTransaction) {
+  if (!(table().capabilities & WEIR_CAP_TRANSACTIONS)) GTEST_SKIP() << "no transactions capability";
+  if (!writes()) GTEST_SKIP() << "the case declares no write request";
+  auto pool = open_ready_pool();
+  auto lease = acquire(pool);
+  ASSERT_TRUE(lease.begin().ok());
+  ASSERT_TRUE(lease.execute(param().write_request).ok());
+  EXPECT_FALSE(lease.release_ready()) << "a connection in a transaction went back";
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(read_back(lease), param().read_back_after);
+  EXPECT_TRUE(lease.rollback().ok());
+  lease.release();
+  auto next = acquire(pool);
+  EXPECT_EQ(read_back(next), param().read_back_before);
+}
+
 }  // namespace weir::testing
 
 // Instantiates the suite for one plugin; `suite_label` prefixes its test names.
@@ -480,7 +611,7 @@ TEST_P(PluginConformance, ReleaseRollsBackAnOpenTransaction) {
 #define WEIR_CONFORMANCE_SUITE(suite_label, conformance_case)                                   \
   namespace weir::testing {                                                                     \
   INSTANTIATE_TEST_SUITE_P(suite_label, PluginConformance, ::testing::Values(conformance_case), \
-                           [](const ::testing::TestParamInfo<ConformanceCase>& info) {          \
-                             return info.param.label;                                           \
-                           });                                                                  \
+                           conformance_label);                                                  \
+  INSTANTIATE_TEST_SUITE_P(suite_label, AsyncConformance, ::testing::Values(conformance_case),  \
+                           conformance_label);                                                  \
   }

@@ -12,13 +12,16 @@
 #include <weir/plugin.h>
 #include <weir/sdk/load_failure.hpp>
 #include <weir/sdk/negotiation.hpp>
+#include <weir/testing/test_loop.hpp>
 #include <weir/testing/value_builder.hpp>
 
 #include <boost/json.hpp>
 
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -26,6 +29,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -60,6 +64,20 @@ struct CallOutcome {
   std::string code() const { return error.code; }
 };
 
+// An execute_async call: its outcome (execute's, when the plugin handed the
+// request back), and how it ended, for a test to hold to plugin.h's rules.
+struct AsyncOutcome : CallOutcome {
+  bool started = false;             // execute_async returned WEIR_OK: complete follows
+  bool handed_back = false;         // WEIR_E_WOULD_BLOCK: the outcome is execute's, same lease
+  bool timed_out = false;           // started, but complete never came within the budget
+  int completions = 0;              // calls of complete (exactly 1 once started)
+  bool completed_inside = false;    // complete came from inside execute_async
+  bool completed_off_loop = false;  // complete came from another thread than the loop's
+  // What the plugin still had running when complete was called: none is allowed.
+  std::size_t watches_at_completion = 0;
+  std::size_t timers_at_completion = 0;
+};
+
 class LeaseHandle;
 
 class PoolHandle {
@@ -84,6 +102,8 @@ class PoolHandle {
   // `deadline_ms`: the request's deadline, which bounds begin, commit and rollback.
   inline CallOutcome acquire(LeaseHandle& out, std::uint32_t timeout_ms = 0,
                              std::uint32_t deadline_ms = 0) const;
+  // acquire_ready (ABI v2): a connection ready now, or WEIR_E_WOULD_BLOCK at once.
+  inline CallOutcome acquire_ready(LeaseHandle& out) const;
 
   weir_pool_stats stats() const {
     weir_pool_stats stats{};
@@ -158,6 +178,41 @@ class LeaseHandle {
                       std::uint32_t flags = 0) const {
     return execute(boost::json::serialize(request), timeout_ms, flags);
   }
+  // Starts `request_json` with execute_async on `loop` and runs the loop on this thread
+  // until it completes (for at most `budget`, then a little longer, for a second
+  // completion to show). WEIR_E_WOULD_BLOCK hands the request back, as in the host:
+  // it then runs through execute on this lease.
+  AsyncOutcome execute_async(TestLoop& loop, std::string_view request_json,
+                             std::uint32_t timeout_ms = 0, std::uint32_t flags = 0,
+                             std::chrono::milliseconds budget = std::chrono::seconds(30)) const {
+    auto call = std::make_unique<AsyncCall>(loop, request_json, timeout_ms, flags);
+    AsyncOutcome outcome;
+    call->inside = true;
+    outcome.status =
+        plugin_->execute_async(conn_, loop.get(), call->request.data(), call->request.size(),
+                               &call->options, call->builder.writer(), &call->done, &outcome.error);
+    call->inside = false;
+    if (outcome.status == WEIR_OK) {
+      if (!loop.run_until([&] { return call->outcome.completions > 0; }, budget)) {
+        outcome.started = outcome.timed_out = true;
+        abandon(std::move(call));
+        return outcome;
+      }
+      loop.run_for(std::chrono::milliseconds(20));
+      outcome = call->outcome;
+      outcome.started = true;
+    } else {
+      outcome.completions = call->outcome.completions;
+      outcome.completed_inside = call->outcome.completed_inside;
+    }
+    if (outcome.status == WEIR_E_WOULD_BLOCK) {
+      static_cast<CallOutcome&>(outcome) = execute(request_json, timeout_ms, flags);
+      outcome.handed_back = true;
+      return outcome;
+    }
+    outcome.value = call->builder.value();
+    return outcome;
+  }
   CallOutcome check(std::uint32_t timeout_ms = 1000) const {
     ValueBuilder builder;
     CallOutcome outcome;
@@ -183,11 +238,64 @@ class LeaseHandle {
   }
   weir_status cancel() const { return plugin_->cancel(conn_); }
 
+  // release_ready: true when the connection went back without waiting (the lease is
+  // then spent); false when it would wait, the lease kept.
+  bool release_ready() noexcept {
+    if (plugin_->release_ready(pool_, conn_) == 0) return false;
+    conn_ = nullptr;
+    return true;
+  }
+
   void release(std::uint32_t flags = WEIR_RELEASE_OK) noexcept {
     if (conn_ != nullptr) plugin_->release(pool_, std::exchange(conn_, nullptr), flags);
   }
 
  private:
+  // What an execute_async call lends the plugin until it completes.
+  struct AsyncCall {
+    AsyncCall(TestLoop& on, std::string_view text, std::uint32_t timeout_ms, std::uint32_t flags)
+        : loop(on), request(text), loop_thread(std::this_thread::get_id()) {
+      options.struct_size = sizeof(options);
+      options.timeout_ms = timeout_ms;
+      options.flags = flags;
+      done.struct_size = sizeof(done);
+      done.host_data = this;
+      done.complete = [](void* data, weir_status status, const weir_error* error) {
+        auto& call = *static_cast<AsyncCall*>(data);
+        auto& o = call.outcome;
+        ++o.completions;
+        o.completed_inside = o.completed_inside || call.inside;
+        o.completed_off_loop =
+            o.completed_off_loop || std::this_thread::get_id() != call.loop_thread;
+        o.watches_at_completion = call.loop.active_watches();
+        o.timers_at_completion = call.loop.pending_timers();
+        o.status = status;
+        o.error = make_error();
+        if (status != WEIR_OK && error != nullptr) {
+          const std::size_t n = std::min<std::size_t>(error->struct_size, sizeof(weir_error));
+          std::memcpy(&o.error, error, n);
+          o.error.struct_size = sizeof(weir_error);
+        }
+      };
+    }
+    TestLoop& loop;
+    std::string request;
+    std::thread::id loop_thread;
+    weir_exec_options options{};
+    weir_completion done{};
+    ValueBuilder builder;
+    bool inside = false;
+    AsyncOutcome outcome;
+  };
+
+  // The plugin may still complete a call that timed out: it is kept until the process ends.
+  static void abandon(std::unique_ptr<AsyncCall> call) {
+    static std::mutex mutex;
+    static std::vector<std::unique_ptr<AsyncCall>> abandoned;
+    const std::lock_guard lock(mutex);
+    abandoned.push_back(std::move(call));
+  }
+
   const weir_plugin* plugin_ = nullptr;
   weir_pool* pool_ = nullptr;
   weir_conn* conn_ = nullptr;
@@ -208,6 +316,18 @@ inline CallOutcome PoolHandle::acquire(LeaseHandle& out, std::uint32_t timeout_m
   return outcome;
 }
 
+inline CallOutcome PoolHandle::acquire_ready(LeaseHandle& out) const {
+  weir_acquire_options options{};
+  options.struct_size = sizeof(options);
+  options.client_id = "weir-testing";
+  options.tag = "weir::testing::PoolHandle::acquire_ready";
+  CallOutcome outcome;
+  weir_conn* conn = nullptr;
+  outcome.status = plugin_->acquire_ready(pool_, &options, &conn, &outcome.error);
+  if (outcome.ok()) out = LeaseHandle(plugin_, pool_, conn);
+  return outcome;
+}
+
 class PluginLibrary {
  public:
   // Loads `path` and negotiates `offered_abi`. Throws LoadError.
@@ -223,6 +343,7 @@ class PluginLibrary {
       const std::lock_guard lock(state.log_mutex);
       state.log.push_back(std::to_string(level) + " " + message);
     };
+    if (offered_abi >= WEIR_ABI_VERSION_2) TestLoop::lend_to(state_->host);
 
     // RTLD_LOCAL: plugins never see each other's symbols.
     handle_ = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
