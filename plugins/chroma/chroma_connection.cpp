@@ -8,27 +8,43 @@
 
 namespace weir::chroma {
 
+namespace {
+
+// A transport failure as the caller sees it. A refused connect means the server is away
+// and this request was never sent: the connection is given up (the host runs the request
+// again on a fresh lease), so that the pool's next connect finds the server away and the
+// pool backs off, failing callers fast and probing, whereas a connection kept would let
+// every request try the server on its own.
+sdk::Error transport_failure(const sdk::Error& e, bool sends_write) {
+  if (e.status() == WEIR_E_UNAVAILABLE)
+    return sdk::Error(WEIR_E_BROKEN, e.message(), sdk::Retry::kYes, e.code(), e.detail());
+  if (sends_write) return sdk::may_have_been_applied(e);
+  return e;
+}
+
+}  // namespace
+
 const ChromaConnection::Operation ChromaConnection::kOperations[] = {
-    {"list_collections", false, &ChromaConnection::list_collections},
-    {"count_collections", false, &ChromaConnection::count_collections},
-    {"create_collection", true, &ChromaConnection::create_collection},
-    {"get_collection", false, &ChromaConnection::get_collection},
-    {"delete_collection", true, &ChromaConnection::delete_collection},
-    {"add", true, &ChromaConnection::add},
-    {"upsert", true, &ChromaConnection::upsert},
-    {"update", true, &ChromaConnection::update},
-    {"get", false, &ChromaConnection::get},
-    {"query", false, &ChromaConnection::query},
-    {"delete", true, &ChromaConnection::delete_records},
-    {"count", false, &ChromaConnection::count},
+    {"list_collections", nullptr, &ChromaConnection::list_collections},
+    {"count_collections", nullptr, &ChromaConnection::count_collections},
+    {"create_collection", &ChromaConnection::create_collection, nullptr},
+    {"get_collection", nullptr, &ChromaConnection::get_collection},
+    {"delete_collection", &ChromaConnection::delete_collection, nullptr},
+    {"add", &ChromaConnection::add, nullptr},
+    {"upsert", &ChromaConnection::upsert, nullptr},
+    {"update", &ChromaConnection::update, nullptr},
+    {"get", nullptr, &ChromaConnection::get},
+    {"query", nullptr, &ChromaConnection::query},
+    {"delete", &ChromaConnection::delete_records, nullptr},
+    {"count", nullptr, &ChromaConnection::count},
 };
 
 ChromaConnection::ChromaConnection(std::unique_ptr<HttpClient> client,
                                    std::shared_ptr<ServerState> state)
     : client_(std::move(client)), state_(std::move(state)) {}
 
-void ChromaConnection::execute(const boost::json::object& request, const sdk::ExecOptions& options,
-                               sdk::ValueWriter& result) {
+const ChromaConnection::Operation& ChromaConnection::begin_request(
+    const boost::json::object& request, const sdk::ExecOptions& options) {
   const auto* op = request.if_contains("op");
   std::string known;
   for (const auto& o : kOperations) known += (known.empty() ? "" : ", ") + std::string(o.name);
@@ -38,22 +54,67 @@ void ChromaConnection::execute(const boost::json::object& request, const sdk::Ex
   }
   for (const auto& o : kOperations) {
     if (o.name != op->get_string()) continue;
-    if (o.writes && options.read_only) {
+    if (o.write != nullptr && options.read_only) {
       throw sdk::Error(WEIR_E_PERMISSION,
                        std::string(o.name) + " writes, but the request was declared read-only");
     }
     deadline_.reset();
     if (options.timeout.count() > 0) deadline_ = std::chrono::steady_clock::now() + options.timeout;
-    writing_ = o.writes;
+    writing_ = o.write != nullptr;
     // A cancel that came just before this call (the client went away) is
     // meant for it: used up here, before anything is sent.
     if (client_->take_cancel())
       throw sdk::Error(WEIR_E_CANCELLED, std::string(o.name) + " was cancelled before it was sent");
-    (this->*o.run)(RequestReader(request, o.name), result);
-    return;
+    return o;
   }
   throw sdk::Error(WEIR_E_INVALID_REQUEST,
                    "unknown op \"" + std::string(op->get_string()) + "\" (known: " + known + ")");
+}
+
+void ChromaConnection::execute(const boost::json::object& request, const sdk::ExecOptions& options,
+                               sdk::ValueWriter& result) {
+  const Operation& o = begin_request(request, options);
+  const RequestReader reader(request, o.name);
+  if (o.write != nullptr) return (this->*o.write)(reader, result);
+  run_read(std::make_shared<const Read>((this->*o.read)(reader)), result);
+}
+
+void ChromaConnection::execute_async(const boost::json::object& request,
+                                     const sdk::ExecOptions& options, sdk::ValueWriter result,
+                                     sdk::EventLoop loop, sdk::Completion done) {
+  const Operation& o = begin_request(request, options);
+  if (o.write != nullptr) {
+    throw sdk::Error(WEIR_E_WOULD_BLOCK,
+                     "runs through execute: " + std::string(o.name) + " writes, batch by batch");
+  }
+  auto read = std::make_shared<const Read>((this->*o.read)(RequestReader(request, o.name)));
+  loop_.emplace(loop);
+  done_.emplace(done);
+  try {
+    run_read(std::move(read), result);
+  } catch (...) {
+    loop_.reset();  // not started: the error is execute_async's
+    done_.reset();
+    throw;
+  }
+}
+
+void ChromaConnection::run_read(std::shared_ptr<const Read> read, sdk::ValueWriter result) {
+  const std::string* body = read->body ? &*read->body : nullptr;
+  Then answer = [this, read, result](HttpResponse response) mutable {
+    read->answer(response, describe(*read), result);
+    if (loop_) end_on_loop(nullptr);
+  };
+  if (read->collection.empty())
+    exchange(read->method, read->path, body, std::move(answer));
+  else
+    exchange_with_collection(read->collection, read->method, read->path, body, true,
+                             std::move(answer));
+}
+
+std::string ChromaConnection::describe(const Read& read) const {
+  return std::string(read.method) + " " +
+         (read.collection.empty() ? read.path : collection_path(read.collection) + read.path);
 }
 
 // A validation ping is a heartbeat like the one that opens a connection, and
@@ -81,84 +142,147 @@ void ChromaConnection::describe_backend(sdk::ValueWriter& detail) {
   detail.end_object();
 }
 
-HttpResponse ChromaConnection::send(const char* method, const std::string& path,
-                                    const std::string* body) {
-  std::chrono::milliseconds left{0};
-  if (deadline_) {
-    left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline_ -
-                                                                 std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      throw sdk::Error(WEIR_E_TIMEOUT,
-                       std::string("the request's deadline passed before ") + method + " " + path,
-                       true);
-    }
+std::chrono::milliseconds ChromaConnection::time_left(const char* method,
+                                                      const std::string& path) const {
+  if (!deadline_) return std::chrono::milliseconds{0};
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      *deadline_ - std::chrono::steady_clock::now());
+  if (left.count() <= 0) {
+    throw sdk::Error(WEIR_E_TIMEOUT,
+                     std::string("the request's deadline passed before ") + method + " " + path,
+                     true);
   }
+  return left;
+}
+
+template <class Step>
+void ChromaConnection::ending_on_failure(Step&& step) noexcept {
+  try {
+    step();
+  } catch (const sdk::Error& e) {
+    end_on_loop(&e);
+  } catch (const std::exception& e) {
+    const sdk::Error failure(WEIR_E_INTERNAL, std::string("chroma plugin error: ") + e.what());
+    end_on_loop(&failure);
+  }
+}
+
+void ChromaConnection::exchange(const char* method, std::string path, const std::string* body,
+                                Then then) {
+  const auto left = time_left(method, path);
   // A write operation's own request (not the lookup of a collection's id)
   // is never sent twice: once sent, a failure means it may have been applied.
   const bool sends_write = writing_ && std::string_view(method) != "GET";
   const auto resend = sends_write ? HttpClient::Resend::kNever : HttpClient::Resend::kAllowed;
-  try {
-    if (body != nullptr) return client_->post(path, *body, left, resend);
-    if (std::string_view(method) == "DELETE") return client_->del(path, left, resend);
-    return client_->get(path, left);
-  } catch (const sdk::Error& e) {
-    // Refused: the server is away, and this request was never sent. The
-    // connection is given up (the host runs the request again on a fresh
-    // lease), so that the pool's next connect finds the server away and the
-    // pool backs off, failing callers fast and probing, whereas a connection
-    // kept would let every request try the server on its own.
-    if (e.status() == WEIR_E_UNAVAILABLE)
-      throw sdk::Error(WEIR_E_BROKEN, e.message(), sdk::Retry::kYes, e.code(), e.detail());
-    if (sends_write) throw sdk::may_have_been_applied(e);
-    throw;
+  if (loop_) {
+    client_->start(*loop_, method, path, body, left, resend,
+                   [this, sends_write, then = std::move(then)](HttpResponse&& response,
+                                                               const sdk::Error* failure) {
+                     ending_on_failure([&] {
+                       if (failure != nullptr) throw transport_failure(*failure, sends_write);
+                       then(std::move(response));
+                     });
+                   });
+    return;
   }
+  HttpResponse response;
+  try {
+    if (body != nullptr)
+      response = client_->post(path, *body, left, resend);
+    else if (std::string_view(method) == "DELETE")
+      response = client_->del(path, left, resend);
+    else
+      response = client_->get(path, left);
+  } catch (const sdk::Error& e) {
+    throw transport_failure(e, sends_write);
+  }
+  then(std::move(response));
 }
 
 std::string ChromaConnection::collection_path(std::string_view name_or_id) const {
   return state_->database_path() + "/collections/" + encode_path_segment(name_or_id);
 }
 
-std::string ChromaConnection::collection_id(const std::string& name) {
-  if (auto id = state_->cached_collection_id(name)) return *id;
-  const std::string path = collection_path(name);
-  const auto response = send("GET", path);
-  expect_success(response, "GET " + path);
-  boost::system::error_code ec;
-  const auto collection = boost::json::parse(response.body, ec);
-  const auto* id =
-      !ec && collection.is_object() ? collection.get_object().if_contains("id") : nullptr;
-  if (id == nullptr || !id->is_string()) {
-    throw sdk::Error(WEIR_E_UNKNOWN,
-                     "Chroma returned a collection without an id: " + response.body.substr(0, 200));
-  }
-  state_->remember_collection(name, std::string(id->get_string()));
-  return std::string(id->get_string());
+void ChromaConnection::with_collection_id(const std::string& name,
+                                          std::function<void(std::string)> then) {
+  if (auto id = state_->cached_collection_id(name)) return then(std::move(*id));
+  std::string path = collection_path(name);
+  exchange("GET", path, nullptr, [this, name, path, then = std::move(then)](HttpResponse response) {
+    expect_success(response, "GET " + path);
+    boost::system::error_code ec;
+    const auto collection = boost::json::parse(response.body, ec);
+    const auto* id =
+        !ec && collection.is_object() ? collection.get_object().if_contains("id") : nullptr;
+    if (id == nullptr || !id->is_string()) {
+      throw sdk::Error(WEIR_E_UNKNOWN, "Chroma returned a collection without an id: " +
+                                           response.body.substr(0, 200));
+    }
+    state_->remember_collection(name, std::string(id->get_string()));
+    then(std::string(id->get_string()));
+  });
+}
+
+void ChromaConnection::exchange_with_collection(const std::string& name, const char* method,
+                                                std::string endpoint, const std::string* body,
+                                                bool retry_stale, Then then) {
+  with_collection_id(name, [=, this](std::string id) {
+    exchange(method, collection_path(id) + endpoint, body, [=, this](HttpResponse response) {
+      if (response.status != 404) return then(std::move(response));
+      state_->forget_collection(name);
+      if (!retry_stale) return then(std::move(response));
+      // Throws the server's "Collection [name] does not exists" when it is really gone.
+      with_collection_id(name, [=, this](std::string fresh) {
+        exchange(method, collection_path(fresh) + endpoint, body, then);
+      });
+    });
+  });
+}
+
+// On a worker every exchange is done before the call that started it returns.
+HttpResponse ChromaConnection::send(const char* method, const std::string& path,
+                                    const std::string* body) {
+  HttpResponse last;
+  exchange(method, path, body, [&last](HttpResponse response) { last = std::move(response); });
+  return last;
 }
 
 HttpResponse ChromaConnection::collection_request(const std::string& name, const char* method,
                                                   std::string_view endpoint,
                                                   const std::string* body, bool retry_stale) {
-  const std::string id = collection_id(name);
-  auto response = send(method, collection_path(id) + std::string(endpoint), body);
-  if (response.status != 404) return response;
-  state_->forget_collection(name);
-  if (!retry_stale) return response;
-  // Throws the server's "Collection [name] does not exists" when it is really gone.
-  const std::string fresh = collection_id(name);
-  return send(method, collection_path(fresh) + std::string(endpoint), body);
+  HttpResponse last;
+  exchange_with_collection(name, method, std::string(endpoint), body, retry_stale,
+                           [&last](HttpResponse response) { last = std::move(response); });
+  return last;
 }
 
-std::int64_t parse_count(const HttpResponse& response, std::string_view what) {
+void ChromaConnection::end_on_loop(const sdk::Error* failure) noexcept {
+  const sdk::Completion done = *done_;
+  loop_.reset();
+  done_.reset();
+  if (failure != nullptr)
+    done.fail(*failure);
+  else
+    done.succeed();
+}
+
+void write_count(const HttpResponse& response, const std::string& what, sdk::ValueWriter& result) {
   expect_success(response, what);
   std::int64_t n = 0;
   const char* end = response.body.data() + response.body.size();
   const auto [ptr, ec] = std::from_chars(response.body.data(), end, n);
   if (ec != std::errc() || ptr != end) {
-    throw sdk::Error(WEIR_E_UNKNOWN, std::string(what) + " returned \"" +
-                                         response.body.substr(0, 100) +
+    throw sdk::Error(WEIR_E_UNKNOWN, what + " returned \"" + response.body.substr(0, 100) +
                                          "\" where a count was expected");
   }
-  return n;
+  result.begin_object();
+  result.member("count", n);
+  result.end_object();
+}
+
+void write_server_json(const HttpResponse& response, const std::string& what,
+                       sdk::ValueWriter& result) {
+  expect_success(response, what);
+  result.json(response.body);
 }
 
 }  // namespace weir::chroma

@@ -11,6 +11,7 @@
 #include <weir/sdk/connection.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,61 +24,107 @@ class ChromaConnection final : public sdk::Connection {
 
   void execute(const boost::json::object& request, const sdk::ExecOptions& options,
                sdk::ValueWriter& result) override;
+  // Reads run on the loop; a write (its batches one after another) is handed to
+  // execute() on a worker before anything is sent.
+  void execute_async(const boost::json::object& request, const sdk::ExecOptions& options,
+                     sdk::ValueWriter result, sdk::EventLoop loop, sdk::Completion done) override;
   bool ping() override;
   void describe_backend(sdk::ValueWriter& detail) override;
   // The lease is over: a cancel no request used up goes with it.
   void reset() override { client_->clear_cancel(); }
+  // reset() talks to no one: an event loop may give the connection back itself.
+  bool reset_waits_on_backend() const override { return false; }
   // Stops the request in flight, or else the lease's next execute.
   void cancel() noexcept override { client_->cancel(); }
 
  private:
+  // A read, checked and ready to send: one request to the server (after the lookup of
+  // its collection's id when it names one) and how the answer is written.
+  struct Read {
+    const char* method;
+    std::string collection;  // the collection named; then `path` follows its id (/get)
+    std::string path;        // without a collection, the whole path
+    std::optional<std::string> body;
+    std::function<void(const HttpResponse&, const std::string& what, sdk::ValueWriter&)> answer;
+  };
+  using Then = std::function<void(HttpResponse)>;
+
   // collection_operations.cpp
-  void list_collections(const RequestReader& request, sdk::ValueWriter& result);
-  void count_collections(const RequestReader& request, sdk::ValueWriter& result);
+  Read list_collections(const RequestReader& request);
+  Read count_collections(const RequestReader& request);
   void create_collection(const RequestReader& request, sdk::ValueWriter& result);
-  void get_collection(const RequestReader& request, sdk::ValueWriter& result);
+  Read get_collection(const RequestReader& request);
   void delete_collection(const RequestReader& request, sdk::ValueWriter& result);
 
   // record_operations.cpp
   void add(const RequestReader& request, sdk::ValueWriter& result);
   void upsert(const RequestReader& request, sdk::ValueWriter& result);
   void update(const RequestReader& request, sdk::ValueWriter& result);
-  void get(const RequestReader& request, sdk::ValueWriter& result);
-  void query(const RequestReader& request, sdk::ValueWriter& result);
+  Read get(const RequestReader& request);
+  Read query(const RequestReader& request);
   void delete_records(const RequestReader& request, sdk::ValueWriter& result);
-  void count(const RequestReader& request, sdk::ValueWriter& result);
+  Read count(const RequestReader& request);
   void write_records(const RequestReader& request, std::string_view endpoint, bool for_update,
                      sdk::ValueWriter& result);
 
+  // One of `write` (which runs on a worker) and `read` is set.
   struct Operation {
     std::string_view name;
-    bool writes;
-    void (ChromaConnection::*run)(const RequestReader&, sdk::ValueWriter&);
+    void (ChromaConnection::*write)(const RequestReader&, sdk::ValueWriter&);
+    Read (ChromaConnection::*read)(const RequestReader&);
   };
   static const Operation kOperations[];
 
-  // Sends one request within what is left of the caller's deadline. When the
-  // connection breaks under a write operation's own request (not a lookup
-  // of the collection's id), the write may have been applied: not retryable.
+  // The operation `request` names, allowed by `options`, its deadline set; a cancel
+  // that came before it is used up here.
+  const Operation& begin_request(const boost::json::object& request,
+                                 const sdk::ExecOptions& options);
+  // Sends `read` and writes its answer: before returning on a worker; on the loop
+  // once the last response is in, completing the request.
+  void run_read(std::shared_ptr<const Read> read, sdk::ValueWriter result);
+  std::string describe(const Read& read) const;
+
+  // One exchange with the server within what is left of the caller's deadline, then
+  // `then` with the response: at once on a worker, later on the loop (loop_ set). When
+  // the connection breaks under a write operation's own request (not a lookup of the
+  // collection's id), the write may have been applied: not retryable.
+  void exchange(const char* method, std::string path, const std::string* body, Then then);
+  // The UUID of collection `name`, from the cache or the server, to `then`.
+  void with_collection_id(const std::string& name, std::function<void(std::string)> then);
+  // A request to /collections/<uuid><endpoint>. When the server no longer knows a
+  // cached UUID (the collection was dropped or recreated), the name is resolved again
+  // and the request sent once more if `retry_stale` is set; `then` then gets the
+  // response from the new collection.
+  void exchange_with_collection(const std::string& name, const char* method, std::string endpoint,
+                                const std::string* body, bool retry_stale, Then then);
+  // The same two on a worker (writes), returning the last response.
   HttpResponse send(const char* method, const std::string& path, const std::string* body = nullptr);
-  // The UUID of collection `name`, from the cache or the server.
-  std::string collection_id(const std::string& name);
-  // A request to /collections/<uuid><endpoint>. When the server no longer
-  // knows a cached UUID (the collection was dropped or recreated), the name is
-  // resolved again and the request sent once more if `retry_stale` is set;
-  // the returned response is then from the new collection.
   HttpResponse collection_request(const std::string& name, const char* method,
                                   std::string_view endpoint, const std::string* body,
                                   bool retry_stale = true);
   std::string collection_path(std::string_view name_or_id) const;
+  std::chrono::milliseconds time_left(const char* method, const std::string& path) const;
+
+  // Ends execute_async's request: the connection is the host's again.
+  void end_on_loop(const sdk::Error* failure) noexcept;
+  // A step of execute_async's request after it started: whatever it throws ends the
+  // request with that error, since nothing may escape into the host's loop.
+  template <class Step>
+  void ending_on_failure(Step&& step) noexcept;
 
   std::unique_ptr<HttpClient> client_;
   std::shared_ptr<ServerState> state_;
   std::optional<std::chrono::steady_clock::time_point> deadline_;
   bool writing_ = false;  // the request being served is a write operation
+  // The loop and completion of the execute_async request running, if one is.
+  std::optional<sdk::EventLoop> loop_;
+  std::optional<sdk::Completion> done_;
 };
 
-// A bare JSON integer body (count endpoints).
-std::int64_t parse_count(const HttpResponse& response, std::string_view what);
+// Answers of reads (`what` names the request for errors): a count endpoint's bare JSON
+// integer as {"count": n}; the server's own JSON passed through.
+void write_count(const HttpResponse& response, const std::string& what, sdk::ValueWriter& result);
+void write_server_json(const HttpResponse& response, const std::string& what,
+                       sdk::ValueWriter& result);
 
 }  // namespace weir::chroma

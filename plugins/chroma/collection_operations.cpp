@@ -30,31 +30,29 @@ boost::json::object configuration_with_space(const RequestReader& request,
 
 }  // namespace
 
-void ChromaConnection::list_collections(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Read ChromaConnection::list_collections(const RequestReader& request) {
   request.allow_only({"limit", "offset"});
-  std::string query;
-  if (const auto limit = request.optional_integer("limit", 1))
-    query += "limit=" + std::to_string(*limit);
-  if (const auto offset = request.optional_integer("offset", 0)) {
-    query += (query.empty() ? "" : "&") + std::string("offset=") + std::to_string(*offset);
+  std::string path = state_->database_path() + "/collections";
+  char separator = '?';
+  for (const auto& [field, min] : {std::pair{"limit", 1}, std::pair{"offset", 0}}) {
+    if (const auto value = request.optional_integer(field, min)) {
+      path.append(1, separator).append(field).append("=").append(std::to_string(*value));
+      separator = '&';
+    }
   }
-  const std::string path =
-      state_->database_path() + "/collections" + (query.empty() ? "" : "?" + query);
-  const auto response = send("GET", path);
-  expect_success(response, "GET " + path);
-  result.begin_object();
-  result.key("collections");
-  result.json(response.body);
-  result.end_object();
+  return {"GET", "", std::move(path), std::nullopt,
+          [](const HttpResponse& response, const std::string& what, sdk::ValueWriter& result) {
+            expect_success(response, what);
+            result.begin_object();
+            result.key("collections");
+            result.json(response.body);
+            result.end_object();
+          }};
 }
 
-void ChromaConnection::count_collections(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Read ChromaConnection::count_collections(const RequestReader& request) {
   request.allow_only({});
-  const std::string path = state_->database_path() + "/collections_count";
-  const auto n = parse_count(send("GET", path), "GET " + path);
-  result.begin_object();
-  result.member("count", n);
-  result.end_object();
+  return {"GET", "", state_->database_path() + "/collections_count", std::nullopt, &write_count};
 }
 
 void ChromaConnection::create_collection(const RequestReader& request, sdk::ValueWriter& result) {
@@ -86,14 +84,17 @@ void ChromaConnection::create_collection(const RequestReader& request, sdk::Valu
   result.json(response.body);
 }
 
-void ChromaConnection::get_collection(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Read ChromaConnection::get_collection(const RequestReader& request) {
   request.allow_only({"name"});
-  const std::string name = request.required_string("name");
-  const std::string path = collection_path(name);
-  const auto response = send("GET", path);
-  if (response.status == 404) state_->forget_collection(name);
-  expect_success(response, "GET " + path);
-  result.json(response.body);
+  std::string name = request.required_string("name");
+  std::string path = collection_path(name);
+  return {"GET", "", std::move(path), std::nullopt,
+          [state = state_, name = std::move(name)](
+              const HttpResponse& response, const std::string& what, sdk::ValueWriter& result) {
+            if (response.status == 404) state->forget_collection(name);
+            expect_success(response, what);
+            result.json(response.body);
+          }};
 }
 
 void ChromaConnection::delete_collection(const RequestReader& request, sdk::ValueWriter& result) {

@@ -1,12 +1,11 @@
 #include "http_client.hpp"
 
-#include <weir/sdk/error.hpp>
-
-#include <curl/curl.h>
+#include "http_client_loop.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <mutex>
+
+#include <unistd.h>
 
 namespace weir::chroma {
 namespace {
@@ -27,8 +26,13 @@ curl_slist* append(curl_slist* list, const std::string& line) {
 
 HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options)) {
   global_init_once();
+  share_ = curl_share_init();
   handle_ = curl_easy_init();
-  if (handle_ == nullptr) throw sdk::Error(WEIR_E_INTERNAL, "curl_easy_init failed", true);
+  if (share_ == nullptr || handle_ == nullptr) {
+    curl_easy_cleanup(handle_);
+    curl_share_cleanup(share_);
+    throw sdk::Error(WEIR_E_INTERNAL, "curl_easy_init failed", true);
+  }
   try {
     for (const auto& h : options_.headers) plain_headers_ = append(plain_headers_, h);
     json_headers_ = append(json_headers_, "Content-Type: application/json");
@@ -39,8 +43,12 @@ HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options))
     curl_slist_free_all(plain_headers_);
     curl_slist_free_all(json_headers_);
     curl_easy_cleanup(handle_);
+    curl_share_cleanup(share_);
     throw;
   }
+  // One handle, one request at a time: the share needs no lock.
+  curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+  curl_easy_setopt(handle_, CURLOPT_SHARE, share_);
   curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle_, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(handle_, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -52,10 +60,17 @@ HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options))
   curl_easy_setopt(handle_, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(handle_, CURLOPT_PREREQFUNCTION, &HttpClient::on_send);
   curl_easy_setopt(handle_, CURLOPT_PREREQDATA, this);
+  curl_easy_setopt(handle_, CURLOPT_CLOSESOCKETFUNCTION, &HttpClient::on_close_socket);
+  curl_easy_setopt(handle_, CURLOPT_CLOSESOCKETDATA, this);
+  curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &response_.body);
+  curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_text_);
 }
 
 HttpClient::~HttpClient() {
+  // Closing the kept connection stops the loop watching its socket (on_close_socket).
   curl_easy_cleanup(handle_);
+  curl_share_cleanup(share_);
+  on_loop_.reset();
   curl_slist_free_all(plain_headers_);
   curl_slist_free_all(json_headers_);
 }
@@ -92,18 +107,68 @@ std::size_t HttpClient::on_body(char* data, std::size_t size, std::size_t count,
   return size * count;
 }
 
+int HttpClient::on_close_socket(void* self, curl_socket_t fd) {
+  auto& client = *static_cast<HttpClient*>(self);
+  if (client.on_loop_) client.on_loop_->forget_socket(fd);  // before its number is reused
+  return ::close(fd);
+}
+
+void HttpClient::cancel() noexcept {
+  cancelled_.store(true);
+  std::lock_guard lock(on_loop_mutex_);
+  try {
+    if (on_loop_running_) on_loop_->wake();
+  } catch (const std::bad_alloc&) {
+    // Not woken: the request's own timeout ends it instead.
+  }
+}
+
 HttpResponse HttpClient::perform(const char* method, std::string_view path,
                                  const std::string_view* body, std::chrono::milliseconds deadline,
                                  Resend resend) {
+  prepare(method, path, body, deadline, resend);
+  return outcome(curl_easy_perform(handle_));
+}
+
+void HttpClient::start(const sdk::EventLoop& loop, const char* method, std::string_view path,
+                       const std::string* body, std::chrono::milliseconds deadline, Resend resend,
+                       Done done) {
+  std::string_view body_view;
+  if (body != nullptr) body_view = loop_body_ = *body;
+  prepare(method, path, body != nullptr ? &body_view : nullptr, deadline, resend);
+  {
+    std::lock_guard lock(on_loop_mutex_);
+    // Another loop is another thread: its watches go, the socket is watched on this one.
+    if (on_loop_ && !on_loop_->runs_on(loop)) on_loop_.reset();
+    if (!on_loop_) on_loop_ = std::make_shared<LoopTransfer>(handle_, loop, cancelled_);
+    on_loop_running_ = true;
+  }
+  on_loop_->start([this, done = std::move(done)](CURLcode rc) {
+    {
+      std::lock_guard lock(on_loop_mutex_);
+      on_loop_running_ = false;
+    }
+    loop_body_.clear();
+    HttpResponse response;
+    try {
+      response = outcome(rc);
+    } catch (const sdk::Error& failure) {
+      return done({}, &failure);
+    }
+    done(std::move(response), nullptr);
+  });
+}
+
+void HttpClient::prepare(const char* method, std::string_view path, const std::string_view* body,
+                         std::chrono::milliseconds deadline, Resend resend) {
+  what_.assign(method).append(" ").append(path);
+  timeout_ = deadline.count() > 0 ? std::min(deadline, options_.request_timeout)
+                                  : options_.request_timeout;
+  response_ = {};
+  error_text_[0] = '\0';
   const std::string url = options_.base_url + std::string(path);
-  const auto timeout = deadline.count() > 0 ? std::min(deadline, options_.request_timeout)
-                                            : options_.request_timeout;
-  HttpResponse response;
-  char error_text[CURL_ERROR_SIZE] = "";
   curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
-  curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &response.body);
-  curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_text);
+  curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
   if (body != nullptr) {
     curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, json_headers_);
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body->data());
@@ -118,19 +183,18 @@ HttpResponse HttpClient::perform(const char* method, std::string_view path,
   resend_ = resend;
   sends_ = 0;
   resend_refused_ = false;
-  const CURLcode rc = curl_easy_perform(handle_);
-  curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, nullptr);
-  if (rc == CURLE_OK) {
-    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response.status);
-    return response;
-  }
+}
 
-  const std::string what = std::string(method) + " " + std::string(path);
-  const std::string reason = error_text[0] != '\0' ? error_text : curl_easy_strerror(rc);
+HttpResponse HttpClient::outcome(CURLcode rc) {
+  if (rc == CURLE_OK) {
+    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &response_.status);
+    return std::move(response_);
+  }
+  const std::string reason = error_text_[0] != '\0' ? error_text_ : curl_easy_strerror(rc);
   if (resend_refused_) {
     throw sdk::Error(WEIR_E_BROKEN,
-                     "the connection to Chroma at " + options_.base_url + " closed during " + what +
-                         " with no answer; it was not sent again",
+                     "the connection to Chroma at " + options_.base_url + " closed during " +
+                         what_ + " with no answer; it was not sent again",
                      true);
   }
   switch (rc) {
@@ -139,19 +203,19 @@ HttpResponse HttpClient::perform(const char* method, std::string_view path,
     case CURLE_COULDNT_RESOLVE_PROXY:
       throw sdk::Error(WEIR_E_UNAVAILABLE,
                        "cannot reach Chroma at " + options_.base_url + ": " + reason, true, "",
-                       what);
+                       what_);
     case CURLE_OPERATION_TIMEDOUT:
       throw sdk::Error(WEIR_E_TIMEOUT,
-                       "Chroma at " + options_.base_url + " did not answer " + what + " within " +
-                           std::to_string(timeout.count()) + " ms",
+                       "Chroma at " + options_.base_url + " did not answer " + what_ + " within " +
+                           std::to_string(timeout_.count()) + " ms",
                        true, "", reason);
     case CURLE_ABORTED_BY_CALLBACK:
       cancelled_.store(false);  // used up by the request it stopped
-      throw sdk::Error(WEIR_E_CANCELLED, what + " was cancelled", false);
+      throw sdk::Error(WEIR_E_CANCELLED, what_ + " was cancelled", false);
     default:
       throw sdk::Error(WEIR_E_BROKEN,
                        "the connection to Chroma at " + options_.base_url + " broke during " +
-                           what + ": " + reason,
+                           what_ + ": " + reason,
                        true);
   }
 }

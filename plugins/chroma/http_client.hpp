@@ -7,18 +7,29 @@
 // back: it takes that for a server that closed the connection while idle,
 // but a server that applied the request and then lost the connection gets it
 // twice. Requests sent with Resend::kNever are not sent again that way.
+//
+// A request runs either blocking (get, post, del: execute on a worker) or on
+// the host's event loop (start: execute_async), the same handle and the same
+// kept connection either way (a curl share holds the connection between them).
 #pragma once
+
+#include <weir/sdk/error.hpp>
+#include <weir/sdk/event_loop.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
-typedef void CURL;
-struct curl_slist;
+#include <curl/curl.h>
 
 namespace weir::chroma {
+
+class LoopTransfer;
 
 struct HttpResponse {
   long status = 0;
@@ -56,9 +67,17 @@ class HttpClient {
   HttpResponse del(std::string_view path, std::chrono::milliseconds deadline = {},
                    Resend resend = Resend::kAllowed);
 
+  // One request on `loop`, without blocking: returns at once, and `done` runs
+  // once on the loop's thread, never inside start(), with the response or
+  // (response empty) the failure get/post/del would have thrown. `body`
+  // (POST) is copied. Throws sdk::Error when it cannot start.
+  using Done = std::function<void(HttpResponse&& response, const sdk::Error* failure)>;
+  void start(const sdk::EventLoop& loop, const char* method, std::string_view path,
+             const std::string* body, std::chrono::milliseconds deadline, Resend resend, Done done);
+
   // Makes the request in flight (on another thread), or else the next one,
   // stop with WEIR_E_CANCELLED; used up by the request it stops.
-  void cancel() noexcept { cancelled_.store(true); }
+  void cancel() noexcept;
   // Whether a cancel is waiting for the next request; used up by asking.
   bool take_cancel() noexcept { return cancelled_.exchange(false); }
   void clear_cancel() noexcept { cancelled_.store(false); }
@@ -68,20 +87,38 @@ class HttpClient {
  private:
   HttpResponse perform(const char* method, std::string_view path, const std::string_view* body,
                        std::chrono::milliseconds deadline, Resend resend);
+  // Sets the handle up for one request (the body is borrowed until it ends).
+  void prepare(const char* method, std::string_view path, const std::string_view* body,
+               std::chrono::milliseconds deadline, Resend resend);
+  // The request prepare() set up ended with `rc`: its response, or the failure thrown.
+  HttpResponse outcome(CURLcode rc);
   static int on_progress(void* self, long long, long long, long long, long long);
   static int on_send(void* self, char*, char*, int, int);
   static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* out);
+  static int on_close_socket(void* self, curl_socket_t fd);
 
   HttpClientOptions options_;
+  // The kept connection, shared by the blocking handle and the loop's multi handle.
+  CURLSH* share_;
   CURL* handle_;
   curl_slist* json_headers_ = nullptr;  // for requests with a body
   curl_slist* plain_headers_ = nullptr;
   std::atomic<bool> cancelled_{false};
-  // Of the request being performed: how often libcurl was about to send it,
-  // and whether a resend was refused.
+  // Of the request being performed: what it is (for errors), its response so
+  // far, how often libcurl was about to send it, and whether a resend was refused.
+  std::string what_;
+  std::chrono::milliseconds timeout_{0};
+  HttpResponse response_;
+  char error_text_[CURL_ERROR_SIZE] = "";
+  std::string loop_body_;  // a loop request's body, kept until it ends
   Resend resend_ = Resend::kAllowed;
   int sends_ = 0;
   bool resend_refused_ = false;
+  // Runs the requests of the last loop that had one; cancel() (any thread) wakes it
+  // while one runs there.
+  std::shared_ptr<LoopTransfer> on_loop_;
+  bool on_loop_running_ = false;
+  std::mutex on_loop_mutex_;
 };
 
 // Percent-encodes one URL path segment (tenant, database and collection names).

@@ -8,7 +8,7 @@ namespace weir::chroma {
 struct ChromaDriver {
   static constexpr sdk::PluginInfo info{"chroma", "0.1.0",
                                         "ChromaDB vector store over its REST API v2 (libcurl)",
-                                        WEIR_KIND_VECTOR, WEIR_CAP_CANCEL};
+                                        WEIR_KIND_VECTOR, WEIR_CAP_CANCEL | WEIR_CAP_EXECUTE_ASYNC};
   static void validate(const sdk::OpenContext& context) {
     ChromaSettings::from(context.connection);
   }

@@ -79,26 +79,23 @@ void ChromaConnection::write_records(const RequestReader& request, std::string_v
   result.end_object();
 }
 
-void ChromaConnection::get(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Read ChromaConnection::get(const RequestReader& request) {
   request.allow_only(
       {"collection", "ids", "where", "where_document", "include", "limit", "offset"});
-  const std::string name = request.required_string("collection");
+  std::string name = request.required_string("collection");
   if (const auto* ids = request.optional_array("ids")) check_ids(request, "ids", *ids);
   check_filter(request, "where");
   check_filter(request, "where_document");
   check_include(request, {"documents", "metadatas", "embeddings", "uris"});
   request.optional_integer("limit", 0);
   request.optional_integer("offset", 0);
-  const std::string body = server_body(request.object());
-  const auto response = collection_request(name, "POST", "/get", &body);
-  expect_success(response, "POST " + collection_path(name) + "/get");
-  result.json(response.body);
+  return {"POST", std::move(name), "/get", server_body(request.object()), &write_server_json};
 }
 
-void ChromaConnection::query(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Read ChromaConnection::query(const RequestReader& request) {
   request.allow_only(
       {"collection", "query_embeddings", "n_results", "where", "where_document", "ids", "include"});
-  const std::string name = request.required_string("collection");
+  std::string name = request.required_string("collection");
   const auto& embeddings = request.required_array("query_embeddings");
   if (embeddings.empty()) request.fail("query_embeddings", "must hold at least one embedding");
   check_embeddings(request, "query_embeddings", embeddings);
@@ -107,10 +104,7 @@ void ChromaConnection::query(const RequestReader& request, sdk::ValueWriter& res
   check_filter(request, "where");
   check_filter(request, "where_document");
   check_include(request, {"documents", "metadatas", "embeddings", "uris", "distances"});
-  const std::string body = server_body(request.object());
-  const auto response = collection_request(name, "POST", "/query", &body);
-  expect_success(response, "POST " + collection_path(name) + "/query");
-  result.json(response.body);
+  return {"POST", std::move(name), "/query", server_body(request.object()), &write_server_json};
 }
 
 void ChromaConnection::delete_records(const RequestReader& request, sdk::ValueWriter& result) {
@@ -133,14 +127,9 @@ void ChromaConnection::delete_records(const RequestReader& request, sdk::ValueWr
   result.end_object();
 }
 
-void ChromaConnection::count(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Read ChromaConnection::count(const RequestReader& request) {
   request.allow_only({"collection"});
-  const std::string name = request.required_string("collection");
-  const auto n = parse_count(collection_request(name, "GET", "/count", nullptr),
-                             "GET " + collection_path(name) + "/count");
-  result.begin_object();
-  result.member("count", n);
-  result.end_object();
+  return {"GET", request.required_string("collection"), "/count", std::nullopt, &write_count};
 }
 
 }  // namespace weir::chroma

@@ -1,0 +1,221 @@
+// The built weir_chroma.so on an event loop (execute_async, ABI v2), as the
+// gateway's I/O threads drive it, against a real Chroma server: reads run on
+// the loop and answer as execute does, writes are handed back before anything
+// is sent, and deadlines, cancels and an absent server end a request there.
+#include "chroma_test_fixture.hpp"
+
+#include <gmock/gmock.h>
+#include <fault_proxy.hpp>
+#include <weir/testing/plugin_library.hpp>
+
+#include <chrono>
+#include <thread>
+#include <vector>
+
+namespace weir::chroma::test {
+namespace {
+
+using namespace std::chrono_literals;
+using weir::testing::AsyncOutcome;
+using weir::testing::LeaseHandle;
+using weir::testing::PluginLibrary;
+using weir::testing::PoolHandle;
+using weir::testing::TestLoop;
+
+class LoopTest : public ChromaTest {
+ protected:
+  static void SetUpTestSuite() {
+    ChromaTest::SetUpTestSuite();
+    library_ = std::make_unique<PluginLibrary>(WEIR_CHROMA_PLUGIN);
+  }
+  static void TearDownTestSuite() {
+    library_.reset();
+    ChromaTest::TearDownTestSuite();
+  }
+  void TearDown() override {
+    lease_.release();
+    pool_.close();
+  }
+
+  // A pool on `url` (the server unless a proxy is given) and a lease from it.
+  LeaseHandle& lease(const std::string& url = server().url()) {
+    const boost::json::object config{{"backend", "chroma"},
+                                     {"connection", {{"url", url}}},
+                                     {"pool", {{"min_size", 0}, {"max_size", 2}}}};
+    const auto opened = library_->open_pool("vec", config, "/tmp", pool_);
+    EXPECT_TRUE(opened.ok()) << opened.message();
+    const auto acquired = pool_.acquire(lease_, 5000);
+    EXPECT_TRUE(acquired.ok()) << acquired.message();
+    return lease_;
+  }
+
+  // What plugin.h asks of every execute_async that started.
+  static void expect_ended_by_the_rules(const AsyncOutcome& o) {
+    EXPECT_TRUE(o.started) << "execute_async did not start: " << o.message();
+    EXPECT_FALSE(o.handed_back);
+    EXPECT_FALSE(o.timed_out);
+    EXPECT_EQ(o.completions, 1);
+    EXPECT_FALSE(o.completed_inside);
+    EXPECT_FALSE(o.completed_off_loop);
+    EXPECT_EQ(o.watches_at_completion, 0u) << "a socket was still watched at complete";
+    EXPECT_EQ(o.timers_at_completion, 0u) << "a timer was still pending at complete";
+  }
+
+  // Runs `request` on the loop and through execute; both must answer alike. A request
+  // refused for its shape is refused before it starts (complete never comes).
+  void expect_same_answer(LeaseHandle& lease, const std::string& request, bool starts = true) {
+    const auto on_loop = lease.execute_async(loop_, request);
+    if (starts) {
+      expect_ended_by_the_rules(on_loop);
+    } else {
+      EXPECT_FALSE(on_loop.started);
+      EXPECT_EQ(on_loop.completions, 0);
+    }
+    const auto on_worker = lease.execute(request);
+    EXPECT_EQ(on_loop.status, on_worker.status) << request << ": " << on_loop.message();
+    EXPECT_EQ(on_loop.message(), on_worker.message());
+    EXPECT_EQ(on_loop.code(), on_worker.code());
+    EXPECT_EQ(on_loop.error.retryable, on_worker.error.retryable);
+    EXPECT_EQ(on_loop.value, on_worker.value) << request;
+  }
+
+  // {"op": op, "collection": collection, ...rest}
+  static std::string on(const std::string& op, const std::string& collection,
+                        const std::string& rest = "") {
+    return R"({"op":")" + op + R"(","collection":")" + collection + "\"" + rest + "}";
+  }
+
+  inline static std::unique_ptr<PluginLibrary> library_;
+  // Static: they outlive every pool, whose connections stop watching them when closed.
+  inline static TestLoop loop_;
+  inline static TestLoop other_loop_;
+  PoolHandle pool_;
+  LeaseHandle lease_;
+};
+
+TEST_F(LoopTest, TheLibraryOffersReadsOnTheLoop) {
+  EXPECT_NE(library_->table().capabilities & WEIR_CAP_EXECUTE_ASYNC, 0u);
+  EXPECT_NE(library_->table().execute_async, nullptr);
+}
+
+TEST_F(LoopTest, EveryReadAnswersOnTheLoopAsExecuteDoes) {
+  const std::string name = make_collection_abc();
+  auto& l = lease();
+  for (const std::string& request : std::vector<std::string>{
+           R"({"op":"count_collections"})",
+           R"({"op":"list_collections","limit":1000})",
+           R"({"op":"get_collection","name":")" + name + "\"}",
+           on("count", name),
+           on("get", name, R"(,"ids":["a","c"],"include":["documents"])"),
+           on("query", name, R"(,"query_embeddings":[[1,0,0]],"n_results":2)"),
+       }) {
+    expect_same_answer(l, request);
+  }
+  const auto count = l.execute_async(loop_, on("count", name));
+  EXPECT_EQ(count.value, boost::json::parse(R"({"count":3})"));
+}
+
+TEST_F(LoopTest, FailuresOnTheLoopAreExecutesFailures) {
+  const std::string name = make_collection_abc();
+  auto& l = lease();
+  // The server's own refusal, a refusal of the request's shape, an unknown collection.
+  expect_same_answer(l, on("query", name, R"(,"query_embeddings":[[1,0]],"n_results":1)"));
+  expect_same_answer(l, on("get", name, R"(,"include":["colour"])"), false);
+  expect_same_answer(l, R"({"op":"count","collection":"NoSuchCollection"})");
+  expect_same_answer(l, R"({"op":"get_collection","name":"NoSuchCollection"})");
+  // The connection goes on serving.
+  const auto count = l.execute_async(loop_, on("count", name));
+  expect_ended_by_the_rules(count);
+  EXPECT_EQ(count.value, boost::json::parse(R"({"count":3})"));
+}
+
+TEST_F(LoopTest, WritesAreHandedBackBeforeAnythingIsSent) {
+  const std::string name = make_collection_abc();
+  auto& l = lease();
+  const auto added =
+      l.execute_async(loop_, on("add", name, R"(,"ids":["d"],"embeddings":[[1,1,0]])"));
+  EXPECT_TRUE(added.handed_back);
+  ASSERT_TRUE(added.ok()) << added.message();
+  EXPECT_EQ(added.value, boost::json::parse(R"({"records":1,"batches":1})"));
+  // Written once, by execute.
+  EXPECT_EQ(l.execute(on("count", name)).value, boost::json::parse(R"({"count":4})"));
+}
+
+TEST_F(LoopTest, ACollectionRecreatedUnderTheCacheIsFoundAgain) {
+  const std::string name = make_collection_abc();
+  auto& l = lease();
+  const std::string count = on("count", name);
+  ASSERT_EQ(l.execute_async(loop_, count).value, boost::json::parse(R"({"count":3})"));
+  // Dropped and made again behind the plugin's back: the cached id is stale.
+  run(connection(), R"({"op":"delete_collection","name":")" + name + "\"}");
+  run(connection(), R"({"op":"create_collection","name":")" + name + "\"}");
+  const auto again = l.execute_async(loop_, count);
+  expect_ended_by_the_rules(again);
+  EXPECT_EQ(again.value, boost::json::parse(R"({"count":0})")) << again.message();
+}
+
+// One kept connection serves the loops of two threads and a worker in turn:
+// nothing is connected again.
+TEST_F(LoopTest, OneConnectionServesLoopsAndWorkersInTurn) {
+  weir::testing::FaultProxy proxy(server().port());
+  auto& l = lease("http://" + proxy.address());
+  const std::string request = R"({"op":"count_collections"})";
+  for (int round = 0; round < 3; ++round) {
+    expect_ended_by_the_rules(l.execute_async(loop_, request));
+    std::thread([&] { expect_ended_by_the_rules(l.execute_async(other_loop_, request)); }).join();
+    EXPECT_TRUE(l.execute(request).ok());
+  }
+  EXPECT_EQ(proxy.accepted(), 1);
+}
+
+TEST_F(LoopTest, ASilentServerEndsTheRequestAtItsDeadline) {
+  weir::testing::FaultProxy proxy(server().port());
+  auto& l = lease("http://" + proxy.address());
+  proxy.set(weir::testing::Fault::black_hole());
+  const auto started = std::chrono::steady_clock::now();
+  const auto silent = l.execute_async(loop_, R"({"op":"count_collections"})", 300);
+  const auto took = std::chrono::steady_clock::now() - started;
+  expect_ended_by_the_rules(silent);
+  EXPECT_EQ(silent.status, WEIR_E_TIMEOUT) << silent.message();
+  EXPECT_EQ(silent.error.retryable, 1);
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 2s);
+}
+
+TEST_F(LoopTest, ACancelFromAnotherThreadEndsTheRequestOnTheLoop) {
+  weir::testing::FaultProxy proxy(server().port());
+  auto& l = lease("http://" + proxy.address());
+  proxy.set(weir::testing::Fault::black_hole());
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(l.cancel(), WEIR_OK);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  const auto cancelled = l.execute_async(loop_, R"({"op":"count_collections"})", 20000);
+  const auto took = std::chrono::steady_clock::now() - started;
+  canceller.join();
+  expect_ended_by_the_rules(cancelled);
+  EXPECT_EQ(cancelled.status, WEIR_E_CANCELLED) << cancelled.message();
+  EXPECT_LT(took, 2s);
+  // The cancel was used up: the connection serves the next request.
+  proxy.clear();
+  const auto next = l.execute_async(loop_, R"({"op":"count_collections"})", 5000);
+  expect_ended_by_the_rules(next);
+  EXPECT_TRUE(next.ok()) << next.message();
+}
+
+TEST_F(LoopTest, AServerGoneGivesTheConnectionUpForAFreshLease) {
+  auto& l = lease();
+  ASSERT_TRUE(l.execute_async(loop_, R"({"op":"count_collections"})").ok());
+  server().stop();
+  const auto gone = l.execute_async(loop_, R"({"op":"count_collections"})", 5000);
+  server().start();
+  expect_ended_by_the_rules(gone);
+  // Nothing was sent: the host runs it again on a fresh lease, and the pool backs off.
+  EXPECT_EQ(gone.status, WEIR_E_BROKEN) << gone.message();
+  EXPECT_EQ(gone.error.retryable, 1);
+  EXPECT_THAT(gone.message(), ::testing::HasSubstr("cannot reach Chroma at"));
+}
+
+}  // namespace
+}  // namespace weir::chroma::test
