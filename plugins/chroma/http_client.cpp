@@ -142,6 +142,8 @@ void HttpClient::start(const sdk::EventLoop& loop, const char* method, std::stri
     if (on_loop_ && !on_loop_->runs_on(loop)) on_loop_.reset();
     if (!on_loop_) on_loop_ = std::make_shared<LoopTransfer>(handle_, loop, cancelled_);
     on_loop_running_ = true;
+    // A cancel that came between two requests of one operation stops this one.
+    if (cancelled_.load()) on_loop_->wake();
   }
   on_loop_->start([this, done = std::move(done)](CURLcode rc) {
     {

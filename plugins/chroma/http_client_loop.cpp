@@ -61,31 +61,30 @@ void LoopTransfer::start(Ended ended) {
 }
 
 void LoopTransfer::wake() {
-  loop_.post(&LoopTransfer::on_wake, new std::weak_ptr<LoopTransfer>(weak_from_this()));
+  auto weak = std::make_unique<std::weak_ptr<LoopTransfer>>(weak_from_this());
+  loop_.post(&LoopTransfer::on_wake, weak.get());
+  weak.release();  // on_wake's from now on
 }
 
 void LoopTransfer::forget_socket(curl_socket_t fd) noexcept {
   sockets_.remove_if([fd](const Socket& s) { return s.fd == fd; });
 }
 
-LoopTransfer::Socket& LoopTransfer::socket_for(curl_socket_t fd) {
-  const auto known =
-      std::find_if(sockets_.begin(), sockets_.end(), [fd](const Socket& s) { return s.fd == fd; });
-  if (known != sockets_.end()) return *known;
-  return sockets_.emplace_back(Socket{this, fd, {}});
-}
-
 // curl says what to watch `fd` for, from inside a curl call on the loop's thread.
 int LoopTransfer::on_socket(CURL*, curl_socket_t fd, int what, void* self, void*) {
   auto& me = *static_cast<LoopTransfer*>(self);
   const std::uint32_t events = watch_events(what);
+  const auto known = std::find_if(me.sockets_.begin(), me.sockets_.end(),
+                                  [fd](const Socket& s) { return s.fd == fd; });
   try {
-    Socket& socket = me.socket_for(fd);
-    if (socket.watch)
-      me.loop_.change(socket.watch, events);
-    else if (events != 0)
+    if (known != me.sockets_.end()) {
+      me.loop_.change(known->watch, events);
+    } else if (events != 0) {
+      Socket& socket = me.sockets_.emplace_back(Socket{&me, fd, {}});
       socket.watch = me.loop_.watch(fd, events, &LoopTransfer::on_ready, &socket);
+    }
   } catch (const std::exception&) {
+    me.sockets_.remove_if([fd](const Socket& s) { return s.fd == fd && !s.watch; });
     me.host_refused_ = true;
     return -1;
   }

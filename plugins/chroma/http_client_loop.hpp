@@ -61,7 +61,6 @@ class LoopTransfer : public std::enable_shared_from_this<LoopTransfer> {
   static void on_timer(void* self);
   static void on_wake(void* weak_self);
 
-  Socket& socket_for(curl_socket_t fd);
   void act(curl_socket_t fd, int events);
   void finish(CURLcode rc);
 

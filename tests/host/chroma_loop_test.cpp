@@ -46,14 +46,7 @@ class LoopGateway {
             {"pool", {{"min_size", 4}, {"max_size", 4}, {"validation_interval_ms", 60000}}}}},
           {"lite", {{"backend", "sqlite"}, {"connection", {{"path", "lite.db"}}}}}}}};
     weir_.emplace(dir_.path(), boost::json::serialize(config));
-    const bool up = testing::WeirProcess::eventually([&] {
-      try {
-        return testing::http_get(port_, "/health/ready").status == 200u;
-      } catch (const std::exception&) {
-        return false;
-      }
-    });
-    EXPECT_TRUE(up) << weir_->stderr_text();
+    EXPECT_TRUE(testing::WeirProcess::serves(port_, "/health/ready")) << weir_->stderr_text();
   }
 
   testing::HttpReply query(const std::string& database, const std::string& body,

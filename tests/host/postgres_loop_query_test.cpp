@@ -62,14 +62,7 @@ class LoopGateway {
             {"pool",
              {{"min_size", pool_size}, {"max_size", pool_size}, {"max_uses", max_uses}}}}}}}};
     weir_.emplace(dir_.path(), boost::json::serialize(config));
-    const bool up = testing::WeirProcess::eventually([&] {
-      try {
-        return testing::http_get(port_, "/health/live").status == 200u;
-      } catch (const std::exception&) {
-        return false;
-      }
-    });
-    EXPECT_TRUE(up) << weir_->stderr_text();
+    EXPECT_TRUE(testing::WeirProcess::serves(port_)) << weir_->stderr_text();
   }
   std::uint16_t port() const { return port_; }
   pid_t pid() const { return weir_->pid(); }

@@ -6,9 +6,11 @@
 
 #include "child_process.hpp"
 #include "free_local_port.hpp"
+#include "http_client.hpp"
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -46,6 +48,16 @@ class WeirProcess : public ChildProcess {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return true;
+  }
+  // Polls (as eventually) until the gateway on `port` answers GET `path` with 200.
+  static bool serves(std::uint16_t port, const std::string& path = "/health/live") {
+    return eventually([&] {
+      try {
+        return http_get(port, path).status == 200u;
+      } catch (const std::exception&) {
+        return false;  // not listening yet
+      }
+    });
   }
 
  private:
