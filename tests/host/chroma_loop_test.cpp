@@ -49,6 +49,11 @@ class LoopGateway {
     EXPECT_TRUE(testing::WeirProcess::serves(port_, "/health/ready")) << weir_->stderr_text();
   }
 
+  std::int64_t idle_connections() const {
+    const auto listing = testing::http_get(port_, "/v1/databases/vectors");
+    return listing.json().at("pool").at("idle").as_int64();
+  }
+
   testing::HttpReply query(const std::string& database, const std::string& body,
                            int timeout_ms = 10000) const {
     return testing::http_call(
@@ -69,8 +74,9 @@ TEST(ChromaLoopQuery, ASilentServerHoldsNoWorker) {
   testing::FaultProxy proxy(chroma.port());
   LoopGateway gw("http://" + proxy.address());
   ASSERT_EQ(gw.query("vectors", kCountCollections).status, 200u);
-  // The pool's four connections are open (a connect would wait on a worker).
-  ASSERT_TRUE(testing::WeirProcess::eventually([&] { return proxy.accepted() == 4; }));
+  // The pool's four connections are open and idle: a connect (heartbeat included) would
+  // wait on a worker.
+  ASSERT_TRUE(testing::WeirProcess::eventually([&] { return gw.idle_connections() == 4; }));
   proxy.set(testing::Fault::black_hole());
 
   std::vector<std::future<testing::HttpReply>> silent;
