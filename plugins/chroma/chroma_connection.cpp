@@ -25,18 +25,18 @@ sdk::Error transport_failure(const sdk::Error& e, bool sends_write) {
 }  // namespace
 
 const ChromaConnection::Operation ChromaConnection::kOperations[] = {
-    {"list_collections", nullptr, &ChromaConnection::list_collections},
-    {"count_collections", nullptr, &ChromaConnection::count_collections},
-    {"create_collection", &ChromaConnection::create_collection, nullptr},
-    {"get_collection", nullptr, &ChromaConnection::get_collection},
-    {"delete_collection", &ChromaConnection::delete_collection, nullptr},
-    {"add", &ChromaConnection::add, nullptr},
-    {"upsert", &ChromaConnection::upsert, nullptr},
-    {"update", &ChromaConnection::update, nullptr},
-    {"get", nullptr, &ChromaConnection::get},
-    {"query", nullptr, &ChromaConnection::query},
-    {"delete", &ChromaConnection::delete_records, nullptr},
-    {"count", nullptr, &ChromaConnection::count},
+    {"list_collections", false, &ChromaConnection::list_collections},
+    {"count_collections", false, &ChromaConnection::count_collections},
+    {"create_collection", true, &ChromaConnection::create_collection},
+    {"get_collection", false, &ChromaConnection::get_collection},
+    {"delete_collection", true, &ChromaConnection::delete_collection},
+    {"add", true, &ChromaConnection::add},
+    {"upsert", true, &ChromaConnection::upsert},
+    {"update", true, &ChromaConnection::update},
+    {"get", false, &ChromaConnection::get},
+    {"query", false, &ChromaConnection::query},
+    {"delete", true, &ChromaConnection::delete_records},
+    {"count", false, &ChromaConnection::count},
 };
 
 ChromaConnection::ChromaConnection(std::unique_ptr<HttpClient> client,
@@ -54,13 +54,13 @@ const ChromaConnection::Operation& ChromaConnection::begin_request(
   }
   for (const auto& o : kOperations) {
     if (o.name != op->get_string()) continue;
-    if (o.write != nullptr && options.read_only) {
+    if (o.writes && options.read_only) {
       throw sdk::Error(WEIR_E_PERMISSION,
                        std::string(o.name) + " writes, but the request was declared read-only");
     }
     deadline_.reset();
     if (options.timeout.count() > 0) deadline_ = std::chrono::steady_clock::now() + options.timeout;
-    writing_ = o.write != nullptr;
+    writing_ = o.writes;
     // A cancel that came just before this call (the client went away) is
     // meant for it: used up here, before anything is sent.
     if (client_->take_cancel())
@@ -74,24 +74,24 @@ const ChromaConnection::Operation& ChromaConnection::begin_request(
 void ChromaConnection::execute(const boost::json::object& request, const sdk::ExecOptions& options,
                                sdk::ValueWriter& result) {
   const Operation& o = begin_request(request, options);
-  const RequestReader reader(request, o.name);
-  if (o.write != nullptr) return (this->*o.write)(reader, result);
-  run_read(std::make_shared<const Read>((this->*o.read)(reader)), result);
+  auto call = std::make_shared<const Call>((this->*o.plan)(RequestReader(request, o.name)));
+  if (call->bodies.size() > 1) return send_batches(*call, result);
+  run(std::move(call), result);
 }
 
 void ChromaConnection::execute_async(const boost::json::object& request,
                                      const sdk::ExecOptions& options, sdk::ValueWriter result,
                                      sdk::EventLoop loop, sdk::Completion done) {
   const Operation& o = begin_request(request, options);
-  if (o.write != nullptr) {
-    throw sdk::Error(WEIR_E_WOULD_BLOCK,
-                     "runs through execute: " + std::string(o.name) + " writes, batch by batch");
+  auto call = std::make_shared<const Call>((this->*o.plan)(RequestReader(request, o.name)));
+  if (call->bodies.size() > 1) {
+    throw sdk::Error(WEIR_E_WOULD_BLOCK, "runs through execute: " + std::string(o.name) + " in " +
+                                             std::to_string(call->bodies.size()) + " batches");
   }
-  auto read = std::make_shared<const Read>((this->*o.read)(RequestReader(request, o.name)));
   loop_.emplace(loop);
   done_.emplace(done);
   try {
-    run_read(std::move(read), result);
+    run(std::move(call), result);
   } catch (...) {
     loop_.reset();  // not started: the error is execute_async's
     done_.reset();
@@ -99,22 +99,43 @@ void ChromaConnection::execute_async(const boost::json::object& request,
   }
 }
 
-void ChromaConnection::run_read(std::shared_ptr<const Read> read, sdk::ValueWriter result) {
-  const std::string* body = read->body ? &*read->body : nullptr;
-  Then answer = [this, read, result](HttpResponse response) mutable {
-    read->answer(response, describe(*read), result);
+void ChromaConnection::run(std::shared_ptr<const Call> call, sdk::ValueWriter result) {
+  const std::string* body = call->bodies.empty() ? nullptr : &call->bodies.front();
+  Then answer = [this, call, result](HttpResponse response) mutable {
+    call->answer(response, describe(*call), result);
     if (loop_) end_on_loop(nullptr);
   };
-  if (read->collection.empty())
-    exchange(read->method, read->path, body, std::move(answer));
+  if (call->collection.empty())
+    exchange(call->method, call->path, body, std::move(answer));
   else
-    exchange_with_collection(read->collection, read->method, read->path, body, true,
+    exchange_with_collection(call->collection, call->method, call->path, body, true,
                              std::move(answer));
 }
 
-std::string ChromaConnection::describe(const Read& read) const {
-  return std::string(read.method) + " " +
-         (read.collection.empty() ? read.path : collection_path(read.collection) + read.path);
+void ChromaConnection::send_batches(const Call& call, sdk::ValueWriter& result) {
+  const std::size_t batches = call.bodies.size();
+  HttpResponse last;
+  for (std::size_t k = 0; k < batches; ++k) {
+    try {
+      // Only the first batch may chase a recreated collection: later ones must land where
+      // the earlier ones did.
+      last = collection_request(call.collection, call.method, call.path, &call.bodies[k], k == 0);
+      expect_success(last, describe(call));
+    } catch (const sdk::Error& e) {
+      if (k == 0) throw;
+      throw sdk::Error(e.status(),
+                       "batch " + std::to_string(k + 1) + " of " + std::to_string(batches) +
+                           " failed after " + std::to_string(k * call.batch_size) + " of " +
+                           std::to_string(call.records) + " records were written: " + e.message(),
+                       e.retryable(), e.code(), e.detail());
+    }
+  }
+  call.answer(last, describe(call), result);
+}
+
+std::string ChromaConnection::describe(const Call& call) const {
+  return std::string(call.method) + " " +
+         (call.collection.empty() ? call.path : collection_path(call.collection) + call.path);
 }
 
 // A validation ping is a heartbeat like the one that opens a connection, and
@@ -239,13 +260,6 @@ void ChromaConnection::exchange_with_collection(const std::string& name, const c
 }
 
 // On a worker every exchange is done before the call that started it returns.
-HttpResponse ChromaConnection::send(const char* method, const std::string& path,
-                                    const std::string* body) {
-  HttpResponse last;
-  exchange(method, path, body, [&last](HttpResponse response) { last = std::move(response); });
-  return last;
-}
-
 HttpResponse ChromaConnection::collection_request(const std::string& name, const char* method,
                                                   std::string_view endpoint,
                                                   const std::string* body, bool retry_stale) {

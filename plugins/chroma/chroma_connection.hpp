@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace weir::chroma {
 
@@ -24,8 +25,8 @@ class ChromaConnection final : public sdk::Connection {
 
   void execute(const boost::json::object& request, const sdk::ExecOptions& options,
                sdk::ValueWriter& result) override;
-  // Reads run on the loop; a write (its batches one after another) is handed to
-  // execute() on a worker before anything is sent.
+  // Every operation runs on the loop but a write of several batches, which is handed
+  // to execute() on a worker before anything is sent.
   void execute_async(const boost::json::object& request, const sdk::ExecOptions& options,
                      sdk::ValueWriter result, sdk::EventLoop loop, sdk::Completion done) override;
   bool ping() override;
@@ -38,40 +39,41 @@ class ChromaConnection final : public sdk::Connection {
   void cancel() noexcept override { client_->cancel(); }
 
  private:
-  // A read, checked and ready to send: one request to the server (after the lookup of
-  // its collection's id when it names one) and how the answer is written.
-  struct Read {
-    const char* method;
-    std::string collection;  // the collection named; then `path` follows its id (/get)
-    std::string path;        // without a collection, the whole path
-    std::optional<std::string> body;
+  // An operation, checked and ready to send: one request to the server (after the
+  // lookup of its collection's id when it names one), or a large write's batches one
+  // after another to the same endpoint, and how the answer is written.
+  struct Call {
+    const char* method = "GET";
+    std::string collection{};           // the collection named; then `path` follows its id
+    std::string path{};                 // without a collection, the whole path
+    std::vector<std::string> bodies{};  // none (GET, DELETE), one, or a write's batches
+    std::size_t records = 0;            // a write's records, and how many go in a batch
+    std::size_t batch_size = 0;
     std::function<void(const HttpResponse&, const std::string& what, sdk::ValueWriter&)> answer;
   };
   using Then = std::function<void(HttpResponse)>;
 
   // collection_operations.cpp
-  Read list_collections(const RequestReader& request);
-  Read count_collections(const RequestReader& request);
-  void create_collection(const RequestReader& request, sdk::ValueWriter& result);
-  Read get_collection(const RequestReader& request);
-  void delete_collection(const RequestReader& request, sdk::ValueWriter& result);
+  Call list_collections(const RequestReader& request);
+  Call count_collections(const RequestReader& request);
+  Call create_collection(const RequestReader& request);
+  Call get_collection(const RequestReader& request);
+  Call delete_collection(const RequestReader& request);
 
   // record_operations.cpp
-  void add(const RequestReader& request, sdk::ValueWriter& result);
-  void upsert(const RequestReader& request, sdk::ValueWriter& result);
-  void update(const RequestReader& request, sdk::ValueWriter& result);
-  Read get(const RequestReader& request);
-  Read query(const RequestReader& request);
-  void delete_records(const RequestReader& request, sdk::ValueWriter& result);
-  Read count(const RequestReader& request);
-  void write_records(const RequestReader& request, std::string_view endpoint, bool for_update,
-                     sdk::ValueWriter& result);
+  Call add(const RequestReader& request);
+  Call upsert(const RequestReader& request);
+  Call update(const RequestReader& request);
+  Call get(const RequestReader& request);
+  Call query(const RequestReader& request);
+  Call delete_records(const RequestReader& request);
+  Call count(const RequestReader& request);
+  Call write_records(const RequestReader& request, std::string_view endpoint, bool for_update);
 
-  // One of `write` (which runs on a worker) and `read` is set.
   struct Operation {
     std::string_view name;
-    void (ChromaConnection::*write)(const RequestReader&, sdk::ValueWriter&);
-    Read (ChromaConnection::*read)(const RequestReader&);
+    bool writes;
+    Call (ChromaConnection::*plan)(const RequestReader&);
   };
   static const Operation kOperations[];
 
@@ -79,10 +81,13 @@ class ChromaConnection final : public sdk::Connection {
   // that came before it is used up here.
   const Operation& begin_request(const boost::json::object& request,
                                  const sdk::ExecOptions& options);
-  // Sends `read` and writes its answer: before returning on a worker; on the loop
-  // once the last response is in, completing the request.
-  void run_read(std::shared_ptr<const Read> read, sdk::ValueWriter result);
-  std::string describe(const Read& read) const;
+  // Sends `call`'s request and writes its answer: before returning on a worker; on the
+  // loop once the last response is in, completing the request.
+  void run(std::shared_ptr<const Call> call, sdk::ValueWriter result);
+  // A write's batches, one after another (on a worker): a failure after the first says
+  // how many records were written.
+  void send_batches(const Call& call, sdk::ValueWriter& result);
+  std::string describe(const Call& call) const;
 
   // One exchange with the server within what is left of the caller's deadline, then
   // `then` with the response: at once on a worker, later on the loop (loop_ set). When
@@ -97,11 +102,10 @@ class ChromaConnection final : public sdk::Connection {
   // response from the new collection.
   void exchange_with_collection(const std::string& name, const char* method, std::string endpoint,
                                 const std::string* body, bool retry_stale, Then then);
-  // The same two on a worker (writes), returning the last response.
-  HttpResponse send(const char* method, const std::string& path, const std::string* body = nullptr);
+  // The same on a worker, returning the last response.
   HttpResponse collection_request(const std::string& name, const char* method,
                                   std::string_view endpoint, const std::string* body,
-                                  bool retry_stale = true);
+                                  bool retry_stale);
   std::string collection_path(std::string_view name_or_id) const;
   std::chrono::milliseconds time_left(const char* method, const std::string& path) const;
 

@@ -30,7 +30,7 @@ boost::json::object configuration_with_space(const RequestReader& request,
 
 }  // namespace
 
-ChromaConnection::Read ChromaConnection::list_collections(const RequestReader& request) {
+ChromaConnection::Call ChromaConnection::list_collections(const RequestReader& request) {
   request.allow_only({"limit", "offset"});
   std::string path = state_->database_path() + "/collections";
   char separator = '?';
@@ -40,8 +40,10 @@ ChromaConnection::Read ChromaConnection::list_collections(const RequestReader& r
       separator = '&';
     }
   }
-  return {"GET", "", std::move(path), std::nullopt,
-          [](const HttpResponse& response, const std::string& what, sdk::ValueWriter& result) {
+  return {.method = "GET",
+          .path = std::move(path),
+          .answer = [](const HttpResponse& response, const std::string& what,
+                       sdk::ValueWriter& result) {
             expect_success(response, what);
             result.begin_object();
             result.key("collections");
@@ -50,15 +52,18 @@ ChromaConnection::Read ChromaConnection::list_collections(const RequestReader& r
           }};
 }
 
-ChromaConnection::Read ChromaConnection::count_collections(const RequestReader& request) {
+ChromaConnection::Call ChromaConnection::count_collections(const RequestReader& request) {
   request.allow_only({});
-  return {"GET", "", state_->database_path() + "/collections_count", std::nullopt, &write_count};
+  return {.method = "GET",
+          .path = state_->database_path() + "/collections_count",
+          .answer = &write_count};
 }
 
-void ChromaConnection::create_collection(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Call ChromaConnection::create_collection(const RequestReader& request) {
   request.allow_only({"name", "metadata", "space", "configuration", "get_or_create"});
   boost::json::object body;
-  body["name"] = request.required_string("name");
+  std::string name = request.required_string("name");
+  body["name"] = name;
   if (const auto* metadata = request.optional_object("metadata")) body["metadata"] = *metadata;
   const auto* configuration = request.optional_object("configuration");
   if (const auto* space = request.optional("space")) {
@@ -69,44 +74,51 @@ void ChromaConnection::create_collection(const RequestReader& request, sdk::Valu
     body["configuration"] = *configuration;
   }
   body["get_or_create"] = request.boolean("get_or_create", false);
-
-  const std::string path = state_->database_path() + "/collections";
-  const std::string text = weir::sdk::json_text(body);
-  const auto response = send("POST", path, &text);
-  expect_success(response, "POST " + path);
-  boost::system::error_code ec;
-  const auto created = boost::json::parse(response.body, ec);
-  const auto* id = !ec && created.is_object() ? created.get_object().if_contains("id") : nullptr;
-  if (id != nullptr && id->is_string()) {
-    state_->remember_collection(std::string(body["name"].get_string()),
-                                std::string(id->get_string()));
-  }
-  result.json(response.body);
+  return {.method = "POST",
+          .path = state_->database_path() + "/collections",
+          .bodies = {weir::sdk::json_text(body)},
+          .answer = [state = state_, name = std::move(name)](const HttpResponse& response,
+                                                             const std::string& what,
+                                                             sdk::ValueWriter& result) {
+            expect_success(response, what);
+            boost::system::error_code ec;
+            const auto created = boost::json::parse(response.body, ec);
+            const auto* id =
+                !ec && created.is_object() ? created.get_object().if_contains("id") : nullptr;
+            if (id != nullptr && id->is_string())
+              state->remember_collection(name, std::string(id->get_string()));
+            result.json(response.body);
+          }};
 }
 
-ChromaConnection::Read ChromaConnection::get_collection(const RequestReader& request) {
+ChromaConnection::Call ChromaConnection::get_collection(const RequestReader& request) {
   request.allow_only({"name"});
   std::string name = request.required_string("name");
   std::string path = collection_path(name);
-  return {"GET", "", std::move(path), std::nullopt,
-          [state = state_, name = std::move(name)](
-              const HttpResponse& response, const std::string& what, sdk::ValueWriter& result) {
+  return {.method = "GET",
+          .path = std::move(path),
+          .answer = [state = state_, name = std::move(name)](const HttpResponse& response,
+                                                             const std::string& what,
+                                                             sdk::ValueWriter& result) {
             if (response.status == 404) state->forget_collection(name);
             expect_success(response, what);
             result.json(response.body);
           }};
 }
 
-void ChromaConnection::delete_collection(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Call ChromaConnection::delete_collection(const RequestReader& request) {
   request.allow_only({"name"});
-  const std::string name = request.required_string("name");
-  const std::string path = collection_path(name);
+  std::string name = request.required_string("name");
   state_->forget_collection(name);
-  const auto response = send("DELETE", path);
-  expect_success(response, "DELETE " + path);
-  result.begin_object();
-  result.member("deleted", name);
-  result.end_object();
+  return {.method = "DELETE",
+          .path = collection_path(name),
+          .answer = [name = std::move(name)](const HttpResponse& response, const std::string& what,
+                                             sdk::ValueWriter& result) {
+            expect_success(response, what);
+            result.begin_object();
+            result.member("deleted", name);
+            result.end_object();
+          }};
 }
 
 }  // namespace weir::chroma

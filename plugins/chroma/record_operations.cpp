@@ -27,19 +27,19 @@ std::string server_body(const boost::json::object& request) {
 
 }  // namespace
 
-void ChromaConnection::add(const RequestReader& request, sdk::ValueWriter& result) {
-  write_records(request, "/add", false, result);
+ChromaConnection::Call ChromaConnection::add(const RequestReader& request) {
+  return write_records(request, "/add", false);
 }
-void ChromaConnection::upsert(const RequestReader& request, sdk::ValueWriter& result) {
-  write_records(request, "/upsert", false, result);
+ChromaConnection::Call ChromaConnection::upsert(const RequestReader& request) {
+  return write_records(request, "/upsert", false);
 }
-void ChromaConnection::update(const RequestReader& request, sdk::ValueWriter& result) {
-  write_records(request, "/update", true, result);
+ChromaConnection::Call ChromaConnection::update(const RequestReader& request) {
+  return write_records(request, "/update", true);
 }
 
-void ChromaConnection::write_records(const RequestReader& request, std::string_view endpoint,
-                                     bool for_update, sdk::ValueWriter& result) {
-  const std::string name = request.required_string("collection");
+ChromaConnection::Call ChromaConnection::write_records(const RequestReader& request,
+                                                       std::string_view endpoint, bool for_update) {
+  std::string name = request.required_string("collection");
   const RecordColumns columns = read_record_columns(request, for_update);
   const std::size_t total = columns.ids->size();
   const std::size_t batch = state_->max_batch_size();
@@ -51,6 +51,7 @@ void ChromaConnection::write_records(const RequestReader& request, std::string_v
       {"metadatas", columns.metadatas},
       {"uris", columns.uris}};
 
+  std::vector<std::string> bodies;
   for (std::size_t k = 0; k < batches; ++k) {
     const std::size_t begin = k * batch;
     const std::size_t end = std::min(total, begin + batch);
@@ -58,28 +59,25 @@ void ChromaConnection::write_records(const RequestReader& request, std::string_v
     for (const auto& [key, column] : named) {
       if (column != nullptr) body[key] = batches == 1 ? *column : slice(*column, begin, end);
     }
-    const std::string text = weir::sdk::json_text(body);
-    try {
-      // Only the first batch may chase a recreated collection: later ones must
-      // land where the earlier ones did.
-      const auto response = collection_request(name, "POST", endpoint, &text, k == 0);
-      expect_success(response, "POST " + collection_path(name) + std::string(endpoint));
-    } catch (const sdk::Error& e) {
-      if (k == 0) throw;
-      throw sdk::Error(e.status(),
-                       "batch " + std::to_string(k + 1) + " of " + std::to_string(batches) +
-                           " failed after " + std::to_string(begin) + " of " +
-                           std::to_string(total) + " records were written: " + e.message(),
-                       e.retryable(), e.code(), e.detail());
-    }
+    bodies.push_back(weir::sdk::json_text(body));
   }
-  result.begin_object();
-  result.member("records", static_cast<std::int64_t>(total));
-  result.member("batches", static_cast<std::int64_t>(batches));
-  result.end_object();
+  return {.method = "POST",
+          .collection = std::move(name),
+          .path = std::string(endpoint),
+          .bodies = std::move(bodies),
+          .records = total,
+          .batch_size = batch,
+          .answer = [total, batches](const HttpResponse& response, const std::string& what,
+                                     sdk::ValueWriter& result) {
+            expect_success(response, what);
+            result.begin_object();
+            result.member("records", static_cast<std::int64_t>(total));
+            result.member("batches", static_cast<std::int64_t>(batches));
+            result.end_object();
+          }};
 }
 
-ChromaConnection::Read ChromaConnection::get(const RequestReader& request) {
+ChromaConnection::Call ChromaConnection::get(const RequestReader& request) {
   request.allow_only(
       {"collection", "ids", "where", "where_document", "include", "limit", "offset"});
   std::string name = request.required_string("collection");
@@ -89,10 +87,14 @@ ChromaConnection::Read ChromaConnection::get(const RequestReader& request) {
   check_include(request, {"documents", "metadatas", "embeddings", "uris"});
   request.optional_integer("limit", 0);
   request.optional_integer("offset", 0);
-  return {"POST", std::move(name), "/get", server_body(request.object()), &write_server_json};
+  return {.method = "POST",
+          .collection = std::move(name),
+          .path = "/get",
+          .bodies = {server_body(request.object())},
+          .answer = &write_server_json};
 }
 
-ChromaConnection::Read ChromaConnection::query(const RequestReader& request) {
+ChromaConnection::Call ChromaConnection::query(const RequestReader& request) {
   request.allow_only(
       {"collection", "query_embeddings", "n_results", "where", "where_document", "ids", "include"});
   std::string name = request.required_string("collection");
@@ -104,12 +106,16 @@ ChromaConnection::Read ChromaConnection::query(const RequestReader& request) {
   check_filter(request, "where");
   check_filter(request, "where_document");
   check_include(request, {"documents", "metadatas", "embeddings", "uris", "distances"});
-  return {"POST", std::move(name), "/query", server_body(request.object()), &write_server_json};
+  return {.method = "POST",
+          .collection = std::move(name),
+          .path = "/query",
+          .bodies = {server_body(request.object())},
+          .answer = &write_server_json};
 }
 
-void ChromaConnection::delete_records(const RequestReader& request, sdk::ValueWriter& result) {
+ChromaConnection::Call ChromaConnection::delete_records(const RequestReader& request) {
   request.allow_only({"collection", "ids", "where", "where_document"});
-  const std::string name = request.required_string("collection");
+  std::string name = request.required_string("collection");
   const auto* ids = request.optional_array("ids");
   if (ids != nullptr) check_ids(request, "ids", *ids);
   check_filter(request, "where");
@@ -120,16 +126,24 @@ void ChromaConnection::delete_records(const RequestReader& request, sdk::ValueWr
         "ids",
         "or \"where\" or \"where_document\" is required (Chroma deletes nothing without one)");
   }
-  const std::string body = server_body(request.object());
-  const auto response = collection_request(name, "POST", "/delete", &body);
-  expect_success(response, "POST " + collection_path(name) + "/delete");
-  result.begin_object();
-  result.end_object();
+  return {.method = "POST",
+          .collection = std::move(name),
+          .path = "/delete",
+          .bodies = {server_body(request.object())},
+          .answer = [](const HttpResponse& response, const std::string& what,
+                       sdk::ValueWriter& result) {
+            expect_success(response, what);
+            result.begin_object();
+            result.end_object();
+          }};
 }
 
-ChromaConnection::Read ChromaConnection::count(const RequestReader& request) {
+ChromaConnection::Call ChromaConnection::count(const RequestReader& request) {
   request.allow_only({"collection"});
-  return {"GET", request.required_string("collection"), "/count", std::nullopt, &write_count};
+  return {.method = "GET",
+          .collection = request.required_string("collection"),
+          .path = "/count",
+          .answer = &write_count};
 }
 
 }  // namespace weir::chroma

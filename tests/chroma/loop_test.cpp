@@ -38,9 +38,10 @@ class LoopTest : public ChromaTest {
   }
 
   // A pool on `url` (the server unless a proxy is given) and a lease from it.
-  LeaseHandle& lease(const std::string& url = server().url()) {
+  LeaseHandle& lease(const std::string& url = server().url(), boost::json::object connection = {}) {
+    connection["url"] = url;
     const boost::json::object config{{"backend", "chroma"},
-                                     {"connection", {{"url", url}}},
+                                     {"connection", connection},
                                      {"pool", {{"min_size", 0}, {"max_size", 2}}}};
     const auto opened = library_->open_pool("vec", config, "/tmp", pool_);
     EXPECT_TRUE(opened.ok()) << opened.message();
@@ -129,16 +130,62 @@ TEST_F(LoopTest, FailuresOnTheLoopAreExecutesFailures) {
   EXPECT_EQ(count.value, boost::json::parse(R"({"count":3})"));
 }
 
-TEST_F(LoopTest, WritesAreHandedBackBeforeAnythingIsSent) {
-  const std::string name = make_collection_abc();
+TEST_F(LoopTest, EveryWriteRunsOnTheLoop) {
+  const std::string name = collection_name();
   auto& l = lease();
-  const auto added =
-      l.execute_async(loop_, on("add", name, R"(,"ids":["d"],"embeddings":[[1,1,0]])"));
+  const auto on_loop = [&](const std::string& request) {
+    const auto o = l.execute_async(loop_, request);
+    expect_ended_by_the_rules(o);
+    EXPECT_TRUE(o.ok()) << request << ": " << o.message();
+    return o.value;
+  };
+  const auto created = on_loop(R"({"op":"create_collection","name":")" + name + R"("})");
+  EXPECT_EQ(created.at("name"), name.c_str());
+  EXPECT_EQ(on_loop(on("add", name, R"(,"ids":["a","b"],"embeddings":[[1,0,0],[0,1,0]])")),
+            boost::json::parse(R"({"records":2,"batches":1})"));
+  on_loop(on("upsert", name, R"(,"ids":["c"],"embeddings":[[0,0,1]])"));
+  on_loop(on("update", name, R"(,"ids":["a"],"documents":["apple"])"));
+  EXPECT_EQ(on_loop(on("delete", name, R"(,"ids":["b"])")), boost::json::object{});
+  const auto left = l.execute(on("get", name, R"(,"include":["documents"])"));
+  EXPECT_EQ(left.value.at("ids"), boost::json::parse(R"(["a","c"])")) << left.value;
+  EXPECT_EQ(left.value.at("documents"), boost::json::parse(R"(["apple",null])")) << left.value;
+  EXPECT_EQ(on_loop(R"({"op":"delete_collection","name":")" + name + R"("})"),
+            boost::json::parse(R"({"deleted":")" + name + R"("})"));
+  EXPECT_EQ(l.execute(on("count", name)).status, WEIR_E_NOT_FOUND);
+}
+
+// Its batches go one after another, each failure saying how far it got: on a worker.
+TEST_F(LoopTest, AWriteOfSeveralBatchesIsHandedBackBeforeAnythingIsSent) {
+  const std::string name = make_collection_abc();
+  auto& l = lease(server().url(), {{"max_batch_size", 2}});
+  const auto added = l.execute_async(
+      loop_, on("add", name, R"(,"ids":["d","e","f"],"embeddings":[[1,1,0],[0,1,1],[1,0,1]])"));
   EXPECT_TRUE(added.handed_back);
   ASSERT_TRUE(added.ok()) << added.message();
-  EXPECT_EQ(added.value, boost::json::parse(R"({"records":1,"batches":1})"));
+  EXPECT_EQ(added.value, boost::json::parse(R"({"records":3,"batches":2})"));
   // Written once, by execute.
-  EXPECT_EQ(l.execute(on("count", name)).value, boost::json::parse(R"({"count":4})"));
+  EXPECT_EQ(l.execute(on("count", name)).value, boost::json::parse(R"({"count":6})"));
+}
+
+// Chroma applied the write; only the proxy's reset stopped the answer.
+TEST_F(LoopTest, AWriteCutAfterItWasSentIsNotRetryableNorSentAgain) {
+  const std::string name = make_collection_abc();
+  weir::testing::FaultProxy proxy(server().port());
+  auto& l = lease("http://" + proxy.address());
+  ASSERT_TRUE(l.execute_async(loop_, on("count", name)).ok());  // the id is cached
+  const int connections = proxy.sending();
+  proxy.set(weir::testing::Fault::reset_mid_response(0));
+  const auto cut =
+      l.execute_async(loop_, on("add", name, R"(,"ids":["d"],"embeddings":[[1,1,0]])"));
+  proxy.clear();
+  expect_ended_by_the_rules(cut);
+  EXPECT_EQ(cut.status, WEIR_E_BROKEN) << cut.message();
+  EXPECT_EQ(cut.error.retryable, 0);
+  EXPECT_THAT(cut.message(),
+              ::testing::HasSubstr(" with no answer; it was not sent again (it may have been "
+                                   "applied before the connection broke)"));
+  EXPECT_EQ(proxy.sending(), connections) << "the write was sent again";
+  EXPECT_EQ(run(connection(), on("count", name)).at("count"), 4) << "Chroma applied the write";
 }
 
 TEST_F(LoopTest, ACollectionRecreatedUnderTheCacheIsFoundAgain) {
