@@ -69,6 +69,10 @@ class ChromaConnection final : public sdk::Connection {
   Call delete_records(const RequestReader& request);
   Call count(const RequestReader& request);
   Call write_records(const RequestReader& request, std::string_view endpoint, bool for_update);
+  // The request minus the gateway's own fields ("op", "collection"), posted to the
+  // collection's `endpoint` (get, query, delete).
+  static Call forwarded(const RequestReader& request, const char* endpoint,
+                        decltype(Call::answer) answer);
 
   struct Operation {
     std::string_view name;

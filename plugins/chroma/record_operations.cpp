@@ -17,14 +17,6 @@ boost::json::array slice(const boost::json::array& column, std::size_t begin, st
                             column.begin() + static_cast<std::ptrdiff_t>(end));
 }
 
-// The request minus the gateway's own fields: what the server gets for get / query / delete.
-std::string server_body(const boost::json::object& request) {
-  boost::json::object body = request;
-  body.erase("op");
-  body.erase("collection");
-  return weir::sdk::json_text(body);
-}
-
 }  // namespace
 
 ChromaConnection::Call ChromaConnection::add(const RequestReader& request) {
@@ -80,24 +72,20 @@ ChromaConnection::Call ChromaConnection::write_records(const RequestReader& requ
 ChromaConnection::Call ChromaConnection::get(const RequestReader& request) {
   request.allow_only(
       {"collection", "ids", "where", "where_document", "include", "limit", "offset"});
-  std::string name = request.required_string("collection");
+  request.required_string("collection");  // checked first
   if (const auto* ids = request.optional_array("ids")) check_ids(request, "ids", *ids);
   check_filter(request, "where");
   check_filter(request, "where_document");
   check_include(request, {"documents", "metadatas", "embeddings", "uris"});
   request.optional_integer("limit", 0);
   request.optional_integer("offset", 0);
-  return {.method = "POST",
-          .collection = std::move(name),
-          .path = "/get",
-          .bodies = {server_body(request.object())},
-          .answer = &write_server_json};
+  return forwarded(request, "/get", &write_server_json);
 }
 
 ChromaConnection::Call ChromaConnection::query(const RequestReader& request) {
   request.allow_only(
       {"collection", "query_embeddings", "n_results", "where", "where_document", "ids", "include"});
-  std::string name = request.required_string("collection");
+  request.required_string("collection");  // checked first
   const auto& embeddings = request.required_array("query_embeddings");
   if (embeddings.empty()) request.fail("query_embeddings", "must hold at least one embedding");
   check_embeddings(request, "query_embeddings", embeddings);
@@ -106,16 +94,12 @@ ChromaConnection::Call ChromaConnection::query(const RequestReader& request) {
   check_filter(request, "where");
   check_filter(request, "where_document");
   check_include(request, {"documents", "metadatas", "embeddings", "uris", "distances"});
-  return {.method = "POST",
-          .collection = std::move(name),
-          .path = "/query",
-          .bodies = {server_body(request.object())},
-          .answer = &write_server_json};
+  return forwarded(request, "/query", &write_server_json);
 }
 
 ChromaConnection::Call ChromaConnection::delete_records(const RequestReader& request) {
   request.allow_only({"collection", "ids", "where", "where_document"});
-  std::string name = request.required_string("collection");
+  request.required_string("collection");  // checked first
   const auto* ids = request.optional_array("ids");
   if (ids != nullptr) check_ids(request, "ids", *ids);
   check_filter(request, "where");
@@ -126,16 +110,26 @@ ChromaConnection::Call ChromaConnection::delete_records(const RequestReader& req
         "ids",
         "or \"where\" or \"where_document\" is required (Chroma deletes nothing without one)");
   }
+  return forwarded(
+      request, "/delete",
+      [](const HttpResponse& response, const std::string& what, sdk::ValueWriter& result) {
+        expect_success(response, what);
+        result.begin_object();
+        result.end_object();
+      });
+}
+
+ChromaConnection::Call ChromaConnection::forwarded(const RequestReader& request,
+                                                   const char* endpoint,
+                                                   decltype(Call::answer) answer) {
+  boost::json::object body = request.object();
+  body.erase("op");
+  body.erase("collection");
   return {.method = "POST",
-          .collection = std::move(name),
-          .path = "/delete",
-          .bodies = {server_body(request.object())},
-          .answer = [](const HttpResponse& response, const std::string& what,
-                       sdk::ValueWriter& result) {
-            expect_success(response, what);
-            result.begin_object();
-            result.end_object();
-          }};
+          .collection = request.required_string("collection"),
+          .path = endpoint,
+          .bodies = {weir::sdk::json_text(body)},
+          .answer = std::move(answer)};
 }
 
 ChromaConnection::Call ChromaConnection::count(const RequestReader& request) {
