@@ -22,6 +22,17 @@ sdk::Error transport_failure(const sdk::Error& e, bool sends_write) {
   return e;
 }
 
+std::optional<std::string_view> as_body(const std::string* body) {
+  return body != nullptr ? std::optional<std::string_view>(*body) : std::nullopt;
+}
+
+// For the error naming the operations; built only then.
+std::string known_operations(const auto& operations) {
+  std::string known;
+  for (const auto& o : operations) known += (known.empty() ? "" : ", ") + std::string(o.name);
+  return known;
+}
+
 }  // namespace
 
 const ChromaConnection::Operation ChromaConnection::kOperations[] = {
@@ -46,10 +57,9 @@ ChromaConnection::ChromaConnection(std::unique_ptr<HttpClient> client,
 const ChromaConnection::Operation& ChromaConnection::begin_request(
     const boost::json::object& request, const sdk::ExecOptions& options) {
   const auto* op = request.if_contains("op");
-  std::string known;
-  for (const auto& o : kOperations) known += (known.empty() ? "" : ", ") + std::string(o.name);
   if (op == nullptr || !op->is_string()) {
-    throw sdk::Error(WEIR_E_INVALID_REQUEST, "a chroma request needs \"op\" (one of " + known +
+    throw sdk::Error(WEIR_E_INVALID_REQUEST, "a chroma request needs \"op\" (one of " +
+                                                 known_operations(kOperations) +
                                                  "); see docs/backends/chroma.md");
   }
   for (const auto& o : kOperations) {
@@ -67,8 +77,8 @@ const ChromaConnection::Operation& ChromaConnection::begin_request(
       throw sdk::Error(WEIR_E_CANCELLED, std::string(o.name) + " was cancelled before it was sent");
     return o;
   }
-  throw sdk::Error(WEIR_E_INVALID_REQUEST,
-                   "unknown op \"" + std::string(op->get_string()) + "\" (known: " + known + ")");
+  throw sdk::Error(WEIR_E_INVALID_REQUEST, "unknown op \"" + std::string(op->get_string()) +
+                                               "\" (known: " + known_operations(kOperations) + ")");
 }
 
 void ChromaConnection::execute(const boost::json::object& request, const sdk::ExecOptions& options,
@@ -196,7 +206,7 @@ void ChromaConnection::exchange(const char* method, std::string path, const std:
   const bool sends_write = writing_ && std::string_view(method) != "GET";
   const auto resend = sends_write ? HttpClient::Resend::kNever : HttpClient::Resend::kAllowed;
   if (loop_) {
-    client_->start(*loop_, method, path, body, left, resend,
+    client_->start(*loop_, method, path, as_body(body), left, resend,
                    [this, sends_write, then = std::move(then)](HttpResponse&& response,
                                                                const sdk::Error* failure) {
                      ending_on_failure([&] {
@@ -208,12 +218,7 @@ void ChromaConnection::exchange(const char* method, std::string path, const std:
   }
   HttpResponse response;
   try {
-    if (body != nullptr)
-      response = client_->post(path, *body, left, resend);
-    else if (std::string_view(method) == "DELETE")
-      response = client_->del(path, left, resend);
-    else
-      response = client_->get(path, left);
+    response = client_->perform(method, path, as_body(body), left, resend);
   } catch (const sdk::Error& e) {
     throw transport_failure(e, sends_write);
   }

@@ -31,7 +31,7 @@ HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options))
   if (share_ == nullptr || handle_ == nullptr) {
     curl_easy_cleanup(handle_);
     curl_share_cleanup(share_);
-    throw sdk::Error(WEIR_E_INTERNAL, "curl_easy_init failed", true);
+    throw sdk::Error(WEIR_E_INTERNAL, "curl_easy_init or curl_share_init failed", true);
   }
   try {
     for (const auto& h : options_.headers) plain_headers_ = append(plain_headers_, h);
@@ -76,15 +76,15 @@ HttpClient::~HttpClient() {
 }
 
 HttpResponse HttpClient::get(std::string_view path, std::chrono::milliseconds deadline) {
-  return perform("GET", path, nullptr, deadline, Resend::kAllowed);
+  return perform("GET", path, std::nullopt, deadline, Resend::kAllowed);
 }
 HttpResponse HttpClient::post(std::string_view path, std::string_view body,
                               std::chrono::milliseconds deadline, Resend resend) {
-  return perform("POST", path, &body, deadline, resend);
+  return perform("POST", path, body, deadline, resend);
 }
 HttpResponse HttpClient::del(std::string_view path, std::chrono::milliseconds deadline,
                              Resend resend) {
-  return perform("DELETE", path, nullptr, deadline, resend);
+  return perform("DELETE", path, std::nullopt, deadline, resend);
 }
 
 int HttpClient::on_progress(void* self, long long, long long, long long, long long) {
@@ -124,18 +124,16 @@ void HttpClient::cancel() noexcept {
 }
 
 HttpResponse HttpClient::perform(const char* method, std::string_view path,
-                                 const std::string_view* body, std::chrono::milliseconds deadline,
-                                 Resend resend) {
+                                 std::optional<std::string_view> body,
+                                 std::chrono::milliseconds deadline, Resend resend) {
   prepare(method, path, body, deadline, resend);
   return outcome(curl_easy_perform(handle_));
 }
 
 void HttpClient::start(const sdk::EventLoop& loop, const char* method, std::string_view path,
-                       const std::string* body, std::chrono::milliseconds deadline, Resend resend,
-                       Done done) {
-  std::string_view body_view;
-  if (body != nullptr) body_view = loop_body_ = *body;
-  prepare(method, path, body != nullptr ? &body_view : nullptr, deadline, resend);
+                       std::optional<std::string_view> body, std::chrono::milliseconds deadline,
+                       Resend resend, Done done) {
+  prepare(method, path, body, deadline, resend);
   {
     std::lock_guard lock(on_loop_mutex_);
     // Another loop is another thread: its watches go, the socket is watched on this one.
@@ -150,19 +148,22 @@ void HttpClient::start(const sdk::EventLoop& loop, const char* method, std::stri
       std::lock_guard lock(on_loop_mutex_);
       on_loop_running_ = false;
     }
-    loop_body_.clear();
     HttpResponse response;
     try {
       response = outcome(rc);
     } catch (const sdk::Error& failure) {
+      return done({}, &failure);
+    } catch (const std::exception& e) {  // nothing may escape into the host's loop
+      const sdk::Error failure(WEIR_E_INTERNAL, std::string("chroma plugin error: ") + e.what());
       return done({}, &failure);
     }
     done(std::move(response), nullptr);
   });
 }
 
-void HttpClient::prepare(const char* method, std::string_view path, const std::string_view* body,
-                         std::chrono::milliseconds deadline, Resend resend) {
+void HttpClient::prepare(const char* method, std::string_view path,
+                         std::optional<std::string_view> body, std::chrono::milliseconds deadline,
+                         Resend resend) {
   what_.assign(method).append(" ").append(path);
   timeout_ = deadline.count() > 0 ? std::min(deadline, options_.request_timeout)
                                   : options_.request_timeout;
@@ -171,7 +172,7 @@ void HttpClient::prepare(const char* method, std::string_view path, const std::s
   const std::string url = options_.base_url + std::string(path);
   curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
   curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-  if (body != nullptr) {
+  if (body) {
     curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, json_headers_);
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, body->data());
     curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,13 +68,19 @@ class HttpClient {
   HttpResponse del(std::string_view path, std::chrono::milliseconds deadline = {},
                    Resend resend = Resend::kAllowed);
 
+  // Any of the three: `body`, when given, goes as JSON.
+  HttpResponse perform(const char* method, std::string_view path,
+                       std::optional<std::string_view> body, std::chrono::milliseconds deadline,
+                       Resend resend);
+
   // One request on `loop`, without blocking: returns at once, and `done` runs
   // once on the loop's thread, never inside start(), with the response or
-  // (response empty) the failure get/post/del would have thrown. `body`
-  // (POST) is copied. Throws sdk::Error when it cannot start.
+  // (response empty) the failure perform() would have thrown. `body` is
+  // borrowed until then. Throws sdk::Error when it cannot start.
   using Done = std::function<void(HttpResponse&& response, const sdk::Error* failure)>;
   void start(const sdk::EventLoop& loop, const char* method, std::string_view path,
-             const std::string* body, std::chrono::milliseconds deadline, Resend resend, Done done);
+             std::optional<std::string_view> body, std::chrono::milliseconds deadline,
+             Resend resend, Done done);
 
   // Makes the request in flight (on another thread), or else the next one,
   // stop with WEIR_E_CANCELLED; used up by the request it stops.
@@ -85,10 +92,8 @@ class HttpClient {
   const std::string& base_url() const noexcept { return options_.base_url; }
 
  private:
-  HttpResponse perform(const char* method, std::string_view path, const std::string_view* body,
-                       std::chrono::milliseconds deadline, Resend resend);
   // Sets the handle up for one request (the body is borrowed until it ends).
-  void prepare(const char* method, std::string_view path, const std::string_view* body,
+  void prepare(const char* method, std::string_view path, std::optional<std::string_view> body,
                std::chrono::milliseconds deadline, Resend resend);
   // The request prepare() set up ended with `rc`: its response, or the failure thrown.
   HttpResponse outcome(CURLcode rc);
@@ -110,7 +115,6 @@ class HttpClient {
   std::chrono::milliseconds timeout_{0};
   HttpResponse response_;
   char error_text_[CURL_ERROR_SIZE] = "";
-  std::string loop_body_;  // a loop request's body, kept until it ends
   Resend resend_ = Resend::kAllowed;
   int sends_ = 0;
   bool resend_refused_ = false;
