@@ -39,12 +39,51 @@ void append_message(const Structure& message, std::string& out) {
   append_chunked(body, out);
 }
 
-Structure read_message(Transport& transport, Deadline deadline) {
-  Value v = packstream::decode(read_chunked(transport, deadline));
+namespace {
+
+Structure decode_message(std::string_view body) {
+  Value v = packstream::decode(body);
   auto* s = std::get_if<Structure>(&v.v);
   if (s == nullptr)
     throw sdk::Error(WEIR_E_BROKEN, "the Bolt peer sent a message that is not a structure", true);
   return std::move(*s);
+}
+
+std::size_t chunk_size(std::string_view in, std::size_t at) {
+  return (std::size_t{static_cast<unsigned char>(in[at])} << 8) |
+         static_cast<unsigned char>(in[at + 1]);
+}
+
+}  // namespace
+
+Structure read_message(Transport& transport, Deadline deadline) {
+  return decode_message(read_chunked(transport, deadline));
+}
+
+std::optional<Structure> take_message(std::string_view& in) {
+  while (in.size() >= 2 && chunk_size(in, 0) == 0) in.remove_prefix(2);  // NOOP keep-alives
+  // Finds the end marker first, so a message in one chunk (the usual case) is decoded in
+  // place and only one of several chunks is joined.
+  std::size_t at = 0;
+  std::size_t chunks = 0;
+  for (;;) {
+    if (at + 2 > in.size()) return std::nullopt;
+    const auto n = chunk_size(in, at);
+    if (n == 0) break;
+    if (at + 2 + n > in.size()) return std::nullopt;
+    at += 2 + n;
+    ++chunks;
+  }
+  std::string joined;
+  std::string_view body = in.substr(2, at - 2);
+  if (chunks > 1) {
+    for (std::size_t p = 0; p < at; p += 2 + chunk_size(in, p))
+      joined.append(in.substr(p + 2, chunk_size(in, p)));
+    body = joined;
+  }
+  Structure message = decode_message(body);
+  in.remove_prefix(at + 2);
+  return message;
 }
 
 }  // namespace weir::neo4j::bolt

@@ -6,6 +6,7 @@
 #include "packstream_value.hpp"
 #include "transport.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -25,5 +26,10 @@ void append_message(const Structure& message, std::string& out);
 // Reads one message and decodes it; anything but a structure is a protocol
 // violation (WEIR_E_BROKEN).
 Structure read_message(Transport& transport, Deadline deadline);
+
+// For bytes an event loop received: takes one whole message off the front of
+// `in` and decodes it as read_message does, once all its chunks are there;
+// nullopt (and `in` unchanged but for NOOPs) while more bytes are needed.
+std::optional<Structure> take_message(std::string_view& in);
 
 }  // namespace weir::neo4j::bolt

@@ -143,19 +143,32 @@ void BoltSession::flush(Deadline deadline) {
 
 Structure BoltSession::receive(Deadline deadline) {
   try {
-    Structure m = bolt::read_message(*transport_, deadline);
-    if (m.tag == bolt::kSuccess || m.tag == bolt::kFailure || m.tag == bolt::kIgnored) {
-      if (pending_ == 0)
-        violation("the server sent " + bolt::message_name(m.tag) + " to no request");
-      --pending_;
-    } else if (m.tag != bolt::kRecord) {
-      violation("the server sent an unknown message " + bolt::message_name(m.tag));
-    }
-    return m;
+    return counted(bolt::read_message(*transport_, deadline));
   } catch (...) {
     broken_ = true;
     throw;
   }
+}
+
+std::optional<Structure> BoltSession::take(std::string_view& in) {
+  try {
+    auto m = bolt::take_message(in);
+    if (m) return counted(std::move(*m));
+    return std::nullopt;
+  } catch (...) {
+    broken_ = true;
+    throw;
+  }
+}
+
+Structure BoltSession::counted(Structure m) {
+  if (m.tag == bolt::kSuccess || m.tag == bolt::kFailure || m.tag == bolt::kIgnored) {
+    if (pending_ == 0) violation("the server sent " + bolt::message_name(m.tag) + " to no request");
+    --pending_;
+  } else if (m.tag != bolt::kRecord) {
+    violation("the server sent an unknown message " + bolt::message_name(m.tag));
+  }
+  return m;
 }
 
 void BoltSession::violation(const std::string& what) {
@@ -167,29 +180,50 @@ Map BoltSession::summary(Deadline deadline) {
   Structure m = receive(deadline);
   if (m.tag == bolt::kFailure || m.tag == bolt::kIgnored) recover_and_throw(m, deadline);
   if (m.tag != bolt::kSuccess) violation("expected a summary, got " + bolt::message_name(m.tag));
-  auto* meta = m.fields.empty() ? nullptr : std::get_if<Map>(&m.fields[0].v);
+  return meta_of(m);
+}
+
+Map BoltSession::meta_of(Structure& success) {
+  auto* meta = success.fields.empty() ? nullptr : std::get_if<Map>(&success.fields[0].v);
   return meta != nullptr ? std::move(*meta) : Map{};
 }
 
-void BoltSession::recover_and_throw(const Structure& failure, Deadline deadline) {
+bool BoltSession::has_more(const Map& meta) { return bool_member(meta, "has_more"); }
+
+const List& BoltSession::values_of(const Structure& record) {
+  const List* values = record.fields.size() == 1 ? record.fields[0].get_if<List>() : nullptr;
+  if (values == nullptr) violation("a RECORD without a list of values");
+  return *values;
+}
+
+sdk::Error BoltSession::failure_of(const Structure& failure) {
   const Map* meta = failure.fields.empty() ? nullptr : failure.fields[0].get_if<Map>();
   std::string code = meta != nullptr ? string_member(*meta, "code") : "";
   if (code.empty() && meta != nullptr) code = string_member(*meta, "neo4j_code");
   const std::string message =
       meta != nullptr ? string_member(*meta, "message") : "the request was ignored";
+  return failure_error(code, message.empty() ? "the server reported " + code : message);
+}
+
+void BoltSession::recover_and_throw(const Structure& failure, Deadline deadline) {
+  auto error = failure_of(failure);
   // The server ignores everything until RESET; the pipelined rest is IGNORED.
   reset(deadline);
-  throw failure_error(code, message.empty() ? "the server reported " + code : message);
+  throw error;
 }
 
 void BoltSession::reset(Deadline deadline) {
-  send(bolt::kReset, {});
+  queue_reset();
   flush(deadline);
   std::uint8_t last = 0;
   while (pending_ > 0) {
     const Structure m = receive(deadline);
     if (m.tag != bolt::kRecord) last = m.tag;
   }
+  reset_answered(last);
+}
+
+void BoltSession::reset_answered(std::uint8_t last) {
   if (last != bolt::kSuccess) violation("RESET was answered with " + bolt::message_name(last));
   in_transaction_ = false;
 }
@@ -207,9 +241,9 @@ void BoltSession::settle(Deadline deadline) {
       Structure m = receive(deadline);
       if (m.tag == bolt::kRecord) continue;
       if (m.tag != bolt::kSuccess) recover_and_throw(m, deadline);
-      meta = m.fields.empty() || !m.fields[0].is<Map>() ? Map{} : std::get<Map>(m.fields[0].v);
+      meta = meta_of(m);
     }
-    if (!bool_member(meta, "has_more")) return;
+    if (!has_more(meta)) return;
     send(bolt::kDiscard, {Map{{"n", std::int64_t{-1}}}});
     flush(deadline);
   }
@@ -219,11 +253,19 @@ std::vector<std::string> BoltSession::run(const std::string& query, Map params, 
                                           std::int64_t fetch_size, bool discard,
                                           Deadline deadline) {
   settle(deadline);
+  queue_run(query, std::move(params), std::move(extra), fetch_size, discard);
+  flush(deadline);
+  return columns_of(summary(deadline));
+}
+
+void BoltSession::queue_run(const std::string& query, Map params, Map extra,
+                            std::int64_t fetch_size, bool discard) {
   send(bolt::kRun, {query, std::move(params), std::move(extra)});
   send(discard ? bolt::kDiscard : bolt::kPull,
        {Map{{"n", discard ? std::int64_t{-1} : fetch_size}}});
-  flush(deadline);
-  const Map meta = summary(deadline);
+}
+
+std::vector<std::string> BoltSession::columns_of(const Map& meta) {
   std::vector<std::string> columns;
   if (const auto* fields = find(meta, "fields")) {
     for (const auto& f : fields->get_if<List>() != nullptr ? *fields->get_if<List>() : List{}) {
@@ -240,16 +282,13 @@ Map BoltSession::consume(const std::function<void(const List&)>& on_record, std:
   for (;;) {
     Structure m = receive(deadline);
     if (m.tag == bolt::kRecord) {
-      const List* values = m.fields.size() == 1 ? m.fields[0].get_if<List>() : nullptr;
-      if (values == nullptr) violation("a RECORD without a list of values");
-      on_record(*values);
+      on_record(values_of(m));
       continue;
     }
     if (m.tag != bolt::kSuccess) recover_and_throw(m, deadline);
-    Map meta = m.fields.empty() || !m.fields[0].is<Map>() ? Map{}
-                                                          : std::move(std::get<Map>(m.fields[0].v));
-    if (!bool_member(meta, "has_more")) return meta;
-    send(bolt::kPull, {Map{{"n", fetch_size}}});
+    Map meta = meta_of(m);
+    if (!has_more(meta)) return meta;
+    queue_pull(fetch_size);
     flush(deadline);
   }
 }

@@ -13,10 +13,13 @@
 #include "packstream_value.hpp"
 #include "transport.hpp"
 
+#include <weir/sdk/error.hpp>
+
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace weir::neo4j {
@@ -63,10 +66,47 @@ class BoltSession {
   void begin(Map extra, Deadline deadline);
   std::string commit(Deadline deadline);  // returns the bookmark ("" when none)
   void rollback(Deadline deadline);
+  // From another thread (a cancel): a call waiting on the server fails now, and the
+  // session with it (Transport::interrupt).
+  void interrupt() noexcept { transport_->interrupt(); }
   // Drains whatever is outstanding and RESETs to READY (ends any transaction).
   void reset(Deadline deadline);
   // ROUTE: returns the "rt" map of the routing table.
   Map route(Map context, List bookmarks, std::optional<std::string> database, Deadline deadline);
+
+  // ---- For a caller that moves the bytes itself, on an event loop ----
+  // The socket Bolt travels on as it is (plain TCP), while the session is usable; -1
+  // otherwise (TLS, WebSocket, broken).
+  int raw_socket() noexcept { return broken_ ? -1 : transport_->raw_bolt_socket(); }
+  // Queue messages without sending them: the caller sends take_outbox().
+  void queue_run(const std::string& query, Map params, Map extra, std::int64_t fetch_size,
+                 bool discard);
+  void queue_pull(std::int64_t fetch_size) { send(bolt::kPull, {Map{{"n", fetch_size}}}); }
+  void queue_reset() { send(bolt::kReset, {}); }
+  std::string take_outbox() noexcept { return std::exchange(out_, {}); }
+  // The next whole message at the front of `in`, counted as a received one; nullopt
+  // while more bytes are needed. Throws (and breaks the session) as receive() does.
+  std::optional<Structure> take(std::string_view& in);
+  // Replies still owed for what was sent; a RESET is answered once none is.
+  int replies_owed() const noexcept { return pending_; }
+  // The last reply to a RESET arrived with `last` (a summary's tag): READY again.
+  void reset_answered(std::uint8_t last);
+  // The bytes stopped halfway (a deadline, a cancel): the session cannot be reused.
+  void break_off() noexcept { broken_ = true; }
+
+  // What a reply means, for either caller:
+  // the column names in RUN's SUCCESS (a protocol violation if malformed);
+  std::vector<std::string> columns_of(const Map& meta);
+  // a RECORD's values (a protocol violation if it has none);
+  const List& values_of(const Structure& record);
+  // a SUCCESS's metadata (empty when it has none);
+  static Map meta_of(Structure& success);
+  // whether a PULL's SUCCESS says more records wait for the next PULL;
+  static bool has_more(const Map& meta);
+  // the error a FAILURE (or IGNORED) stands for.
+  static sdk::Error failure_of(const Structure& failure);
+  // Throws WEIR_E_BROKEN and breaks the session: the server broke the protocol.
+  [[noreturn]] void violation(const std::string& what);
 
  private:
   void handshake(Deadline deadline);
@@ -74,10 +114,10 @@ class BoltSession {
   void send(std::uint8_t signature, std::vector<Value> fields);
   void flush(Deadline deadline);
   Structure receive(Deadline deadline);
+  Structure counted(Structure m);  // a received message, counted against pending_
   Map summary(Deadline deadline);  // one SUCCESS, or recover and throw
   void settle(Deadline deadline);  // finishes a result the caller stopped reading
   [[noreturn]] void recover_and_throw(const Structure& failure, Deadline deadline);
-  [[noreturn]] void violation(const std::string& what);
 
   std::unique_ptr<Transport> transport_;
   std::string out_;

@@ -37,6 +37,13 @@ class BoltTransport final : public Transport {
   bool closed_by_peer() noexcept override {
     return neo4j::closed_by_peer(beast::get_lowest_layer(stream_), !kEncrypted<Stream>);
   }
+  int raw_bolt_socket() noexcept override {
+    if constexpr (kEncrypted<Stream>)
+      return -1;
+    else
+      return stream_.socket().native_handle();
+  }
+  void interrupt() noexcept override { neo4j::interrupt(beast::get_lowest_layer(stream_)); }
   void close() noexcept override { shut(beast::get_lowest_layer(stream_)); }
 
  private:

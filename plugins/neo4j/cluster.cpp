@@ -63,11 +63,30 @@ std::vector<std::string> Cluster::candidates(AccessMode mode) {
                          seed_ + " (a leader election may be in progress)",
                      true);
   }
-  if (mode == AccessMode::kRead) {
-    const auto turn = static_cast<std::ptrdiff_t>(next_reader_++ % members.size());
-    std::rotate(members.begin(), members.begin() + turn, members.end());
-  }
+  take_turns(mode, members);
   return members;
+}
+
+std::optional<MemberLease> Cluster::lease_ready(AccessMode mode) {
+  std::vector<std::string> members;
+  {
+    std::lock_guard lock(mutex_);
+    if (table_.expired(Clock::now())) return std::nullopt;
+    members = mode == AccessMode::kRead ? table_.readers : table_.writers;
+  }
+  if (members.empty()) return std::nullopt;
+  take_turns(mode, members);
+  for (const auto& member : members) {
+    auto& pool = pool_for(member);
+    if (auto* lease = pool.acquire_ready({})) return MemberLease(pool, lease, member);
+  }
+  return std::nullopt;
+}
+
+void Cluster::take_turns(AccessMode mode, std::vector<std::string>& members) {
+  if (mode != AccessMode::kRead) return;
+  const auto turn = static_cast<std::ptrdiff_t>(next_reader_++ % members.size());
+  std::rotate(members.begin(), members.begin() + turn, members.end());
 }
 
 sdk::Pool& Cluster::pool_for(const std::string& address) {

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -65,6 +66,10 @@ class Cluster {
   // write refresh the table. Throws Error(WEIR_E_UNAVAILABLE, retryable)
   // when no router answers or the table has no member for the mode.
   MemberLease lease(AccessMode mode);
+  // lease() for an event loop, which must not wait: a connection ready now on
+  // the first member for `mode` that has one, or nullopt when none has or the
+  // table has expired (lease() then refreshes it, connects or waits).
+  std::optional<MemberLease> lease_ready(AccessMode mode);
   // `address` answered "not a leader": stop writing to it and refresh before
   // the next write.
   void forget_writer(const std::string& address);
@@ -80,6 +85,8 @@ class Cluster {
   void refresh(Deadline asked_at);
   // The members that take `mode`, starting with the one whose turn it is.
   std::vector<std::string> candidates(AccessMode mode);
+  // Readers take turns: the list rotated to start at the one whose turn it is.
+  void take_turns(AccessMode mode, std::vector<std::string>& members);
   RoutingTable fetch_from(const std::string& router, const std::vector<std::string>& bookmarks);
   sdk::Pool& pool_for(const std::string& address);
   Map routing_context() const { return Map{{"address", seed_}}; }

@@ -78,21 +78,20 @@ List Neo4jConnection::bookmarks_for(const boost::json::object& o, const char* wh
   return out;
 }
 
-void Neo4jConnection::execute(const boost::json::object& request, const sdk::ExecOptions& options,
-                              sdk::ValueWriter& out) {
+Neo4jConnection::QueryPlan Neo4jConnection::plan(const boost::json::object& request,
+                                                 const sdk::ExecOptions& options) {
   allow_only(request, {"query", "params", "database", "bookmarks", "discard"}, "request");
-  const auto query = optional_text(request, "query", "request");
+  QueryPlan plan;
+  auto query = optional_text(request, "query", "request");
   if (!query || query->empty()) bad_request("request.query is required (a Cypher string)");
-  Map params;
+  plan.query = std::move(*query);
   if (const auto* p = request.if_contains("params"); p != nullptr && !p->is_null()) {
     if (!p->is_object()) bad_request("request.params must be an object of named parameters");
-    params = map_from_json(p->get_object(), {session_->version().major >= 5, false}, "params");
+    plan.params = map_from_json(p->get_object(), {session_->version().major >= 5, false}, "params");
   }
   const auto* discard_flag = request.if_contains("discard");
-  const bool discard =
-      discard_flag != nullptr && discard_flag->is_bool() && discard_flag->get_bool();
+  plan.discard = discard_flag != nullptr && discard_flag->is_bool() && discard_flag->get_bool();
 
-  Map extra;
   if (session_->in_transaction()) {
     // Database, mode and bookmarks belong to the transaction, fixed at begin.
     if (request.contains("database") || request.contains("bookmarks")) {
@@ -102,16 +101,16 @@ void Neo4jConnection::execute(const boost::json::object& request, const sdk::Exe
     }
   } else {
     if (auto b = bookmarks_for(request, "request"); !b.empty())
-      extra.emplace_back("bookmarks", std::move(b));
-    if (options.read_only) extra.emplace_back("mode", "r");
+      plan.extra.emplace_back("bookmarks", std::move(b));
+    if (options.read_only) plan.extra.emplace_back("mode", "r");
     if (auto db = optional_text(request, "database", "request")
                       .value_or(settings_->database.value_or(""));
         !db.empty()) {
-      extra.emplace_back("db", std::move(db));
+      plan.extra.emplace_back("db", std::move(db));
     }
     // Ask the server to give up when the caller will, not just the socket.
     if (options.timeout.count() > 0)
-      extra.emplace_back("tx_timeout", std::int64_t{options.timeout.count()});
+      plan.extra.emplace_back("tx_timeout", std::int64_t{options.timeout.count()});
   }
 
   // Nothing was sent on a connection the server closed while it sat in the
@@ -122,24 +121,37 @@ void Neo4jConnection::execute(const boost::json::object& request, const sdk::Exe
                      "not sent",
                      sdk::Retry::kYes);
   }
-  // A query outside a transaction commits itself: once sent, one that is not
-  // declared read-only may have written whatever became of the connection.
-  // Inside a transaction a break is left retryable: the uncommitted
-  // transaction died with the connection.
-  const bool commits_itself = !options.read_only && !session_->in_transaction();
+  // Inside a transaction a break is left retryable: the uncommitted transaction died with
+  // the connection.
+  plan.commits_itself = !options.read_only && !session_->in_transaction();
+  return plan;
+}
+
+void Neo4jConnection::execute(const boost::json::object& request, const sdk::ExecOptions& options,
+                              sdk::ValueWriter& out) {
+  auto query = plan(request, options);
+  const bool commits_itself = query.commits_itself;
   try {
-    run_and_write(*query, std::move(params), std::move(extra), discard, options.timeout, out);
+    run_and_write(std::move(query), options.timeout, out);
   } catch (const sdk::Error& e) {
+    if (interrupted_.load()) throw sdk::Error(WEIR_E_CANCELLED, "the neo4j query was cancelled");
     if (!commits_itself) throw;
     throw sdk::may_have_been_applied(e);
   }
 }
 
-void Neo4jConnection::run_and_write(const std::string& query, Map params, Map extra, bool discard,
-                                    std::chrono::milliseconds timeout, sdk::ValueWriter& out) {
+void Neo4jConnection::run_and_write(QueryPlan plan, std::chrono::milliseconds timeout,
+                                    sdk::ValueWriter& out) {
   const auto until = deadline(timeout);
-  const auto columns = session_->run(query, std::move(params), std::move(extra),
-                                     settings_->fetch_size, discard, until);
+  begin_result(session_->run(plan.query, std::move(plan.params), std::move(plan.extra),
+                             settings_->fetch_size, plan.discard, until),
+               out);
+  const Map meta = session_->consume([&](const List& values) { write_record(values, out); },
+                                     settings_->fetch_size, until);
+  end_result(meta, out);
+}
+
+void Neo4jConnection::begin_result(const std::vector<std::string>& columns, sdk::ValueWriter& out) {
   out.begin_object();
   out.key("columns");
   out.begin_array();
@@ -147,13 +159,15 @@ void Neo4jConnection::run_and_write(const std::string& query, Map params, Map ex
   out.end_array();
   out.key("rows");
   out.begin_array();
-  const Map meta = session_->consume(
-      [&](const List& values) {
-        out.begin_array();
-        for (const auto& v : values) write_value(v, out);
-        out.end_array();
-      },
-      settings_->fetch_size, until);
+}
+
+void Neo4jConnection::write_record(const List& values, sdk::ValueWriter& out) {
+  out.begin_array();
+  for (const auto& v : values) write_value(v, out);
+  out.end_array();
+}
+
+void Neo4jConnection::end_result(const Map& meta, sdk::ValueWriter& out) {
   out.end_array();
   if (const auto* b = find(meta, "bookmark"); b != nullptr && b->is<std::string>()) {
     bookmarks_->put(*b->get_if<std::string>());
@@ -182,7 +196,8 @@ void Neo4jConnection::describe_backend(sdk::ValueWriter& out) {
 }
 
 void Neo4jConnection::reset() {
-  if (session_->broken()) throw sdk::Error(WEIR_E_BROKEN, "the neo4j connection is broken", true);
+  if (session_->broken() || interrupted_.load())
+    throw sdk::Error(WEIR_E_BROKEN, "the neo4j connection is broken", true);
   if (!session_->idle()) session_->reset(deadline_after(settings_->connect_timeout));
 }
 

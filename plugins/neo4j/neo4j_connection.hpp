@@ -5,9 +5,11 @@
 
 #include "bolt_session.hpp"
 #include "connection_settings.hpp"
+#include "loop_socket.hpp"
 
 #include <weir/sdk/connection.hpp>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,9 +45,20 @@ class Neo4jConnection : public sdk::Connection {
 
   void execute(const boost::json::object& request, const sdk::ExecOptions& options,
                sdk::ValueWriter& out) override;
+  // A query outside a transaction, over Bolt on plain TCP, on the host's loop
+  // (neo4j_connection_async.cpp); the rest is handed to execute().
+  void execute_async(const boost::json::object& request, const sdk::ExecOptions& options,
+                     sdk::ValueWriter out, sdk::EventLoop loop, sdk::Completion done) override;
+  // Stops what runs on the connection (the host's deadline, a client gone): a query on
+  // the loop ends at once, a call on a worker fails as its socket is shut down. Either
+  // way the connection is given up, so the server stops the query when it finds the
+  // connection gone (Bolt has no cancel of its own but RESET, which waits its turn).
+  void cancel() noexcept override;
   bool ping() override;
   void describe_backend(sdk::ValueWriter& out) override;
   void reset() override;
+  // A session left mid-result or in a transaction is RESET; a broken one is only closed.
+  bool reset_waits_on_backend() const override { return !session_->broken() && !session_->idle(); }
   void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override;
   void commit(std::chrono::milliseconds timeout) override;
   void rollback(std::chrono::milliseconds timeout) override;
@@ -54,9 +67,29 @@ class Neo4jConnection : public sdk::Connection {
   BoltSession& session() noexcept { return *session_; }
 
  private:
+  // A request read and checked: what RUN sends.
+  struct QueryPlan {
+    std::string query;
+    Map params;
+    Map extra;
+    bool discard = false;
+    // Outside a transaction a query commits itself: once sent, one that is not declared
+    // read-only may have written whatever became of the connection.
+    bool commits_itself = false;
+  };
+  QueryPlan plan(const boost::json::object& request, const sdk::ExecOptions& options);
   // RUN and PULL of one request, its rows and summary written to `out`.
-  void run_and_write(const std::string& query, Map params, Map extra, bool discard,
-                     std::chrono::milliseconds timeout, sdk::ValueWriter& out);
+  void run_and_write(QueryPlan plan, std::chrono::milliseconds timeout, sdk::ValueWriter& out);
+  // The result as it arrives: its columns, each record, then how it ended.
+  static void begin_result(const std::vector<std::string>& columns, sdk::ValueWriter& out);
+  static void write_record(const List& values, sdk::ValueWriter& out);
+  void end_result(const Map& meta, sdk::ValueWriter& out);
+
+  struct LoopRun;
+  LoopSocket& loop_socket_on(const sdk::EventLoop& loop, int fd);
+  // One reply of a query on the loop; true once the query ended (and completed).
+  bool on_loop_reply(LoopRun& run, Structure reply);
+  void end_on_loop(LoopRun& run, const sdk::Error* failure);
   Deadline deadline(std::chrono::milliseconds timeout) const;
   // BEGIN, COMMIT and ROLLBACK end by the request's deadline (`timeout`);
   // without one (a rollback on release) request_timeout_ms bounds them, or
@@ -68,6 +101,13 @@ class Neo4jConnection : public sdk::Connection {
   std::unique_ptr<BoltSession> session_;
   std::shared_ptr<const ConnectionSettings> settings_;
   std::shared_ptr<BookmarkStore> bookmarks_;
+  // The session's socket on the loop it last served. Declared after session_, so it stops
+  // watching the socket before the session closes it.
+  std::mutex on_loop_mutex_;  // on_loop_ is replaced on a loop and read by cancel()
+  std::shared_ptr<LoopSocket> on_loop_;
+  // A cancel shut the socket down: the call it stopped says CANCELLED, and the
+  // connection is not reused.
+  std::atomic<bool> interrupted_{false};
 };
 
 // One authenticated Bolt session with host:port, over the transport and TLS

@@ -12,7 +12,7 @@ struct Neo4jDriver {
       "neo4j", "0.1.0", "Neo4j over Bolt 4.4/5.x (bolt, neo4j, ws; +s/+ssc/wss for TLS)",
       WEIR_KIND_GRAPH,
       WEIR_CAP_TRANSACTIONS | WEIR_CAP_PARAMETERS | WEIR_CAP_NAMED_PARAMETERS | WEIR_CAP_STREAMING |
-          WEIR_CAP_READ_REPLICAS};
+          WEIR_CAP_READ_REPLICAS | WEIR_CAP_CANCEL | WEIR_CAP_EXECUTE_ASYNC};
 
   static void validate(const sdk::OpenContext& context) {
     ConnectionSettings::from(context.connection, context.data_dir);

@@ -33,6 +33,49 @@ void on_member(Cluster& cluster, AccessMode mode, Work&& work, MayRetry&& may_re
   }
 }
 
+AccessMode mode_for(const sdk::ExecOptions& options) {
+  // A read that must see the client's own writes goes to the writer (the leader).
+  return options.read_only && !options.primary ? AccessMode::kRead : AccessMode::kWrite;
+}
+
+// A request a member's connection runs on the loop: the member stays leased until the
+// request completes, and its ending is the routed request's.
+class MemberCall {
+ public:
+  MemberCall(RoutedConnection& routed, std::shared_ptr<Cluster> cluster, MemberLease member,
+             sdk::Completion outer)
+      : routed_(routed), cluster_(std::move(cluster)), member_(std::move(member)), outer_(outer) {
+    routed_.serve(&member_.connection());
+    inner_.struct_size = sizeof inner_;
+    inner_.host_data = this;
+    inner_.complete = &MemberCall::complete;
+  }
+  ~MemberCall() { routed_.serve(nullptr); }  // before the member goes back to its pool
+  sdk::Connection& connection() { return member_.connection(); }
+  sdk::Completion completion() { return sdk::Completion(&inner_, &broken_); }
+
+ private:
+  static void complete(void* self, weir_status status, const weir_error* error) {
+    std::unique_ptr<MemberCall> call(static_cast<MemberCall*>(self));
+    if (call->broken_ || status == WEIR_E_TIMEOUT) call->member_.mark_broken();
+    const bool not_a_leader = error != nullptr && is_not_a_leader(error->code);
+    if (not_a_leader) call->cluster_->forget_writer(call->member_.address());
+    const auto outer = call->outer_;
+    call.reset();  // the member's connection goes back to its pool first
+    if (!not_a_leader) return outer.pass_on(status, error);
+    // Nothing was written: execute() refreshes the table and runs it on the new writer.
+    outer.fail(
+        sdk::Error(WEIR_E_WOULD_BLOCK, "the member was not the leader: runs through execute"));
+  }
+
+  RoutedConnection& routed_;
+  std::shared_ptr<Cluster> cluster_;
+  MemberLease member_;
+  sdk::Completion outer_;
+  weir_completion inner_{};
+  bool broken_ = false;  // the member's request broke its connection
+};
+
 void write_list(sdk::ValueWriter& out, const char* key, const std::vector<std::string>& items) {
   out.key(key);
   out.begin_array();
@@ -46,7 +89,7 @@ void RoutedConnection::execute(const boost::json::object& request, const sdk::Ex
                                sdk::ValueWriter& out) {
   if (tx_) {
     try {
-      return tx_->connection().execute(request, options, out);
+      return on(tx_->connection(), [&](sdk::Connection& c) { c.execute(request, options, out); });
     } catch (const sdk::Error& e) {
       if (breaks_connection(e)) tx_->mark_broken();
       // A failure ends the transaction on the server (the member RESETs).
@@ -54,13 +97,45 @@ void RoutedConnection::execute(const boost::json::object& request, const sdk::Ex
       throw;
     }
   }
-  // A read that must see the client's own writes goes to the writer (the leader).
-  const auto mode = options.read_only && !options.primary ? AccessMode::kRead : AccessMode::kWrite;
   WatchedWriter watched(out);
   on_member(
-      *cluster_, mode,
-      [&](MemberLease& member) { member.connection().execute(request, options, watched.writer()); },
+      *cluster_, mode_for(options),
+      [&](MemberLease& member) {
+        on(member.connection(),
+           [&](sdk::Connection& c) { c.execute(request, options, watched.writer()); });
+      },
       [&] { return !watched.started(); });
+}
+
+template <class Call>
+void RoutedConnection::on(sdk::Connection& member, Call&& call) {
+  serve(&member);
+  try {
+    call(member);
+  } catch (...) {
+    serve(nullptr);
+    throw;
+  }
+  serve(nullptr);
+}
+
+void RoutedConnection::cancel() noexcept {
+  std::lock_guard lock(serving_mutex_);
+  if (serving_ != nullptr) serving_->cancel();
+}
+
+void RoutedConnection::execute_async(const boost::json::object& request,
+                                     const sdk::ExecOptions& options, sdk::ValueWriter out,
+                                     sdk::EventLoop loop, sdk::Completion done) {
+  if (tx_) throw sdk::Error(WEIR_E_WOULD_BLOCK, "runs through execute: a transaction is open");
+  auto member = cluster_->lease_ready(mode_for(options));
+  if (!member) {
+    throw sdk::Error(WEIR_E_WOULD_BLOCK,
+                     "runs through execute: no member connection is ready without waiting");
+  }
+  auto call = std::make_unique<MemberCall>(*this, cluster_, std::move(*member), done);
+  call->connection().execute_async(request, options, out, loop, call->completion());
+  call.release();  // started: its completion frees it
 }
 
 bool RoutedConnection::ping() {
@@ -121,10 +196,12 @@ void RoutedConnection::end_transaction(bool commit, std::chrono::milliseconds ti
   std::optional<MemberLease> member = std::move(tx_);
   tx_.reset();
   try {
-    if (commit)
-      member->connection().commit(timeout);
-    else
-      member->connection().rollback(timeout);
+    on(member->connection(), [&](sdk::Connection& c) {
+      if (commit)
+        c.commit(timeout);
+      else
+        c.rollback(timeout);
+    });
   } catch (const sdk::Error& e) {
     note_failure(*cluster_, *member, e);
     throw;

@@ -6,6 +6,7 @@
 
 #include "cluster.hpp"
 
+#include <mutex>
 #include <optional>
 
 namespace weir::neo4j {
@@ -19,20 +20,43 @@ class RoutedConnection : public sdk::Connection {
   // result was written yet, retries once on the new writer.
   void execute(const boost::json::object& request, const sdk::ExecOptions& options,
                sdk::ValueWriter& out) override;
+  // Outside a transaction, on a member connection ready now, which runs it on
+  // the loop (Neo4jConnection::execute_async); the rest is handed to execute().
+  // A "not a leader" answer is handed to execute() as well, which refreshes the
+  // table and retries on the new writer.
+  void execute_async(const boost::json::object& request, const sdk::ExecOptions& options,
+                     sdk::ValueWriter out, sdk::EventLoop loop, sdk::Completion done) override;
   bool ping() override;
   // The routing table, and the backend as one reader describes it.
   void describe_backend(sdk::ValueWriter& out) override;
   void reset() override;
+  // Only a transaction's member talks to the server when it goes back.
+  bool reset_waits_on_backend() const override { return tx_.has_value(); }
   void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override;
   void commit(std::chrono::milliseconds timeout) override;
   void rollback(std::chrono::milliseconds timeout) override;
   bool in_transaction() const override { return tx_.has_value(); }
+  // Cancels what the member connection serving the running call runs.
+  void cancel() noexcept override;
+
+  // The member connection a call runs on, for cancel() from another thread: from
+  // before the call reaches it until it is over there (a request on the loop: until
+  // it completes), always before the member goes back to its pool.
+  void serve(sdk::Connection* member) noexcept {
+    std::lock_guard lock(serving_mutex_);
+    serving_ = member;
+  }
 
  private:
   void end_transaction(bool commit, std::chrono::milliseconds timeout);
+  // Runs `call` on `member`, which serves this connection's cancels meanwhile.
+  template <class Call>
+  void on(sdk::Connection& member, Call&& call);
 
   std::shared_ptr<Cluster> cluster_;
   std::optional<MemberLease> tx_;  // the member holding the open transaction
+  std::mutex serving_mutex_;
+  sdk::Connection* serving_ = nullptr;
 };
 
 class RoutingConnectionFactory : public sdk::ConnectionFactory {

@@ -84,6 +84,10 @@ void open(asio::io_context& io, TlsStream& stream, const std::string& host, std:
   if (ec) throw tls->handshake_error(stream.native_handle(), ec, host, port);
 }
 
+void interrupt(beast::tcp_stream& lowest) noexcept {
+  ::shutdown(lowest.socket().native_handle(), SHUT_RDWR);
+}
+
 void shut(beast::tcp_stream& lowest) noexcept {
   error_code ignored;
   lowest.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

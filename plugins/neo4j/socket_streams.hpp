@@ -68,4 +68,8 @@ void open(boost::asio::io_context& io, TlsStream& stream, const std::string& hos
 // waiting for its close_notify would hold up every close for nothing.
 void shut(boost::beast::tcp_stream& lowest) noexcept;
 
+// Transport::interrupt on the socket under `lowest`: shutdown(2), which is safe
+// while another thread waits on the socket (closing it would not be).
+void interrupt(boost::beast::tcp_stream& lowest) noexcept;
+
 }  // namespace weir::neo4j

@@ -37,6 +37,15 @@ class Transport {
   // means the same; inside TLS or WebSocket frames, whatever waits does. A
   // transport that cannot tell (not over a socket) says false.
   virtual bool closed_by_peer() noexcept { return false; }
+  // The socket Bolt's own bytes travel on as they are (plain TCP: no TLS, no
+  // WebSocket frames), for a caller that reads and writes it without waiting,
+  // on an event loop; -1 when they do not.
+  virtual int raw_bolt_socket() noexcept { return -1; }
+  // From another thread, while a call may be running (a cancel): shuts the
+  // socket down, so the call fails now with WEIR_E_BROKEN and so do later ones.
+  // The socket stays open until close(). A transport not over a socket does
+  // nothing.
+  virtual void interrupt() noexcept {}
   // Best effort, never throws; later calls fail with WEIR_E_BROKEN.
   virtual void close() noexcept = 0;
 };

@@ -56,6 +56,7 @@ class WebSocketTransport final : public Transport {
   bool closed_by_peer() noexcept override {
     return buffer_.size() > 0 || neo4j::closed_by_peer(beast::get_lowest_layer(ws_), false);
   }
+  void interrupt() noexcept override { neo4j::interrupt(beast::get_lowest_layer(ws_)); }
   void close() noexcept override { shut(beast::get_lowest_layer(ws_)); }
 
  private:

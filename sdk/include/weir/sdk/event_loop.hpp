@@ -99,6 +99,11 @@ class Completion {
     fill_error(&error, failure);
     done_->complete(done_->host_data, failure.status(), &error);
   }
+  // Ends the request as another one ended: for a plugin whose request ran on a
+  // connection of its own (a cluster member's), and whose lease that one did not break.
+  void pass_on(weir_status status, const weir_error* error) const noexcept {
+    done_->complete(done_->host_data, status, error);
+  }
 
  private:
   const weir_completion* done_;

@@ -1,0 +1,206 @@
+// The built weir_neo4j.so on an event loop (execute_async, ABI v2), as the
+// gateway's I/O threads drive it, against the scripted Bolt server
+// (scripts/loop.json): a query outside a transaction runs on the loop and
+// answers as execute does, batch after batch; a FAILURE leaves the connection
+// READY; deadlines, cancels and a server that hangs up end a query there (a
+// cancel ends one on a worker too); and what the loop does not take (a
+// transaction, WebSocket) is handed back.
+#include "scripted_bolt_server.hpp"
+
+#include <gmock/gmock.h>
+#include <weir/testing/plugin_library.hpp>
+
+#include <chrono>
+#include <thread>
+
+namespace weir::neo4j::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using weir::testing::AsyncOutcome;
+using weir::testing::LeaseHandle;
+using weir::testing::PluginLibrary;
+using weir::testing::PoolHandle;
+using weir::testing::TestLoop;
+
+constexpr auto kBatched = R"({"query": "UNWIND range(1, 5) AS i RETURN i"})";
+constexpr auto kSlow = R"({"query": "RETURN 'slow' AS s"})";
+
+class Neo4jLoopTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    server_ = std::make_unique<ScriptedBoltServer>(WEIR_BOLT_SCRIPTS_DIR "/loop.json");
+    library_ = std::make_unique<PluginLibrary>(WEIR_NEO4J_PLUGIN);
+  }
+  static void TearDownTestSuite() {
+    library_.reset();
+    server_->stop();
+    EXPECT_EQ(server_->failures(), std::vector<std::string>{});
+    server_.reset();
+  }
+  void TearDown() override {
+    lease_.release();
+    pool_.close();
+  }
+
+  // A pool of the server at `scheme` with a fetch size of 2, and a lease from it.
+  LeaseHandle& lease(const std::string& scheme = "bolt") {
+    const boost::json::object config{{"backend", "neo4j"},
+                                     {"connection",
+                                      {{"url", scheme + "://" + server_->address()},
+                                       {"user", "neo4j"},
+                                       {"password", "secret"},
+                                       {"fetch_size", 2},
+                                       {"connect_timeout_ms", 2000}}},
+                                     {"pool", {{"min_size", 0}, {"max_size", 2}}}};
+    const auto opened = library_->open_pool("graph", config, "/tmp", pool_);
+    EXPECT_TRUE(opened.ok()) << opened.message();
+    const auto acquired = pool_.acquire(lease_, 5000);
+    EXPECT_TRUE(acquired.ok()) << acquired.message();
+    return lease_;
+  }
+
+ public:
+  // What plugin.h asks of every execute_async that started.
+  static void expect_ended_by_the_rules(const AsyncOutcome& o) {
+    EXPECT_TRUE(o.started) << "execute_async did not start: " << o.message();
+    EXPECT_FALSE(o.handed_back);
+    EXPECT_FALSE(o.timed_out);
+    EXPECT_EQ(o.completions, 1);
+    EXPECT_FALSE(o.completed_inside);
+    EXPECT_FALSE(o.completed_off_loop);
+    EXPECT_EQ(o.watches_at_completion, 0u) << "a socket was still watched at complete";
+    EXPECT_EQ(o.timers_at_completion, 0u) << "a timer was still pending at complete";
+  }
+
+ protected:
+  static std::unique_ptr<ScriptedBoltServer> server_;
+  static std::unique_ptr<PluginLibrary> library_;
+  PoolHandle pool_;
+  LeaseHandle lease_;
+  TestLoop loop_;
+};
+
+std::unique_ptr<ScriptedBoltServer> Neo4jLoopTest::server_;
+std::unique_ptr<PluginLibrary> Neo4jLoopTest::library_;
+
+TEST_F(Neo4jLoopTest, AResultOfSeveralBatchesAnswersAsExecuteDoes) {
+  auto& l = lease();
+  const auto on_loop = l.execute_async(loop_, kBatched, 5000, WEIR_EXEC_READ_ONLY);
+  expect_ended_by_the_rules(on_loop);
+  ASSERT_TRUE(on_loop.ok()) << on_loop.message();
+  EXPECT_EQ(on_loop.value, boost::json::parse(R"({"columns": ["i"],
+      "rows": [[1], [2], [3], [4], [5]], "bookmark": "FB:five",
+      "summary": {"type": "r", "db": "neo4j"}})"));
+  EXPECT_EQ(on_loop.value, l.execute(kBatched, 5000, WEIR_EXEC_READ_ONLY).value);
+}
+
+TEST_F(Neo4jLoopTest, AFailureIsTheServersAndLeavesTheConnectionReady) {
+  auto& l = lease();
+  const auto failed = l.execute_async(loop_, R"({"query": "RETRUN 1"})");
+  expect_ended_by_the_rules(failed);
+  EXPECT_EQ(failed.status, WEIR_E_QUERY);
+  EXPECT_EQ(failed.code(), "Neo.ClientError.Statement.SyntaxError");
+  EXPECT_EQ(failed.message(), "Invalid input 'RETRUN': expected a clause");
+  EXPECT_EQ(failed.error.retryable, 0);
+  // RESET answered on the loop: the same connection serves the next query there.
+  const auto next = l.execute_async(loop_, kBatched);
+  expect_ended_by_the_rules(next);
+  EXPECT_TRUE(next.ok()) << next.message();
+}
+
+TEST_F(Neo4jLoopTest, AReadPastItsDeadlineTimesOutRetryably) {
+  auto& l = lease();
+  const auto started = std::chrono::steady_clock::now();
+  const auto late = l.execute_async(loop_, kSlow, 300, WEIR_EXEC_READ_ONLY);
+  const auto took = std::chrono::steady_clock::now() - started;
+  expect_ended_by_the_rules(late);
+  EXPECT_EQ(late.status, WEIR_E_TIMEOUT) << late.message();
+  EXPECT_EQ(late.message(), "reading from neo4j: timed out");
+  EXPECT_EQ(late.error.retryable, 1);
+  EXPECT_GE(took, 290ms);
+  EXPECT_LT(took, 2s);
+  // The replies stopped halfway: the connection is not reused.
+  EXPECT_EQ(l.check().status, WEIR_E_BROKEN);
+}
+
+TEST_F(Neo4jLoopTest, AWritePastItsDeadlineMayHaveBeenApplied) {
+  auto& l = lease();
+  const auto late = l.execute_async(loop_, kSlow, 300);
+  expect_ended_by_the_rules(late);
+  EXPECT_EQ(late.status, WEIR_E_TIMEOUT);
+  EXPECT_THAT(late.message(), HasSubstr("it may have been applied before the deadline passed"));
+  EXPECT_EQ(late.error.retryable, 0);
+}
+
+// A cancel from another thread 200 ms into the slow query, on the loop or through execute.
+void expect_cancelled(const LeaseHandle& l, TestLoop& loop, bool on_loop) {
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(l.cancel(), WEIR_OK);
+  });
+  const auto started = std::chrono::steady_clock::now();
+  weir::testing::CallOutcome cancelled;
+  if (on_loop) {
+    const auto outcome = l.execute_async(loop, kSlow, 20000, WEIR_EXEC_READ_ONLY);
+    Neo4jLoopTest::expect_ended_by_the_rules(outcome);
+    cancelled = outcome;
+  } else {
+    cancelled = l.execute(kSlow, 20000);
+  }
+  const auto took = std::chrono::steady_clock::now() - started;
+  canceller.join();
+  EXPECT_EQ(cancelled.status, WEIR_E_CANCELLED) << cancelled.message();
+  EXPECT_EQ(cancelled.message(), "the neo4j query was cancelled");
+  EXPECT_EQ(cancelled.error.retryable, 0);
+  EXPECT_LT(took, 2s);
+}
+
+TEST_F(Neo4jLoopTest, ACancelFromAnotherThreadEndsTheQueryOnTheLoop) {
+  expect_cancelled(lease(), loop_, true);
+}
+
+// The same cancel reaches a query on a worker: its socket is shut down under it.
+TEST_F(Neo4jLoopTest, ACancelAlsoStopsAQueryOnAWorker) { expect_cancelled(lease(), loop_, false); }
+
+TEST_F(Neo4jLoopTest, ACancelReachesTheMemberServingARoutedQuery) {
+  auto& l = lease("neo4j");
+  // A member connection idle in its pool: the loop takes it, a worker would wait for none.
+  ASSERT_TRUE(l.execute(kBatched, 5000, WEIR_EXEC_READ_ONLY).ok());
+  expect_cancelled(l, loop_, true);
+  expect_cancelled(l, loop_, false);
+}
+
+TEST_F(Neo4jLoopTest, AServerThatHangsUpMidResultBreaksTheConnection) {
+  auto& l = lease();
+  const auto gone =
+      l.execute_async(loop_, R"({"query": "RETURN 'gone' AS g"})", 5000, WEIR_EXEC_READ_ONLY);
+  expect_ended_by_the_rules(gone);
+  EXPECT_EQ(gone.status, WEIR_E_BROKEN) << gone.message();
+  EXPECT_EQ(gone.message(), "reading from neo4j: End of file");
+  EXPECT_EQ(gone.error.retryable, 1);
+}
+
+TEST_F(Neo4jLoopTest, AQueryInATransactionIsHandedBack) {
+  auto& l = lease();
+  ASSERT_TRUE(l.begin().ok());
+  const auto inside = l.execute_async(loop_, kBatched);
+  EXPECT_TRUE(inside.handed_back);
+  EXPECT_TRUE(inside.ok()) << inside.message();
+  ASSERT_TRUE(l.rollback().ok());
+  // Out of it, the loop takes the next one.
+  const auto outside = l.execute_async(loop_, kBatched);
+  expect_ended_by_the_rules(outside);
+}
+
+TEST_F(Neo4jLoopTest, BoltInWebSocketFramesIsHandedBack) {
+  auto& l = lease("ws");
+  const auto framed = l.execute_async(loop_, kBatched);
+  EXPECT_TRUE(framed.handed_back);
+  ASSERT_TRUE(framed.ok()) << framed.message();
+  EXPECT_EQ(framed.value.at("rows").as_array().size(), 5u);
+}
+
+}  // namespace
+}  // namespace weir::neo4j::testing
