@@ -55,11 +55,5 @@ query "@$ab_work/add.json" >/dev/null
 ab_stop_weir
 
 query_body='{"op":"query","collection":"bench","n_results":5,"query_embeddings":'"$(vectors 1 2)"'}'
-cat >"$ab_work/query.lua" <<EOF
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '$query_body'
-EOF
-
-ab_measure "$dir_a" "$dir_b" "$databases" /v1/databases/vectors/query "$ab_work/query.lua" \
-  "$clients" "$seconds" "$rounds" "$query_body"
+ab_measure "$dir_a" "$dir_b" "$databases" /v1/databases/vectors/query \
+  "$(ab_post_lua "$query_body")" "$clients" "$seconds" "$rounds" "$query_body"

@@ -5,6 +5,7 @@
 # thread count. The caller starts its backend, then calls
 #   ab_start_weir <plugin-dir> <databases-json>   (weir_pid, weir_port; ab_stop_weir)
 #   ab_measure <plugin-dir-a> <plugin-dir-b> <databases-json> <path> <wrk-lua> <clients> <seconds> <rounds> [warm-body]
+# (ab_post_lua <body> writes the wrk script that POSTs a JSON body).
 # Processes it starts go into `ab_pids`, files into `$ab_work`; both are gone at exit.
 
 ab_work="$(mktemp -d)"
@@ -40,6 +41,15 @@ JSON
 ab_stop_weir() {
   kill "$weir_pid"
   wait "$weir_pid" 2>/dev/null || true
+}
+
+ab_post_lua() {  # body -> the path of a wrk script that POSTs it as JSON
+  cat >"$ab_work/post.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '$1'
+LUA
+  echo "$ab_work/post.lua"
 }
 
 ab_measure() {  # dir-a dir-b databases path lua clients seconds rounds [warm-body]

@@ -44,11 +44,5 @@ body='{"query": "'"$query"'", "params": {"id": 7}}'
 databases='{"graph": {"backend": "neo4j",
            "connection": {"url": "bolt://127.0.0.1:'"$bolt_port"'", "user": "neo4j", "password": "bench"},
            "pool": {"min_size": 32, "max_size": 32}}}'
-cat >"$ab_work/query.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '$body'
-LUA
-
-ab_measure "$dir_a" "$dir_b" "$databases" /v1/databases/graph/query "$ab_work/query.lua" \
+ab_measure "$dir_a" "$dir_b" "$databases" /v1/databases/graph/query "$(ab_post_lua "$body")" \
   "$clients" "$seconds" "$rounds" "$body"

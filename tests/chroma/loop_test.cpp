@@ -6,6 +6,7 @@
 
 #include <gmock/gmock.h>
 #include <fault_proxy.hpp>
+#include <weir/testing/async_rules.hpp>
 #include <weir/testing/plugin_library.hpp>
 
 #include <chrono>
@@ -16,7 +17,7 @@ namespace weir::chroma::test {
 namespace {
 
 using namespace std::chrono_literals;
-using weir::testing::AsyncOutcome;
+using weir::testing::expect_ran_on_the_loop;
 using weir::testing::LeaseHandle;
 using weir::testing::PluginLibrary;
 using weir::testing::PoolHandle;
@@ -50,24 +51,12 @@ class LoopTest : public ChromaTest {
     return lease_;
   }
 
-  // What plugin.h asks of every execute_async that started.
-  static void expect_ended_by_the_rules(const AsyncOutcome& o) {
-    EXPECT_TRUE(o.started) << "execute_async did not start: " << o.message();
-    EXPECT_FALSE(o.handed_back);
-    EXPECT_FALSE(o.timed_out);
-    EXPECT_EQ(o.completions, 1);
-    EXPECT_FALSE(o.completed_inside);
-    EXPECT_FALSE(o.completed_off_loop);
-    EXPECT_EQ(o.watches_at_completion, 0u) << "a socket was still watched at complete";
-    EXPECT_EQ(o.timers_at_completion, 0u) << "a timer was still pending at complete";
-  }
-
   // Runs `request` on the loop and through execute; both must answer alike. A request
   // refused for its shape is refused before it starts (complete never comes).
   void expect_same_answer(LeaseHandle& lease, const std::string& request, bool starts = true) {
     const auto on_loop = lease.execute_async(loop_, request);
     if (starts) {
-      expect_ended_by_the_rules(on_loop);
+      expect_ran_on_the_loop(on_loop);
     } else {
       EXPECT_FALSE(on_loop.started);
       EXPECT_EQ(on_loop.completions, 0);
@@ -126,7 +115,7 @@ TEST_F(LoopTest, FailuresOnTheLoopAreExecutesFailures) {
   expect_same_answer(l, R"({"op":"get_collection","name":"NoSuchCollection"})");
   // The connection goes on serving.
   const auto count = l.execute_async(loop_, on("count", name));
-  expect_ended_by_the_rules(count);
+  expect_ran_on_the_loop(count);
   EXPECT_EQ(count.value, boost::json::parse(R"({"count":3})"));
 }
 
@@ -135,7 +124,7 @@ TEST_F(LoopTest, EveryWriteRunsOnTheLoop) {
   auto& l = lease();
   const auto on_loop = [&](const std::string& request) {
     const auto o = l.execute_async(loop_, request);
-    expect_ended_by_the_rules(o);
+    expect_ran_on_the_loop(o);
     EXPECT_TRUE(o.ok()) << request << ": " << o.message();
     return o.value;
   };
@@ -178,7 +167,7 @@ TEST_F(LoopTest, AWriteCutAfterItWasSentIsNotRetryableNorSentAgain) {
   const auto cut =
       l.execute_async(loop_, on("add", name, R"(,"ids":["d"],"embeddings":[[1,1,0]])"));
   proxy.clear();
-  expect_ended_by_the_rules(cut);
+  expect_ran_on_the_loop(cut);
   EXPECT_EQ(cut.status, WEIR_E_BROKEN) << cut.message();
   EXPECT_EQ(cut.error.retryable, 0);
   EXPECT_THAT(cut.message(),
@@ -197,7 +186,7 @@ TEST_F(LoopTest, ACollectionRecreatedUnderTheCacheIsFoundAgain) {
   run(connection(), R"({"op":"delete_collection","name":")" + name + "\"}");
   run(connection(), R"({"op":"create_collection","name":")" + name + "\"}");
   const auto again = l.execute_async(loop_, count);
-  expect_ended_by_the_rules(again);
+  expect_ran_on_the_loop(again);
   EXPECT_EQ(again.value, boost::json::parse(R"({"count":0})")) << again.message();
 }
 
@@ -208,8 +197,8 @@ TEST_F(LoopTest, OneConnectionServesLoopsAndWorkersInTurn) {
   auto& l = lease("http://" + proxy.address());
   const std::string request = R"({"op":"count_collections"})";
   for (int round = 0; round < 3; ++round) {
-    expect_ended_by_the_rules(l.execute_async(loop_, request));
-    std::thread([&] { expect_ended_by_the_rules(l.execute_async(other_loop_, request)); }).join();
+    expect_ran_on_the_loop(l.execute_async(loop_, request));
+    std::thread([&] { expect_ran_on_the_loop(l.execute_async(other_loop_, request)); }).join();
     EXPECT_TRUE(l.execute(request).ok());
   }
   EXPECT_EQ(proxy.accepted(), 1);
@@ -222,7 +211,7 @@ TEST_F(LoopTest, ASilentServerEndsTheRequestAtItsDeadline) {
   const auto started = std::chrono::steady_clock::now();
   const auto silent = l.execute_async(loop_, R"({"op":"count_collections"})", 300);
   const auto took = std::chrono::steady_clock::now() - started;
-  expect_ended_by_the_rules(silent);
+  expect_ran_on_the_loop(silent);
   EXPECT_EQ(silent.status, WEIR_E_TIMEOUT) << silent.message();
   EXPECT_EQ(silent.error.retryable, 1);
   EXPECT_GE(took, 290ms);
@@ -241,13 +230,13 @@ TEST_F(LoopTest, ACancelFromAnotherThreadEndsTheRequestOnTheLoop) {
   const auto cancelled = l.execute_async(loop_, R"({"op":"count_collections"})", 20000);
   const auto took = std::chrono::steady_clock::now() - started;
   canceller.join();
-  expect_ended_by_the_rules(cancelled);
+  expect_ran_on_the_loop(cancelled);
   EXPECT_EQ(cancelled.status, WEIR_E_CANCELLED) << cancelled.message();
   EXPECT_LT(took, 2s);
   // The cancel was used up: the connection serves the next request.
   proxy.clear();
   const auto next = l.execute_async(loop_, R"({"op":"count_collections"})", 5000);
-  expect_ended_by_the_rules(next);
+  expect_ran_on_the_loop(next);
   EXPECT_TRUE(next.ok()) << next.message();
 }
 
@@ -257,7 +246,7 @@ TEST_F(LoopTest, AServerGoneGivesTheConnectionUpForAFreshLease) {
   server().stop();
   const auto gone = l.execute_async(loop_, R"({"op":"count_collections"})", 5000);
   server().start();
-  expect_ended_by_the_rules(gone);
+  expect_ran_on_the_loop(gone);
   // Nothing was sent: the host runs it again on a fresh lease, and the pool backs off.
   EXPECT_EQ(gone.status, WEIR_E_BROKEN) << gone.message();
   EXPECT_EQ(gone.error.retryable, 1);

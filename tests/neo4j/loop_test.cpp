@@ -8,6 +8,7 @@
 #include "scripted_bolt_server.hpp"
 
 #include <gmock/gmock.h>
+#include <weir/testing/async_rules.hpp>
 #include <weir/testing/plugin_library.hpp>
 
 #include <chrono>
@@ -18,7 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
-using weir::testing::AsyncOutcome;
+using weir::testing::expect_ran_on_the_loop;
 using weir::testing::LeaseHandle;
 using weir::testing::PluginLibrary;
 using weir::testing::PoolHandle;
@@ -61,20 +62,6 @@ class Neo4jLoopTest : public ::testing::Test {
     return lease_;
   }
 
- public:
-  // What plugin.h asks of every execute_async that started.
-  static void expect_ended_by_the_rules(const AsyncOutcome& o) {
-    EXPECT_TRUE(o.started) << "execute_async did not start: " << o.message();
-    EXPECT_FALSE(o.handed_back);
-    EXPECT_FALSE(o.timed_out);
-    EXPECT_EQ(o.completions, 1);
-    EXPECT_FALSE(o.completed_inside);
-    EXPECT_FALSE(o.completed_off_loop);
-    EXPECT_EQ(o.watches_at_completion, 0u) << "a socket was still watched at complete";
-    EXPECT_EQ(o.timers_at_completion, 0u) << "a timer was still pending at complete";
-  }
-
- protected:
   static std::unique_ptr<ScriptedBoltServer> server_;
   static std::unique_ptr<PluginLibrary> library_;
   PoolHandle pool_;
@@ -88,7 +75,7 @@ std::unique_ptr<PluginLibrary> Neo4jLoopTest::library_;
 TEST_F(Neo4jLoopTest, AResultOfSeveralBatchesAnswersAsExecuteDoes) {
   auto& l = lease();
   const auto on_loop = l.execute_async(loop_, kBatched, 5000, WEIR_EXEC_READ_ONLY);
-  expect_ended_by_the_rules(on_loop);
+  expect_ran_on_the_loop(on_loop);
   ASSERT_TRUE(on_loop.ok()) << on_loop.message();
   EXPECT_EQ(on_loop.value, boost::json::parse(R"({"columns": ["i"],
       "rows": [[1], [2], [3], [4], [5]], "bookmark": "FB:five",
@@ -99,14 +86,14 @@ TEST_F(Neo4jLoopTest, AResultOfSeveralBatchesAnswersAsExecuteDoes) {
 TEST_F(Neo4jLoopTest, AFailureIsTheServersAndLeavesTheConnectionReady) {
   auto& l = lease();
   const auto failed = l.execute_async(loop_, R"({"query": "RETRUN 1"})");
-  expect_ended_by_the_rules(failed);
+  expect_ran_on_the_loop(failed);
   EXPECT_EQ(failed.status, WEIR_E_QUERY);
   EXPECT_EQ(failed.code(), "Neo.ClientError.Statement.SyntaxError");
   EXPECT_EQ(failed.message(), "Invalid input 'RETRUN': expected a clause");
   EXPECT_EQ(failed.error.retryable, 0);
   // RESET answered on the loop: the same connection serves the next query there.
   const auto next = l.execute_async(loop_, kBatched);
-  expect_ended_by_the_rules(next);
+  expect_ran_on_the_loop(next);
   EXPECT_TRUE(next.ok()) << next.message();
 }
 
@@ -115,7 +102,7 @@ TEST_F(Neo4jLoopTest, AReadPastItsDeadlineTimesOutRetryably) {
   const auto started = std::chrono::steady_clock::now();
   const auto late = l.execute_async(loop_, kSlow, 300, WEIR_EXEC_READ_ONLY);
   const auto took = std::chrono::steady_clock::now() - started;
-  expect_ended_by_the_rules(late);
+  expect_ran_on_the_loop(late);
   EXPECT_EQ(late.status, WEIR_E_TIMEOUT) << late.message();
   EXPECT_EQ(late.message(), "reading from neo4j: timed out");
   EXPECT_EQ(late.error.retryable, 1);
@@ -128,7 +115,7 @@ TEST_F(Neo4jLoopTest, AReadPastItsDeadlineTimesOutRetryably) {
 TEST_F(Neo4jLoopTest, AWritePastItsDeadlineMayHaveBeenApplied) {
   auto& l = lease();
   const auto late = l.execute_async(loop_, kSlow, 300);
-  expect_ended_by_the_rules(late);
+  expect_ran_on_the_loop(late);
   EXPECT_EQ(late.status, WEIR_E_TIMEOUT);
   EXPECT_THAT(late.message(), HasSubstr("it may have been applied before the deadline passed"));
   EXPECT_EQ(late.error.retryable, 0);
@@ -144,7 +131,7 @@ void expect_cancelled(const LeaseHandle& l, TestLoop& loop, bool on_loop) {
   weir::testing::CallOutcome cancelled;
   if (on_loop) {
     const auto outcome = l.execute_async(loop, kSlow, 20000, WEIR_EXEC_READ_ONLY);
-    Neo4jLoopTest::expect_ended_by_the_rules(outcome);
+    expect_ran_on_the_loop(outcome);
     cancelled = outcome;
   } else {
     cancelled = l.execute(kSlow, 20000);
@@ -176,7 +163,7 @@ TEST_F(Neo4jLoopTest, AServerThatHangsUpMidResultBreaksTheConnection) {
   auto& l = lease();
   const auto gone =
       l.execute_async(loop_, R"({"query": "RETURN 'gone' AS g"})", 5000, WEIR_EXEC_READ_ONLY);
-  expect_ended_by_the_rules(gone);
+  expect_ran_on_the_loop(gone);
   EXPECT_EQ(gone.status, WEIR_E_BROKEN) << gone.message();
   EXPECT_EQ(gone.message(), "reading from neo4j: End of file");
   EXPECT_EQ(gone.error.retryable, 1);
@@ -191,7 +178,7 @@ TEST_F(Neo4jLoopTest, AQueryInATransactionIsHandedBack) {
   ASSERT_TRUE(l.rollback().ok());
   // Out of it, the loop takes the next one.
   const auto outside = l.execute_async(loop_, kBatched);
-  expect_ended_by_the_rules(outside);
+  expect_ran_on_the_loop(outside);
 }
 
 TEST_F(Neo4jLoopTest, BoltInWebSocketFramesIsHandedBack) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <weir/plugin.h>
+#include <weir/testing/async_rules.hpp>
 #include <weir/testing/plugin_library.hpp>
 
 #include <gtest/gtest.h>
@@ -482,17 +483,6 @@ inline std::string conformance_label(const ::testing::TestParamInfo<ConformanceC
 //
 // Run on TestLoop, the loop services written from plugin.h alone; a plugin
 // without execute_async skips them.
-
-// How a request started with execute_async must end (plugin.h, weir_completion).
-inline void expect_ended_by_the_rules(const AsyncOutcome& o) {
-  EXPECT_FALSE(o.timed_out) << "complete never came";
-  EXPECT_EQ(o.completions, o.started ? 1 : 0)
-      << "complete comes exactly once after a start, never after a start that failed";
-  EXPECT_FALSE(o.completed_inside) << "complete was called from inside execute_async";
-  EXPECT_FALSE(o.completed_off_loop) << "complete was called off the loop's thread";
-  EXPECT_EQ(o.watches_at_completion, 0u) << "a watch was still active at complete";
-  EXPECT_EQ(o.timers_at_completion, 0u) << "a timer was still pending at complete";
-}
 
 class AsyncConformance : public PluginConformance {
  protected:
