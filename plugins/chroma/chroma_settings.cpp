@@ -6,7 +6,8 @@ namespace weir::chroma {
 
 ChromaSettings ChromaSettings::from(const sdk::ConfigReader& c) {
   c.allow_only({"url", "tenant", "database", "create_database", "auth_header", "auth_token_env",
-                "connect_timeout_ms", "request_timeout_ms", "max_batch_size"});
+                "connect_timeout_ms", "request_timeout_ms", "max_batch_size",
+                "max_response_bytes"});
   ChromaSettings s;
   s.url = c.string("url", s.url);
   if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
@@ -38,6 +39,8 @@ ChromaSettings ChromaSettings::from(const sdk::ConfigReader& c) {
   s.connect_timeout = c.millis("connect_timeout_ms", s.connect_timeout, 1, 600000);
   s.request_timeout = c.millis("request_timeout_ms", s.request_timeout, 1, 86400000);
   if (c.has("max_batch_size")) s.max_batch_size = c.integer("max_batch_size", 0, 1, 1000000);
+  s.max_response_bytes =
+      c.integer("max_response_bytes", s.max_response_bytes, 1024, std::int64_t{1} << 34);
   return s;
 }
 

@@ -24,6 +24,8 @@ struct ChromaSettings {
   std::chrono::milliseconds request_timeout{30000};
   // Caps the records sent per request below the server's own max_batch_size.
   std::optional<std::int64_t> max_batch_size;
+  // The largest answer taken from the server for one request (it is held whole).
+  std::int64_t max_response_bytes = std::int64_t{64} << 20;
 
   // Reads `connection` (path databases.<name>.connection); throws
   // Error(WEIR_E_INVALID_CONFIG) naming the field.

@@ -62,7 +62,7 @@ HttpClient::HttpClient(HttpClientOptions options) : options_(std::move(options))
   curl_easy_setopt(handle_, CURLOPT_PREREQDATA, this);
   curl_easy_setopt(handle_, CURLOPT_CLOSESOCKETFUNCTION, &HttpClient::on_close_socket);
   curl_easy_setopt(handle_, CURLOPT_CLOSESOCKETDATA, this);
-  curl_easy_setopt(handle_, CURLOPT_WRITEDATA, &response_.body);
+  curl_easy_setopt(handle_, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_text_);
 }
 
@@ -102,9 +102,15 @@ int HttpClient::on_send(void* self, char*, char*, int, int) {
   return CURL_PREREQFUNC_OK;
 }
 
-std::size_t HttpClient::on_body(char* data, std::size_t size, std::size_t count, void* out) {
-  static_cast<std::string*>(out)->append(data, size * count);
-  return size * count;
+std::size_t HttpClient::on_body(char* data, std::size_t size, std::size_t count, void* self) {
+  auto& client = *static_cast<HttpClient*>(self);
+  const std::size_t n = size * count;
+  if (client.response_.body.size() + n > client.options_.max_response_bytes) {
+    client.too_large_ = true;
+    return 0;  // CURLE_WRITE_ERROR: the transfer stops here
+  }
+  client.response_.body.append(data, n);
+  return n;
 }
 
 int HttpClient::on_close_socket(void* self, curl_socket_t fd) {
@@ -186,6 +192,7 @@ void HttpClient::prepare(const char* method, std::string_view path,
   resend_ = resend;
   sends_ = 0;
   resend_refused_ = false;
+  too_large_ = false;
 }
 
 HttpResponse HttpClient::outcome(CURLcode rc) {
@@ -194,6 +201,14 @@ HttpResponse HttpClient::outcome(CURLcode rc) {
     return std::move(response_);
   }
   const std::string reason = error_text_[0] != '\0' ? error_text_ : curl_easy_strerror(rc);
+  if (too_large_) {
+    // The client asked for too much (WEIR_E_ABORTED is the host's writer's word alone).
+    throw sdk::Error(WEIR_E_INVALID_REQUEST,
+                     "Chroma's answer to " + what_ + " is larger than max_response_bytes (" +
+                         std::to_string(options_.max_response_bytes) +
+                         " bytes): ask for fewer records (a limit, fewer n_results or include "
+                         "fields) or raise the setting");
+  }
   if (resend_refused_) {
     throw sdk::Error(WEIR_E_BROKEN,
                      "the connection to Chroma at " + options_.base_url + " closed during " +

@@ -42,6 +42,9 @@ struct HttpClientOptions {
   std::vector<std::string> headers;  // extra "Name: value" lines (auth)
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds request_timeout{30000};
+  // An answer larger than this is refused while it arrives (WEIR_E_INVALID_REQUEST,
+  // naming the setting): it is held whole before the plugin writes it.
+  std::size_t max_response_bytes = std::size_t{64} << 20;
 };
 
 class HttpClient {
@@ -60,7 +63,8 @@ class HttpClient {
   // status the server answered. Transport failures throw sdk::Error:
   // WEIR_E_UNAVAILABLE (cannot connect), WEIR_E_TIMEOUT, WEIR_E_CANCELLED or
   // WEIR_E_BROKEN (the connection died mid-request), all retryable but
-  // CANCELLED. `deadline` (0 = none) shortens the configured request timeout.
+  // CANCELLED; WEIR_E_INVALID_REQUEST for an answer past max_response_bytes.
+  // `deadline` (0 = none) shortens the configured request timeout.
   // A resend that kNever refused is WEIR_E_BROKEN too.
   HttpResponse get(std::string_view path, std::chrono::milliseconds deadline = {});
   HttpResponse post(std::string_view path, std::string_view json_body,
@@ -99,7 +103,7 @@ class HttpClient {
   HttpResponse outcome(CURLcode rc);
   static int on_progress(void* self, long long, long long, long long, long long);
   static int on_send(void* self, char*, char*, int, int);
-  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* out);
+  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self);
   static int on_close_socket(void* self, curl_socket_t fd);
 
   HttpClientOptions options_;
@@ -118,6 +122,7 @@ class HttpClient {
   Resend resend_ = Resend::kAllowed;
   int sends_ = 0;
   bool resend_refused_ = false;
+  bool too_large_ = false;  // the answer grew past max_response_bytes
   // Runs the requests of the last loop that had one; cancel() (any thread) wakes it
   // while one runs there.
   std::shared_ptr<LoopTransfer> on_loop_;

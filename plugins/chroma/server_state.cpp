@@ -33,6 +33,7 @@ HttpClientOptions ServerState::client_options() const {
     o.headers.push_back(settings_.auth_header + ": " + settings_.auth_token);
   o.connect_timeout = settings_.connect_timeout;
   o.request_timeout = settings_.request_timeout;
+  o.max_response_bytes = static_cast<std::size_t>(settings_.max_response_bytes);
   return o;
 }
 

@@ -143,6 +143,37 @@ TEST_F(LoopTest, EveryWriteRunsOnTheLoop) {
   EXPECT_EQ(l.execute(on("count", name)).status, WEIR_E_NOT_FOUND);
 }
 
+// The plugin holds an answer whole before it writes it, so it stops taking one past the
+// cap: on the loop as on a worker, and the connection serves the next request.
+TEST_F(LoopTest, AnAnswerPastMaxResponseBytesIsRefusedAsItArrives) {
+  const std::string name = make_collection_abc();
+  auto& l = lease(server().url(), {{"max_response_bytes", 1024}});
+  boost::json::array ids, embeddings, documents;
+  for (int i = 0; i < 20; ++i) {
+    ids.emplace_back("long" + std::to_string(i));
+    embeddings.push_back({i, 1, 0});
+    documents.emplace_back(std::string(80, 'x'));
+  }
+  ASSERT_TRUE(l.execute(boost::json::value{{"op", "add"},
+                                           {"collection", name},
+                                           {"ids", ids},
+                                           {"embeddings", embeddings},
+                                           {"documents", documents}})
+                  .ok());
+  const auto all = on("get", name, R"(,"include":["documents"])");
+  expect_same_answer(l, all);
+  const auto refused = l.execute_async(loop_, all);
+  EXPECT_EQ(refused.status, WEIR_E_INVALID_REQUEST);
+  EXPECT_THAT(refused.message(),
+              ::testing::MatchesRegex("Chroma's answer to POST /api/v2/.*/get is larger than "
+                                      "max_response_bytes \\(1024 bytes\\): ask for fewer "
+                                      "records \\(a limit, fewer n_results or include fields\\) "
+                                      "or raise the setting"));
+  const auto count = l.execute_async(loop_, on("count", name));
+  expect_ran_on_the_loop(count);
+  EXPECT_EQ(count.value, boost::json::parse(R"({"count":23})"));
+}
+
 // Its batches go one after another, each failure saying how far it got: on a worker.
 TEST_F(LoopTest, AWriteOfSeveralBatchesIsHandedBackBeforeAnythingIsSent) {
   const std::string name = make_collection_abc();

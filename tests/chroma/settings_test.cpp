@@ -33,6 +33,13 @@ TEST(ChromaSettings, DefaultsMatchTheOfficialClients) {
   EXPECT_TRUE(s.auth_header.empty());
   EXPECT_EQ(s.request_timeout.count(), 30000);
   EXPECT_FALSE(s.max_batch_size.has_value());
+  EXPECT_EQ(s.max_response_bytes, 64 << 20);
+}
+
+TEST(ChromaSettings, ATinyResponseCapIsRefused) {
+  EXPECT_EQ(config_error(R"({"max_response_bytes":100})"),
+            "databases.vec.connection.max_response_bytes: must be an integer from 1024 to "
+            "17179869184, got 100");
 }
 
 TEST(ChromaSettings, TrailingSlashesAreDropped) {
