@@ -130,6 +130,9 @@ struct ScriptedBoltServer::State {
       acceptor.accept(*socket, ec);
       std::lock_guard lock(mutex);
       if (ec || stopped) return;
+      // As Neo4j does: a reply of several messages goes out as written, not held back by
+      // Nagle's algorithm until the client's delayed ACK (40 ms on Linux).
+      socket->set_option(tcp::no_delay(true), ec);
       const int index = accepted++;
       sockets.push_back(socket);
       threads.emplace_back([this, socket, index] { serve(*socket, index); });
