@@ -45,9 +45,9 @@ void WorkerPool::work(Workers::iterator self) {
   std::unique_lock lock(mutex_);
   for (;;) {
     ++idle_;
-    work_ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    const bool stays = wait_for_work(lock);
     --idle_;
-    if (queue_.empty()) break;  // stopping, and nothing is left to run
+    if (!stays || queue_.empty()) break;  // surplus, or stopping with nothing left to run
     auto task = std::move(queue_.front());
     queue_.pop_front();
     // Two posts may have woken this one thread: the second must not wait unseen.
@@ -65,12 +65,26 @@ void WorkerPool::work(Workers::iterator self) {
       self->counted_blocked = false;
       --blocked_;
     }
-    // The blocked calls that made room for this thread have ended.
-    if (!stopping_ && unblocked() > sizing_.unblocked) break;
   }
   exited_.splice(exited_.end(), workers_, self);
   if (workers_.empty()) all_gone_.notify_all();
   watcher_wake_.notify_one();  // to join this thread
+}
+
+bool WorkerPool::wait_for_work(std::unique_lock<std::mutex>& lock) {
+  while (!stopping_ && queue_.empty()) {
+    if (unblocked() <= sizing_.unblocked) {
+      work_ready_.wait(lock);
+      continue;
+    }
+    // The blocked calls that made room for this thread have ended: it goes, unless work
+    // comes within the linger or another surplus thread goes first.
+    if (work_ready_.wait_for(lock, sizing_.linger) == std::cv_status::timeout && !stopping_ &&
+        queue_.empty() && unblocked() > sizing_.unblocked) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::optional<WorkerPool::Clock::time_point> WorkerPool::count_blocked() {

@@ -6,9 +6,9 @@
 // docs/performance.md). A slow backend must not take every thread from the
 // others though, so a call running longer than `blocked_after` stops counting:
 // a watcher adds threads while fewer than `unblocked` are free of such calls,
-// up to `max`, and a thread leaves after its call once there are more than
-// that again — the way Go's scheduler hands a processor on when a thread
-// blocks in a system call.
+// up to `max`, and a thread leaves once there are more than that again and
+// it has had nothing to do for `linger` — the way Go's scheduler hands a
+// processor on when a thread blocks in a system call.
 #pragma once
 
 #include <chrono>
@@ -27,6 +27,10 @@ struct WorkerSizing {
   unsigned unblocked;                       // threads kept free of blocked calls
   unsigned max;                             // threads at most, blocked or not
   std::chrono::milliseconds blocked_after;  // a call running this long is blocked
+  // How long a thread beyond `unblocked` stays idle before it leaves: leaving right
+  // after its call cost a thread's start and end per call while calls kept running
+  // just past blocked_after (2 ms of CPU each, docs/performance.md).
+  std::chrono::milliseconds linger{1000};
 };
 
 struct WorkerStats {
@@ -67,6 +71,9 @@ class WorkerPool {
   std::optional<Clock::time_point> count_blocked();
   // Joins the threads that left (they finish at once). Needs `lock`, which it releases meanwhile.
   void reap(std::unique_lock<std::mutex>& lock);
+  // Waits (idle) until there is work or the pool stops; false when this thread is not
+  // needed any more and leaves instead. Needs `lock`.
+  bool wait_for_work(std::unique_lock<std::mutex>& lock);
   // Threads free of blocked calls (blocked_ as of the watcher's last look). Needs mutex_.
   std::size_t unblocked() const { return workers_.size() - blocked_; }
 

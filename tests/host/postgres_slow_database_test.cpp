@@ -1,6 +1,7 @@
 // Slow calls on one database do not hold up another: worker threads stuck in
 // them for longer than worker_blocked_ms make room for more threads, which
-// leave again when the slow calls end.
+// leave again once the slow calls have ended and they have been idle for a
+// second (WorkerSizing::linger).
 #include "client_gone.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
@@ -63,8 +64,8 @@ TEST(SlowDatabase, DoesNotHoldUpAnotherWhenItsCallsTakeEveryWorkerThread) {
   EXPECT_EQ(worker_threads(gw.port(), "all"), "4");
 
   for (auto& call : slow) EXPECT_EQ(call.get().status, 200u);
-  // The threads made for the slow calls leave as the calls end.
-  const auto until = Clock::now() + std::chrono::seconds(2);
+  // The threads made for the slow calls leave a second after the calls end.
+  const auto until = Clock::now() + std::chrono::seconds(3);
   while (worker_threads(gw.port(), "all") != "1" && Clock::now() < until) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -1,5 +1,6 @@
 // The worker pool keeps few threads, adds one while calls are blocked, lets
-// it go when they end, never exceeds its maximum, and finishes its queue on join.
+// it go once they have ended and it has lingered idle, never exceeds its
+// maximum, and finishes its queue on join.
 #include "worker_pool.hpp"
 
 #include <gtest/gtest.h>
@@ -9,7 +10,11 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <set>
 #include <thread>
+
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <vector>
 
 namespace weir {
@@ -75,7 +80,7 @@ TEST(WorkerPool, ACallBlockedPastTheThresholdGetsAnotherThreadToServeTheQueue) {
 }
 
 TEST(WorkerPool, ThreadsAddedForBlockedCallsLeaveWhenTheCallsEnd) {
-  WorkerPool pool({1, 4, 20ms});
+  WorkerPool pool({1, 4, 20ms, 100ms});
   Gate gate;
   std::atomic<int> quick_done{0};
   pool.post(gate.blocked_call());
@@ -89,6 +94,30 @@ TEST(WorkerPool, ThreadsAddedForBlockedCallsLeaveWhenTheCallsEnd) {
       << pool.stats().threads << " threads stayed";
   pool.post([&quick_done] { ++quick_done; });
   EXPECT_TRUE(eventually([&] { return quick_done.load() == 2; }));
+}
+
+// Calls that keep running past blocked_after, a few at a time: the threads added for the
+// first ones serve the next ones rather than each call starting and ending a thread.
+TEST(WorkerPool, ThreadsAddedForBlockedCallsLingerForTheNextOnes) {
+  WorkerPool pool({1, 4, 2ms, 2000ms});
+  std::mutex mutex;
+  std::set<long> threads_seen;
+  for (int wave = 0; wave < 10; ++wave) {
+    std::atomic<int> done{0};
+    for (int i = 0; i < 3; ++i) {
+      pool.post([&] {
+        {
+          std::lock_guard lock(mutex);
+          threads_seen.insert(::syscall(SYS_gettid));  // a thread id is not reused soon
+        }
+        std::this_thread::sleep_for(15ms);
+        ++done;
+      });
+    }
+    ASSERT_TRUE(eventually([&] { return done.load() == 3; }));
+  }
+  EXPECT_LE(threads_seen.size(), 4u) << "threads came and went between the waves";
+  EXPECT_GT(pool.stats().threads, 1u) << "the added threads left before their linger";
 }
 
 TEST(WorkerPool, NeverMoreThreadsThanTheMaximum) {
