@@ -76,6 +76,7 @@ class Cluster {
   // Makes sure the table is fresh (a ROUTE round trip when it has expired).
   void ensure_fresh();
   RoutingTable table() const;
+  const ConnectionSettings& settings() const noexcept { return *settings_; }
   // Degraded while a member of the table cannot be reached (or its pool is
   // otherwise unwell), naming it; unhealthy when none can. Never waits on I/O.
   sdk::BackendHealth health() const;

@@ -32,6 +32,10 @@ struct ConnectionSettings {
   std::chrono::milliseconds request_timeout{0};  // 0: only the host's deadline applies
   std::int64_t fetch_size = 1000;
 
+  // Bolt's own bytes on a plain socket (no TLS, no WebSocket frames): what a
+  // query on the event loop needs (BoltSession::raw_socket).
+  bool raw_bolt() const noexcept { return tls == nullptr && framing == Framing::kBolt; }
+
   // Throws Error(WEIR_E_INVALID_CONFIG) naming the field. A relative
   // trusted_certificates path resolves under `data_dir` (the workspace).
   static ConnectionSettings from(const sdk::ConfigReader& reader,

@@ -128,6 +128,9 @@ void RoutedConnection::execute_async(const boost::json::object& request,
                                      const sdk::ExecOptions& options, sdk::ValueWriter out,
                                      sdk::EventLoop loop, sdk::Completion done) {
   if (tx_) throw sdk::Error(WEIR_E_WOULD_BLOCK, "runs through execute: a transaction is open");
+  // Known before a member is leased, which the member would only hand back.
+  if (!cluster_->settings().raw_bolt())
+    throw sdk::Error(WEIR_E_WOULD_BLOCK, "runs through execute: Bolt over TLS or WebSocket");
   auto member = cluster_->lease_ready(mode_for(options));
   if (!member) {
     throw sdk::Error(WEIR_E_WOULD_BLOCK,

@@ -6,6 +6,8 @@
 // cancel ends one on a worker too); and what the loop does not take (a
 // transaction, WebSocket) is handed back.
 #include "scripted_bolt_server.hpp"
+#include "temp_dir.hpp"
+#include "test_certificate.hpp"
 
 #include <gmock/gmock.h>
 #include <weir/testing/async_rules.hpp>
@@ -45,16 +47,18 @@ class Neo4jLoopTest : public ::testing::Test {
     pool_.close();
   }
 
-  // A pool of the server at `scheme` with a fetch size of 2, and a lease from it.
-  LeaseHandle& lease(const std::string& scheme = "bolt") {
-    const boost::json::object config{{"backend", "neo4j"},
-                                     {"connection",
-                                      {{"url", scheme + "://" + server_->address()},
-                                       {"user", "neo4j"},
-                                       {"password", "secret"},
-                                       {"fetch_size", 2},
-                                       {"connect_timeout_ms", 2000}}},
-                                     {"pool", {{"min_size", 0}, {"max_size", 2}}}};
+  // A pool of the server (`at`, else the suite's) at `scheme` with a fetch size of 2, and
+  // a lease from it.
+  LeaseHandle& lease(const std::string& scheme = "bolt", const ScriptedBoltServer* at = nullptr) {
+    const boost::json::object config{
+        {"backend", "neo4j"},
+        {"connection",
+         {{"url", scheme + "://" + (at != nullptr ? at : server_.get())->address()},
+          {"user", "neo4j"},
+          {"password", "secret"},
+          {"fetch_size", 2},
+          {"connect_timeout_ms", 2000}}},
+        {"pool", {{"min_size", 0}, {"max_size", 2}}}};
     const auto opened = library_->open_pool("graph", config, "/tmp", pool_);
     EXPECT_TRUE(opened.ok()) << opened.message();
     const auto acquired = pool_.acquire(lease_, 5000);
@@ -179,6 +183,21 @@ TEST_F(Neo4jLoopTest, AQueryInATransactionIsHandedBack) {
   // Out of it, the loop takes the next one.
   const auto outside = l.execute_async(loop_, kBatched);
   expect_ran_on_the_loop(outside);
+}
+
+// Routed over TLS: handed back before a member is leased, and answered through execute.
+TEST_F(Neo4jLoopTest, ARoutedQueryOverTlsIsHandedBack) {
+  weir::testing::TempDir dir;
+  ScriptedBoltServer tls_server(WEIR_BOLT_SCRIPTS_DIR "/loop.json", {},
+                                {weir::testing::make_test_certificate(dir.path())});
+  auto& l = lease("neo4j+ssc", &tls_server);
+  const auto encrypted = l.execute_async(loop_, kBatched, 5000, WEIR_EXEC_READ_ONLY);
+  EXPECT_TRUE(encrypted.handed_back);
+  ASSERT_TRUE(encrypted.ok()) << encrypted.message();
+  EXPECT_EQ(encrypted.value.at("rows").as_array().size(), 5u);
+  lease_.release();
+  pool_.close();
+  EXPECT_EQ(tls_server.failures(), std::vector<std::string>{});
 }
 
 TEST_F(Neo4jLoopTest, BoltInWebSocketFramesIsHandedBack) {
