@@ -95,8 +95,8 @@ void ChromaConnection::execute_async(const boost::json::object& request,
   const Operation& o = begin_request(request, options);
   auto call = std::make_shared<const Call>((this->*o.plan)(RequestReader(request, o.name)));
   if (call->bodies.size() > 1) {
-    throw sdk::Error(WEIR_E_WOULD_BLOCK, "runs through execute: " + std::string(o.name) + " in " +
-                                             std::to_string(call->bodies.size()) + " batches");
+    throw sdk::runs_through_execute(std::string(o.name) + " in " +
+                                    std::to_string(call->bodies.size()) + " batches");
   }
   loop_.emplace(loop);
   done_.emplace(done);

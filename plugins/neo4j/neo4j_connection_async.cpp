@@ -16,14 +16,6 @@
 #include <weir/sdk/write_verdict.hpp>
 
 namespace weir::neo4j {
-namespace {
-
-sdk::Error runs_on_a_worker(const char* why) {
-  return sdk::Error(WEIR_E_WOULD_BLOCK, std::string("runs through execute: ") + why);
-}
-
-}  // namespace
-
 struct Neo4jConnection::LoopRun {
   LoopRun(sdk::ValueWriter writer, sdk::Completion completion, bool writes)
       : out(writer), done(completion), commits_itself(writes) {}
@@ -41,11 +33,11 @@ struct Neo4jConnection::LoopRun {
 void Neo4jConnection::execute_async(const boost::json::object& request,
                                     const sdk::ExecOptions& options, sdk::ValueWriter out,
                                     sdk::EventLoop loop, sdk::Completion done) {
-  if (options.streamed) throw runs_on_a_worker("a streamed result");
-  if (session_->in_transaction()) throw runs_on_a_worker("a transaction is open");
-  if (!session_->idle()) throw runs_on_a_worker("a result is still being read");
+  if (options.streamed) throw sdk::runs_through_execute("a streamed result");
+  if (session_->in_transaction()) throw sdk::runs_through_execute("a transaction is open");
+  if (!session_->idle()) throw sdk::runs_through_execute("a result is still being read");
   const int fd = session_->raw_socket();
-  if (fd < 0) throw runs_on_a_worker("Bolt over TLS or WebSocket");
+  if (fd < 0) throw sdk::runs_through_execute("Bolt over TLS or WebSocket");
 
   auto query = plan(request, options);
   auto run = std::make_shared<LoopRun>(out, done, query.commits_itself);

@@ -64,8 +64,7 @@ class MemberCall {
     call.reset();  // the member's connection goes back to its pool first
     if (!not_a_leader) return outer.pass_on(status, error);
     // Nothing was written: execute() refreshes the table and runs it on the new writer.
-    outer.fail(
-        sdk::Error(WEIR_E_WOULD_BLOCK, "the member was not the leader: runs through execute"));
+    outer.fail(sdk::runs_through_execute("the member was not the leader"));
   }
 
   RoutedConnection& routed_;
@@ -127,14 +126,13 @@ void RoutedConnection::cancel() noexcept {
 void RoutedConnection::execute_async(const boost::json::object& request,
                                      const sdk::ExecOptions& options, sdk::ValueWriter out,
                                      sdk::EventLoop loop, sdk::Completion done) {
-  if (tx_) throw sdk::Error(WEIR_E_WOULD_BLOCK, "runs through execute: a transaction is open");
+  if (tx_) throw sdk::runs_through_execute("a transaction is open");
   // Known before a member is leased, which the member would only hand back.
   if (!cluster_->settings().raw_bolt())
-    throw sdk::Error(WEIR_E_WOULD_BLOCK, "runs through execute: Bolt over TLS or WebSocket");
+    throw sdk::runs_through_execute("Bolt over TLS or WebSocket");
   auto member = cluster_->lease_ready(mode_for(options));
   if (!member) {
-    throw sdk::Error(WEIR_E_WOULD_BLOCK,
-                     "runs through execute: no member connection is ready without waiting");
+    throw sdk::runs_through_execute("no member connection is ready without waiting");
   }
   auto call = std::make_unique<MemberCall>(*this, cluster_, std::move(*member), done);
   call->connection().execute_async(request, options, out, loop, call->completion());

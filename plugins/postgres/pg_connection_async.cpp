@@ -16,26 +16,25 @@ namespace {
 
 using weir::sdk::Error;
 
-Error runs_on_a_worker(const char* why) {
-  return Error(WEIR_E_WOULD_BLOCK, std::string("runs through execute: ") + why);
-}
-
 }  // namespace
 
 void PgConnection::execute_async(const boost::json::object& request,
                                  const weir::sdk::ExecOptions& options, weir::sdk::ValueWriter out,
                                  weir::sdk::EventLoop loop, weir::sdk::Completion done) {
   const std::string sql = statement_text(request);
-  if (options.parameter_sets || options.streamed) throw runs_on_a_worker("not a whole result");
-  if (in_transaction()) throw runs_on_a_worker("a transaction is open");
-  if (!read_only_setting_is(options.read_only)) throw runs_on_a_worker("a read-only switch");
+  if (options.parameter_sets || options.streamed)
+    throw weir::sdk::runs_through_execute("not a whole result");
+  if (in_transaction()) throw weir::sdk::runs_through_execute("a transaction is open");
+  if (!read_only_setting_is(options.read_only))
+    throw weir::sdk::runs_through_execute("a read-only switch");
   const Parameters params(request.if_contains("params"));
   std::string cache_key;
   const std::string* name = nullptr;
   if (statements_.enabled()) {
     cache_key = StatementCache::key_for(sql, params);
     name = statements_.ready(cache_key);
-    if (name == nullptr) throw runs_on_a_worker("the statement is not prepared here yet");
+    if (name == nullptr)
+      throw weir::sdk::runs_through_execute("the statement is not prepared here yet");
   }
   if (!session_dirty_ && may_touch_session(sql)) session_dirty_ = true;
 
@@ -96,7 +95,7 @@ void PgConnection::loop_statement_ended(const std::string& cache_key, bool write
     if (failure != nullptr) {
       // Failed before doing anything: it is prepared again on the worker path.
       if (!cache_key.empty() && statements_.forget_if_stale(cache_key, *failure))
-        throw runs_on_a_worker("the prepared statement went stale");
+        throw weir::sdk::runs_through_execute("the prepared statement went stale");
       // Outside a transaction a write commits itself: once sent, it may have been applied.
       throw writes ? weir::sdk::may_have_been_applied(*failure) : *failure;
     }

@@ -27,6 +27,12 @@ struct ExecOptions {
   bool parameter_sets = false;
 };
 
+// The error execute_async throws (or gives `done.fail`) to hand a request to execute() on a
+// worker, before anything of it left the plugin; `why` says what the loop does not take.
+inline Error runs_through_execute(const std::string& why) {
+  return Error(WEIR_E_WOULD_BLOCK, "runs through execute: " + why);
+}
+
 class Connection {
  public:
   virtual ~Connection() = default;
@@ -44,7 +50,7 @@ class Connection {
   // `done.fail` with WEIR_E_WOULD_BLOCK does the same for a request that did nothing.
   virtual void execute_async(const boost::json::object& /*request*/, const ExecOptions& /*options*/,
                              ValueWriter /*result*/, EventLoop /*loop*/, Completion /*done*/) {
-    throw Error(WEIR_E_WOULD_BLOCK, "this connection runs its requests through execute");
+    throw runs_through_execute("this connection has no execute_async");
   }
 
   // A cheap liveness round trip; false (or a throw) means the connection is dead.
