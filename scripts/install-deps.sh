@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything weir needs to build and test on Debian 12, from Debian's
 # packages only. Safe to re-run: apt skips what is already installed.
+#   scripts/install-deps.sh [--bench]
+# --bench adds what the benchmarks' scripts drive (bench/, ../shared/bench):
+# wrk as the HTTP load generator, nginx-light as /health's anchor, ccache to
+# keep a release build beside the test builds cheap.
 set -euo pipefail
 
 packages=(
@@ -30,6 +34,13 @@ packages=(
   # llvm-symbolizer for readable crash stacks
   clang libclang-rt-14-dev llvm
 )
+
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(wrk nginx-light ccache)
+elif [ $# -gt 0 ]; then
+  echo "usage: scripts/install-deps.sh [--bench]" >&2
+  exit 2
+fi
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -10,7 +10,7 @@
 #
 #   bench/chroma/gateway_reads_ab.sh <weir> <plugin-dir-a> <plugin-dir-b> [clients=16] [seconds=10] [rounds=3]
 #
-# Needs wrk (Debian's package) and scripts/chroma-server.sh install.
+# Needs wrk (scripts/install-deps.sh --bench) and scripts/chroma-server.sh install.
 set -euo pipefail
 
 weir="$(realpath "$1")"

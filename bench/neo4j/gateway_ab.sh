@@ -12,7 +12,7 @@
 #
 #   bench/neo4j/gateway_ab.sh <weir> <bolt_test_server> <plugin-dir-a> <plugin-dir-b> [fast|slow] [clients=64] [seconds=10] [rounds=3]
 #
-# Needs wrk (Debian's package).
+# Needs wrk (scripts/install-deps.sh --bench).
 set -euo pipefail
 
 weir="$(realpath "$1")"
