@@ -3,8 +3,9 @@
 # packages only. Safe to re-run: apt skips what is already installed.
 #   scripts/install-deps.sh [--bench]
 # --bench adds what the benchmarks' scripts drive (bench/, ../shared/bench):
-# wrk as the HTTP load generator, nginx-light as /health's anchor, ccache to
-# keep a release build beside the test builds cheap.
+# wrk as the HTTP load generator, nginx-light as /health's anchor, tcpdump to
+# time answers at the wire (bench/lib/wire_latency.sh), ccache to keep a
+# release build beside the test builds cheap.
 set -euo pipefail
 
 packages=(
@@ -36,7 +37,7 @@ packages=(
 )
 
 if [ "${1:-}" = "--bench" ]; then
-  packages+=(wrk nginx-light ccache)
+  packages+=(wrk nginx-light tcpdump ccache)
 elif [ $# -gt 0 ]; then
   echo "usage: scripts/install-deps.sh [--bench]" >&2
   exit 2
