@@ -17,7 +17,23 @@ void append_chunked(std::string_view message, std::string& out) {
   out.append("\0\0", 2);
 }
 
-std::string read_chunked(Transport& transport, Deadline deadline) {
+namespace {
+
+// A record the server sends is one message, held whole before it is written out: the cap
+// keeps a single huge value (a long list, a large string) from taking the gateway's memory.
+sdk::Error too_large(std::size_t max_bytes) {
+  return sdk::Error(WEIR_E_INVALID_REQUEST,
+                    "a message from neo4j is larger than max_message_bytes (" +
+                        std::to_string(max_bytes) +
+                        " bytes): the query ran (a write in it may have been applied), but its "
+                        "answer holds a record or summary this large; return less per record "
+                        "(e.g. page a long list or large value) or raise the setting",
+                    sdk::Retry::kNo);
+}
+
+}  // namespace
+
+std::string read_chunked(Transport& transport, Deadline deadline, std::size_t max_bytes) {
   std::string body;
   for (;;) {
     unsigned char header[2];
@@ -27,6 +43,7 @@ std::string read_chunked(Transport& transport, Deadline deadline) {
       if (body.empty()) continue;  // NOOP keep-alive between messages
       return body;
     }
+    if (body.size() + n > max_bytes) throw too_large(max_bytes);
     const auto at = body.size();
     body.resize(at + n);
     transport.read_exact(body.data() + at, n, deadline);
@@ -56,20 +73,23 @@ std::size_t chunk_size(std::string_view in, std::size_t at) {
 
 }  // namespace
 
-Structure read_message(Transport& transport, Deadline deadline) {
-  return decode_message(read_chunked(transport, deadline));
+Structure read_message(Transport& transport, Deadline deadline, std::size_t max_bytes) {
+  return decode_message(read_chunked(transport, deadline, max_bytes));
 }
 
-std::optional<Structure> take_message(std::string_view& in) {
+std::optional<Structure> take_message(std::string_view& in, std::size_t max_bytes) {
   while (in.size() >= 2 && chunk_size(in, 0) == 0) in.remove_prefix(2);  // NOOP keep-alives
   // Finds the end marker first, so a message in one chunk (the usual case) is decoded in
   // place and only one of several chunks is joined.
   std::size_t at = 0;
   std::size_t chunks = 0;
+  std::size_t body_bytes = 0;
   for (;;) {
     if (at + 2 > in.size()) return std::nullopt;
     const auto n = chunk_size(in, at);
     if (n == 0) break;
+    body_bytes += n;
+    if (body_bytes > max_bytes) throw too_large(max_bytes);
     if (at + 2 + n > in.size()) return std::nullopt;
     at += 2 + n;
     ++chunks;

@@ -27,8 +27,8 @@ constexpr unsigned char kProposals[16] = {0, 6, 6, 5, 0, 0, 4, 4, 0, 0, 0, 0, 0,
 }  // namespace
 
 BoltSession::BoltSession(std::unique_ptr<Transport> transport, const HelloOptions& hello_options,
-                         Deadline deadline)
-    : transport_(std::move(transport)) {
+                         std::size_t max_message_bytes, Deadline deadline)
+    : transport_(std::move(transport)), max_message_bytes_(max_message_bytes) {
   handshake(deadline);
   try {
     hello(hello_options, deadline);
@@ -143,7 +143,7 @@ void BoltSession::flush(Deadline deadline) {
 
 Structure BoltSession::receive(Deadline deadline) {
   try {
-    return counted(bolt::read_message(*transport_, deadline));
+    return counted(bolt::read_message(*transport_, deadline, max_message_bytes_));
   } catch (...) {
     broken_ = true;
     throw;
@@ -152,7 +152,7 @@ Structure BoltSession::receive(Deadline deadline) {
 
 std::optional<Structure> BoltSession::take(std::string_view& in) {
   try {
-    auto m = bolt::take_message(in);
+    auto m = bolt::take_message(in, max_message_bytes_);
     if (m) return counted(std::move(*m));
     return std::nullopt;
   } catch (...) {

@@ -38,8 +38,10 @@ struct HelloOptions {
 
 class BoltSession {
  public:
-  // Handshake (offering 5.0-5.6 and 4.4) and authentication.
-  BoltSession(std::unique_ptr<Transport> transport, const HelloOptions& hello, Deadline deadline);
+  // Handshake (offering 5.0-5.6 and 4.4) and authentication. A message from
+  // the server larger than `max_message_bytes` is refused (bolt_framing.hpp).
+  BoltSession(std::unique_ptr<Transport> transport, const HelloOptions& hello,
+              std::size_t max_message_bytes, Deadline deadline);
   ~BoltSession();  // GOODBYE (best effort) and close
   BoltSession(const BoltSession&) = delete;
   BoltSession& operator=(const BoltSession&) = delete;
@@ -120,6 +122,7 @@ class BoltSession {
   [[noreturn]] void recover_and_throw(const Structure& failure, Deadline deadline);
 
   std::unique_ptr<Transport> transport_;
+  const std::size_t max_message_bytes_;
   std::string out_;
   bolt::Version version_;
   std::string server_agent_;

@@ -48,7 +48,8 @@ constexpr Scheme kSchemes[] = {
 ConnectionSettings ConnectionSettings::from(const sdk::ConfigReader& r,
                                             const std::filesystem::path& data_dir) {
   r.allow_only({"url", "user", "user_env", "password", "password_env", "database", "user_agent",
-                "connect_timeout_ms", "request_timeout_ms", "fetch_size", "trusted_certificates"});
+                "connect_timeout_ms", "request_timeout_ms", "fetch_size", "max_message_bytes",
+                "trusted_certificates"});
   ConnectionSettings s;
   const std::string url = r.required_string("url");
   const auto colon = url.find("://");
@@ -104,6 +105,8 @@ ConnectionSettings ConnectionSettings::from(const sdk::ConfigReader& r,
   s.connect_timeout = r.millis("connect_timeout_ms", s.connect_timeout, 1, 600000);
   s.request_timeout = r.millis("request_timeout_ms", s.request_timeout, 0, 86400000);
   s.fetch_size = r.integer("fetch_size", s.fetch_size, 1, 1000000);
+  s.max_message_bytes =
+      r.integer("max_message_bytes", s.max_message_bytes, 1024, std::int64_t{1} << 34);
   return s;
 }
 

@@ -31,6 +31,9 @@ struct ConnectionSettings {
   std::chrono::milliseconds connect_timeout{30000};
   std::chrono::milliseconds request_timeout{0};  // 0: only the host's deadline applies
   std::int64_t fetch_size = 1000;
+  // The largest message taken from the server: one record (of a batch of fetch_size) or a
+  // summary, held whole before it is written out (bolt_framing.hpp).
+  std::int64_t max_message_bytes = std::int64_t{64} << 20;
 
   // Bolt's own bytes on a plain socket (no TLS, no WebSocket frames): what a
   // query on the event loop needs (BoltSession::raw_socket).

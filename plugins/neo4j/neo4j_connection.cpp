@@ -263,7 +263,8 @@ std::unique_ptr<BoltSession> open_session(const ConnectionSettings& settings,
                                           std::optional<Map> routing, Deadline deadline) {
   auto transport = connect_transport(settings.framing, host, port, settings.tls.get(), deadline);
   HelloOptions hello{settings.user_agent, settings.auth, std::move(routing)};
-  return std::make_unique<BoltSession>(std::move(transport), hello, deadline);
+  return std::make_unique<BoltSession>(
+      std::move(transport), hello, static_cast<std::size_t>(settings.max_message_bytes), deadline);
 }
 
 std::unique_ptr<sdk::Connection> DirectConnectionFactory::connect(

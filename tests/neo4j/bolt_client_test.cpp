@@ -346,6 +346,22 @@ TEST(BoltClient, BadParametersAreRefusedBeforeAnythingIsSent) {
       << server.failures()[0];
 }
 
+TEST(ConnectionSettings, MaxMessageBytesIs64MiBUnlessSetWithinItsRange) {
+  const auto settings = [](boost::json::object o) {
+    return ConnectionSettings::from(sdk::ConfigReader(o, "databases.graph.connection"), ".");
+  };
+  EXPECT_EQ(settings({{"url", "bolt://h"}}).max_message_bytes, std::int64_t{64} << 20);
+  EXPECT_EQ(settings({{"url", "bolt://h"}, {"max_message_bytes", 1024}}).max_message_bytes, 1024);
+  try {
+    settings({{"url", "bolt://h"}, {"max_message_bytes", 1023}});
+    ADD_FAILURE() << "a cap under 1 KiB was taken";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.message(),
+              "databases.graph.connection.max_message_bytes: must be an integer from 1024 to "
+              "17179869184, got 1023");
+  }
+}
+
 TEST(ConnectionSettings, RefusesTyposAndUnknownSchemesNamingTheField) {
   auto error_of = [](boost::json::object o) {
     try {

@@ -14,6 +14,8 @@
 #include <weir/testing/plugin_library.hpp>
 
 #include <chrono>
+#include <map>
+#include <string>
 #include <thread>
 
 namespace weir::neo4j::testing {
@@ -33,7 +35,9 @@ constexpr auto kSlow = R"({"query": "RETURN 'slow' AS s"})";
 class Neo4jLoopTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    server_ = std::make_unique<ScriptedBoltServer>(WEIR_BOLT_SCRIPTS_DIR "/loop.json");
+    server_ = std::make_unique<ScriptedBoltServer>(
+        WEIR_BOLT_SCRIPTS_DIR "/loop.json",
+        std::map<std::string, std::string>{{"BIG", std::string(4000, 'x')}});
     library_ = std::make_unique<PluginLibrary>(WEIR_NEO4J_PLUGIN);
   }
   static void TearDownTestSuite() {
@@ -47,18 +51,20 @@ class Neo4jLoopTest : public ::testing::Test {
     pool_.close();
   }
 
-  // A pool of the server (`at`, else the suite's) at `scheme` with a fetch size of 2, and
-  // a lease from it.
-  LeaseHandle& lease(const std::string& scheme = "bolt", const ScriptedBoltServer* at = nullptr) {
-    const boost::json::object config{
-        {"backend", "neo4j"},
-        {"connection",
-         {{"url", scheme + "://" + (at != nullptr ? at : server_.get())->address()},
-          {"user", "neo4j"},
-          {"password", "secret"},
-          {"fetch_size", 2},
-          {"connect_timeout_ms", 2000}}},
-        {"pool", {{"min_size", 0}, {"max_size", 2}}}};
+  // A pool of the server (`at`, else the suite's) at `scheme` with a fetch size of 2 (and
+  // `max_message_bytes` when not 0), and a lease from it.
+  LeaseHandle& lease(const std::string& scheme = "bolt", const ScriptedBoltServer* at = nullptr,
+                     std::int64_t max_message_bytes = 0) {
+    boost::json::object connection{
+        {"url", scheme + "://" + (at != nullptr ? at : server_.get())->address()},
+        {"user", "neo4j"},
+        {"password", "secret"},
+        {"fetch_size", 2},
+        {"connect_timeout_ms", 2000}};
+    if (max_message_bytes != 0) connection["max_message_bytes"] = max_message_bytes;
+    const boost::json::object config{{"backend", "neo4j"},
+                                     {"connection", std::move(connection)},
+                                     {"pool", {{"min_size", 0}, {"max_size", 2}}}};
     const auto opened = library_->open_pool("graph", config, "/tmp", pool_);
     EXPECT_TRUE(opened.ok()) << opened.message();
     const auto acquired = pool_.acquire(lease_, 5000);
@@ -171,6 +177,42 @@ TEST_F(Neo4jLoopTest, AServerThatHangsUpMidResultBreaksTheConnection) {
   EXPECT_EQ(gone.status, WEIR_E_BROKEN) << gone.message();
   EXPECT_EQ(gone.message(), "reading from neo4j: End of file");
   EXPECT_EQ(gone.error.retryable, 1);
+}
+
+// The server answers with one record of 4,000 bytes.
+constexpr auto kBig = R"({"query": "RETURN $big AS b", "params": {"big": 4000}})";
+
+// A record past max_message_bytes (1,024 here) is refused as it arrives, and its connection,
+// whose rest was never read, is not used again.
+void expect_refused_as_too_large(LeaseHandle& l, const weir::testing::CallOutcome& big) {
+  EXPECT_EQ(big.status, WEIR_E_INVALID_REQUEST) << big.message();
+  EXPECT_EQ(big.message(),
+            "a message from neo4j is larger than max_message_bytes (1024 bytes): the query ran "
+            "(a write in it may have been applied), but its answer holds a record or summary "
+            "this large; return less per record (e.g. page a long list or large value) or raise "
+            "the setting");
+  EXPECT_EQ(big.error.retryable, 0);
+  EXPECT_EQ(l.check().status, WEIR_E_BROKEN);
+}
+
+TEST_F(Neo4jLoopTest, ARecordPastMaxMessageBytesIsRefusedOnTheLoop) {
+  auto& l = lease("bolt", nullptr, 1024);
+  const auto big = l.execute_async(loop_, kBig, 5000, WEIR_EXEC_READ_ONLY);
+  expect_ran_on_the_loop(big);
+  expect_refused_as_too_large(l, big);
+}
+
+TEST_F(Neo4jLoopTest, ARecordPastMaxMessageBytesIsRefusedOnAWorker) {
+  auto& l = lease("bolt", nullptr, 1024);
+  expect_refused_as_too_large(l, l.execute(kBig, 5000, WEIR_EXEC_READ_ONLY));
+}
+
+TEST_F(Neo4jLoopTest, ARecordUnderMaxMessageBytesIsAnswered) {
+  auto& l = lease("bolt", nullptr, 4096);
+  const auto big = l.execute_async(loop_, kBig, 5000, WEIR_EXEC_READ_ONLY);
+  expect_ran_on_the_loop(big);
+  ASSERT_TRUE(big.ok()) << big.message();
+  EXPECT_EQ(big.value.at("rows").at(0).at(0).as_string().size(), 4000u);
 }
 
 TEST_F(Neo4jLoopTest, AQueryInATransactionIsHandedBack) {

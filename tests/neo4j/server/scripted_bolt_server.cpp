@@ -13,6 +13,7 @@
 #include <boost/beast/websocket/ssl.hpp>
 #include <boost/json.hpp>
 
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -25,6 +26,9 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// The test server takes whatever a client under test sends.
+constexpr std::size_t kAnySize = std::numeric_limits<std::size_t>::max();
 
 // Whether a stream carries TLS: a tcp::socket does not, an ssl::stream does.
 template <class Next>
@@ -198,7 +202,7 @@ struct ScriptedBoltServer::State {
     for (;;) {
       Structure message;
       try {
-        message = bolt::read_message(*stream, kNoDeadline);
+        message = bolt::read_message(*stream, kNoDeadline, kAnySize);
       } catch (const boost::system::system_error&) {
         break;  // the client hung up
       }
@@ -247,7 +251,7 @@ struct ScriptedBoltServer::State {
     for (;;) {
       Structure message;
       try {
-        message = bolt::read_message(stream, kNoDeadline);
+        message = bolt::read_message(stream, kNoDeadline, kAnySize);
       } catch (const boost::system::system_error&) {
         return;  // the client hung up
       }
