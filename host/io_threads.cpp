@@ -11,15 +11,15 @@ namespace {
 
 thread_local boost::asio::io_context* current_context = nullptr;
 
-void run_as_io_thread(boost::asio::io_context& context) {
+}  // namespace
+
+boost::asio::io_context* IoThreads::current() noexcept { return current_context; }
+
+void IoThreads::run_as_io_thread(boost::asio::io_context& context) {
   current_context = &context;
   run_io(context);
   current_context = nullptr;
 }
-
-}  // namespace
-
-boost::asio::io_context* IoThreads::current() noexcept { return current_context; }
 
 IoThreads::IoThreads(unsigned count) {
   if (count == 0) count = std::max(1U, std::thread::hardware_concurrency() / 2);

@@ -28,6 +28,9 @@ class IoThreads {
   boost::asio::io_context& next();
   // The context the calling thread runs, or null when it is not an I/O thread.
   static boost::asio::io_context* current() noexcept;
+  // Runs `context` on the calling thread as an I/O thread (current() names it, so the
+  // requests it receives run on its event loop) until it stops.
+  static void run_as_io_thread(boost::asio::io_context& context);
   // Runs every context until stop(): the first on the calling thread.
   void run();
   void stop();

@@ -4,6 +4,7 @@
 #include "config.hpp"
 #include "gateway.hpp"
 #include "http_server.hpp"
+#include "io_threads.hpp"
 #include "temp_dir.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -31,7 +32,9 @@ struct RunningGateway::Parts {
         io, this->config.listen_address, this->config.listen_port,
         HttpLimits{this->config.limits.max_body_bytes, this->config.limits.read_timeout}, *api);
     server->start();
-    threads.emplace_back([this] { run_io(io); });  // one thread, as HttpServer needs
+    // One thread, as HttpServer needs, and an I/O thread as the weir binary's are: queries
+    // to a plugin with execute_async run on its event loop.
+    threads.emplace_back([this] { IoThreads::run_as_io_thread(io); });
   }
 
   ~Parts() {
