@@ -1,6 +1,7 @@
-// The gateway in front of real PostgreSQL servers, through HTTP: read-only
-// requests go to replicas with the primary as fallback, and steady load
-// survives a server outage: every error is retryable or says the write may have been applied.
+// The gateway in front of real PostgreSQL servers, through HTTP: queries wait
+// on the event loop in-process as in the weir binary, read-only requests go to
+// replicas with the primary as fallback, and steady load survives a server
+// outage: every error is retryable or says the write may have been applied.
 #include "config_error.hpp"
 #include "gateway_fixture.hpp"
 #include "http_client.hpp"
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace weir {
 namespace {
@@ -55,6 +57,45 @@ bool served_by_replica(std::uint16_t port, bool read_only) {
                                (read_only ? "true" : "false") + "}");
   EXPECT_EQ(r.status, 200u) << r.body;
   return r.status == 200u && r.json().at("rows").at(0).at(0).as_bool();
+}
+
+// The in-process gateway's thread is an I/O thread, as the weir binary's are, so the tests
+// built on it take the path production takes: statements wait on the event loop.
+TEST(PostgresGateway, InProcessStatementsWaitOnTheEventLoopAsInTheBinary) {
+  testing::PostgresCluster pg;
+  ::setenv("WEIR_GATEWAY_TEST_PW", pg.superuser_password().c_str(), 1);
+  testing::RunningGateway gw(boost::json::object{
+      {"worker_threads_min", 1},
+      {"worker_threads", 1},
+      {"databases",
+       {{"pg",
+         {{"backend", "postgres"},
+          {"connection",
+           {{"url", pg.url()},
+            {"password_env", "WEIR_GATEWAY_TEST_PW"},
+            {"statement_cache_size", 0}}},  // unnamed: nothing to prepare on a worker first
+          {"pool", {{"min_size", 4}, {"max_size", 4}}}}}}}});
+  const auto until = Clock::now() + milliseconds(10000);
+  const std::string idle = "weir_pool_connections{database=\"pg\",state=\"idle\"} 4\n";
+  while (testing::http_get(gw.port(), "/metrics").body.find(idle) == std::string::npos &&
+         Clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  // Four one-second statements with one worker thread: on it they would take four seconds.
+  const auto started = Clock::now();
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      const auto r = http_post(gw.port(), "/v1/databases/pg/query",
+                               R"J({"query":"select pg_sleep(1) is null as slept"})J");
+      if (r.status == 200u) ++ok;
+    });
+  }
+  for (auto& client : clients) client.join();
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_LT(took.count(), 2500) << "the statements waited on the worker thread";
 }
 
 TEST(PostgresGateway, ReadOnlyRequestsGoToTheReplicaAndFallBackToThePrimary) {
