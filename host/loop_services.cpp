@@ -4,9 +4,13 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <fcntl.h>
+
+#include <cerrno>
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <system_error>
 
 // The opaque handles of plugin.h, defined here (global namespace, as declared there).
 //
@@ -14,12 +18,23 @@
 // thread (plugin.h: a connection keeps its socket registered between requests, and is
 // closed wherever its pool closes it): `mutex` orders that removal against the ends of
 // the waits still in flight on the loop.
+//
+// The loop watches its own duplicate of the plugin's fd. A library may close the fd under
+// the watch (libpq does when it finds the connection lost) and another socket may take
+// its number at once, on another thread; removing the watch then must not deregister
+// that socket. The duplicate keeps the number the watch's own until the watch goes.
 struct weir_watch {
   weir_watch(boost::asio::io_context& context, int fd, weir_ready_fn on_ready, void* on_ready_data)
-      : descriptor(context, fd), ready(on_ready), data(on_ready_data) {}
+      : descriptor(context, duplicate(fd)), ready(on_ready), data(on_ready_data) {}
+
+  static int duplicate(int fd) {
+    const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) throw std::system_error(errno, std::generic_category(), "dup");
+    return copy;
+  }
 
   std::mutex mutex;
-  boost::asio::posix::stream_descriptor descriptor;
+  boost::asio::posix::stream_descriptor descriptor;  // the duplicate
   weir_ready_fn ready;
   void* data;
   std::uint32_t events = 0;
@@ -108,8 +123,8 @@ void watch_remove(weir_watch* watch) {
   std::lock_guard lock(watch->mutex);
   watch->removed = true;
   boost::system::error_code ignored;
-  watch->descriptor.cancel(ignored);  // the waits in flight end on the loop, as aborted
-  watch->descriptor.release();        // the fd is the plugin's to close
+  // The waits in flight end on the loop, as aborted; the plugin's own fd stays open.
+  watch->descriptor.close(ignored);
   if (watch->waiting == 0) last = std::move(watch->self);
 }
 

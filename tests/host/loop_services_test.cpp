@@ -142,6 +142,40 @@ TEST(LoopServices, APausedWatchWithAWaitInFlightIsRemovedFromAnotherThread) {
   });
 }
 
+// As libpq does when it finds its connection lost: the fd is closed under the watch, and a
+// new socket takes its number before the watch is removed.
+TEST(LoopServices, AnFdClosedUnderItsWatchLeavesTheSocketThatTakesItsNumberWatched) {
+  LoopThread loop;
+  Calls old_calls;
+  auto old_socket = std::make_unique<SocketPair>();
+  weir_watch* old_watch = loop.on_loop([&] {
+    return loop.host().watch_add(loop.loop(), old_socket->watched(), WEIR_WATCH_READ, &Calls::count,
+                                 &old_calls);
+  });
+  ASSERT_NE(old_watch, nullptr);
+  const int number = old_socket->watched();
+  old_socket->close_watched();
+  SocketPair reused;
+  ASSERT_EQ(reused.watched(), number) << "the test needs the fd number reused";
+  Calls new_calls;
+  weir_watch* new_watch = loop.on_loop([&] {
+    return loop.host().watch_add(loop.loop(), reused.watched(), WEIR_WATCH_READ, &Calls::count,
+                                 &new_calls);
+  });
+  ASSERT_NE(new_watch, nullptr);
+  loop.on_loop([&] {
+    loop.host().watch_remove(old_watch);  // the plugin finds out and lets its watch go
+    return 0;
+  });
+
+  reused.make_readable();
+  EXPECT_TRUE(reaches(new_calls, 1)) << "removing the old watch unwatched the new socket";
+  loop.on_loop([&] {
+    loop.host().watch_remove(new_watch);
+    return 0;
+  });
+}
+
 // The owner of a connection, as the postgres plugin is: its ready pauses the watch and
 // hands the connection on (completes), and another thread removes the watch and closes
 // the socket before that ready call has returned.
