@@ -1,8 +1,8 @@
-// The client: one logical database of a gateway, its calls (query, and
+// The client: one logical database of a gateway, its calls (query, batch, and
 // transaction all-or-none or interactive), deadlines, aborts and opt-in
 // retries of read-only requests.
 
-import { WeirError } from "./errors.js";
+import { ErrorBody, WeirError, errorInsideOk } from "./errors.js";
 import { Request, post } from "./http.js";
 import { Value, decodeValue, stringifyJson } from "./json.js";
 import { RowStream, ndjson, openStream } from "./stream.js";
@@ -17,6 +17,20 @@ export interface Statement {
   query: string;
   params?: Params;
 }
+
+export interface BatchStatement extends Statement {
+  /** Instead of `params`: runs the statement once per set, all sets or none (SQLite, PostgreSQL). */
+  paramSets?: Params[];
+}
+
+export interface BatchOptions extends CallOptions {
+  /** End the batch at the first failure; what ran before it stays committed. */
+  stopOnError?: boolean;
+}
+
+/** A batch statement's outcome: its result, its parameter sets' results, or the error it
+ * failed with. */
+export type BatchOutcome = QueryResult | QueryResult[] | WeirError;
 
 export interface QueryResult {
   columns: string[];
@@ -106,6 +120,24 @@ export class Client {
   async stream(query: string, params?: Params, options: CallOptions = {}): Promise<RowStream> {
     const request = this.request("query", { query, params }, options, ndjson);
     return this.retrying(request, true, options.signal, () => openStream(request, options.signal));
+  }
+
+  /** Runs independent statements in order in one request, each committed on its own. A
+   * statement that fails has its error (not thrown) in its place and the next one still
+   * runs, unless `stopOnError`; the outcomes are those of the statements that ran. What fails
+   * the whole request (a malformed batch, the database unavailable) rejects as `query` does.
+   * A batch is never sent twice unless it is read-only and retries are on. */
+  async batch(statements: BatchStatement[], options: BatchOptions = {}): Promise<BatchOutcome[]> {
+    const body = await this.send(
+      "batch",
+      { statements: statements.map(toBatchStatement), stop_on_error: options.stopOnError ?? false },
+      options,
+    );
+    const results = (body as { results?: unknown }).results;
+    if (!Array.isArray(results)) {
+      throw new WeirError('a batch answer without "results"', { code: "invalid_response" });
+    }
+    return results.map(toOutcome);
   }
 
   /** Runs the statements in order in one transaction: all or none. On failure
@@ -232,6 +264,17 @@ function beginOptions(options: TransactionOptions): Record<string, unknown> {
   const begin: Record<string, unknown> = { ...options.backendOptions };
   if (options.isolation !== undefined) begin.isolation = options.isolation;
   return begin;
+}
+
+function toBatchStatement({ query, params, paramSets }: BatchStatement): Record<string, unknown> {
+  return paramSets === undefined ? { query, params } : { query, param_sets: paramSets };
+}
+
+function toOutcome(raw: unknown): BatchOutcome {
+  const r = raw as { error?: ErrorBody; results?: unknown[] };
+  if (r.error !== undefined) return errorInsideOk(r.error);
+  if (Array.isArray(r.results)) return r.results.map(toResult); // one per parameter set
+  return toResult(raw);
 }
 
 function toResult(raw: unknown): QueryResult {

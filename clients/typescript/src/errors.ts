@@ -136,9 +136,10 @@ export function errorFromResponse(status: number, body: unknown, retryAfter: str
   return errorFromBody(error, status, Number.isFinite(seconds) ? seconds * 1000 : undefined);
 }
 
-/** The error a streamed result's trailer `{"error": {...}}` carries: the request failed
- * after the 200 and the header went out, so `status` is undefined. */
-export function errorFromTrailer(error: ErrorBody): WeirError {
+/** An error that came inside a 200 answer: a streamed result's trailer `{"error": {...}}`
+ * (the request failed after the header went out), or a failed statement's entry in a
+ * batch; `status` is undefined. */
+export function errorInsideOk(error: ErrorBody): WeirError {
   return errorFromBody(error, undefined, undefined);
 }
 

@@ -1,7 +1,19 @@
 // @weir/client: the weir database gateway from TypeScript and JavaScript (Node >= 18, fetch).
 export { Client, Transaction, connect } from "./client.js";
 export { RowStream } from "./stream.js";
-export type { CallOptions, ClientOptions, Param, Params, QueryResult, RetryOptions, Statement, TransactionOptions } from "./client.js";
+export type {
+  BatchOptions,
+  BatchOutcome,
+  BatchStatement,
+  CallOptions,
+  ClientOptions,
+  Param,
+  Params,
+  QueryResult,
+  RetryOptions,
+  Statement,
+  TransactionOptions,
+} from "./client.js";
 export {
   ConnectionError,
   ConstraintError,

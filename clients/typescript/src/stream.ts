@@ -3,7 +3,7 @@
 // ...) or {"error": {...}}. Rows are read from the response as the caller
 // iterates, so a result of any size takes constant memory.
 
-import { ConnectionError, WeirError, errorFromTrailer } from "./errors.js";
+import { ConnectionError, WeirError, errorInsideOk } from "./errors.js";
 import { Exchange, Request } from "./http.js";
 import { Value, decodeValue, parseJson } from "./json.js";
 
@@ -107,7 +107,7 @@ export class RowStream implements AsyncIterable<Value[]> {
     this.ended = true;
     this.exchange.done();
     if (typeof error === "object" && error !== null && typeof error.code === "string") {
-      throw errorFromTrailer(error as Parameters<typeof errorFromTrailer>[0]);
+      throw errorInsideOk(error as Parameters<typeof errorInsideOk>[0]);
     }
     this.take(value as Record<string, unknown>);
     this.rowsAffected ??= 0;

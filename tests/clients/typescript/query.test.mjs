@@ -1,5 +1,5 @@
-// query and transaction against a real gateway serving SQLite: values, big
-// integers, bytes, results.
+// query, batch and transaction against a real gateway serving SQLite: values,
+// big integers, bytes, results.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { APP_TOKEN, client, startGateway } from "./gateway.mjs";
@@ -64,6 +64,53 @@ test("transaction runs every statement and returns each result", async () => {
   assert.equal(results.length, 2);
   assert.equal(results[0].rowsAffected, 1);
   assert.deepEqual(results[1].rows, [[1]]);
+});
+
+test("a batch commits each statement on its own and keeps a failure in its place", async () => {
+  const t = await freshTable("batched");
+  const outcomes = await db.batch([
+    { query: `insert into ${t} (name) values (?)`, params: ["a"] },
+    { query: `insert into ${t} (name) values (?)`, params: ["a"] },
+    { query: `insert into ${t} (name) values (?)`, paramSets: [["b"], ["c"]] },
+    { query: `select name from ${t} order by name` },
+  ]);
+  assert.equal(outcomes.length, 4);
+  assert.equal(outcomes[0].rowsAffected, 1);
+  assert.ok(outcomes[1] instanceof client.ConstraintError);
+  assert.equal(outcomes[1].code, "conflict");
+  assert.equal(outcomes[1].message, `UNIQUE constraint failed: ${t}.name`);
+  assert.equal(outcomes[1].status, undefined); // it came inside the 200
+  assert.deepEqual(
+    outcomes[2].map((r) => r.rowsAffected),
+    [1, 1],
+  );
+  assert.deepEqual(outcomes[3].rows, [["a"], ["b"], ["c"]]);
+});
+
+test("a batch that stops on error ends at the failure, keeping what ran before it", async () => {
+  const t = await freshTable("batch_stop");
+  const outcomes = await db.batch(
+    [
+      { query: `insert into ${t} (name) values ('x')` },
+      { query: `insert into ${t} (name) values ('x')` },
+      { query: `insert into ${t} (name) values ('never')` },
+    ],
+    { stopOnError: true },
+  );
+  assert.equal(outcomes.length, 2);
+  assert.ok(outcomes[1] instanceof client.ConstraintError);
+  assert.deepEqual((await db.query(`select name from ${t}`)).rows, [["x"]]);
+});
+
+test("a malformed batch is refused whole, naming the statement", async () => {
+  await assert.rejects(db.batch([{ query: "select 1" }, { query: "select ?", paramSets: [] }]), (e) => {
+    assert.ok(e instanceof client.QueryError);
+    assert.equal(e.code, "invalid_request");
+    assert.equal(e.status, 400);
+    assert.equal(e.statement, 1);
+    assert.match(e.message, /statements\[1\]\.param_sets must be a non-empty array/);
+    return true;
+  });
 });
 
 test("a failing transaction rolls back everything and names the statement", async () => {

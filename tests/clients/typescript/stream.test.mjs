@@ -165,7 +165,7 @@ test("a stream cut short throws ConnectionError connection_lost", async () => {
   );
 });
 
-test("every documented code has its class without a status too (a stream's error trailer)", async () => {
+test("every documented code has its class without a status too (a stream's error trailer, a batch entry)", async () => {
   const errors = await import(new URL("./errors.js", new URL(process.env.WEIR_CLIENT_MODULE, "file:///")).href);
   const spec = readFileSync(new URL("../../../docs/http-api.yaml", import.meta.url), "utf8");
   const start = spec.indexOf("Stable codes (HTTP status):") + "Stable codes (HTTP status):".length;
@@ -179,7 +179,7 @@ test("every documented code has its class without a status too (a stream's error
   }
   assert.ok(classes.has("timeout") && classes.has("queue_full") && classes.size > 40);
   for (const [code, expected] of classes) {
-    const fromTrailer = errors.errorFromTrailer({ code, message: "m", retryable: false });
+    const fromTrailer = errors.errorInsideOk({ code, message: "m", retryable: false });
     assert.ok(expected.includes(fromTrailer.constructor), `${code}: ${fromTrailer.name}, with its status ${expected.map((c) => c.name)}`);
     assert.equal(fromTrailer.status, undefined);
   }
