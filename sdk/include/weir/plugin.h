@@ -200,7 +200,10 @@ typedef struct weir_host {
   /** Watch socket `fd` on `loop` for `events` (WEIR_WATCH_*): `ready` runs on
    *  the loop's thread each time one of them is ready (level-triggered: again
    *  and again until the plugin drains it or changes the set). The fd stays
-   *  the plugin's; the host never closes it. Returns NULL if it cannot. */
+   *  the plugin's; the host never closes it (it watches a duplicate of its
+   *  own, so a library that closes the fd under the watch, as libpq does on a
+   *  lost connection, touches no socket that reuses the number). Returns
+   *  NULL if it cannot. */
   weir_watch* (*watch_add)(weir_loop* loop, int fd, uint32_t events, weir_ready_fn ready,
                            void* data);
   /** Change the events watched; 0 pauses the watch: no `ready` after it
@@ -208,8 +211,9 @@ typedef struct weir_host {
    *  the same loop (adding and removing a watch each cost the loop system
    *  calls; pausing and resuming one cost at most one). */
   void (*watch_set)(weir_watch* watch, uint32_t events);
-  /** Stop watching and free the watch: call it before closing the fd (a
-   *  reused fd number is a new socket to the loop). No `ready` after it.
+  /** Stop watching and free the watch: call it when the socket is done (the
+   *  duplicate the host watches keeps the connection open until then). No
+   *  `ready` after it.
    *  On the loop's thread or, once paused there, on any thread, even while
    *  the `ready` call that paused it is still returning: a connection
    *  whose watch was kept is closed wherever its pool closes it, or taken
