@@ -76,6 +76,20 @@ struct Calls {
   }
 };
 
+// Watches `fd` for reads on the loop's thread, counting `ready` in `calls`.
+weir_watch* watch_reads(LoopThread& loop, int fd, Calls& calls) {
+  return loop.on_loop([&] {
+    return loop.host().watch_add(loop.loop(), fd, WEIR_WATCH_READ, &Calls::count, &calls);
+  });
+}
+
+void remove_on_loop(LoopThread& loop, weir_watch* watch) {
+  loop.on_loop([&] {
+    loop.host().watch_remove(watch);
+    return 0;
+  });
+}
+
 // Waits up to 2 s for `calls` to reach `n`.
 bool reaches(const Calls& calls, int n) {
   for (auto until = std::chrono::steady_clock::now() + 2s; std::chrono::steady_clock::now() < until;
@@ -101,10 +115,7 @@ TEST(LoopServices, APausedWatchStaysQuietAndResumesWithItsSocketReady) {
     return 0;
   });
   EXPECT_TRUE(reaches(calls, 1)) << "the resumed watch never saw its readable socket";
-  loop.on_loop([&] {
-    loop.host().watch_remove(watch);
-    return 0;
-  });
+  remove_on_loop(loop, watch);
 }
 
 TEST(LoopServices, APausedWatchWithAWaitInFlightIsRemovedFromAnotherThread) {
@@ -126,20 +137,14 @@ TEST(LoopServices, APausedWatchWithAWaitInFlightIsRemovedFromAnotherThread) {
   SocketPair reused;
   ASSERT_EQ(reused.watched(), number) << "the test needs the fd number reused";
   Calls new_calls;
-  weir_watch* new_watch = loop.on_loop([&] {
-    return loop.host().watch_add(loop.loop(), reused.watched(), WEIR_WATCH_READ, &Calls::count,
-                                 &new_calls);
-  });
+  weir_watch* new_watch = watch_reads(loop, reused.watched(), new_calls);
   ASSERT_NE(new_watch, nullptr);
   old_socket.reset();
 
   reused.make_readable();
   EXPECT_TRUE(reaches(new_calls, 1)) << "the socket that took the number is not watched";
   EXPECT_EQ(old_calls.ready.load(), 0) << "a removed watch called ready";
-  loop.on_loop([&] {
-    loop.host().watch_remove(new_watch);
-    return 0;
-  });
+  remove_on_loop(loop, new_watch);
 }
 
 // As libpq does when it finds its connection lost: the fd is closed under the watch, and a
@@ -147,33 +152,21 @@ TEST(LoopServices, APausedWatchWithAWaitInFlightIsRemovedFromAnotherThread) {
 TEST(LoopServices, AnFdClosedUnderItsWatchLeavesTheSocketThatTakesItsNumberWatched) {
   LoopThread loop;
   Calls old_calls;
-  auto old_socket = std::make_unique<SocketPair>();
-  weir_watch* old_watch = loop.on_loop([&] {
-    return loop.host().watch_add(loop.loop(), old_socket->watched(), WEIR_WATCH_READ, &Calls::count,
-                                 &old_calls);
-  });
+  SocketPair old_socket;
+  weir_watch* old_watch = watch_reads(loop, old_socket.watched(), old_calls);
   ASSERT_NE(old_watch, nullptr);
-  const int number = old_socket->watched();
-  old_socket->close_watched();
+  const int number = old_socket.watched();
+  old_socket.close_watched();  // under the watch
   SocketPair reused;
   ASSERT_EQ(reused.watched(), number) << "the test needs the fd number reused";
   Calls new_calls;
-  weir_watch* new_watch = loop.on_loop([&] {
-    return loop.host().watch_add(loop.loop(), reused.watched(), WEIR_WATCH_READ, &Calls::count,
-                                 &new_calls);
-  });
+  weir_watch* new_watch = watch_reads(loop, reused.watched(), new_calls);
   ASSERT_NE(new_watch, nullptr);
-  loop.on_loop([&] {
-    loop.host().watch_remove(old_watch);  // the plugin finds out and lets its watch go
-    return 0;
-  });
+  remove_on_loop(loop, old_watch);  // the plugin finds out and lets its watch go
 
   reused.make_readable();
   EXPECT_TRUE(reaches(new_calls, 1)) << "removing the old watch unwatched the new socket";
-  loop.on_loop([&] {
-    loop.host().watch_remove(new_watch);
-    return 0;
-  });
+  remove_on_loop(loop, new_watch);
 }
 
 // The owner of a connection, as the postgres plugin is: its ready pauses the watch and
