@@ -46,6 +46,9 @@ void attempt(BoltSession& session, Step&& step) {
   }
 }
 
+// A small cap on a message, so the fuzzer reaches its refusal as well.
+constexpr std::size_t kFuzzMaxMessageBytes = 4096;
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -57,7 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     session = std::make_unique<BoltSession>(std::make_unique<ReplayTransport>(std::string_view(
                                                 reinterpret_cast<const char*>(data), size)),
-                                            hello, kNoDeadline);
+                                            hello, kFuzzMaxMessageBytes, kNoDeadline);
   } catch (const weir::sdk::Error&) {
     return 0;
   }
