@@ -147,6 +147,18 @@ TEST(LoopServices, APausedWatchWithAWaitInFlightIsRemovedFromAnotherThread) {
   remove_on_loop(loop, new_watch);
 }
 
+// The loop watches a duplicate of the fd: one that is not open cannot be watched, and the
+// plugin is told so (NULL) rather than the loop failing.
+TEST(LoopServices, AnFdThatIsNotOpenIsRefused) {
+  LoopThread loop;
+  Calls calls;
+  SocketPair sockets;
+  const int gone = sockets.watched();
+  sockets.close_watched();
+  EXPECT_EQ(watch_reads(loop, gone, calls), nullptr);
+  EXPECT_EQ(loop.on_loop([] { return 1; }), 1) << "the loop stopped";
+}
+
 // As libpq does when it finds its connection lost: the fd is closed under the watch, and a
 // new socket takes its number before the watch is removed.
 TEST(LoopServices, AnFdClosedUnderItsWatchLeavesTheSocketThatTakesItsNumberWatched) {

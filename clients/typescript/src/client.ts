@@ -266,8 +266,9 @@ function beginOptions(options: TransactionOptions): Record<string, unknown> {
   return begin;
 }
 
+// Both params and paramSets, if given, go as they are: the gateway refuses the pair by name.
 function toBatchStatement({ query, params, paramSets }: BatchStatement): Record<string, unknown> {
-  return paramSets === undefined ? { query, params } : { query, param_sets: paramSets };
+  return { query, params, param_sets: paramSets };
 }
 
 function toOutcome(raw: unknown): BatchOutcome {

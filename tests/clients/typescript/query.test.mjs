@@ -111,6 +111,12 @@ test("a malformed batch is refused whole, naming the statement", async () => {
     assert.match(e.message, /statements\[1\]\.param_sets must be a non-empty array/);
     return true;
   });
+  await assert.rejects(db.batch([{ query: "select ?", params: [1], paramSets: [[2]] }]), (e) => {
+    assert.ok(e instanceof client.QueryError);
+    assert.equal(e.statement, 0);
+    assert.equal(e.message, 'statements[0] has both "params" and "param_sets"; send one of them');
+    return true;
+  });
 });
 
 test("a failing transaction rolls back everything and names the statement", async () => {
