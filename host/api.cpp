@@ -97,11 +97,6 @@ void take_statement_members(boost::json::object& body, const DatabaseConfig& dat
   context.primary = take_primary(body);
 }
 
-// The {transaction} of /v1/databases/{database}/transactions/{transaction}/...
-std::string transaction_id(const HttpRequest& request) {
-  return split_path(request.target()).value().at(4);
-}
-
 // What the others read instead of the reason.
 std::string generic_reason(const std::string& state) {
   if (state == "unavailable") return "database unavailable";
@@ -286,14 +281,11 @@ void Api::held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer) 
   const auto database = call->database->database->name();
   watched(
       database, call->deadline, backend,
-      [this, call, answer_once](auto finished) {
-        answer_once(serve(*call));
-        finished();
-      },
+      [this, call, answer_once](auto finished) { serve_then(call, answer_once, finished); },
       [answer_once](const ApiError& error) {
         answer_once(Outcome{error_response(error), error.code()});
       },
-      [] {});
+      [] {}, runs_on_loop(*call) ? call->loop : nullptr);
 }
 
 void Api::in_turn(Admission& admission, Deadline deadline, std::shared_ptr<BackendCall> backend,
@@ -334,13 +326,17 @@ void Api::watched(const std::string& database, Deadline deadline,
 }
 
 bool Api::runs_on_loop(const Call& call) const {
-  return call.endpoint->handler == &Api::query && call.loop != nullptr &&
+  const auto handler = call.endpoint->handler;
+  return (handler == &Api::query || handler == &Api::transaction_query) && call.loop != nullptr &&
          call.database->database->runs_on_loop() && !wants_ndjson(call.request);
 }
 
 void Api::serve_then(const std::shared_ptr<Call>& call, const std::function<void(Outcome)>& answer,
                      std::function<void()> finished) {
-  if (runs_on_loop(*call)) return query_on_loop(call, answer, std::move(finished));
+  if (runs_on_loop(*call)) {
+    const bool in_transaction = call->endpoint->handler == &Api::transaction_query;
+    return on_loop(call, answer, std::move(finished), in_transaction);
+  }
   answer(serve(*call));
   finished();
 }
@@ -521,18 +517,28 @@ HttpResponse Api::open_transaction(const Call& call) {
                                 {"id", id}, {"idle_timeout_ms", limits.transaction_idle.count()}}));
 }
 
-HttpResponse Api::transaction_query(const Call& call) {
+std::string Api::transaction_id(const HttpRequest& request) {
+  return split_path(request.target()).value().at(4);
+}
+
+Api::BackendRequest Api::transaction_query_request(const Call& call) {
   auto body = parse_body(call.request);
   const bool read_only = read_only_request(body, call.caller);
   call.backend->read_only = read_only;
-  const auto id = transaction_id(call.request);
   const auto& db = *call.database->database;
   auto context = request_context(*call.state, call.caller.client_id, call.deadline, *call.backend,
                                  "transaction query on " + db.name());
   take_statement_members(body, db.config(), context);  // consistency: the transaction's connection
   context.int64_form = take_int64_form(body);
-  return json_response(200, gateway_.transactions().execute({id, call.caller.client_id, db}, body,
-                                                            read_only, context));
+  return {std::move(body), read_only, std::move(context)};
+}
+
+HttpResponse Api::transaction_query(const Call& call) {
+  auto [body, read_only, context] = transaction_query_request(call);
+  const auto id = transaction_id(call.request);
+  return json_response(
+      200, gateway_.transactions().execute({id, call.caller.client_id, *call.database->database},
+                                           body, read_only, context));
 }
 
 HttpResponse Api::commit_transaction(const Call& call) {

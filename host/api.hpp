@@ -107,8 +107,9 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
                BackendWork work, std::function<void(const ApiError&)> refused,
                std::function<void(const ApiError&)> overdue,
                boost::asio::io_context* loop = nullptr);
-  // A call on an open transaction: on a worker, watched for its deadline, never queued (the
-  // transaction holds its admission turn already).
+  // A call on an open transaction: on a worker (its queries on the loop, as runs_on_loop
+  // says), watched for its deadline, never queued (the transaction holds its admission
+  // turn already).
   void held(std::shared_ptr<Call> call, std::function<void(Outcome)> answer);
   // Starts `work` on a worker thread (or on `loop`, see in_turn) and runs `then` when it is
   // over; when the work still runs 2 s past the deadline, `backend` is cancelled and `overdue`
@@ -117,12 +118,15 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
                BackendWork work, std::function<void(const ApiError&)> overdue,
                std::function<void()> then, boost::asio::io_context* loop = nullptr);
   // Answers `call` with its handler's response (serve), then calls `finished`; a query
-  // whose database runs on the event loop is answered from there (api_loop_query.cpp).
+  // whose database runs on the event loop is answered from there (on_loop).
   void serve_then(const std::shared_ptr<Call>& call, const std::function<void(Outcome)>& answer,
                   std::function<void()> finished);
+  // Whether `call` is a query, alone or in an open transaction, that runs on its I/O
+  // thread's event loop: its database's plugin runs requests there, its result is whole.
   bool runs_on_loop(const Call& call) const;
-  void query_on_loop(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer,
-                     std::function<void()> finished);
+  // Runs such a call on the loop, from start to answer (api_loop_query.cpp).
+  void on_loop(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer,
+               std::function<void()> finished, bool in_transaction);
   // What a client hears when its call outlived the deadline.
   static ApiError overdue_error(const BackendCall& backend, const std::string& database);
   // POST/DELETE /mcp: the MCP front answers (docs/mcp.md).
@@ -154,6 +158,10 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   BackendRequest backend_request(const Call& call, std::string_view endpoint);
   // The query endpoint's: also max_rows and consistency.
   BackendRequest query_request(const Call& call);
+  // An open transaction's query endpoint's: the same, its tag naming the transaction.
+  BackendRequest transaction_query_request(const Call& call);
+  // The {transaction} of /v1/databases/{database}/transactions/{transaction}/...
+  static std::string transaction_id(const HttpRequest& request);
   // The query's result as NDJSON lines (api_streamed_query.cpp); answers through call.reply.
   void query_streamed(const Call& call, const boost::json::object& request, bool read_only,
                       const RequestContext& context);
@@ -161,7 +169,7 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   HttpResponse transaction(const Call& call);
   // Many statements, each with its own result or error (database.hpp, Database::batch).
   HttpResponse batch(const Call& call);
-  // Interactive transactions (api_transactions.cpp).
+  // Interactive transactions (transactions.hpp).
   HttpResponse open_transaction(const Call& call);
   HttpResponse transaction_query(const Call& call);
   HttpResponse commit_transaction(const Call& call);

@@ -1,18 +1,20 @@
-// POST /v1/databases/{name}/query for a plugin with execute_async (ABI v2):
-// the request runs on the event loop of the I/O thread that received it, from
-// its admission turn to its answer. A connection ready in the pool is leased
-// there (the plugin's acquire_ready) and goes back there when that does not
-// wait (release_ready); only waiting for a connection, and returning one
-// whose session needs a reset, take another thread. A thread never waits for
-// the backend.
+// POST /v1/databases/{name}/query, and .../transactions/{id}/query, for a
+// plugin with execute_async (ABI v2): the request runs on the event loop of the
+// I/O thread that received it, from its admission turn (or its transaction's)
+// to its answer. A query's connection ready in the pool is leased there (the
+// plugin's acquire_ready) and goes back there when that does not wait
+// (release_ready); only waiting for a connection, returning one whose session
+// needs a reset, and ending a transaction take another thread. A thread never
+// waits for the backend.
 #include "api.hpp"
 
+#include "gateway.hpp"
 #include "json_response.hpp"
 
 namespace weir {
 
-void Api::query_on_loop(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer,
-                        std::function<void()> finished) {
+void Api::on_loop(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer,
+                  std::function<void()> finished, bool in_transaction) {
   auto done = [this, call, answer, finished](Database::LoopOutcome outcome) {
     if (outcome.run_again) {
       // Its connection broke and running it again is safe: once more, on a worker.
@@ -28,9 +30,17 @@ void Api::query_on_loop(const std::shared_ptr<Call>& call, std::function<void(Ou
     finished();
   };
   const auto started = outcome_of([&] {
-    auto [body, read_only, context] = query_request(*call);
-    call->database->database->query_on_loop(body, read_only, std::move(context), *call->loop,
-                                            workers_, done);
+    auto& database = *call->database->database;
+    if (!in_transaction) {
+      auto [body, read_only, context] = query_request(*call);
+      database.query_on_loop(body, read_only, std::move(context), *call->loop, workers_, done);
+    } else {
+      auto [body, read_only, context] = transaction_query_request(*call);
+      const auto id = transaction_id(call->request);
+      gateway_.transactions().execute_on_loop({id, call->caller.client_id, database}, body,
+                                              read_only, std::move(context), *call->loop, workers_,
+                                              done);
+    }
     return HttpResponse{};
   });
   if (started.code == "ok") return;  // answered when it completes

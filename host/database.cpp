@@ -42,8 +42,9 @@ ApiError deadline_error() {
 
 }  // namespace
 
-// A query running on an event loop (query_on_loop): what the plugin borrows
-// until it completes, kept alive by `self` until then.
+// A query running on an event loop (query_on_loop, or a held transaction's
+// execute_on_loop): what the plugin borrows until it completes, kept alive by
+// `self` until then.
 struct Database::LoopCall {
   LoopCall(std::string text, bool read_only_request, RequestContext request_context,
            WorkerPool& worker_pool, std::function<void(LoopOutcome)> on_done)
@@ -64,9 +65,14 @@ struct Database::LoopCall {
   // What `settled` (returning the result's text or throwing ApiError) makes of the request.
   template <class Settled>
   static LoopOutcome outcome_of(LoopCall& call, Settled&& settled);
+  // Runs the request on `owned_lease`, its own, which deliver returns to the pool.
+  void lease_own(std::unique_ptr<Lease> leased) {
+    owned_lease = std::move(leased);
+    lease = owned_lease.get();
+  }
   // Starts the leased request on `loop`, on its thread.
   static void start(std::shared_ptr<LoopCall> call, boost::asio::io_context& loop);
-  // Returns the lease, then calls `done`.
+  // Returns the lease when it is the request's own, then calls `done`.
   static void deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome);
 
   const std::string request;
@@ -75,7 +81,9 @@ struct Database::LoopCall {
   WorkerPool& workers;
   JsonResultWriter json;
   std::unique_ptr<RowCapWriter> capped;
-  std::unique_ptr<Lease> lease;
+  // What it runs on: its own lease, or a held transaction's (owned_lease null).
+  Lease* lease = nullptr;
+  std::unique_ptr<Lease> owned_lease;
   weir_exec_options options{};
   weir_completion completion{};
   // The plugin's error, when it reports one: 2 KB, so not held by every request in flight.
@@ -452,12 +460,12 @@ void Database::query_on_loop(const boost::json::object& request, bool read_only,
   if (!available()) throw unavailable_error();
   auto call = std::make_shared<LoopCall>(boost::json::serialize(request), read_only,
                                          std::move(context), workers, std::move(done));
-  call->lease = Lease::ready_now(*this, pool_, call->context);
-  if (call->lease) return LoopCall::start(std::move(call), loop);
+  call->lease_own(Lease::ready_now(*this, pool_, call->context));
+  if (call->lease != nullptr) return LoopCall::start(std::move(call), loop);
   // No connection ready: a worker waits its turn in the pool, then the loop starts the request.
   workers.post([this, call, &loop]() mutable {
     try {
-      call->lease = std::make_unique<Lease>(*this, pool_, call->context);
+      call->lease_own(std::make_unique<Lease>(*this, pool_, call->context));
     } catch (const ApiError& e) {
       return call->done(LoopOutcome{{}, e, false});
     }
@@ -514,22 +522,27 @@ Database::LoopOutcome Database::LoopCall::outcome_of(LoopCall& call, Settled&& s
     outcome.result = settled();
   } catch (const ApiError& e) {
     outcome.error = e;
-    outcome.run_again = call.lease->may_run_again(call.read_only) &&
+    // Never a held transaction's statement: its transaction died with the connection.
+    outcome.run_again = call.owned_lease && call.lease->may_run_again(call.read_only) &&
                         std::chrono::steady_clock::now() < call.context.deadline;
   }
   return outcome;
 }
 
 void Database::LoopCall::deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome) {
+  if (!call->owned_lease) {  // a held transaction's, which keeps it
+    call->lease->unwatch();
+    return call->done(std::move(outcome));
+  }
   // The lease goes back before the answer: the database outlives neither the answer nor,
   // therefore, the lease. A release that would wait (the plugin resets the session) runs
   // on the thread for calls that may block.
   if (call->lease->release_without_waiting()) {
-    call->lease.reset();
+    call->owned_lease.reset();
     return call->done(std::move(outcome));
   }
   boost::asio::post(call->context.canceller, [call, outcome = std::move(outcome)]() mutable {
-    call->lease.reset();
+    call->owned_lease.reset();
     call->done(std::move(outcome));
   });
 }
@@ -703,6 +716,17 @@ std::string Database::HeldTransaction::execute(const boost::json::object& reques
   return while_watched(*lease_, context, [&] {
     return lease_->execute(boost::json::serialize(request), read_only, context);
   });
+}
+
+void Database::HeldTransaction::execute_on_loop(const boost::json::object& request, bool read_only,
+                                                RequestContext context,
+                                                boost::asio::io_context& loop, WorkerPool& workers,
+                                                std::function<void(LoopOutcome)> done) {
+  auto call = std::make_shared<LoopCall>(boost::json::serialize(request), read_only,
+                                         std::move(context), workers, std::move(done));
+  call->lease = lease_.get();
+  lease_->watch(call->context);  // until deliver
+  LoopCall::start(std::move(call), loop);
 }
 
 void Database::HeldTransaction::commit(const RequestContext& context) {

@@ -128,6 +128,13 @@ class Database {
     // One statement: the query endpoint's request object and result.
     std::string execute(const boost::json::object& request, bool read_only,
                         const RequestContext& context);
+    // The same without a thread waiting on the backend, as query_on_loop runs a query
+    // (called on `loop`'s thread; the database must run_on_loop): `done` gets the result
+    // or the error, never run_again, on `loop` or on a worker of `workers` when the plugin
+    // handed the statement back.
+    void execute_on_loop(const boost::json::object& request, bool read_only, RequestContext context,
+                         boost::asio::io_context& loop, WorkerPool& workers,
+                         std::function<void(LoopOutcome)> done);
     // Throws ApiError; after a failure the transaction is over (rolled back by the destructor).
     void commit(const RequestContext& context);
     // Best effort: a connection that fails it is closed on release.

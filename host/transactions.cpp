@@ -1,6 +1,7 @@
 #include "transactions.hpp"
 
 #include "logger.hpp"
+#include "worker_pool.hpp"
 
 #include <boost/algorithm/hex.hpp>
 
@@ -149,18 +150,21 @@ std::shared_ptr<Transactions::Entry> Transactions::take(const Handle& handle) {
 }
 
 void Transactions::put_back(const std::shared_ptr<Entry>& entry) {
+  if (auto verdict = give_back(entry)) {
+    finish(entry, *verdict);
+    throw *verdict;
+  }
+}
+
+std::optional<ApiError> Transactions::give_back(const std::shared_ptr<Entry>& entry) {
   std::unique_lock lock(mutex_);
   entry->last_active = Clock::now();
-  if (entry->ended_meanwhile) {
-    const ApiError verdict = *entry->ended_meanwhile;
-    lock.unlock();
-    finish(entry, verdict);
-    throw verdict;
-  }
+  if (entry->ended_meanwhile) return entry->ended_meanwhile;
   entry->busy = false;
   idle_changed_flag_ = true;
   lock.unlock();
   idle_changed_.notify_all();
+  return std::nullopt;
 }
 
 void Transactions::finish(const std::shared_ptr<Entry>& entry, const ApiError& verdict) {
@@ -203,23 +207,55 @@ ApiError Transactions::connection_lost(const ApiError& failure, bool during_comm
 std::string Transactions::execute(const Handle& handle, const boost::json::object& request,
                                   bool read_only, const RequestContext& context) {
   const auto entry = take(handle);
-  std::string result;
+  Database::LoopOutcome outcome;
   try {
-    result = entry->held->execute(request, read_only, context);
+    outcome.result = entry->held->execute(request, read_only, context);
   } catch (const ApiError& e) {
-    if (!entry->held->broken()) {
-      put_back(entry);
-      throw;
-    }
-    const ApiError lost = connection_lost(e, false);
-    finish(entry, lost);
-    throw lost;
+    outcome.error = e;
   } catch (...) {
     put_back(entry);
     throw;
   }
-  put_back(entry);
-  return result;
+  Database::LoopOutcome heard;
+  after_statement(
+      entry, std::move(outcome), [](const std::function<void()>& ending) { ending(); },
+      [&heard](Database::LoopOutcome told) { heard = std::move(told); });
+  if (heard.error) throw *heard.error;
+  return std::move(heard.result);
+}
+
+void Transactions::execute_on_loop(const Handle& handle, const boost::json::object& request,
+                                   bool read_only, RequestContext context,
+                                   boost::asio::io_context& loop, WorkerPool& workers,
+                                   std::function<void(Database::LoopOutcome)> done) {
+  const auto entry = take(handle);
+  try {
+    entry->held->execute_on_loop(
+        request, read_only, std::move(context), loop, workers,
+        [this, entry, &workers, done = std::move(done)](Database::LoopOutcome outcome) {
+          after_statement(
+              entry, std::move(outcome),
+              [&workers](std::function<void()> ending) { workers.post(std::move(ending)); }, done);
+        });
+  } catch (...) {
+    put_back(entry);
+    throw;
+  }
+}
+
+void Transactions::after_statement(const std::shared_ptr<Entry>& entry,
+                                   Database::LoopOutcome outcome, const OffLoop& where,
+                                   const std::function<void(Database::LoopOutcome)>& done) {
+  std::optional<ApiError> verdict;
+  if (outcome.error && entry->held->broken())
+    verdict = connection_lost(*outcome.error, false);
+  else
+    verdict = give_back(entry);
+  if (!verdict) return done(std::move(outcome));
+  where([this, entry, verdict = *verdict, done] {
+    finish(entry, verdict);
+    done({{}, verdict, false});
+  });
 }
 
 std::string Transactions::commit(const Handle& handle, const RequestContext& context) {

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -55,6 +56,14 @@ class Transactions {
   // Runs one statement (the query endpoint's request) in the transaction.
   std::string execute(const Handle& handle, const boost::json::object& request, bool read_only,
                       const RequestContext& context);
+  // The same without a thread waiting on the backend, called on `loop`'s thread when the
+  // database runs_on_loop: throws what execute throws before the statement starts; after,
+  // `done` gets what execute returns or throws. Ending the transaction (its connection
+  // broke, or it was ended meanwhile) rolls back and returns its connection, which may
+  // wait: that, and then `done`, run on `workers`.
+  void execute_on_loop(const Handle& handle, const boost::json::object& request, bool read_only,
+                       RequestContext context, boost::asio::io_context& loop, WorkerPool& workers,
+                       std::function<void(Database::LoopOutcome)> done);
   // End it; each returns the response body.
   std::string commit(const Handle& handle, const RequestContext& context);
   std::string rollback(const Handle& handle);
@@ -79,6 +88,17 @@ class Transactions {
   std::shared_ptr<Entry> take(const Handle& handle);
   // Back after a request; when it was ended from outside meanwhile, ends it and throws why.
   void put_back(const std::shared_ptr<Entry>& entry);
+  // Back after a request, unless it was ended from outside meanwhile: then it stays taken
+  // and the verdict is returned, for the caller to finish it where that may wait.
+  std::optional<ApiError> give_back(const std::shared_ptr<Entry>& entry);
+  // Runs work that may wait on a thread that may: at once on a worker, posted from a loop.
+  using OffLoop = std::function<void(std::function<void()>)>;
+  // After a statement whose result or error is `outcome`: gives the transaction back, or
+  // ends it (through `where`) when its connection broke or it was ended meanwhile, then
+  // tells `done` what the client hears.
+  void after_statement(const std::shared_ptr<Entry>& entry, Database::LoopOutcome outcome,
+                       const OffLoop& where,
+                       const std::function<void(Database::LoopOutcome)>& done);
   // Ends a taken transaction: `verdict` is what later calls get; rolls back unless committed.
   void finish(const std::shared_ptr<Entry>& entry, const ApiError& verdict);
   // What a failure on a broken connection becomes, and what later calls hear.

@@ -73,9 +73,10 @@ class PgConnection final : public weir::sdk::Connection {
   // Keeps what kDescribeTypesQuery's `rows` say.
   void learn_types(const PGresult* rows);
   // The rest of execute_async once the statement ended (pg_connection_async.cpp).
-  void loop_statement_ended(const std::string& cache_key, bool writes, const Deadline& deadline,
-                            weir::sdk::ValueWriter out, const weir::sdk::Completion& done,
-                            ResultPtr result, const weir::sdk::Error* failure);
+  void loop_statement_ended(const std::string& cache_key, bool commits_itself,
+                            const Deadline& deadline, weir::sdk::ValueWriter out,
+                            const weir::sdk::Completion& done, ResultPtr result,
+                            const weir::sdk::Error* failure);
   void write_loop_result(const PGresult* result, weir::sdk::ValueWriter out,
                          const weir::sdk::Completion& done);
   template <class Step>

@@ -1,9 +1,9 @@
 // PgConnection::execute_async: a request on the host's event loop. It takes
-// the common case — a statement this connection has prepared, outside a
-// transaction, its result whole — and hands everything else to execute() on a
-// worker before sending anything (WEIR_E_WOULD_BLOCK): preparing, a read-only
-// switch, transactions, streaming and parameter sets stay on the one path
-// that does them.
+// the common case — a statement this connection has prepared, its result
+// whole, alone or in an open transaction — and hands everything else to
+// execute() on a worker before sending anything (WEIR_E_WOULD_BLOCK):
+// preparing, a read-only switch (or refusing one in a read-write transaction),
+// streaming and parameter sets stay on the one path that does them.
 #include "pg_connection.hpp"
 
 #include "result_writer.hpp"
@@ -24,9 +24,11 @@ void PgConnection::execute_async(const boost::json::object& request,
   const std::string sql = statement_text(request);
   if (options.parameter_sets || options.streamed)
     throw weir::sdk::runs_through_execute("not a whole result");
-  if (in_transaction()) throw weir::sdk::runs_through_execute("a transaction is open");
-  if (!read_only_setting_is(options.read_only))
-    throw weir::sdk::runs_through_execute("a read-only switch");
+  // Inside a transaction its own mode holds (enforce_read_only).
+  const bool in_a_transaction = in_transaction();
+  if (in_a_transaction ? options.read_only && !read_only_transaction_
+                       : !read_only_setting_is(options.read_only))
+    throw weir::sdk::runs_through_execute("a read-only switch, or its refusal");
   const Parameters params(request.if_contains("params"));
   std::string cache_key;
   const std::string* name = nullptr;
@@ -44,9 +46,12 @@ void PgConnection::execute_async(const boost::json::object& request,
   try {
     auto exchange = name != nullptr ? runner_.start_prepared(*name, params, deadline)
                                     : runner_.start(sql.c_str(), params, deadline);
-    statement.await(std::move(exchange), [this, cache_key, writes = !options.read_only, deadline,
-                                          out, done](ResultPtr result, const Error* failure) {
-      loop_statement_ended(cache_key, writes, deadline, out, done, std::move(result), failure);
+    // Outside a transaction a write commits itself: once sent, it may have been applied.
+    const bool commits_itself = !options.read_only && !in_a_transaction;
+    statement.await(std::move(exchange), [this, cache_key, commits_itself, deadline, out, done](
+                                             ResultPtr result, const Error* failure) {
+      loop_statement_ended(cache_key, commits_itself, deadline, out, done, std::move(result),
+                           failure);
     });
   } catch (...) {
     stop_on_loop();  // not started: the error is execute_async's
@@ -87,17 +92,18 @@ void PgConnection::ending_on_failure(const weir::sdk::Completion& done, Step&& s
   }
 }
 
-void PgConnection::loop_statement_ended(const std::string& cache_key, bool writes,
+void PgConnection::loop_statement_ended(const std::string& cache_key, bool commits_itself,
                                         const Deadline& deadline, weir::sdk::ValueWriter out,
                                         const weir::sdk::Completion& done, ResultPtr result,
                                         const Error* failure) {
   ending_on_failure(done, [&] {
     if (failure != nullptr) {
-      // Failed before doing anything: it is prepared again on the worker path.
-      if (!cache_key.empty() && statements_.forget_if_stale(cache_key, *failure))
+      // Failed before doing anything: it is prepared again on the worker path, unless the
+      // failure aborted the client's transaction.
+      if (!cache_key.empty() && statements_.forget_if_stale(cache_key, *failure) &&
+          !in_transaction())
         throw weir::sdk::runs_through_execute("the prepared statement went stale");
-      // Outside a transaction a write commits itself: once sent, it may have been applied.
-      throw writes ? weir::sdk::may_have_been_applied(*failure) : *failure;
+      throw commits_itself ? weir::sdk::may_have_been_applied(*failure) : *failure;
     }
     const auto unknown = unknown_types(result.get());
     if (!unknown) return write_loop_result(result.get(), out, done);

@@ -1,9 +1,9 @@
 // PostgreSQL queries on the I/O thread's event loop (the postgres plugin's
 // execute_async): a statement waits for the server on the loop, not on a
 // worker; the deadline, a client that leaves and a connection that breaks
-// are kept there as on the worker path; and what the loop does not take (a
-// statement to prepare, a read-only switch, a stale prepared statement) is
-// handed to a worker unseen.
+// are kept there as on the worker path, in open transactions too; and what the
+// loop does not take (a statement to prepare, a read-only switch, a stale
+// prepared statement outside a transaction) is handed to a worker unseen.
 #include "client_flood.hpp"
 #include "client_gone.hpp"
 #include "free_local_port.hpp"
@@ -286,6 +286,159 @@ TEST(PostgresLoopQuery, AConnectionWatchedBetweenRequestsMovesBetweenLoopsAndIsR
   const auto at = metrics.find(recycled);
   ASSERT_NE(at, std::string::npos) << metrics;
   EXPECT_GE(std::stoi(metrics.substr(at + recycled.size())), 30) << "leases: 120, 3 each";
+}
+
+// Statements in open transactions (POST .../transactions/{id}/query) run on the loop too.
+
+// Opens an interactive transaction on "pg" and returns its id, or "" (a test failure).
+std::string open_transaction(std::uint16_t port, const std::string& options = "{}") {
+  const auto r = http_post(port, "/v1/databases/pg/transactions", options);
+  EXPECT_EQ(r.status, 201u) << r.body;
+  return r.status == 201u ? std::string(r.json().at("id").as_string()) : std::string();
+}
+
+std::string in_transaction(const std::string& id, const std::string& what = "query") {
+  return "/v1/databases/pg/transactions/" + id + "/" + what;
+}
+
+TEST(PostgresLoopQuery, TransactionStatementsWaitForTheServerOnTheLoopNotOnWorkers) {
+  testing::PostgresCluster pg;
+  pg.psql("create table log (n int)");
+  LoopGateway gw(pg, 8, false);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(open_transaction(gw.port()));
+  // Eight one-second statements in eight transactions with two workers: on workers they
+  // would take four seconds, two at a time.
+  const auto started = Clock::now();
+  std::vector<std::future<testing::HttpReply>> replies;
+  for (int i = 0; i < 8; ++i) {
+    replies.push_back(std::async(std::launch::async, [&, i] {
+      return http_post(
+          gw.port(), in_transaction(ids[i]),
+          R"J({"query":"insert into log select $1::int from pg_sleep(1)","params":[)J" +
+              std::to_string(i) + "]}");
+    }));
+  }
+  for (auto& reply : replies) {
+    const auto r = reply.get();
+    EXPECT_EQ(r.status, 200u) << r.body;
+    EXPECT_EQ(r.json().at("rows_affected"), 1) << r.body;
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  EXPECT_LT(took.count(), 2500) << "the statements waited on the two workers";
+  EXPECT_EQ(pg.psql("select count(*) from log"), "0\n") << "nothing is committed yet";
+  for (int i = 0; i < 8; ++i) {
+    const auto end =
+        http_post(gw.port(), in_transaction(ids[i], i % 2 ? "commit" : "rollback"), "");
+    EXPECT_EQ(end.status, 200u) << end.body;
+  }
+  EXPECT_EQ(pg.psql("select string_agg(n::text, ',' order by n) from log"), "1,3,5,7\n");
+}
+
+TEST(PostgresLoopQuery, InATransactionAStalePreparedStatementFailsAsOnAWorker) {
+  testing::PostgresCluster pg;
+  pg.psql("create table t (a int); insert into t values (1)");
+  LoopGateway gw(pg, 1, true);
+  const std::string select = R"J({"query":"select * from t"})J";
+  const auto first = open_transaction(gw.port());
+  for (int i = 0; i < 2; ++i) {  // prepared on a worker, then run on the loop
+    const auto r = http_post(gw.port(), in_transaction(first), select);
+    ASSERT_EQ(r.status, 200u) << r.body;
+  }
+  ASSERT_EQ(http_post(gw.port(), in_transaction(first, "commit"), "").status, 200u);
+  pg.psql("alter table t add column b int default 7");
+  // Preparing it again would run it twice in a transaction the failure aborted already:
+  // the client hears the failure, and its transaction is aborted, as PostgreSQL says.
+  const auto second = open_transaction(gw.port());
+  const auto stale = http_post(gw.port(), in_transaction(second), select);
+  EXPECT_EQ(stale.json().at("error").at("backend_code"), "0A000") << stale.body;
+  const auto aborted = http_post(gw.port(), in_transaction(second), R"J({"query":"select 1"})J");
+  EXPECT_EQ(aborted.json().at("error").at("backend_code"), "25P02") << aborted.body;
+  ASSERT_EQ(http_post(gw.port(), in_transaction(second, "rollback"), "").status, 200u);
+  const auto after = http_post(gw.port(), kQuery, select);
+  ASSERT_EQ(after.status, 200u) << after.body;
+  EXPECT_EQ(after.json().at("rows"), boost::json::parse("[[1,7]]"));
+}
+
+TEST(PostgresLoopQuery, InATransactionReadOnlyIsTheTransactionsOwn) {
+  testing::PostgresCluster pg;
+  pg.psql("create table log (n int)");
+  LoopGateway gw(pg, 1, false);
+  const auto writer = open_transaction(gw.port());
+  const auto read = http_post(gw.port(), in_transaction(writer),
+                              R"J({"query":"select count(*) as n from log","read_only":true})J");
+  EXPECT_EQ(read.status, 400u) << read.body;
+  EXPECT_NE(read.body.find("a read-only request cannot run inside a read-write transaction"),
+            std::string::npos)
+      << read.body;
+  ASSERT_EQ(http_post(gw.port(), in_transaction(writer, "rollback"), "").status, 200u);
+  const auto reader = open_transaction(gw.port(), R"J({"read_only":true})J");
+  const auto refused =
+      http_post(gw.port(), in_transaction(reader), R"J({"query":"insert into log values (1)"})J");
+  EXPECT_EQ(refused.json().at("error").at("backend_code"), "25006") << refused.body;
+  ASSERT_EQ(http_post(gw.port(), in_transaction(reader, "rollback"), "").status, 200u);
+}
+
+TEST(PostgresLoopQuery, InATransactionTheDeadlineAndALeavingClientCancelAtTheServer) {
+  testing::PostgresCluster pg;
+  LoopGateway gw(pg, 1, false);
+  const auto id = open_transaction(gw.port());
+  const auto started = Clock::now();
+  const auto r = http_call(gw.port(), boost::beast::http::verb::post, in_transaction(id),
+                           R"J({"query":"select pg_sleep(5)"})J",
+                           {{"content-type", "application/json"}, {"x-weir-timeout-ms", "300"}});
+  EXPECT_EQ(r.status, 504u) << r.body;
+  EXPECT_EQ(r.json().at("error").at("backend_code"), "57014") << r.body;
+  EXPECT_LT(std::chrono::duration_cast<milliseconds>(Clock::now() - started).count(), 1500);
+  ASSERT_EQ(http_post(gw.port(), in_transaction(id, "rollback"), "").status, 200u);
+
+  const auto next = open_transaction(gw.port());
+  const std::string sleeping =
+      "select count(*) from pg_stat_activity where state = 'active' and query like "
+      "'select pg_sleep(30)%'";
+  {
+    testing::AbandonedRequest client(gw.port(), in_transaction(next),
+                                     R"J({"query":"select pg_sleep(30)"})J");
+    ASSERT_TRUE(psql_becomes(pg, sleeping, "1\n", milliseconds(5000)));
+  }  // the client closes its connection
+  EXPECT_TRUE(psql_becomes(pg, sleeping, "0\n", milliseconds(1000)))
+      << "the server still runs the statement of a client that left";
+  // The gateway may still be ending the cancelled statement: busy (409) until then.
+  testing::HttpReply after;
+  for (int i = 0; i < 100 && (i == 0 || after.status == 409u); ++i) {
+    if (i > 0) std::this_thread::sleep_for(milliseconds(10));
+    after = http_post(gw.port(), in_transaction(next), R"J({"query":"select 1"})J");
+  }
+  EXPECT_EQ(after.json().at("error").at("backend_code"), "25P02")
+      << "the cancel aborted the transaction, which is still the client's: " << after.body;
+}
+
+TEST(PostgresLoopQuery, InATransactionABrokenConnectionEndsItRolledBack) {
+  testing::PostgresCluster pg;
+  pg.psql("create table log (n int)");
+  LoopGateway gw(pg, 1, false);
+  const auto id = open_transaction(gw.port());
+  ASSERT_EQ(http_post(gw.port(), in_transaction(id), R"J({"query":"insert into log values (1)"})J")
+                .status,
+            200u);
+  auto sleeping = std::async(std::launch::async, [&] {
+    return http_post(gw.port(), in_transaction(id), R"J({"query":"select pg_sleep(5)"})J");
+  });
+  const std::string backend =
+      "select pid from pg_stat_activity where state = 'active' and query like "
+      "'select pg_sleep(5)%'";
+  ASSERT_TRUE(
+      psql_becomes(pg, "select count(*) from (" + backend + ") s", "1\n", milliseconds(5000)));
+  pg.psql("select pg_terminate_backend(pid) from (" + backend + ") s");
+  const auto lost = sleeping.get();
+  EXPECT_EQ(lost.status, 410u) << lost.body;
+  EXPECT_EQ(lost.error_code(), "transaction_connection_lost") << lost.body;
+  EXPECT_EQ(lost.json().at("error").at("outcome"), "rolled_back") << lost.body;
+  const auto later = http_post(gw.port(), in_transaction(id), R"J({"query":"select 1"})J");
+  EXPECT_EQ(later.error_code(), "transaction_connection_lost") << "its verdict stays";
+  EXPECT_EQ(pg.psql("select count(*) from log"), "0\n");
+  const auto r = http_post(gw.port(), kQuery, R"J({"query":"select 1 as x"})J");
+  EXPECT_EQ(r.status, 200u) << r.body;
 }
 
 // 10,000 clients at once, each with a 50 ms statement, through 100 connections: all are
