@@ -14,8 +14,8 @@ from __future__ import annotations
 import ssl
 from typing import Optional
 
-from ._protocol import RetryPolicy
-from .connection import Connection, Cursor, Transaction
+from ._protocol import BatchStatement, RetryPolicy
+from .connection import BatchOutcome, Connection, Cursor, Transaction
 from .errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError,
                      InternalError, NotSupportedError, OperationalError, ProgrammingError,
                      Warning)
@@ -52,7 +52,7 @@ def connect(url: str, database: str, token: Optional[str] = None,
 
 __all__ = [
     "apilevel", "threadsafety", "paramstyle", "connect", "Connection", "Cursor", "Transaction",
-    "RetryPolicy", "Warning", "Error", "InterfaceError", "DatabaseError", "DataError",
+    "BatchStatement", "BatchOutcome", "RetryPolicy", "Warning", "Error", "InterfaceError", "DatabaseError", "DataError",
     "OperationalError", "IntegrityError", "InternalError", "ProgrammingError",
     "NotSupportedError", "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID", "Date", "Time",
     "Timestamp", "DateFromTicks", "TimeFromTicks", "TimestampFromTicks", "Binary",

@@ -18,7 +18,7 @@ except ImportError as e:  # pragma: no cover - depends on the installation
     raise ImportError("weir_client.aio needs httpx: pip install 'weir-client[async]'") from e
 
 from . import _protocol
-from ._protocol import Parameters, Request, RetryPolicy
+from ._protocol import BatchItem, Parameters, Request, RetryPolicy
 from ._protocol import is_ndjson
 from ._rows import ResultRows, Row
 from ._stream import StreamCut, StreamedResult
@@ -27,7 +27,7 @@ from .errors import Error, InterfaceError, OperationalError
 
 T = TypeVar("T")
 
-__all__ = ["connect", "AsyncConnection", "AsyncCursor", "AsyncTransaction"]
+__all__ = ["connect", "AsyncConnection", "AsyncCursor", "AsyncTransaction", "AsyncBatchOutcome"]
 
 
 async def connect(url: str, database: str, *, token: Optional[str] = None,
@@ -82,6 +82,17 @@ class AsyncConnection(ConnectionBase):
                     **options: Any) -> "AsyncTransaction":
         self._check_open()
         return AsyncTransaction(self, read_only, timeout, options)
+
+    async def batch(self, statements: Iterable[BatchItem], *, stop_on_error: bool = False,
+                    read_only: Optional[bool] = None, timeout: Optional[float] = None
+                    ) -> List[AsyncBatchOutcome]:
+        """As :meth:`weir_client.Connection.batch`, with async cursors."""
+        self._check_open()
+        payload = _protocol.batch_payload(statements, stop_on_error)
+        if not payload["statements"]:
+            return []
+        entries = await self._send("batch", payload, read_only, timeout)
+        return self._batch_outcomes(entries, payload)
 
     async def close(self) -> None:
         """Closes the connection, rolling back an open transaction first (PEP 249)."""
@@ -343,6 +354,11 @@ class AsyncCursor(ResultRows):
         if self._reader is not None:
             reader, self._reader = self._reader, None
             await reader.close()
+
+
+#: A statement's outcome in :meth:`AsyncConnection.batch`: as
+#: :data:`weir_client.BatchOutcome`, with async cursors.
+AsyncBatchOutcome = Union[AsyncCursor, List[AsyncCursor], Error]
 
 
 class AsyncTransaction(BatchBase):

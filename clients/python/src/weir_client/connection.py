@@ -11,7 +11,7 @@ from typing import (Any, Callable, Dict, Generator, Iterable, Iterator, List, Op
 
 from . import _protocol
 from ._http import Answer, HttpPool, LineReader
-from ._protocol import Endpoint, Parameters, Request, RetryPolicy
+from ._protocol import BatchItem, Endpoint, Parameters, Request, RetryPolicy
 from ._rows import ResultRows, Row
 from ._stream import StreamCut, StreamedResult
 from .errors import Error, InterfaceError, NotSupportedError, ProgrammingError
@@ -39,6 +39,10 @@ class ConnectionBase:
 
     def _open(self, ssl_context: Optional[ssl.SSLContext]) -> Any:
         """The transport: a keep-alive pool to the gateway."""
+        raise NotImplementedError
+
+    def cursor(self) -> Any:
+        """A cursor of the connection's kind (sync or async)."""
         raise NotImplementedError
 
     def _check_open(self) -> Any:
@@ -69,6 +73,24 @@ class ConnectionBase:
         if self._in_transaction("query"):
             return [("query", s) for s in statements]
         return [("transaction", {"statements": statements})] if statements else []
+
+    def _batch_outcomes(self, entries: List[Any], payload: Dict[str, Any]) -> List[Any]:
+        """A batch's answer (its ``results``) as outcomes: each result in a cursor of
+        this connection's kind, as a transaction block's results are."""
+        outcomes: List[Any] = []
+        for outcome in _protocol.batch_outcomes(entries, payload["statements"]):
+            if isinstance(outcome, dict):
+                outcomes.append(self._cursor_holding(outcome))
+            elif isinstance(outcome, list):
+                outcomes.append([self._cursor_holding(result) for result in outcome])
+            else:
+                outcomes.append(outcome)
+        return outcomes
+
+    def _cursor_holding(self, result: Dict[str, Any]) -> Any:
+        cursor = self.cursor()
+        cursor._load([result])
+        return cursor
 
     def _in_transaction(self, kind: str) -> bool:
         """Whether a request of ``kind`` runs in the interactive transaction."""
@@ -181,6 +203,35 @@ class Connection(ConnectionBase):
         """
         self._check_open()
         return Transaction(self, read_only, timeout, options)
+
+    def batch(self, statements: Iterable[BatchItem], *, stop_on_error: bool = False,
+              read_only: Optional[bool] = None, timeout: Optional[float] = None
+              ) -> List[BatchOutcome]:
+        """Runs independent statements in turn in one request, each committed on its own.
+
+        A statement is an operation string, an ``(operation, parameters)`` tuple
+        as :meth:`Cursor.execute` takes them, or a :class:`BatchStatement` with
+        ``param_sets``: then it runs once per set, all sets or none, in a
+        transaction of its own. Each statement that ran has one outcome, in
+        order: a cursor holding its result, a list of cursors (one per
+        parameter set), or the :class:`Error` it failed with, returned in its
+        place rather than raised (``status`` None: it came inside the 200), so
+        that the statements before it, already committed, keep their results.
+        The next statement still runs unless ``stop_on_error``: the outcomes
+        then end with the first error (as they do after a ``timeout`` or
+        ``result_too_large``, whatever ``stop_on_error`` says). What fails the whole request raises as
+        ``execute`` does: a malformed batch (the gateway runs none of it;
+        ``statement`` names the index), an unavailable database.
+        ``read_only`` and ``timeout`` are as for ``execute``; a batch is sent
+        again (a retry policy) only when it is read-only. With autocommit off
+        the batch still runs outside the open transaction. An empty batch
+        sends nothing.
+        """
+        self._check_open()
+        payload = _protocol.batch_payload(statements, stop_on_error)
+        if not payload["statements"]:
+            return []
+        return self._batch_outcomes(self._send("batch", payload, read_only, timeout), payload)
 
     def close(self) -> None:
         """Closes the connection, rolling back an open transaction first (PEP 249)."""
@@ -387,6 +438,11 @@ class Cursor(ResultRows):
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+
+
+#: A statement's outcome in :meth:`Connection.batch`: a cursor holding its result,
+#: one cursor per parameter set, or the error it failed with.
+BatchOutcome = Union[Cursor, List[Cursor], Error]
 
 
 class BatchBase:

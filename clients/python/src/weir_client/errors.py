@@ -54,7 +54,7 @@ class Error(Exception):
 
     @property
     def statement(self) -> Optional[int]:
-        """In a transaction: the index of the statement that failed."""
+        """In a transaction or a batch: the index of the statement that failed."""
         return self.body.get("statement")
 
     @property
@@ -177,8 +177,9 @@ def error_from_response(status: int, body: Any, retry_after_header: Optional[str
 
 
 def error_from_trailer(error: Mapping[str, Any]) -> Error:
-    """The exception for a streamed result's error trailer ``{"error": {...}}``: the
-    request failed after the 200 and the header went out, so ``status`` is None."""
+    """The exception for an error that came inside a 200, so ``status`` is None: a
+    streamed result's error trailer ``{"error": {...}}`` (the request failed after the
+    header went out), or a failed statement's entry in a batch's results."""
     return _error_from_body(error, None, None)
 
 
