@@ -53,3 +53,25 @@ def test_read_is_retried_across_a_postgres_restart(pg_gateway: Gateway,
             restart.join()
             if not postgres.running:
                 postgres.start()  # for the tests after this one
+
+
+def test_batch_with_parameter_sets(pg_gateway: Gateway) -> None:
+    with weir_client.connect(pg_gateway.url, "pg", token=APP_TOKEN) as conn:
+        outcomes = conn.batch([
+            "drop table if exists batched",
+            "create table batched (id int8 primary key, name text not null)",
+            weir_client.BatchStatement("insert into batched values ($1, $2)",
+                                       param_sets=[(1, "a"), (2, "b")]),
+            # The second set repeats a key: the statement's first set is rolled back with it.
+            weir_client.BatchStatement("insert into batched values ($1, $2)",
+                                       param_sets=[(3, "c"), (1, "again")]),
+            ("select name from batched where id > $1 order by id", (0,)),
+        ])
+        assert [c.rowcount for c in outcomes[2]] == [1, 1]
+        assert outcomes[4].fetchall() == [("a",), ("b",)]
+    error = outcomes[3]
+    assert type(error) is weir_client.IntegrityError
+    assert (error.code, error.status, error.backend_code, error.rolled_back) == (
+        "conflict", None, "23505", True)
+    assert error.message == ('parameter set 1: duplicate key value violates unique constraint '
+                             '"batched_pkey"')
