@@ -52,7 +52,8 @@ def connect(url: str, database: str, token: Optional[str] = None,
 
 __all__ = [
     "apilevel", "threadsafety", "paramstyle", "connect", "Connection", "Cursor", "Transaction",
-    "BatchStatement", "BatchOutcome", "RetryPolicy", "Warning", "Error", "InterfaceError", "DatabaseError", "DataError",
+    "BatchStatement", "BatchOutcome", "RetryPolicy", "Warning", "Error", "InterfaceError",
+    "DatabaseError", "DataError",
     "OperationalError", "IntegrityError", "InternalError", "ProgrammingError",
     "NotSupportedError", "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID", "Date", "Time",
     "Timestamp", "DateFromTicks", "TimeFromTicks", "TimestampFromTicks", "Binary",
