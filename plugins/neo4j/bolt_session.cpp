@@ -225,6 +225,7 @@ void BoltSession::reset(Deadline deadline) {
 
 void BoltSession::reset_answered(std::uint8_t last) {
   if (last != bolt::kSuccess) violation("RESET was answered with " + bolt::message_name(last));
+  if (in_transaction_) transaction_failed_ = true;
   in_transaction_ = false;
 }
 
@@ -299,6 +300,7 @@ void BoltSession::begin(Map extra, Deadline deadline) {
   flush(deadline);
   summary(deadline);
   in_transaction_ = true;
+  transaction_failed_ = false;
 }
 
 std::string BoltSession::commit(Deadline deadline) {

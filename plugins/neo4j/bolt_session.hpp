@@ -51,6 +51,11 @@ class BoltSession {
   const std::string& connection_id() const noexcept { return connection_id_; }
   bool broken() const noexcept { return broken_; }
   bool in_transaction() const noexcept { return in_transaction_; }
+  // A FAILURE (answered with RESET) ended the open transaction on the server; the
+  // client has not ended it yet. Until it does (forget_failed_transaction), its next
+  // statements must not run outside it, committing themselves.
+  bool transaction_failed() const noexcept { return transaction_failed_; }
+  void forget_failed_transaction() noexcept { transaction_failed_ = false; }
   // Nothing outstanding and no transaction: reusable without a RESET.
   bool idle() const noexcept { return !broken_ && pending_ == 0 && !in_transaction_; }
   // Idle, and the server closed the connection since (transport.hpp).
@@ -129,6 +134,7 @@ class BoltSession {
   std::string connection_id_;
   int pending_ = 0;
   bool in_transaction_ = false;
+  bool transaction_failed_ = false;
   bool broken_ = false;
 };
 

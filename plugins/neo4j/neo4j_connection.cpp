@@ -81,6 +81,11 @@ List Neo4jConnection::bookmarks_for(const boost::json::object& o, const char* wh
 Neo4jConnection::QueryPlan Neo4jConnection::plan(const boost::json::object& request,
                                                  const sdk::ExecOptions& options) {
   allow_only(request, {"query", "params", "database", "bookmarks", "discard"}, "request");
+  if (session_->transaction_failed()) {
+    throw sdk::Error(WEIR_E_INVALID_REQUEST,
+                     "this transaction ended at an earlier failure, and the neo4j server rolled "
+                     "it back; roll it back and begin a new one");
+  }
   QueryPlan plan;
   auto query = optional_text(request, "query", "request");
   if (!query || query->empty()) bad_request("request.query is required (a Cypher string)");
@@ -199,6 +204,7 @@ void Neo4jConnection::reset() {
   if (session_->broken() || interrupted_.load())
     throw sdk::Error(WEIR_E_BROKEN, "the neo4j connection is broken", true);
   if (!session_->idle()) session_->reset(deadline_after(settings_->connect_timeout));
+  session_->forget_failed_transaction();  // the lease that failed in it has ended
 }
 
 void Neo4jConnection::begin(const boost::json::object& options, std::chrono::milliseconds timeout) {
@@ -233,6 +239,12 @@ void Neo4jConnection::begin(const boost::json::object& options, std::chrono::mil
 }
 
 void Neo4jConnection::commit(std::chrono::milliseconds timeout) {
+  if (session_->transaction_failed()) {
+    session_->forget_failed_transaction();
+    throw sdk::Error(WEIR_E_QUERY,
+                     "this transaction ended at an earlier failure, and the neo4j server rolled "
+                     "it back: nothing of it was committed");
+  }
   if (!session_->in_transaction())
     throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
   try {
@@ -243,6 +255,7 @@ void Neo4jConnection::commit(std::chrono::milliseconds timeout) {
 }
 
 void Neo4jConnection::rollback(std::chrono::milliseconds timeout) {
+  if (session_->transaction_failed()) return session_->forget_failed_transaction();  // done
   if (!session_->in_transaction())
     throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
   session_->rollback(transaction_deadline(timeout));

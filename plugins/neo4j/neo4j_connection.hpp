@@ -62,7 +62,10 @@ class Neo4jConnection : public sdk::Connection {
   void begin(const boost::json::object& options, std::chrono::milliseconds timeout) override;
   void commit(std::chrono::milliseconds timeout) override;
   void rollback(std::chrono::milliseconds timeout) override;
-  bool in_transaction() const override { return session_->in_transaction(); }
+  // Also while a transaction the server ended at a failure awaits the client's end.
+  bool in_transaction() const override {
+    return session_->in_transaction() || session_->transaction_failed();
+  }
 
   BoltSession& session() noexcept { return *session_; }
 

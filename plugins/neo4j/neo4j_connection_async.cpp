@@ -1,14 +1,16 @@
 // Neo4jConnection::execute_async: a query on the host's event loop. It takes
-// the common case (a query outside a transaction, its result whole, over Bolt
-// on plain TCP) and hands the rest to execute() on a worker before sending
-// anything (WEIR_E_WOULD_BLOCK): transactions, streamed results, TLS and
-// WebSocket stay on the one path that does them.
+// the common case (a query alone or in an open transaction, its result whole,
+// over Bolt on plain TCP) and hands the rest to execute() on a worker before
+// sending anything (WEIR_E_WOULD_BLOCK): streamed results, a result a
+// transaction left unread, TLS and WebSocket stay on the one path that does
+// them.
 //
 // The query's messages (RUN and PULL) go out at once; its replies are taken
 // as they arrive: RUN's SUCCESS writes the columns, each RECORD a row, a PULL
 // that leaves more asks for the next batch, and the last SUCCESS ends the
 // result. A FAILURE is answered with RESET, as on a worker, and the request
-// fails once RESET is answered, the connection READY again.
+// fails once RESET is answered, the connection READY again (and out of its
+// transaction, which the FAILURE ended on the server).
 #include "neo4j_connection.hpp"
 
 #include "bolt_messages.hpp"
@@ -34,8 +36,9 @@ void Neo4jConnection::execute_async(const boost::json::object& request,
                                     const sdk::ExecOptions& options, sdk::ValueWriter out,
                                     sdk::EventLoop loop, sdk::Completion done) {
   if (options.streamed) throw sdk::runs_through_execute("a streamed result");
-  if (session_->in_transaction()) throw sdk::runs_through_execute("a transaction is open");
-  if (!session_->idle()) throw sdk::runs_through_execute("a result is still being read");
+  // Not idle() (which means out of a transaction too): a transaction's queries run here.
+  if (session_->broken() || session_->replies_owed() > 0)
+    throw sdk::runs_through_execute("a result is still being read, or the connection broke");
   const int fd = session_->raw_socket();
   if (fd < 0) throw sdk::runs_through_execute("Bolt over TLS or WebSocket");
 

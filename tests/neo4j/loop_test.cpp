@@ -1,10 +1,10 @@
 // The built weir_neo4j.so on an event loop (execute_async, ABI v2), as the
 // gateway's I/O threads drive it, against the scripted Bolt server
-// (scripts/loop.json): a query outside a transaction runs on the loop and
+// (scripts/loop.json): a query alone or in a transaction runs on the loop and
 // answers as execute does, batch after batch; a FAILURE leaves the connection
 // READY; deadlines, cancels and a server that hangs up end a query there (a
-// cancel ends one on a worker too); and what the loop does not take (a
-// transaction, WebSocket) is handed back.
+// cancel ends one on a worker too), in a transaction as outside one; and
+// what the loop does not take (TLS, WebSocket) is handed back.
 #include "scripted_bolt_server.hpp"
 #include "temp_dir.hpp"
 #include "test_certificate.hpp"
@@ -215,16 +215,54 @@ TEST_F(Neo4jLoopTest, ARecordUnderMaxMessageBytesIsAnswered) {
   EXPECT_EQ(big.value.at("rows").at(0).at(0).as_string().size(), 4000u);
 }
 
-TEST_F(Neo4jLoopTest, AQueryInATransactionIsHandedBack) {
+TEST_F(Neo4jLoopTest, AQueryInATransactionRunsOnTheLoopAsExecuteRunsIt) {
   auto& l = lease();
   ASSERT_TRUE(l.begin().ok());
   const auto inside = l.execute_async(loop_, kBatched);
-  EXPECT_TRUE(inside.handed_back);
-  EXPECT_TRUE(inside.ok()) << inside.message();
+  expect_ran_on_the_loop(inside);
+  ASSERT_TRUE(inside.ok()) << inside.message();
+  EXPECT_EQ(inside.value, l.execute(kBatched, 5000).value);
   ASSERT_TRUE(l.rollback().ok());
-  // Out of it, the loop takes the next one.
-  const auto outside = l.execute_async(loop_, kBatched);
-  expect_ran_on_the_loop(outside);
+}
+
+// Inside a transaction nothing commits itself: a write that passes its deadline is never
+// "may have been applied" (the transaction dies with it).
+TEST_F(Neo4jLoopTest, InATransactionAWritePastItsDeadlineIsNotSaidApplied) {
+  auto& l = lease();
+  ASSERT_TRUE(l.begin().ok());
+  const auto late = l.execute_async(loop_, kSlow, 300);
+  expect_ran_on_the_loop(late);
+  EXPECT_EQ(late.status, WEIR_E_TIMEOUT) << late.message();
+  EXPECT_EQ(late.message(), "reading from neo4j: timed out");
+  EXPECT_EQ(l.check().status, WEIR_E_BROKEN) << "the replies stopped halfway";
+}
+
+TEST_F(Neo4jLoopTest, AfterAFailureATransactionRunsNothingUntilItsClientEndsIt) {
+  auto& l = lease();
+  ASSERT_TRUE(l.begin().ok());
+  const auto failed = l.execute_async(loop_, R"({"query": "RETRUN 1"})");
+  expect_ran_on_the_loop(failed);
+  EXPECT_EQ(failed.status, WEIR_E_QUERY);
+  EXPECT_EQ(failed.message(), "Invalid input 'RETRUN': expected a clause") << "nothing applied";
+  const auto on_worker = l.execute(kBatched, 5000);
+  EXPECT_EQ(on_worker.status, WEIR_E_INVALID_REQUEST) << on_worker.message();
+  EXPECT_EQ(on_worker.message(),
+            "this transaction ended at an earlier failure, and the neo4j server rolled it back; "
+            "roll it back and begin a new one");
+  const auto on_loop = l.execute_async(loop_, kBatched);
+  EXPECT_EQ(on_loop.status, WEIR_E_INVALID_REQUEST) << on_loop.message();
+  const auto committed = l.commit();
+  EXPECT_EQ(committed.status, WEIR_E_QUERY);
+  EXPECT_THAT(committed.message(), HasSubstr("nothing of it was committed"));
+  // Ended by the commit: the connection serves on.
+  const auto after_commit = l.execute_async(loop_, kBatched);
+  expect_ran_on_the_loop(after_commit);
+  EXPECT_TRUE(after_commit.ok()) << after_commit.message();
+
+  ASSERT_TRUE(l.begin().ok());
+  ASSERT_EQ(l.execute(R"({"query": "RETRUN 1"})", 5000).status, WEIR_E_QUERY);
+  EXPECT_TRUE(l.rollback().ok()) << "the server rolled it back already";
+  EXPECT_TRUE(l.execute(kBatched, 5000).ok());
 }
 
 // Routed over TLS: handed back before a member is leased, and answered through execute.

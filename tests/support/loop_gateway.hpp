@@ -43,8 +43,11 @@ class LoopGateway {
 
   HttpReply query(const std::string& database, const std::string& body,
                   int timeout_ms = 10000) const {
+    return post("/v1/databases/" + database + "/query", body, timeout_ms);
+  }
+  HttpReply post(const std::string& target, const std::string& body, int timeout_ms = 10000) const {
     return http_call(
-        port_, boost::beast::http::verb::post, "/v1/databases/" + database + "/query", body,
+        port_, boost::beast::http::verb::post, target, body,
         {{"content-type", "application/json"}, {"x-weir-timeout-ms", std::to_string(timeout_ms)}});
   }
   // The SQLite query behind the loop's, on a worker, and how long it took.
