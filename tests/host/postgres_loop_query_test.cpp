@@ -88,6 +88,17 @@ bool psql_becomes(const testing::PostgresCluster& pg, const std::string& sql,
   return true;
 }
 
+// Waits until one backend runs a statement starting with `prefix`, then terminates that
+// backend: the connection breaks under the statement.
+bool terminate_once_running(const testing::PostgresCluster& pg, const std::string& prefix) {
+  const std::string backend =
+      "select pid from pg_stat_activity where state = 'active' and query like '" + prefix + "%'";
+  if (!psql_becomes(pg, "select count(*) from (" + backend + ") s", "1\n", milliseconds(5000)))
+    return false;
+  pg.psql("select pg_terminate_backend(pid) from (" + backend + ") s");
+  return true;
+}
+
 TEST(PostgresLoopQuery, StatementsWaitForTheServerOnTheLoopNotOnWorkers) {
   testing::PostgresCluster pg;
   LoopGateway gw(pg, 8, false);
@@ -245,12 +256,7 @@ TEST(PostgresLoopQuery, AReadWhoseConnectionBreaksMidStatementRunsAgain) {
     return http_post(gw.port(), kQuery,
                      R"J({"query":"select pg_sleep(1) is null as slept","read_only":true})J");
   });
-  const std::string sleeping =
-      "select pid from pg_stat_activity where state = 'active' and query like "
-      "'select pg_sleep(1)%'";
-  ASSERT_TRUE(
-      psql_becomes(pg, "select count(*) from (" + sleeping + ") s", "1\n", milliseconds(5000)));
-  pg.psql("select pg_terminate_backend(pid) from (" + sleeping + ") s");
+  ASSERT_TRUE(terminate_once_running(pg, "select pg_sleep(1)"));
   const auto r = read.get();
   EXPECT_EQ(r.status, 200u) << error_of(r);
 }
@@ -424,12 +430,7 @@ TEST(PostgresLoopQuery, InATransactionABrokenConnectionEndsItRolledBack) {
   auto sleeping = std::async(std::launch::async, [&] {
     return http_post(gw.port(), in_transaction(id), R"J({"query":"select pg_sleep(5)"})J");
   });
-  const std::string backend =
-      "select pid from pg_stat_activity where state = 'active' and query like "
-      "'select pg_sleep(5)%'";
-  ASSERT_TRUE(
-      psql_becomes(pg, "select count(*) from (" + backend + ") s", "1\n", milliseconds(5000)));
-  pg.psql("select pg_terminate_backend(pid) from (" + backend + ") s");
+  ASSERT_TRUE(terminate_once_running(pg, "select pg_sleep(5)"));
   const auto lost = sleeping.get();
   EXPECT_EQ(lost.status, 410u) << lost.body;
   EXPECT_EQ(lost.error_code(), "transaction_connection_lost") << lost.body;
