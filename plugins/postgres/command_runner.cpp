@@ -221,6 +221,7 @@ bool CommandRunner::Exchange::read() {
         copy_out_ = copy_refused_ = true;
         break;
       case PGRES_SINGLE_TUPLE:
+        if (give_up_) give_up_ = std::min(Clock::now() + kCancelGrace, drain_limit_);
         if (!rows_refused_) {
           try {
             (*rows_)(std::move(result));
@@ -229,10 +230,7 @@ bool CommandRunner::Exchange::read() {
           } catch (const std::exception& e) {
             rows_refused_ = Error(WEIR_E_INTERNAL, e.what());
           }
-          if (rows_refused_ && !give_up_) {
-            runner_.send_cancel();
-            give_up_ = Clock::now() + kCancelGrace;
-          }
+          if (rows_refused_ && !give_up_) cancel(Clock::now());
         }
         break;
       case PGRES_FATAL_ERROR:
@@ -248,13 +246,10 @@ bool CommandRunner::Exchange::read() {
 std::optional<Clock::time_point> CommandRunner::Exchange::look_at_the_time(Clock::time_point now) {
   if (deadline_ && !timed_out_ && now >= *deadline_) {
     timed_out_ = true;
-    runner_.send_cancel();
-    give_up_ = Clock::now() + kCancelGrace;
+    cancel(now);
   }
-  if (runner_.cancel_requested_.load() && !give_up_) {
-    runner_.send_cancel();  // cancel() may have come before the statement was sent
-    give_up_ = now + kCancelGrace;
-  }
+  // cancel() may have come before the statement was sent
+  if (runner_.cancel_requested_.load() && !give_up_) cancel(now);
   if (give_up_ && now >= *give_up_) {
     throw Error(WEIR_E_BROKEN,
                 "PostgreSQL did not stop the statement within " +
@@ -263,6 +258,12 @@ std::optional<Clock::time_point> CommandRunner::Exchange::look_at_the_time(Clock
                 true);
   }
   return give_up_ ? give_up_ : deadline_;
+}
+
+void CommandRunner::Exchange::cancel(Clock::time_point now) {
+  runner_.send_cancel();
+  give_up_ = now + kCancelGrace;
+  drain_limit_ = now + kCancelDrainLimit;
 }
 
 // A cancel request still on its way when the statement ended could stop the

@@ -38,8 +38,13 @@ struct Deadline {
 
 class CommandRunner {
  public:
-  // How long the server gets to answer a cancel before the connection is given up.
+  // How long the server gets to answer a cancel before the connection is given up,
+  // counted again from each row that still arrives meanwhile: a server sending the rows
+  // it made before it took the cancel is answering, however slowly the client drains
+  // them (socket buffers hold megabytes of rows). kCancelDrainLimit after the cancel,
+  // the connection is given up all the same.
   static constexpr std::chrono::milliseconds kCancelGrace{1000};
+  static constexpr std::chrono::milliseconds kCancelDrainLimit{10000};
 
   explicit CommandRunner(PGconn* conn);  // borrows `conn`, which must outlive the runner
   ~CommandRunner();
@@ -104,7 +109,10 @@ class CommandRunner {
     const RowSink* rows_;
     ResultPtr last_{nullptr, &PQclear}, failure_{nullptr, &PQclear};
     bool timed_out_ = false, copy_refused_ = false, copy_out_ = false;
+    // Sends the cancel request and starts its grace period.
+    void cancel(std::chrono::steady_clock::time_point now);
     std::optional<std::chrono::steady_clock::time_point> give_up_;  // once a cancel is on its way
+    std::chrono::steady_clock::time_point drain_limit_;             // the latest give_up_
     std::optional<weir::sdk::Error> rows_refused_;  // what `rows` threw; the rest is dropped
   };
 
