@@ -13,6 +13,10 @@ namespace {
   throw sdk::Error(WEIR_E_INVALID_REQUEST, why);
 }
 
+// What a transaction the server ended at a failure answers until its client ends it.
+constexpr std::string_view kEndedAtAFailure =
+    "this transaction ended at an earlier failure, and the neo4j server rolled it back";
+
 void allow_only(const boost::json::object& o, std::initializer_list<std::string_view> keys,
                 const char* what) {
   for (const auto& member : o) {
@@ -83,8 +87,7 @@ Neo4jConnection::QueryPlan Neo4jConnection::plan(const boost::json::object& requ
   allow_only(request, {"query", "params", "database", "bookmarks", "discard"}, "request");
   if (session_->transaction_failed()) {
     throw sdk::Error(WEIR_E_INVALID_REQUEST,
-                     "this transaction ended at an earlier failure, and the neo4j server rolled "
-                     "it back; roll it back and begin a new one");
+                     std::string(kEndedAtAFailure) + "; roll it back and begin a new one");
   }
   QueryPlan plan;
   auto query = optional_text(request, "query", "request");
@@ -241,9 +244,7 @@ void Neo4jConnection::begin(const boost::json::object& options, std::chrono::mil
 void Neo4jConnection::commit(std::chrono::milliseconds timeout) {
   if (session_->transaction_failed()) {
     session_->forget_failed_transaction();
-    throw sdk::Error(WEIR_E_QUERY,
-                     "this transaction ended at an earlier failure, and the neo4j server rolled "
-                     "it back: nothing of it was committed");
+    throw sdk::Error(WEIR_E_QUERY, std::string(kEndedAtAFailure) + ": nothing of it was committed");
   }
   if (!session_->in_transaction())
     throw sdk::Error(WEIR_E_INVALID_REQUEST, "no transaction is open");
