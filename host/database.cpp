@@ -11,6 +11,7 @@
 #include "pool_params.hpp"
 #include "request_body.hpp"
 #include "row_cap_writer.hpp"
+#include "statement_canceller.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/json/serialize.hpp>
@@ -253,6 +254,7 @@ class Database::Lease {
   void unwatch() {
     on_cancel_.reset();
     cancelled_ = {};
+    if (cancels_) cancels_->end();  // a cancel still on its way is for a request that ended
   }
 
  private:
@@ -287,38 +289,21 @@ class Database::Lease {
   // connection can serve someone else.
   void let_go() {
     on_cancel_.reset();  // waits for a callback running right now
-    if (cancel_target_) {
-      std::lock_guard lock(cancel_target_->mutex);
-      cancel_target_->conn = nullptr;
-    }
+    if (cancels_) cancels_->let_go();
   }
-
-  // What the canceller needs; shared, as a cancel may still be on its way
-  // when the lease is gone.
-  struct CancelTarget {
-    // A constructor, not aggregate initialisation: make_shared cannot use parentheses on an
-    // aggregate with clang 14 (the fuzz preset's compiler).
-    CancelTarget(const weir_plugin* plugin_table, weir_conn* leased)
-        : table(plugin_table), conn(leased) {}
-
-    const weir_plugin* table;
-    weir_conn* conn;  // null once the connection went back to the pool
-    std::mutex mutex;
-  };
 
   // When the client goes away or the deadline passes, the plugin's cancel()
   // stops the running statement. It may block, so the thread that noticed
-  // only posts it.
+  // only posts it, for this request alone.
   void cancel_when_asked(const RequestContext& context) {
     if (!cancelled_.stop_possible() || !context.canceller || table().cancel == nullptr ||
         (table().capabilities & WEIR_CAP_CANCEL) == 0)
       return;
-    if (!cancel_target_) cancel_target_ = std::make_shared<CancelTarget>(&table(), conn_);
-    on_cancel_.emplace(cancelled_, [target = cancel_target_, canceller = context.canceller] {
-      boost::asio::post(canceller, [target] {
-        std::lock_guard lock(target->mutex);
-        if (target->conn != nullptr) target->table->cancel(target->conn);
-      });
+    // Shared: a cancel may still be on its way when the lease is gone.
+    if (!cancels_) cancels_ = std::make_shared<StatementCanceller>(&table(), conn_);
+    on_cancel_.emplace(cancelled_, [cancels = cancels_, request = cancels_->start(),
+                                    canceller = context.canceller] {
+      boost::asio::post(canceller, [cancels, request] { cancels->cancel(request); });
     });
   }
 
@@ -360,7 +345,7 @@ class Database::Lease {
   bool broke_before_sending_ = false;  // ... with the plugin's verdict "retryable"
   bool reached_client_ = false;
   std::stop_token cancelled_;
-  std::shared_ptr<CancelTarget> cancel_target_;
+  std::shared_ptr<StatementCanceller> cancels_;
   std::optional<std::stop_callback<std::function<void()>>> on_cancel_;
 };
 
