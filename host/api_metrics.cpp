@@ -97,7 +97,7 @@ HttpResponse Api::metrics(const Call& call) {
   });
   each("weir_pool_max_connections", "gauge", "The pool's max_size.",
        [&](const Row& r) { m.sample("weir_pool_max_connections", r.labels, r.pool.max_size); });
-  each("weir_pool_waiting", "gauge", "Callers blocked acquiring a connection inside the pool.",
+  each("weir_pool_waiting", "gauge", "Callers waiting in the pool's queue for a connection.",
        [&](const Row& r) { m.sample("weir_pool_waiting", r.labels, r.pool.waiting); });
   each("weir_pool_backoff_seconds", "gauge", "Current reconnect backoff; 0 while connecting works.",
        [&](const Row& r) {

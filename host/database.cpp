@@ -73,6 +73,13 @@ struct Database::LoopCall {
   }
   // Starts the leased request on `loop`, on its thread.
   static void start(std::shared_ptr<LoopCall> call, boost::asio::io_context& loop);
+  // Waits for its turn in the pool's queue without a thread (the plugin's acquire_queued),
+  // then starts on `loop`. False, having done nothing, when getting a connection waits on the
+  // backend: a worker does that. Throws ApiError as acquire does.
+  static bool queue(const std::shared_ptr<LoopCall>& call, const Database& db,
+                    boost::asio::io_context& loop);
+  static void granted(void* host_data, weir_status status, weir_conn* conn,
+                      const weir_error* error);
   // Returns the lease when it is the request's own, then calls `done`.
   static void deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome);
 
@@ -87,6 +94,11 @@ struct Database::LoopCall {
   std::unique_ptr<Lease> owned_lease;
   weir_exec_options options{};
   weir_completion completion{};
+  // While it waits in the pool's queue (queue).
+  const Database* db = nullptr;
+  boost::asio::io_context* loop = nullptr;
+  weir_acquire_options acquire_options{};
+  weir_acquire_completion acquire_completion{};
   // The plugin's error, when it reports one: 2 KB, so not held by every request in flight.
   std::unique_ptr<weir_error> error;
   std::function<void(LoopOutcome)> done;
@@ -109,6 +121,28 @@ class Database::Lease {
         new Lease(db, pool, context, false, db.plugin_->table.acquire_ready));
     if (lease->conn_ == nullptr) return nullptr;
     return lease;
+  }
+  // A lease of `conn`, which the plugin's acquire_queued granted for `context`.
+  static std::unique_ptr<Lease> granted(const Database& db, weir_pool* pool,
+                                        const RequestContext& context, weir_conn* conn) {
+    return std::unique_ptr<Lease>(new Lease(db, pool, context, Granted{conn}));
+  }
+  // How the plugin's acquire (or acquire_queued) is asked for a lease for `context`; the
+  // strings are the context's.
+  static weir_acquire_options options_for(const RequestContext& context, bool held) {
+    weir_acquire_options options{};
+    options.struct_size = sizeof options;
+    options.timeout_ms = remaining_ms(context);
+    options.deadline_ms = held ? 0 : options.timeout_ms;  // bounds begin, commit and rollback
+    options.client_id = context.client_id.c_str();
+    options.tag = context.tag.c_str();
+    return options;
+  }
+  // The client's error when the plugin could not lease a connection.
+  static ApiError acquire_failed(const Database& db, weir_status status, const weir_error& error) {
+    auto api = api_error_from_plugin(status, error);
+    api.extra()["database"] = db.name();
+    return api;
   }
   ~Lease() {
     if (conn_ == nullptr) return;
@@ -264,25 +298,24 @@ class Database::Lease {
   // connection (from acquire, which may wait, it is a plugin's error like any other).
   Lease(const Database& db, weir_pool* pool, const RequestContext& context, bool held,
         Acquire acquire)
-      : db_(db), pool_(pool), cancelled_(context.cancelled) {
-    weir_acquire_options options{};
-    options.struct_size = sizeof options;
-    options.timeout_ms = remaining_ms(context);
-    options.deadline_ms = held ? 0 : options.timeout_ms;  // bounds begin, commit and rollback
-    options.client_id = context.client_id.c_str();
-    options.tag = context.tag.c_str();
+      : Lease(db, pool, context, Granted{}) {
+    const weir_acquire_options options = options_for(context, held);
     weir_error error = new_error();
     const weir_status status = acquire(pool_, &options, &conn_, &error);
     if (status == WEIR_E_WOULD_BLOCK && acquire == table().acquire_ready) {
       conn_ = nullptr;
       return;
     }
-    if (status != WEIR_OK) {
-      auto api = api_error_from_plugin(status, error);
-      api.extra()["database"] = db_.name();
-      throw api;
-    }
+    if (status != WEIR_OK) throw acquire_failed(db_, status, error);
     watch(context);
+  }
+  // A connection the plugin leased already, or none yet (null).
+  struct Granted {
+    weir_conn* conn = nullptr;
+  };
+  Lease(const Database& db, weir_pool* pool, const RequestContext& context, Granted granted)
+      : db_(db), pool_(pool), conn_(granted.conn), cancelled_(context.cancelled) {
+    if (conn_ != nullptr) watch(context);
   }
 
   // No more cancels of this lease's requests: one in progress finishes before the
@@ -447,7 +480,9 @@ void Database::query_on_loop(const boost::json::object& request, bool read_only,
                                          std::move(context), workers, std::move(done));
   call->lease_own(Lease::ready_now(*this, pool_, call->context));
   if (call->lease != nullptr) return LoopCall::start(std::move(call), loop);
-  // No connection ready: a worker waits its turn in the pool, then the loop starts the request.
+  if (LoopCall::queue(call, *this, loop)) return;
+  // Getting a connection waits on the backend (a connect, a liveness check): a worker
+  // waits for it, then the loop starts the request.
   workers.post([this, call, &loop]() mutable {
     try {
       call->lease_own(std::make_unique<Lease>(*this, pool_, call->context));
@@ -471,6 +506,43 @@ void Database::LoopCall::start(std::shared_ptr<LoopCall> call, boost::asio::io_c
     if (status != WEIR_OK) finish(std::move(call->self), status);
   } catch (const ApiError& e) {  // not sent: the deadline passed or the client left
     deliver(std::move(call->self), LoopOutcome{{}, e, false});
+  }
+}
+
+bool Database::LoopCall::queue(const std::shared_ptr<LoopCall>& call, const Database& db,
+                               boost::asio::io_context& loop) {
+  call->db = &db;
+  call->loop = &loop;
+  call->acquire_options = Lease::options_for(call->context, false);
+  call->acquire_completion.struct_size = sizeof call->acquire_completion;
+  call->acquire_completion.host_data = call.get();
+  call->acquire_completion.granted = &LoopCall::granted;
+  call->self = call;  // until granted
+  weir_error error = new_error();
+  const weir_status status = db.plugin_->table.acquire_queued(db.pool_, &call->acquire_options,
+                                                              &call->acquire_completion, &error);
+  if (status == WEIR_OK) return true;
+  call->self.reset();
+  if (status == WEIR_E_WOULD_BLOCK) return false;
+  throw Lease::acquire_failed(db, status, error);
+}
+
+// Called wherever the wait ended, maybe under the pool's lock: only posts to the loop.
+void Database::LoopCall::granted(void* host_data, weir_status status, weir_conn* conn,
+                                 const weir_error* error) {
+  auto call = std::move(static_cast<LoopCall*>(host_data)->self);
+  try {
+    std::optional<ApiError> failed;
+    if (status != WEIR_OK)
+      failed = Lease::acquire_failed(*call->db, status, error != nullptr ? *error : new_error());
+    auto& loop = *call->loop;
+    boost::asio::post(loop, [call, conn, failed = std::move(failed), &loop]() mutable {
+      if (failed) return call->done(LoopOutcome{{}, std::move(*failed), false});
+      call->lease_own(Lease::granted(*call->db, call->db->pool_, call->context, conn));
+      LoopCall::start(std::move(call), loop);
+    });
+  } catch (const std::exception& e) {  // out of memory: nothing may escape into the plugin
+    log_error("host", std::string("a request lost its turn for a connection: ") + e.what());
   }
 }
 

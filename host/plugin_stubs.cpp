@@ -59,6 +59,11 @@ weir_status acquire_ready_stub(weir_pool*, const weir_acquire_options*, weir_con
   return WEIR_E_WOULD_BLOCK;  // every acquire goes through acquire, on a thread that may block
 }
 int release_ready_stub(weir_pool*, weir_conn*) noexcept { return 0; }
+weir_status acquire_queued_stub(weir_pool*, const weir_acquire_options*,
+                                const weir_acquire_completion*, weir_error* error) noexcept {
+  if (error != nullptr) error->status = WEIR_E_WOULD_BLOCK;
+  return WEIR_E_WOULD_BLOCK;  // its waits block a thread in acquire
+}
 
 }  // namespace
 
@@ -83,6 +88,8 @@ void fill_optional_slots(weir_plugin& t) noexcept {
     t.acquire_ready = acquire_ready_stub;
   if (t.abi_version < WEIR_ABI_VERSION_2 || t.release_ready == nullptr)
     t.release_ready = release_ready_stub;
+  if (t.abi_version < WEIR_ABI_VERSION_2 || t.acquire_queued == nullptr)
+    t.acquire_queued = acquire_queued_stub;
 }
 
 }  // namespace weir

@@ -1,7 +1,9 @@
 // Load driver for weir::sdk::Pool. In one run, against the same SQLite file
 // connections, it measures acquire+release latency (1, 2, 8 and 64 threads)
 // for: weir's pool, a naive mutex+deque pool, and opening a connection per
-// use; then the time for a released connection to reach a blocked waiter.
+// use; then the time for a released connection to reach a blocked waiter; then
+// the same 64 callers as continuations on event loops (acquire_queued), which
+// wait in the same FIFO queue without a thread each.
 // Prints markdown tables with percentiles and ratios for docs/performance.md.
 //
 //   pool_bench [ops_per_thread=20000]
@@ -11,10 +13,15 @@
 
 #include <weir/sdk/pool.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,6 +42,8 @@ class WeirVariant {
   }
   sdk::Pool::Lease* acquire() { return pool_.acquire(options_); }
   void release(sdk::Pool::Lease* lease) { pool_.release(lease, false); }
+  sdk::Pool& pool() { return pool_; }
+  const sdk::AcquireOptions& options() const { return options_; }
 
  private:
   static sdk::PoolConfig config(std::uint32_t size) {
@@ -166,6 +175,62 @@ Percentiles hand_off(const std::string& path, int rounds) {
   return percentiles(samples);
 }
 
+// `callers` callers spread over `loops` event-loop threads, each doing `ops` acquire+release
+// pairs as a gateway's requests do: a connection ready now (acquire_ready), else a place in
+// the pool's queue whose grant is posted back to the caller's loop (acquire_queued). The
+// connection is held across one trip through the loop (plus `hold_ns` of work), as a query
+// in flight is, so the others run meanwhile. A sample is one pair, from asking to released.
+Run on_loops(WeirVariant& weir, int loops, int callers, int ops, std::int64_t hold_ns = 0) {
+  struct Caller {
+    boost::asio::io_context* loop = nullptr;
+    int left = 0;
+    std::int64_t asked_at = 0;
+    std::vector<std::int64_t> samples;
+  };
+  std::vector<boost::asio::io_context> contexts(static_cast<std::size_t>(loops));
+  // A loop whose callers all wait in the queue has nothing to run until another loop's
+  // release grants one: it keeps running until every caller is done.
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> busy;
+  for (auto& context : contexts) busy.push_back(boost::asio::make_work_guard(context));
+  std::atomic<int> unfinished{callers};
+  std::vector<Caller> all(static_cast<std::size_t>(callers));
+  std::function<void(Caller&)> ask;
+  const auto granted = [&](Caller& caller, sdk::Pool::Lease* lease) {
+    boost::asio::post(*caller.loop, [&, lease] {
+      busy_for(hold_ns);
+      weir.release(lease);
+      caller.samples.push_back(now_ns() - caller.asked_at);
+      if (--caller.left > 0) return boost::asio::post(*caller.loop, [&] { ask(caller); });
+      if (--unfinished == 0)
+        for (auto& context : contexts) context.stop();
+    });
+  };
+  ask = [&](Caller& caller) {
+    caller.asked_at = now_ns();
+    if (auto* lease = weir.pool().acquire_ready(weir.options())) return granted(caller, lease);
+    const bool queued = weir.pool().acquire_queued(
+        weir.options(), [&caller, &granted](sdk::Pool::Lease* lease, const sdk::Error*) {
+          granted(caller, lease);  // posts to the caller's loop: fine under the pool's lock
+        });
+    if (!queued) granted(caller, weir.acquire());  // a warm pool never needs this
+  };
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    all[i].loop = &contexts[i % contexts.size()];
+    all[i].left = ops;
+    all[i].samples.reserve(static_cast<std::size_t>(ops));
+    boost::asio::post(*all[i].loop, [&, i] { ask(all[i]); });
+  }
+  const auto start = now_ns();
+  std::vector<std::thread> threads;
+  for (auto& context : contexts) threads.emplace_back([&context] { context.run(); });
+  for (auto& t : threads) t.join();
+  const auto elapsed = static_cast<double>(now_ns() - start);
+  std::vector<std::int64_t> samples;
+  for (auto& caller : all)
+    samples.insert(samples.end(), caller.samples.begin(), caller.samples.end());
+  return {percentiles(samples), static_cast<double>(samples.size()) * 1e9 / elapsed};
+}
+
 std::string us(double ns) {
   char buffer[32];
   if (ns < 1000) {
@@ -225,6 +290,20 @@ int main(int argc, char** argv) {
     const auto w = acquire_release(weir, 64, ops / 40, kHold);
     print_row("weir::sdk::Pool", 64, w, w);
     print_row("naive mutex+deque", 64, acquire_release(naive, 64, ops / 40, kHold), w);
+
+    for (const std::int64_t hold : {std::int64_t{0}, kHold}) {
+      const int pairs = hold == 0 ? ops : ops / 40;
+      std::printf(
+          "\n64 callers as continuations on event loops (acquire_ready, else acquire_queued), "
+          "each holding its connection across one trip through its loop plus %lld µs, against "
+          "64 threads blocked in acquire; %d pairs per caller\n\n| variant | threads | p50 | "
+          "p90 | p99 | max | throughput | p50 vs threads |\n|---|---|---|---|---|---|---|---|\n",
+          static_cast<long long>(hold / 1000), pairs);
+      const auto threads = acquire_release(weir, 64, pairs, hold);
+      print_row("64 threads in acquire", 64, threads, threads);
+      print_row("64 callers on 1 loop", 1, on_loops(weir, 1, 64, pairs, hold), threads);
+      print_row("64 callers on 2 loops", 2, on_loops(weir, 2, 64, pairs, hold), threads);
+    }
   }
   const int rounds = 2000;
   const auto weir_handoff = hand_off<WeirVariant>(path, rounds);

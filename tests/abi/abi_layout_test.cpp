@@ -28,7 +28,8 @@ TEST(AbiLayout, PluginTableV2AppendsValidateConfigExecuteAsyncAndTheLoopsLeases)
   EXPECT_EQ(offsetof(weir_plugin, execute_async), WEIR_PLUGIN_V1_SIZE + sizeof(void*));
   EXPECT_EQ(offsetof(weir_plugin, acquire_ready), WEIR_PLUGIN_V1_SIZE + 2 * sizeof(void*));
   EXPECT_EQ(offsetof(weir_plugin, release_ready), WEIR_PLUGIN_V1_SIZE + 3 * sizeof(void*));
-  EXPECT_EQ(sizeof(weir_plugin), WEIR_PLUGIN_V1_SIZE + 4 * sizeof(void*));
+  EXPECT_EQ(offsetof(weir_plugin, acquire_queued), WEIR_PLUGIN_V1_SIZE + 4 * sizeof(void*));
+  EXPECT_EQ(sizeof(weir_plugin), WEIR_PLUGIN_V1_SIZE + 5 * sizeof(void*));
 }
 
 // Version 2 appends the event loop services after log; a v1 host's struct ends before them.

@@ -6,6 +6,7 @@
 // prepared statement outside a transaction) is handed to a worker unseen.
 #include "client_flood.hpp"
 #include "client_gone.hpp"
+#include "fault_proxy.hpp"
 #include "free_local_port.hpp"
 #include "http_client.hpp"
 #include "postgres_cluster.hpp"
@@ -38,11 +39,15 @@ constexpr const char* kQuery = "/v1/databases/pg/query";
 // The weir binary (its I/O thread is the event loop) with `io_threads` I/O threads and two
 // worker threads at most, in front of `pg` through a pool of `pool_size`, each connection
 // closed after `max_uses` leases (0: never); `statement_cache` false runs every statement
-// unnamed, so none needs preparing on a worker first.
+// unnamed, so none needs preparing on a worker first. `via_port` reaches the server through
+// another port (a proxy's).
 class LoopGateway {
  public:
   LoopGateway(const testing::PostgresCluster& pg, int pool_size, bool statement_cache,
-              int io_threads = 1, int max_uses = 0) {
+              int io_threads = 1, int max_uses = 0, std::uint16_t via_port = 0) {
+    const std::string url =
+        via_port == 0 ? pg.url()
+                      : "postgresql://postgres@127.0.0.1:" + std::to_string(via_port) + "/postgres";
     ::setenv("WEIR_LOOP_TEST_PW", pg.superuser_password().c_str(), 1);
     const boost::json::object config{
         {"listen", "127.0.0.1:" + std::to_string(port_)},
@@ -56,7 +61,7 @@ class LoopGateway {
          {{"pg",
            {{"backend", "postgres"},
             {"connection",
-             {{"url", pg.url()},
+             {{"url", url},
               {"password_env", "WEIR_LOOP_TEST_PW"},
               {"statement_cache_size", statement_cache ? 100 : 0}}},
             {"pool",
@@ -445,6 +450,41 @@ TEST(PostgresLoopQuery, InATransactionABrokenConnectionEndsItRolledBack) {
 // 10,000 clients at once, each with a 50 ms statement, through 100 connections: all are
 // answered, and the gateway keeps the threads it started with (one I/O thread, two workers,
 // its own), where a thread per waiting request would need 10,000.
+// The value of the first sample of `family` in a /metrics text (-1 when absent).
+double first_sample(const std::string& metrics, const std::string& family) {
+  const auto at = metrics.find("\n" + family + "{");
+  if (at == std::string::npos) return -1;
+  const auto end = metrics.find('\n', at + 1);
+  const auto space = metrics.rfind(' ', end);
+  return std::stod(metrics.substr(space + 1, end - space - 1));
+}
+
+// Admission lets in only as many requests as the pool has connections, so a request finds
+// none only while that capacity is tied up in a connect or a close. Here the pool's own
+// thread is still opening its one connection (min_size) over a slow link when the first
+// request comes: it waits in the pool's queue without a thread, and gets that connection.
+TEST(PostgresLoopQuery, ARequestQueuedForAConnectionBeingOpenedHoldsNoWorker) {
+  testing::PostgresCluster pg;
+  testing::FaultProxy proxy(static_cast<std::uint16_t>(pg.port()));
+  proxy.set(testing::Fault::added_latency(milliseconds(400)));  // a connect takes seconds
+  LoopGateway gw(pg, 1, false, 1, 0, proxy.port());
+  auto reply = std::async(std::launch::async, [&] {
+    return http_post(gw.port(), kQuery, R"J({"query":"select 1 as n"})J");
+  });
+  const auto until = Clock::now() + milliseconds(5000);
+  std::string metrics;
+  while (first_sample(metrics = http_get(gw.port(), "/metrics").body, "weir_pool_waiting") != 1)
+    ASSERT_LT(Clock::now(), until) << "the request never queued in the pool";
+  EXPECT_NE(metrics.find("weir_worker_threads{state=\"busy\"} 0\n"), std::string::npos)
+      << "a worker waits for the connection:\n"
+      << metrics.substr(metrics.find("weir_worker_threads"), 200);
+  proxy.clear();
+  const auto r = reply.get();
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_TRUE(r.body.ends_with(R"("rows":[[1]],"rows_affected":1})")) << r.body;
+  EXPECT_EQ(proxy.accepted(), 1) << "the request opened a connection of its own";
+}
+
 TEST(PostgresLoopQuery, TenThousandClientsOfASlowQueryOnAFixedHandfulOfThreads) {
   constexpr int kClients = 10000;
   // Before the gateway starts: it inherits the limit.

@@ -255,6 +255,50 @@ TEST_F(PluginExportTest, TheLoopsAcquireAndReleaseNeverWait) {
   EXPECT_EQ(pool_stats().active, 0u);
 }
 
+// acquire_queued through the C table: the first release hands the connection to the queued
+// caller (deadline included), and a wait that outlives its timeout ends exhausted.
+TEST_F(PluginExportTest, AQueuedAcquireIsGrantedTheReleasedConnectionThroughItsCompletion) {
+  ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 1}})"), WEIR_OK);
+  struct Told {
+    int calls = 0;
+    weir_status status = -1;
+    weir_conn* conn = nullptr;
+    std::string message;
+  } told;
+  weir_acquire_completion done{
+      sizeof done, &told, [](void* data, weir_status status, weir_conn* conn, const weir_error* e) {
+        auto* t = static_cast<Told*>(data);
+        ++t->calls;
+        t->status = status;
+        t->conn = conn;
+        if (e != nullptr) t->message = e->message;
+      }};
+  weir_acquire_options options{sizeof options, 10000, "queued", "GET /q", 2000};
+  EXPECT_EQ(table.acquire_queued(pool, &options, &done, &error), WEIR_E_WOULD_BLOCK)
+      << "queued with room to open a connection";
+  weir_conn* held = nullptr;
+  ASSERT_EQ(table.acquire(pool, nullptr, &held, &error), WEIR_OK);
+  ASSERT_EQ(table.acquire_queued(pool, &options, &done, &error), WEIR_OK);
+  EXPECT_EQ(told.calls, 0);
+  table.release(pool, held, WEIR_RELEASE_OK);
+  ASSERT_EQ(told.calls, 1);
+  ASSERT_EQ(told.status, WEIR_OK);
+  ASSERT_EQ(told.conn, held) << "not the released connection";
+  EXPECT_GT(sdk::detail::time_left(sdk::detail::lease_of(told.conn)).count(), 0)
+      << "the request's deadline did not reach the lease";
+
+  Told late;
+  done.host_data = &late;
+  options.timeout_ms = 20;
+  ASSERT_EQ(table.acquire_queued(pool, &options, &done, &error), WEIR_OK);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (late.calls == 0 && std::chrono::steady_clock::now() < give_up)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(late.status, WEIR_E_EXHAUSTED);
+  EXPECT_THAT(late.message, HasSubstr("pool main exhausted after 20 ms"));
+  table.release(pool, told.conn, WEIR_RELEASE_OK);
+}
+
 TEST_F(PluginExportTest, StatsAndHealthWriteNothingBeyondTheCallersStructSize) {
   ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 7}})"), WEIR_OK);
   weir_pool_stats stats;

@@ -57,6 +57,7 @@ TEST_F(PostgresPluginAbi, DescribesItself) {
   EXPECT_NE(plugin_.execute_async, nullptr);
   EXPECT_NE(plugin_.acquire_ready, nullptr);
   EXPECT_NE(plugin_.release_ready, nullptr);
+  EXPECT_NE(plugin_.acquire_queued, nullptr);
 }
 
 TEST_F(PostgresPluginAbi, QueryAndErrorThroughTheCAbi) {

@@ -46,7 +46,8 @@
  *   ABI version 2 appends weir_plugin.validate_config,
  *   weir_error.retryable_decided, weir_acquire_options.deadline_ms, the
  *   flags WEIR_EXEC_STREAMED, WEIR_EXEC_PARAMETER_SETS and WEIR_EXEC_PRIMARY
- *   and the capability WEIR_CAP_PARAMETER_SETS.
+ *   and the capability WEIR_CAP_PARAMETER_SETS; then execute_async, the
+ *   loop services, acquire_ready, release_ready and acquire_queued.
  *   Version 2 is still open
  *   for appends until the next release (the asynchronous execute joins it);
  *   its sizes are frozen then, as version 1's are now.
@@ -332,7 +333,7 @@ typedef struct weir_pool_stats {
   uint32_t total;           /* open connections, idle + active */
   uint32_t idle;
   uint32_t active;          /* leased out */
-  uint32_t waiting;         /* callers blocked in acquire */
+  uint32_t waiting;         /* callers queued: in acquire or acquire_queued */
   uint32_t overflow_active; /* leased connections above max_size */
   uint32_t backoff_ms;      /* current reconnect backoff, 0 when connecting works */
   /* counters */
@@ -369,6 +370,25 @@ typedef struct weir_completion {
    *  watches, and touches none of the request's state after it. */
   void (*complete)(void* host_data, weir_status status, const weir_error* error);
 } weir_completion;
+
+/**
+ * ABI v2: how a wait in acquire_queued ends. Owned by the host; valid until
+ * `granted` returns.
+ */
+typedef struct weir_acquire_completion {
+  uint32_t struct_size;
+  void* host_data; /* pass back to granted */
+  /** Ends the wait, exactly once and never from inside acquire_queued: with
+   *  WEIR_OK and the leased connection (the caller's, as from acquire), or
+   *  with the status and error acquire would have failed with (`conn` NULL,
+   *  `error` borrowed for the call): WEIR_E_EXHAUSTED at the wait's limit,
+   *  WEIR_E_CLOSED when the pool drains, WEIR_E_UNAVAILABLE when the backend
+   *  went down. It is called on whichever thread ended the wait (a release,
+   *  the pool's own thread), possibly with the pool's lock held: it only
+   *  hands the outcome over (posts it to the caller's loop) and never calls
+   *  into the pool. */
+  void (*granted)(void* host_data, weir_status status, weir_conn* conn, const weir_error* error);
+} weir_acquire_completion;
 
 /** Per-request options. Owned by the caller, borrowed for the call. */
 typedef struct weir_exec_options {
@@ -674,6 +694,26 @@ typedef struct weir_plugin {
    * from a thread that may block.
    */
   int (*release_ready)(weir_pool* pool, weir_conn* conn);
+  /**
+   * Optional (v2). acquire for an event loop that found no connection ready
+   * (acquire_ready), without a thread waiting: a place in acquire's FIFO
+   * queue, behind every caller already in it. Returns WEIR_OK once queued:
+   * `done->granted` follows, exactly once, when a released connection reaches
+   * the caller's turn, or with acquire's error when the wait ends otherwise.
+   * The pool times the wait as acquire does (the smaller of
+   * options->timeout_ms and its acquire timeout), ending it with
+   * WEIR_E_EXHAUSTED from its own thread at most a few tens of milliseconds
+   * late. Capacity freed while such callers wait (a connection closed) is
+   * refilled by the pool's own thread too, for the first in line. Returns
+   * WEIR_E_WOULD_BLOCK, having done nothing, when nobody waits but the
+   * connection would wait on the backend (room to open one, an idle one to
+   * check): call acquire from a thread that may block. Otherwise acquire's
+   * errors (WEIR_E_CLOSED, WEIR_E_UNAVAILABLE while the backend is down, the
+   * client's cap), with `error` filled and no granted. `options` (with its
+   * strings) and `done` are borrowed until granted returns.
+   */
+  weir_status (*acquire_queued)(weir_pool* pool, const weir_acquire_options* options,
+                                const weir_acquire_completion* done, weir_error* error);
 } weir_plugin;
 
 /* Frozen sizes of ABI version 1 (x86-64 / aarch64 LP64), every struct that

@@ -169,33 +169,40 @@ struct Trampolines {
   }
   static void pool_close(weir_pool* pool) noexcept { delete &pool_of(pool); }
 
+  // What the host asks of an acquire: the pool's options, and the request's deadline
+  // (counted from the acquire call, as the host computed it) for the lease.
+  struct Asked {
+    AcquireOptions options;
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+  };
+  static Asked asked(weir_pool* pool, const weir_acquire_options* options) {
+    Asked asked;
+    if (options == nullptr) return asked;
+    if (options->struct_size >=
+            offsetof(weir_acquire_options, deadline_ms) + sizeof(std::uint32_t) &&
+        options->deadline_ms > 0) {
+      asked.deadline =
+          std::chrono::steady_clock::now() + std::chrono::milliseconds(options->deadline_ms);
+    }
+    // The caller's limit (its request deadline) may shorten the wait, never
+    // lengthen it past the operator's acquire_timeout_ms.
+    const std::chrono::milliseconds limit(options->timeout_ms);
+    const auto configured = pool_of(pool).config().acquire_timeout;
+    asked.options.timeout = limit.count() > 0 ? std::min(limit, configured) : configured;
+    if (options->client_id != nullptr) asked.options.client_id = options->client_id;
+    if (options->tag != nullptr) asked.options.tag = options->tag;
+    return asked;
+  }
+
   // acquire and acquire_ready: `take` leases with the host's options (null: none ready).
   template <class Take>
   static weir_status lease_with(weir_pool* pool, const weir_acquire_options* options,
                                 weir_conn** out, weir_error* error, Take&& take) noexcept {
     return guarded(error, [&] {
-      // The deadline counts from this call, as the host computed it.
-      const auto now = std::chrono::steady_clock::now();
-      std::optional<std::chrono::steady_clock::time_point> deadline;
-      if (options != nullptr &&
-          options->struct_size >=
-              offsetof(weir_acquire_options, deadline_ms) + sizeof(std::uint32_t) &&
-          options->deadline_ms > 0) {
-        deadline = now + std::chrono::milliseconds(options->deadline_ms);
-      }
-      AcquireOptions o;
-      if (options != nullptr) {
-        // The caller's limit (its request deadline) may shorten the wait, never
-        // lengthen it past the operator's acquire_timeout_ms.
-        const std::chrono::milliseconds limit(options->timeout_ms);
-        const auto configured = pool_of(pool).config().acquire_timeout;
-        o.timeout = limit.count() > 0 ? std::min(limit, configured) : configured;
-        if (options->client_id != nullptr) o.client_id = options->client_id;
-        if (options->tag != nullptr) o.tag = options->tag;
-      }
-      Pool::Lease* lease = take(pool_of(pool), o);
+      const Asked a = asked(pool, options);
+      Pool::Lease* lease = take(pool_of(pool), a.options);
       if (lease == nullptr) throw Error(WEIR_E_WOULD_BLOCK, "no connection is ready now");
-      lease->deadline = deadline;
+      lease->deadline = a.deadline;
       *out = reinterpret_cast<weir_conn*>(lease);
     });
   }
@@ -208,6 +215,28 @@ struct Trampolines {
                                    weir_conn** out, weir_error* error) noexcept {
     return lease_with(pool, options, out, error,
                       [](Pool& p, const AcquireOptions& o) { return p.acquire_ready(o); });
+  }
+  static weir_status acquire_queued(weir_pool* pool, const weir_acquire_options* options,
+                                    const weir_acquire_completion* done,
+                                    weir_error* error) noexcept {
+    return guarded(error, [&] {
+      const Asked a = asked(pool, options);
+      auto granted = [done, deadline = a.deadline](Pool::Lease* lease,
+                                                   const Error* failure) noexcept {
+        if (lease != nullptr) {
+          lease->deadline = deadline;
+          return done->granted(done->host_data, WEIR_OK, reinterpret_cast<weir_conn*>(lease),
+                               nullptr);
+        }
+        weir_error e{};
+        e.struct_size = sizeof e;
+        e.status = WEIR_E_INTERNAL;  // stays when the pool ran out of memory saying why
+        if (failure != nullptr) fill_error(&e, *failure);
+        done->granted(done->host_data, e.status, nullptr, &e);
+      };
+      if (!pool_of(pool).acquire_queued(a.options, std::move(granted)))
+        throw Error(WEIR_E_WOULD_BLOCK, "getting a connection waits on the backend");
+    });
   }
   static void release(weir_pool* pool, weir_conn* conn, std::uint32_t flags) noexcept {
     auto& lease = lease_of(conn);
@@ -345,6 +374,8 @@ struct Trampolines {
       plugin->acquire_ready = acquire_ready;
       plugin->release_ready = release_ready;
     }
+    if (v2 && plugin->struct_size >= offsetof(weir_plugin, acquire_queued) + sizeof(void*))
+      plugin->acquire_queued = acquire_queued;
     return WEIR_OK;
   }
 };

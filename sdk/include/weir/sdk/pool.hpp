@@ -28,9 +28,11 @@
 #include <weir/sdk/value_writer.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -149,6 +151,36 @@ class Pool {
   bool release_ready(Lease* lease) noexcept {
     if (!lease->broken && lease->connection->reset_waits_on_backend()) return false;
     release(lease, false);
+    return true;
+  }
+
+  // acquire() for an event loop that found no connection ready, without a thread
+  // waiting: a place in the FIFO queue, behind everyone in it. True once queued:
+  // `granted` then runs exactly once, on the thread that ends the wait and maybe with
+  // the pool's lock held (so it only hands the outcome over), with the lease or the
+  // error acquire() would have thrown: exhausted once the timeout passed (checked by
+  // the maintenance thread, on its clock tick), closed, or unavailable. False, having
+  // done nothing, when nobody waits but the connection would wait on the backend
+  // (room to open one, an idle one to check): acquire() then, on a thread that may
+  // block. Throws as acquire() does when draining, at the client's cap, or while the
+  // backend is down. `options`' strings are borrowed until `granted` returns.
+  using Granted = std::function<void(Lease*, const Error*)>;
+  bool acquire_queued(const AcquireOptions& options, Granted granted) {
+    auto waiter = std::make_unique<pool::Waiter>();  // allocated before the lock is taken
+    waiter->client = options.client_id;
+    waiter->tag = options.tag;
+    waiter->granted = std::move(granted);
+    waiter->timeout = acquire_timeout(options);
+    std::unique_lock lock(mutex_);
+    if (draining_) throw closed_error();
+    enforce_client_cap(options.client_id);
+    if (waiters_.empty() && (!idle_.empty() || open_ + connecting_ + closing_ < capacity_))
+      return false;
+    if (backoff_.down()) throw unavailable_error(clock_.now());
+    waiter->started = clock_.now();
+    waiter->give_up = waiter->started + waiter->timeout;
+    waiters_.push_back(waiter.release());
+    threadless_waiting_.fetch_add(1, std::memory_order_relaxed);
     return true;
   }
 
@@ -272,6 +304,7 @@ class Pool {
       std::unique_lock lock(mutex_);
       draining_ = true;
       fail_waiters(pool::Waiter::Grant::kClosed, {});
+      forgive_owed_connects();
       idle.swap(idle_);
       for (std::size_t i = 0; i < idle.size(); ++i) forget(Reason::kClosed);
       close_unlocked(lock, idle.data(), idle.size());
@@ -370,6 +403,7 @@ class Pool {
       std::unique_lock lock(mutex_);
       retire_idle(now, retired);
       report_leaks(now, leaks);
+      expire_threadless(now);
       close_unlocked(lock, retired.data(), retired.size());
       lock.unlock();
       for (const auto& report : leaks) log_warn(report);
@@ -455,9 +489,40 @@ class Pool {
   void tick() noexcept {
     const pool::Instant now = clock_.now();
     coarse_.advance_to(now);
-    if (now < next_maintenance_) return;  // only the maintenance thread touches it
+    if (now < next_maintenance_) return serve_threadless(now);  // only this thread touches it
     next_maintenance_ = now + config_.maintenance_interval;
     run_maintenance();
+  }
+
+  // Between maintenance runs, on every clock tick: ends the waits of callers without a
+  // thread that reached their timeout, and opens the connections owed to the queue.
+  void serve_threadless(pool::Instant now) noexcept {
+    if (threadless_waiting_.load(std::memory_order_relaxed) == 0 &&
+        connects_owed_.load(std::memory_order_relaxed) == 0)
+      return;
+    {
+      std::lock_guard lock(mutex_);
+      expire_threadless(now);
+    }
+    try {
+      refill();
+    } catch (...) {
+      // Out of memory: the next tick tries again.
+    }
+  }
+
+  // Ends with WEIR_E_EXHAUSTED the waits of callers without a thread whose timeout passed.
+  void expire_threadless(pool::Instant now) noexcept {
+    if (threadless_waiting_.load(std::memory_order_relaxed) == 0) return;
+    for (pool::Waiter* waiter = waiters_.front(); waiter != nullptr;) {
+      pool::Waiter* next = waiter->next;
+      if (waiter->granted && now >= waiter->give_up) {
+        waiters_.remove(waiter);
+        ++counters_.timeouts;
+        grant(*waiter, pool::Waiter::Grant::kExpired);
+      }
+      waiter = next;
+    }
   }
 
   // Marks `lease` as held by a caller.
@@ -482,7 +547,7 @@ class Pool {
     if (pool::Waiter* waiter = waiters_.pop_front()) {
       checkout(lease, waiter->client, waiter->tag, now);
       waiter->lease = &lease;
-      if (deferred == nullptr) {
+      if (deferred == nullptr || waiter->granted) {
         grant(*waiter, pool::Waiter::Grant::kLease);
       } else {
         waiter->notifying.store(true, std::memory_order_relaxed);
@@ -540,17 +605,52 @@ class Pool {
   }
 
   // Free capacity goes to the first waiters as permission to connect. Nobody
-  // waits while the backend is down (wait_for_turn), so no grant is a probe.
+  // waits while the backend is down (wait_for_turn), so no grant is a probe. A
+  // caller without a thread cannot connect: the maintenance thread, woken, opens
+  // the connection for the queue, and it goes to whoever is first in line then.
   void grant_capacity() noexcept {
     while (!waiters_.empty() && !draining_ && open_ + connecting_ + closing_ < capacity_) {
       ++connecting_;
-      grant(*waiters_.pop_front(), pool::Waiter::Grant::kSlot);
+      if (!waiters_.front()->granted) {
+        grant(*waiters_.pop_front(), pool::Waiter::Grant::kSlot);
+        continue;
+      }
+      connects_owed_.fetch_add(1, std::memory_order_relaxed);
+      if (connects_owed_.load(std::memory_order_relaxed) >= waiters_.size()) break;
     }
+    if (connects_owed_.load(std::memory_order_relaxed) > 0 && maintenance_) maintenance_->wake();
   }
 
-  static void grant(pool::Waiter& waiter, pool::Waiter::Grant what) noexcept {
+  // Connects owed to the queue that nobody will need (the pool drains, the backend
+  // went down and the queue was failed) give their capacity back.
+  void forgive_owed_connects() noexcept {
+    connecting_ -= connects_owed_.exchange(0, std::memory_order_relaxed);
+  }
+
+  void grant(pool::Waiter& waiter, pool::Waiter::Grant what) noexcept {
     waiter.grant = what;
+    if (waiter.granted) return tell_threadless(waiter);
     waiter.wake.notify_one();
+  }
+
+  // Tells a caller without a thread how its wait ended, then frees it.
+  void tell_threadless(pool::Waiter& waiter) noexcept {
+    const std::unique_ptr<pool::Waiter> owned(&waiter);
+    threadless_waiting_.fetch_sub(1, std::memory_order_relaxed);
+    if (waiter.grant == pool::Waiter::Grant::kLease) {
+      record_wait(waiter.started);
+      return waiter.granted(waiter.lease, nullptr);
+    }
+    std::optional<Error> why;
+    try {
+      why = waiter.grant == pool::Waiter::Grant::kClosed ? closed_error()
+            : waiter.grant == pool::Waiter::Grant::kUnavailable
+                ? last_failure_->with_message(waiter.reason)
+                : exhausted_error(waiter.timeout);
+    } catch (...) {
+      // Out of memory while saying why: the caller still hears that it failed.
+    }
+    waiter.granted(nullptr, why ? &*why : nullptr);
   }
 
   void fail_waiters(pool::Waiter::Grant why, const std::string& reason) noexcept {
@@ -732,7 +832,11 @@ class Pool {
       try {
         lease = connect_reserved(lock);
       } catch (const Error&) {
-        return;  // recorded, logged and passed on to waiters already
+        // Recorded, logged and passed on to the waiters (the queue failed) already.
+        std::lock_guard relock(mutex_);
+        forgive_owed_connects();
+        notify_if_drained();
+        return;
       }
       if (!draining_ && place(*lease, coarse_.now())) continue;
       forget(Reason::kClosed);
@@ -742,7 +846,12 @@ class Pool {
   }
 
   bool reserve_refill(pool::Instant now) noexcept {
-    if (draining_ || open_ + connecting_ + closing_ >= capacity_) return false;
+    if (draining_) return false;
+    if (connects_owed_.load(std::memory_order_relaxed) > 0) {  // counted in connecting_ already
+      connects_owed_.fetch_sub(1, std::memory_order_relaxed);
+      return true;
+    }
+    if (open_ + connecting_ + closing_ >= capacity_) return false;
     if (backoff_.down()) {
       if (probing_ || !backoff_.allows(now, pool::Demand::kBackground)) return false;
       probing_ = true;
@@ -890,6 +999,9 @@ class Pool {
   std::condition_variable drained_;
   std::condition_variable cancelled_;  // a drain's cancels returned
   pool::Instant next_maintenance_{0};  // the maintenance thread's own
+  // Changed under mutex_; read without it by the maintenance thread's tick.
+  std::atomic<std::size_t> threadless_waiting_{0};  // queued by acquire_queued
+  std::atomic<std::uint32_t> connects_owed_{0};     // counted in connecting_, for the queue
 
   std::unique_ptr<pool::MaintenanceThread> maintenance_;  // last: stops first
 };

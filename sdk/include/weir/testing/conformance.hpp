@@ -576,6 +576,37 @@ TEST_P(AsyncConformance, AcquireReadyNeverWaits) {
   EXPECT_TRUE(pool.acquire_ready(again).ok());
 }
 
+// acquire_queued (optional): while the pool's one connection is out, a caller queues
+// without a thread, gets that connection once it is released, never from inside the call,
+// and a wait that outlives its timeout ends with WEIR_E_EXHAUSTED.
+TEST_P(AsyncConformance, AcquireQueuedWaitsItsTurnWithoutAThread) {
+  if (table().acquire_queued == nullptr) GTEST_SKIP() << "no acquire_queued";
+  boost::json::object config = param().database;
+  auto& limits = config["pool"];
+  if (!limits.is_object()) limits = boost::json::object{};
+  limits.as_object()["min_size"] = 0;
+  limits.as_object()["max_size"] = 1;
+  limits.as_object()["max_overflow"] = 0;
+  auto pool = open_ready_pool(config);
+  LeaseHandle held = acquire(pool);
+  auto queued = pool.acquire_queued(10000);
+  ASSERT_TRUE(queued->call.ok()) << "with the one connection out: " << queued->call.message();
+  EXPECT_FALSE(queued->granted_within(std::chrono::milliseconds(50))) << "granted before a release";
+  held.release();
+  ASSERT_TRUE(queued->granted_within(std::chrono::seconds(5))) << "the release reached nobody";
+  EXPECT_FALSE(queued->called_inside());
+  ASSERT_TRUE(queued->outcome().ok()) << queued->outcome().message();
+  LeaseHandle granted = queued->take_lease();
+  ASSERT_TRUE(granted);
+  EXPECT_TRUE(granted.execute(param().probe_request).ok());
+
+  auto late = pool.acquire_queued(100);
+  ASSERT_TRUE(late->call.ok()) << late->call.message();
+  ASSERT_TRUE(late->granted_within(std::chrono::seconds(5))) << "the wait was never timed";
+  EXPECT_EQ(late->outcome().status, WEIR_E_EXHAUSTED) << late->outcome().message();
+  EXPECT_EQ(late->calls(), 1);
+}
+
 // release_ready may decline any connection; one in a transaction it must decline,
 // doing nothing: the lease is still in its transaction.
 TEST_P(AsyncConformance, ReleaseReadyDeclinesAnOpenTransaction) {

@@ -20,6 +20,7 @@
 #include <dlfcn.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -79,6 +80,7 @@ struct AsyncOutcome : CallOutcome {
 };
 
 class LeaseHandle;
+class QueuedAcquire;
 
 class PoolHandle {
  public:
@@ -104,6 +106,9 @@ class PoolHandle {
                              std::uint32_t deadline_ms = 0) const;
   // acquire_ready (ABI v2): a connection ready now, or WEIR_E_WOULD_BLOCK at once.
   inline CallOutcome acquire_ready(LeaseHandle& out) const;
+  // acquire_queued (ABI v2): queues for a connection; the result says how the call
+  // answered and, once queued, how the wait ended.
+  inline std::unique_ptr<QueuedAcquire> acquire_queued(std::uint32_t timeout_ms) const;
 
   weir_pool_stats stats() const {
     weir_pool_stats stats{};
@@ -314,6 +319,83 @@ inline CallOutcome PoolHandle::acquire(LeaseHandle& out, std::uint32_t timeout_m
   outcome.status = plugin_->acquire(pool_, &options, &conn, &outcome.error);
   if (outcome.ok()) out = LeaseHandle(plugin_, pool_, conn);
   return outcome;
+}
+
+// An acquire_queued call: the call's own answer, then (when it queued) what granted said.
+class QueuedAcquire {
+ public:
+  CallOutcome call;  // WEIR_OK: queued, granted follows
+
+  // Waits up to `patience` for granted; false when it has not come.
+  bool granted_within(std::chrono::milliseconds patience) {
+    std::unique_lock lock(mutex_);
+    return told_.wait_for(lock, patience, [&] { return calls_ > 0; });
+  }
+  // After granted: its status and error, and the lease it handed over (with WEIR_OK).
+  CallOutcome outcome() {
+    std::lock_guard lock(mutex_);
+    return outcome_;
+  }
+  LeaseHandle take_lease();
+  int calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  bool called_inside() const noexcept { return called_inside_; }
+
+ private:
+  friend class PoolHandle;
+  static void granted(void* data, weir_status status, weir_conn* conn, const weir_error* error) {
+    auto* self = static_cast<QueuedAcquire*>(data);
+    {
+      std::lock_guard lock(self->mutex_);
+      ++self->calls_;
+      self->called_inside_ = self->inside_;
+      self->outcome_.status = status;
+      if (error != nullptr) self->outcome_.error = *error;
+      self->conn_ = conn;
+    }
+    self->told_.notify_all();
+  }
+
+  const weir_plugin* plugin_ = nullptr;
+  weir_pool* pool_ = nullptr;
+  weir_acquire_options options_{};
+  weir_acquire_completion done_{};
+  std::mutex mutex_;
+  std::condition_variable told_;
+  int calls_ = 0;
+  bool inside_ = false;  // acquire_queued is running
+  bool called_inside_ = false;
+  CallOutcome outcome_;
+  weir_conn* conn_ = nullptr;
+};
+
+inline std::unique_ptr<QueuedAcquire> PoolHandle::acquire_queued(std::uint32_t timeout_ms) const {
+  auto q = std::make_unique<QueuedAcquire>();
+  q->plugin_ = plugin_;
+  q->pool_ = pool_;
+  q->options_.struct_size = sizeof q->options_;
+  q->options_.timeout_ms = timeout_ms;
+  q->options_.client_id = "weir-testing";
+  q->options_.tag = "weir::testing::PoolHandle::acquire_queued";
+  q->done_.struct_size = sizeof q->done_;
+  q->done_.host_data = q.get();
+  q->done_.granted = &QueuedAcquire::granted;
+  {
+    std::lock_guard lock(q->mutex_);
+    q->inside_ = true;
+  }
+  // The lock is not held across the call: granted, if it came from inside, would block.
+  q->call.status = plugin_->acquire_queued(pool_, &q->options_, &q->done_, &q->call.error);
+  std::lock_guard lock(q->mutex_);
+  q->inside_ = false;
+  return q;
+}
+
+inline LeaseHandle QueuedAcquire::take_lease() {
+  std::lock_guard lock(mutex_);
+  return LeaseHandle(plugin_, pool_, std::exchange(conn_, nullptr));
 }
 
 inline CallOutcome PoolHandle::acquire_ready(LeaseHandle& out) const {

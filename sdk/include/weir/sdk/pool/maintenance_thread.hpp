@@ -1,5 +1,6 @@
-// Runs `tick` at once and then every `period` on its own thread until destroyed. The pool
-// uses it to keep its coarse clock fresh and to run maintenance.
+// Runs `tick` at once and then every `period` on its own thread until destroyed, and
+// sooner when woken. The pool uses it to keep its coarse clock fresh, to run
+// maintenance and to open connections for callers that cannot.
 #pragma once
 
 #include <chrono>
@@ -25,14 +26,25 @@ class MaintenanceThread {
   MaintenanceThread(const MaintenanceThread&) = delete;
   MaintenanceThread& operator=(const MaintenanceThread&) = delete;
 
+  // Runs the next tick now rather than at the end of the period. Any thread.
+  void wake() noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      woken_ = true;
+    }
+    wake_.notify_one();
+  }
+
  private:
   void loop() {
     std::unique_lock lock(mutex_);
-    do {
+    while (!stop_) {
+      woken_ = false;
       lock.unlock();
       tick_();
       lock.lock();
-    } while (!wake_.wait_for(lock, period_, [&] { return stop_; }));
+      wake_.wait_for(lock, period_, [&] { return stop_ || woken_; });
+    }
   }
 
   const std::chrono::milliseconds period_;
@@ -40,6 +52,7 @@ class MaintenanceThread {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stop_ = false;
+  bool woken_ = false;
   std::thread thread_;  // last: starts once everything above exists
 };
 

@@ -1,19 +1,25 @@
-// A caller blocked in acquire, queued FIFO. Whoever frees capacity hands it
-// over under the pool lock by setting `grant` and notifying: a connection,
-// permission to open one, or the reason to give up.
+// A caller queued FIFO for a connection: blocked in acquire, or waiting
+// without a thread (acquire_queued). Whoever frees capacity hands it over
+// under the pool lock by setting `grant` and notifying, or calling `granted`:
+// a connection, permission to open one, or the reason to give up.
 #pragma once
 
+#include <weir/sdk/error.hpp>
+#include <weir/sdk/pool/clock.hpp>
 #include <weir/sdk/pool/lease.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <string>
 #include <string_view>
 
 namespace weir::sdk::pool {
 
 struct Waiter {
-  enum class Grant { kNone, kLease, kSlot, kClosed, kUnavailable };
+  // kExpired: a caller without a thread reached its timeout (a blocked one times itself).
+  enum class Grant { kNone, kLease, kSlot, kClosed, kUnavailable, kExpired };
 
   std::string_view client;  // borrowed from the caller's AcquireOptions
   std::string_view tag;
@@ -25,6 +31,13 @@ struct Waiter {
   // the woken waiter finds the lock free): the waiter must not return, and so
   // destroy `wake`, until it is cleared.
   std::atomic<bool> notifying{false};
+  // Set for a caller without a thread, which the pool allocates and frees: told the
+  // outcome here instead of through `wake` (the lease, or the error to fail with), and
+  // never given permission to open a connection (it cannot wait for one).
+  std::function<void(Lease*, const Error*)> granted;
+  Instant started{0};  // when it queued, for its wait time
+  Instant give_up{0};  // when its wait ends with WEIR_E_EXHAUSTED
+  std::chrono::milliseconds timeout{0};
   Waiter* prev = nullptr;
   Waiter* next = nullptr;
 };
