@@ -280,7 +280,9 @@ TEST(InteractiveTransaction, OneRequestAtATime) {
   const auto busy = tx_query(gw.port(), "main", id, "select 1");
   EXPECT_EQ(busy.status, 409u) << busy.body;
   EXPECT_EQ(busy.error_code(), "transaction_busy");
-  if (busy.status == 409u) EXPECT_EQ(busy.json().at("error").at("retryable"), true);
+  if (busy.status == 409u) {
+    EXPECT_EQ(busy.json().at("error").at("retryable"), true);
+  }
   EXPECT_EQ(slow.get().status, 200u);
   EXPECT_EQ(tx_query(gw.port(), "main", id, "select 1").status, 200u);
 }

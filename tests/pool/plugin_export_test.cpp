@@ -6,6 +6,7 @@
 #include <weir/sdk/plugin_export.hpp>
 #include <weir/testing/value_builder.hpp>
 
+#include <atomic>
 #include <cstring>
 #include <thread>
 
@@ -259,8 +260,9 @@ TEST_F(PluginExportTest, TheLoopsAcquireAndReleaseNeverWait) {
 // caller (deadline included), and a wait that outlives its timeout ends exhausted.
 TEST_F(PluginExportTest, AQueuedAcquireIsGrantedTheReleasedConnectionThroughItsCompletion) {
   ASSERT_EQ(open(R"({"pool": {"min_size": 0, "max_size": 1}})"), WEIR_OK);
+  // Written by the thread that ends the wait (the pool's own, at a timeout): `calls` last.
   struct Told {
-    int calls = 0;
+    std::atomic<int> calls{0};
     weir_status status = -1;
     weir_conn* conn = nullptr;
     std::string message;
@@ -268,10 +270,10 @@ TEST_F(PluginExportTest, AQueuedAcquireIsGrantedTheReleasedConnectionThroughItsC
   weir_acquire_completion done{
       sizeof done, &told, [](void* data, weir_status status, weir_conn* conn, const weir_error* e) {
         auto* t = static_cast<Told*>(data);
-        ++t->calls;
         t->status = status;
         t->conn = conn;
         if (e != nullptr) t->message = e->message;
+        ++t->calls;
       }};
   weir_acquire_options options{sizeof options, 10000, "queued", "GET /q", 2000};
   EXPECT_EQ(table.acquire_queued(pool, &options, &done, &error), WEIR_E_WOULD_BLOCK)
