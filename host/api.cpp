@@ -327,15 +327,19 @@ void Api::watched(const std::string& database, Deadline deadline,
 
 bool Api::runs_on_loop(const Call& call) const {
   const auto handler = call.endpoint->handler;
-  return (handler == &Api::query || handler == &Api::transaction_query) && call.loop != nullptr &&
-         call.database->database->runs_on_loop() && !wants_ndjson(call.request);
+  return (handler == &Api::query || handler == &Api::transaction_query || handler == &Api::batch) &&
+         call.loop != nullptr && call.database->database->runs_on_loop() &&
+         !wants_ndjson(call.request);
 }
 
 void Api::serve_then(const std::shared_ptr<Call>& call, const std::function<void(Outcome)>& answer,
                      std::function<void()> finished) {
   if (runs_on_loop(*call)) {
-    const bool in_transaction = call->endpoint->handler == &Api::transaction_query;
-    return on_loop(call, answer, std::move(finished), in_transaction);
+    const auto handler = call->endpoint->handler;
+    const auto what = handler == &Api::query               ? OnLoop::kQuery
+                      : handler == &Api::transaction_query ? OnLoop::kTransactionQuery
+                                                           : OnLoop::kBatch;
+    return on_loop(call, what, answer, std::move(finished));
   }
   answer(serve(*call));
   finished();
@@ -491,10 +495,15 @@ HttpResponse Api::transaction(const Call& call) {
                        call.database->database->transaction(statements, body, read_only, context));
 }
 
-HttpResponse Api::batch(const Call& call) {
+Api::BatchRequest Api::batch_request(const Call& call) {
   auto [body, read_only, context] = backend_request(call, "batch");
   context.primary = take_primary(body);
-  const auto batch = take_batch(body, call.state->config.limits.max_batch_statements);
+  auto batch = take_batch(body, call.state->config.limits.max_batch_statements);
+  return {std::move(batch), read_only, std::move(context)};
+}
+
+HttpResponse Api::batch(const Call& call) {
+  const auto [batch, read_only, context] = batch_request(call);
   return json_response(200, call.database->database->batch(batch, read_only, context));
 }
 

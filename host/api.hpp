@@ -6,6 +6,7 @@
 #include "access.hpp"
 #include "admission.hpp"
 #include "api_error.hpp"
+#include "batch_request.hpp"
 #include "client_limits.hpp"
 #include "deadline_watchdog.hpp"
 #include "gateway.hpp"
@@ -121,12 +122,14 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   // whose database runs on the event loop is answered from there (on_loop).
   void serve_then(const std::shared_ptr<Call>& call, const std::function<void(Outcome)>& answer,
                   std::function<void()> finished);
-  // Whether `call` is a query, alone or in an open transaction, that runs on its I/O
-  // thread's event loop: its database's plugin runs requests there, its result is whole.
+  // Whether `call` is a query, alone or in an open transaction, or a batch, that runs on its
+  // I/O thread's event loop: its database's plugin runs requests there, its result is whole.
   bool runs_on_loop(const Call& call) const;
+  // Which endpoint such a call is.
+  enum class OnLoop { kQuery, kTransactionQuery, kBatch };
   // Runs such a call on the loop, from start to answer (api_loop_query.cpp).
-  void on_loop(const std::shared_ptr<Call>& call, std::function<void(Outcome)> answer,
-               std::function<void()> finished, bool in_transaction);
+  void on_loop(const std::shared_ptr<Call>& call, OnLoop what, std::function<void(Outcome)> answer,
+               std::function<void()> finished);
   // What a client hears when its call outlived the deadline.
   static ApiError overdue_error(const BackendCall& backend, const std::string& database);
   // POST/DELETE /mcp: the MCP front answers (docs/mcp.md).
@@ -160,6 +163,13 @@ class Api : public RequestHandler, public mcp::DatabaseCalls {
   BackendRequest query_request(const Call& call);
   // An open transaction's query endpoint's: the same, its tag naming the transaction.
   BackendRequest transaction_query_request(const Call& call);
+  // The batch endpoint's: the batch checked whole (batch_request.hpp).
+  struct BatchRequest {
+    Batch batch;
+    bool read_only;
+    RequestContext context;
+  };
+  BatchRequest batch_request(const Call& call);
   // The {transaction} of /v1/databases/{database}/transactions/{transaction}/...
   static std::string transaction_id(const HttpRequest& request);
   // The query's result as NDJSON lines (api_streamed_query.cpp); answers through call.reply.

@@ -73,15 +73,14 @@ struct Database::LoopCall {
   }
   // Starts the leased request on `loop`, on its thread.
   static void start(std::shared_ptr<LoopCall> call, boost::asio::io_context& loop);
-  // Waits for its turn in the pool's queue without a thread (the plugin's acquire_queued),
-  // then starts on `loop`. False, having done nothing, when getting a connection waits on the
-  // backend: a worker does that. Throws ApiError as acquire does.
-  static bool queue(const std::shared_ptr<LoopCall>& call, const Database& db,
-                    boost::asio::io_context& loop);
-  static void granted(void* host_data, weir_status status, weir_conn* conn,
-                      const weir_error* error);
   // Returns the lease when it is the request's own, then calls `done`.
   static void deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome);
+  // Returns `lease` to the pool, then runs `then`: at once when that does not wait, else on
+  // `canceller`, the thread for calls that may block (the plugin resets the session). The
+  // database outlives neither the answer nor, therefore, the lease: it goes back first.
+  template <class Then>
+  static void release_then(std::unique_ptr<Lease> lease,
+                           const boost::asio::any_io_executor& canceller, Then&& then);
 
   const std::string request;
   const bool read_only;
@@ -94,11 +93,6 @@ struct Database::LoopCall {
   std::unique_ptr<Lease> owned_lease;
   weir_exec_options options{};
   weir_completion completion{};
-  // While it waits in the pool's queue (queue).
-  const Database* db = nullptr;
-  boost::asio::io_context* loop = nullptr;
-  weir_acquire_options acquire_options{};
-  weir_acquire_completion acquire_completion{};
   // The plugin's error, when it reports one: 2 KB, so not held by every request in flight.
   std::unique_ptr<weir_error> error;
   std::function<void(LoopOutcome)> done;
@@ -245,6 +239,15 @@ class Database::Lease {
     in_transaction_ = false;
     weir_error error = new_error();
     if (table().rollback(conn_, &error) != WEIR_OK) broken_ = true;
+  }
+  // A statement with parameter sets: one run per set, all or none, in a transaction of its own.
+  std::string execute_sets(const std::string& request, bool read_only,
+                           const RequestContext& context) {
+    const auto options =
+        read_only ? boost::json::object{{"read_only", true}} : boost::json::object{};
+    return all_or_none(options, context, [&] {
+      return execute(request, read_only, context, WEIR_EXEC_PARAMETER_SETS);
+    });
   }
   // Runs `work` (returning the result's text) in a transaction begun with `options`, all or
   // none: a failure of the work or of the commit rolls it back and says so ("rolled_back").
@@ -472,27 +475,94 @@ bool Database::runs_on_loop() const noexcept {
          (plugin_->table.capabilities & WEIR_CAP_EXECUTE_ASYNC) != 0;
 }
 
+// A wait in the pool's queue (the plugin's acquire_queued) for a request on a loop: what the
+// plugin borrows until it grants, kept alive by `self` until then.
+struct Database::QueuedLease {
+  using Leased = std::function<void(std::unique_ptr<Lease>, std::optional<ApiError>)>;
+
+  QueuedLease(const Database& database, RequestContext request_context,
+              boost::asio::io_context& on_loop, Leased then)
+      : db(database), context(std::move(request_context)), loop(on_loop), leased(std::move(then)) {}
+
+  // Called wherever the wait ended, maybe under the pool's lock: only posts to the loop.
+  static void granted(void* host_data, weir_status status, weir_conn* conn,
+                      const weir_error* error);
+
+  const Database& db;
+  const RequestContext context;  // its strings are the options'
+  boost::asio::io_context& loop;
+  Leased leased;
+  weir_acquire_options options{};
+  weir_acquire_completion completion{};
+  std::shared_ptr<QueuedLease> self;
+};
+
+template <class Leased>
+void Database::lease_on_loop(const RequestContext& context, boost::asio::io_context& loop,
+                             WorkerPool& workers, Leased&& leased) {
+  if (auto lease = Lease::ready_now(*this, pool_, context))
+    return leased(std::move(lease), std::nullopt);
+  if (queue_for_lease(context, loop, leased)) return;
+  // Getting a connection waits on the backend (a connect, a liveness check): a worker
+  // waits for it, then the loop has it.
+  workers.post([this, context, &loop, leased = std::forward<Leased>(leased)]() mutable {
+    std::unique_ptr<Lease> lease;
+    try {
+      lease = std::make_unique<Lease>(*this, pool_, context);
+    } catch (const ApiError& e) {
+      return leased(nullptr, e);
+    }
+    boost::asio::post(loop, [lease = std::move(lease), leased = std::move(leased)]() mutable {
+      leased(std::move(lease), std::nullopt);
+    });
+  });
+}
+
+bool Database::queue_for_lease(
+    const RequestContext& context, boost::asio::io_context& loop,
+    std::function<void(std::unique_ptr<Lease>, std::optional<ApiError>)> leased) const {
+  auto wait = std::make_shared<QueuedLease>(*this, context, loop, std::move(leased));
+  wait->options = Lease::options_for(wait->context, false);
+  wait->completion = {sizeof wait->completion, wait.get(), &QueuedLease::granted};
+  wait->self = wait;  // until granted
+  weir_error error = new_error();
+  const weir_status status =
+      plugin_->table.acquire_queued(pool_, &wait->options, &wait->completion, &error);
+  if (status == WEIR_OK) return true;
+  wait->self.reset();
+  if (status == WEIR_E_WOULD_BLOCK) return false;
+  throw Lease::acquire_failed(*this, status, error);
+}
+
+void Database::QueuedLease::granted(void* host_data, weir_status status, weir_conn* conn,
+                                    const weir_error* error) {
+  auto wait = std::move(static_cast<QueuedLease*>(host_data)->self);
+  try {
+    std::optional<ApiError> failed;
+    if (status != WEIR_OK)
+      failed = Lease::acquire_failed(wait->db, status, error != nullptr ? *error : new_error());
+    boost::asio::post(wait->loop, [wait, conn, failed = std::move(failed)]() mutable {
+      if (failed) return wait->leased(nullptr, std::move(failed));
+      wait->leased(Lease::granted(wait->db, wait->db.pool_, wait->context, conn), std::nullopt);
+    });
+  } catch (const std::exception& e) {  // out of memory: nothing may escape into the plugin
+    log_error("host", std::string("a request lost its turn for a connection: ") + e.what());
+  }
+}
+
 void Database::query_on_loop(const boost::json::object& request, bool read_only,
                              RequestContext context, boost::asio::io_context& loop,
                              WorkerPool& workers, std::function<void(LoopOutcome)> done) {
   if (!available()) throw unavailable_error();
   auto call = std::make_shared<LoopCall>(boost::json::serialize(request), read_only,
                                          std::move(context), workers, std::move(done));
-  call->lease_own(Lease::ready_now(*this, pool_, call->context));
-  if (call->lease != nullptr) return LoopCall::start(std::move(call), loop);
-  if (LoopCall::queue(call, *this, loop)) return;
-  // Getting a connection waits on the backend (a connect, a liveness check): a worker
-  // waits for it, then the loop starts the request.
-  workers.post([this, call, &loop]() mutable {
-    try {
-      call->lease_own(std::make_unique<Lease>(*this, pool_, call->context));
-    } catch (const ApiError& e) {
-      return call->done(LoopOutcome{{}, e, false});
-    }
-    boost::asio::post(loop, [call = std::move(call), &loop]() mutable {
-      LoopCall::start(std::move(call), loop);
-    });
-  });
+  lease_on_loop(
+      call->context, loop, workers,
+      [call, &loop](std::unique_ptr<Lease> lease, std::optional<ApiError> failed) mutable {
+        if (failed) return call->done(LoopOutcome{{}, std::move(*failed), false});
+        call->lease_own(std::move(lease));
+        LoopCall::start(std::move(call), loop);
+      });
 }
 
 void Database::LoopCall::start(std::shared_ptr<LoopCall> call, boost::asio::io_context& loop) {
@@ -506,43 +576,6 @@ void Database::LoopCall::start(std::shared_ptr<LoopCall> call, boost::asio::io_c
     if (status != WEIR_OK) finish(std::move(call->self), status);
   } catch (const ApiError& e) {  // not sent: the deadline passed or the client left
     deliver(std::move(call->self), LoopOutcome{{}, e, false});
-  }
-}
-
-bool Database::LoopCall::queue(const std::shared_ptr<LoopCall>& call, const Database& db,
-                               boost::asio::io_context& loop) {
-  call->db = &db;
-  call->loop = &loop;
-  call->acquire_options = Lease::options_for(call->context, false);
-  call->acquire_completion.struct_size = sizeof call->acquire_completion;
-  call->acquire_completion.host_data = call.get();
-  call->acquire_completion.granted = &LoopCall::granted;
-  call->self = call;  // until granted
-  weir_error error = new_error();
-  const weir_status status = db.plugin_->table.acquire_queued(db.pool_, &call->acquire_options,
-                                                              &call->acquire_completion, &error);
-  if (status == WEIR_OK) return true;
-  call->self.reset();
-  if (status == WEIR_E_WOULD_BLOCK) return false;
-  throw Lease::acquire_failed(db, status, error);
-}
-
-// Called wherever the wait ended, maybe under the pool's lock: only posts to the loop.
-void Database::LoopCall::granted(void* host_data, weir_status status, weir_conn* conn,
-                                 const weir_error* error) {
-  auto call = std::move(static_cast<LoopCall*>(host_data)->self);
-  try {
-    std::optional<ApiError> failed;
-    if (status != WEIR_OK)
-      failed = Lease::acquire_failed(*call->db, status, error != nullptr ? *error : new_error());
-    auto& loop = *call->loop;
-    boost::asio::post(loop, [call, conn, failed = std::move(failed), &loop]() mutable {
-      if (failed) return call->done(LoopOutcome{{}, std::move(*failed), false});
-      call->lease_own(Lease::granted(*call->db, call->db->pool_, call->context, conn));
-      LoopCall::start(std::move(call), loop);
-    });
-  } catch (const std::exception& e) {  // out of memory: nothing may escape into the plugin
-    log_error("host", std::string("a request lost its turn for a connection: ") + e.what());
   }
 }
 
@@ -587,21 +620,27 @@ Database::LoopOutcome Database::LoopCall::outcome_of(LoopCall& call, Settled&& s
 }
 
 void Database::LoopCall::deliver(std::shared_ptr<LoopCall> call, LoopOutcome outcome) {
-  if (!call->owned_lease) {  // a held transaction's, which keeps it
+  if (!call->owned_lease) {  // a held transaction's or a batch's, which keeps it
     call->lease->unwatch();
     return call->done(std::move(outcome));
   }
-  // The lease goes back before the answer: the database outlives neither the answer nor,
-  // therefore, the lease. A release that would wait (the plugin resets the session) runs
-  // on the thread for calls that may block.
-  if (call->lease->release_without_waiting()) {
-    call->owned_lease.reset();
-    return call->done(std::move(outcome));
+  auto& canceller = call->context.canceller;
+  release_then(std::move(call->owned_lease), canceller,
+               [call, outcome = std::move(outcome)]() mutable { call->done(std::move(outcome)); });
+}
+
+template <class Then>
+void Database::LoopCall::release_then(std::unique_ptr<Lease> lease,
+                                      const boost::asio::any_io_executor& canceller, Then&& then) {
+  if (lease->release_without_waiting()) {
+    lease.reset();
+    return then();
   }
-  boost::asio::post(call->context.canceller, [call, outcome = std::move(outcome)]() mutable {
-    call->owned_lease.reset();
-    call->done(std::move(outcome));
-  });
+  boost::asio::post(canceller,
+                    [lease = std::move(lease), then = std::forward<Then>(then)]() mutable {
+                      lease.reset();
+                      then();
+                    });
 }
 
 void Database::query(const boost::json::object& request, bool read_only,
@@ -618,15 +657,16 @@ void Database::query(const boost::json::object& request, bool read_only,
   });
 }
 
-namespace {
-
 // A statement of a transaction or a batch with its host members taken out (request_body.hpp),
-// before anything runs: a bad one runs nothing.
+// before anything runs: a bad one runs nothing. Outside the anonymous namespace: a batch on
+// the loop (Database::LoopBatch) holds its statements.
 struct StatementRun {
   std::string request;  // for the plugin
   bool read_only;
   std::size_t max_rows;
 };
+
+namespace {
 
 StatementRun statement_run(boost::json::object statement, bool read_only,
                            std::size_t default_max_rows, std::size_t index) {
@@ -680,9 +720,44 @@ bool ends_batch(const ApiError& e) {
          e.code() == "result_too_large";
 }
 
+// Whether a batch ends after a statement failed with `e`: it asked to stop at the first
+// failure, the failure ends any batch, or the connection is closed on release.
+bool batch_stops_at(const Batch& batch, const ApiError& e, bool connection_discarded) {
+  return batch.stop_on_error || ends_batch(e) || connection_discarded;
+}
+
+// The statements of a batch for the plugin; max_rows caps a result's top-level rows, and a
+// statement with parameter sets has none.
+std::vector<StatementRun> batch_runs(const Batch& batch, bool read_only,
+                                     std::size_t default_max_rows) {
+  std::vector<StatementRun> runs;
+  for (std::size_t i = 0; i < batch.statements.size(); ++i) {
+    const auto& statement = batch.statements[i];
+    runs.push_back(statement_run(statement.request, read_only,
+                                 statement.parameter_sets ? 0 : default_max_rows, i));
+  }
+  return runs;
+}
+
+// What a batch's next statement may use, its results so far being `body`: what is left of
+// the result cap, and its own max_rows. Throws 413 result_too_large when nothing is left.
+RequestContext next_statement_context(const RequestContext& batch, const std::string& body,
+                                      const StatementRun& run) {
+  if (body.size() >= batch.max_result_bytes) {
+    throw ApiError(413, "result_too_large",
+                   "the batch's results reached limits.max_result_bytes (" +
+                       std::to_string(batch.max_result_bytes) +
+                       " bytes); this statement and the rest did not run");
+  }
+  RequestContext left = batch;
+  left.max_result_bytes = batch.max_result_bytes - body.size();
+  left.max_rows = run.max_rows;
+  return left;
+}
+
 }  // namespace
 
-std::string Database::batch(const Batch& batch, bool read_only, const RequestContext& context) {
+void Database::check_batch(const Batch& batch) const {
   const bool has_sets = std::ranges::any_of(batch.statements, &BatchStatement::parameter_sets);
   if (has_sets && plugin_ != nullptr &&
       (plugin_->table.capabilities & WEIR_CAP_PARAMETER_SETS) == 0) {
@@ -694,42 +769,25 @@ std::string Database::batch(const Batch& batch, bool read_only, const RequestCon
     throw e;
   }
   if (!available()) throw unavailable_error();
-  // max_rows caps a result's top-level rows: a statement with parameter sets has none.
-  std::vector<StatementRun> runs;
-  for (std::size_t i = 0; i < batch.statements.size(); ++i) {
-    const auto& statement = batch.statements[i];
-    runs.push_back(statement_run(statement.request, read_only,
-                                 statement.parameter_sets ? 0 : config_.max_rows, i));
-  }
+}
+
+std::string Database::batch(const Batch& batch, bool read_only, const RequestContext& context) {
+  check_batch(batch);
+  const auto runs = batch_runs(batch, read_only, config_.max_rows);
   // Nothing here throws ApiError, so with_lease never runs a batch twice: what ran is answered.
   return with_lease(read_only, context, [&](Lease& lease) {
     std::string body = "{\"results\":[";
-    RequestContext left = context;
     for (std::size_t i = 0; i < runs.size(); ++i) {
       if (i > 0) body += ',';
       const auto& run = runs[i];
       try {
-        if (body.size() >= context.max_result_bytes) {
-          throw ApiError(413, "result_too_large",
-                         "the batch's results reached limits.max_result_bytes (" +
-                             std::to_string(context.max_result_bytes) +
-                             " bytes); this statement and the rest did not run");
-        }
-        left.max_result_bytes = context.max_result_bytes - body.size();
-        left.max_rows = run.max_rows;
-        // A statement's parameter sets run in a transaction of their own.
+        const auto left = next_statement_context(context, body, run);
         body += batch.statements[i].parameter_sets
-                    ? lease.all_or_none(run.read_only ? boost::json::object{{"read_only", true}}
-                                                      : boost::json::object{},
-                                        left,
-                                        [&] {
-                                          return lease.execute(run.request, run.read_only, left,
-                                                               WEIR_EXEC_PARAMETER_SETS);
-                                        })
+                    ? lease.execute_sets(run.request, run.read_only, left)
                     : lease.execute(run.request, run.read_only, left);
       } catch (const ApiError& e) {
         body += e.body();
-        if (batch.stop_on_error || ends_batch(e) || lease.discarded()) break;
+        if (batch_stops_at(batch, e, lease.discarded())) break;
       }
     }
     return body + "]}";
@@ -767,6 +825,116 @@ auto while_watched(HeldLease& lease, const RequestContext& context, Work&& work)
 }
 
 }  // namespace
+
+// A batch on a loop: its statements in turn on its own lease, each a LoopCall that borrows
+// the lease, or (with parameter sets) run whole on a worker; its body built as batch() builds it.
+struct Database::LoopBatch {
+  LoopBatch(Batch the_batch, std::vector<StatementRun> statement_runs, RequestContext batch_context,
+            boost::asio::io_context& on_loop, WorkerPool& worker_pool,
+            std::function<void(LoopOutcome)> on_done)
+      : batch(std::move(the_batch)),
+        runs(std::move(statement_runs)),
+        context(std::move(batch_context)),
+        loop(on_loop),
+        workers(worker_pool),
+        done(std::move(on_done)) {}
+
+  // Runs the next statement, or returns the lease and answers after the last. On the loop.
+  static void run_next(std::shared_ptr<LoopBatch> run);
+  // Adds a statement's result or error, then goes on or ends the batch. On the loop.
+  static void ended(std::shared_ptr<LoopBatch> run, LoopOutcome statement);
+  static void finish(std::shared_ptr<LoopBatch> run);
+
+  const Batch batch;
+  const std::vector<StatementRun> runs;
+  const RequestContext context;
+  boost::asio::io_context& loop;
+  WorkerPool& workers;
+  std::function<void(LoopOutcome)> done;
+  std::unique_ptr<Lease> lease;
+  std::string body = "{\"results\":[";
+  std::size_t next = 0;
+};
+
+void Database::batch_on_loop(Batch batch, bool read_only, RequestContext context,
+                             boost::asio::io_context& loop, WorkerPool& workers,
+                             std::function<void(LoopOutcome)> done) {
+  check_batch(batch);
+  auto runs = batch_runs(batch, read_only, config_.max_rows);
+  auto run = std::make_shared<LoopBatch>(std::move(batch), std::move(runs), std::move(context),
+                                         loop, workers, std::move(done));
+  lease_on_loop(run->context, loop, workers,
+                [run](std::unique_ptr<Lease> lease, std::optional<ApiError> failed) {
+                  if (failed) return run->done(LoopOutcome{{}, std::move(*failed), false});
+                  run->lease = std::move(lease);
+                  LoopBatch::run_next(run);
+                });
+}
+
+void Database::LoopBatch::run_next(std::shared_ptr<LoopBatch> run) {
+  if (run->next == run->runs.size()) return finish(std::move(run));
+  const std::size_t i = run->next++;
+  if (i > 0) run->body += ',';
+  const auto& statement = run->runs[i];
+  std::optional<RequestContext> statement_context;
+  try {
+    statement_context = next_statement_context(run->context, run->body, statement);
+  } catch (const ApiError& e) {
+    return ended(std::move(run), LoopOutcome{{}, e, false});
+  }
+  if (run->batch.statements[i].parameter_sets) {  // begin and commit wait: on a worker
+    auto& workers = run->workers;
+    return workers.post(
+        [run = std::move(run), &statement, left = std::move(*statement_context)]() mutable {
+          LoopOutcome outcome;
+          try {
+            outcome.result = while_watched(*run->lease, left, [&] {
+              return run->lease->execute_sets(statement.request, statement.read_only, left);
+            });
+          } catch (const ApiError& e) {
+            outcome.error = e;
+          }
+          auto& loop = run->loop;
+          boost::asio::post(loop, [run = std::move(run), outcome = std::move(outcome)]() mutable {
+            ended(std::move(run), std::move(outcome));
+          });
+        });
+  }
+  // Its outcome comes on the loop, or on a worker when the plugin handed it back: either
+  // way the batch goes on from the loop, one post per statement (no recursion through
+  // statements that fail at once).
+  auto call = std::make_shared<LoopCall>(
+      statement.request, statement.read_only, std::move(*statement_context), run->workers,
+      [run](LoopOutcome outcome) {
+        auto& loop = run->loop;
+        boost::asio::post(loop, [run = std::move(run), outcome = std::move(outcome)]() mutable {
+          ended(std::move(run), std::move(outcome));
+        });
+      });
+  call->lease = run->lease.get();
+  run->lease->watch(call->context);  // until deliver
+  LoopCall::start(std::move(call), run->loop);
+}
+
+void Database::LoopBatch::ended(std::shared_ptr<LoopBatch> run, LoopOutcome statement) {
+  if (!statement.error) {
+    run->body += statement.result;
+  } else {
+    run->body += statement.error->body();
+    if (batch_stops_at(run->batch, *statement.error, run->lease->discarded()))
+      return finish(std::move(run));
+  }
+  run_next(std::move(run));
+}
+
+void Database::LoopBatch::finish(std::shared_ptr<LoopBatch> run) {
+  run->body += "]}";
+  auto lease = std::move(run->lease);
+  auto& canceller = run->context.canceller;
+  LoopCall::release_then(std::move(lease), canceller, [run = std::move(run)] {
+    run->done(LoopOutcome{std::move(run->body), std::nullopt, false});
+  });
+}
 
 std::string Database::HeldTransaction::execute(const boost::json::object& request, bool read_only,
                                                const RequestContext& context) {

@@ -59,6 +59,8 @@ class WorkerPool;
 class Database {
   class Lease;
   struct LoopCall;
+  struct QueuedLease;
+  struct LoopBatch;
 
  public:
   // `plugin` may be null (not installed); the database is then unavailable.
@@ -114,6 +116,14 @@ class Database {
   // always when the connection broke, the deadline passed, the client went away or the results
   // reached `context.max_result_bytes`. Throws ApiError only when none of it ran.
   std::string batch(const Batch& batch, bool read_only, const RequestContext& context);
+  // The same without a thread waiting on the backend, as query_on_loop runs a query (called on
+  // `loop`'s thread; the database must run_on_loop): the statements in turn on one lease, each
+  // started with execute_async, one the plugin hands back run through execute on a worker, and
+  // one with parameter sets (a transaction of its own) run whole on a worker. `done` gets the
+  // body, or the error when none of it ran (never run_again). Throws ApiError as batch does.
+  void batch_on_loop(Batch batch, bool read_only, RequestContext context,
+                     boost::asio::io_context& loop, WorkerPool& workers,
+                     std::function<void(LoopOutcome)> done);
 
   // An interactive transaction's connection (POST .../transactions): leased
   // and begun by begin_transaction, held across requests until commit or
@@ -166,12 +176,27 @@ class Database {
 
  private:
   ApiError unavailable_error() const;
+  // Refuses a batch the plugin cannot run (parameter sets without the capability), or any
+  // batch when the database is unavailable.
+  void check_batch(const Batch& batch) const;
   // Runs `work` on a lease: read-only work on the next replica when there are
   // replicas (unless `context.primary`), falling back to the primary when that replica cannot
   // serve; work whose connection broke runs once more on a fresh lease when it is read-only or the
   // plugin says it never reached the backend.
   template <class Work>
   auto with_lease(bool read_only, const RequestContext& context, Work&& work);
+  // Leases a connection for a request on `loop` without a thread waiting when it can: one
+  // ready now (`leased` runs at once), else a place in the pool's queue (the grant is posted
+  // to `loop`), else a worker that waits for it. `leased(lease, error)` runs on the loop's
+  // thread, or with the error on the worker's. Throws ApiError when the pool refuses at once.
+  template <class Leased>
+  void lease_on_loop(const RequestContext& context, boost::asio::io_context& loop,
+                     WorkerPool& workers, Leased&& leased);
+  // The queue of lease_on_loop: false, having done nothing, when the plugin's pool says a
+  // thread must wait instead.
+  bool queue_for_lease(
+      const RequestContext& context, boost::asio::io_context& loop,
+      std::function<void(std::unique_ptr<Lease>, std::optional<ApiError>)> leased) const;
   weir_pool* open_pool(const boost::json::object& settings, const std::string& data_dir);
   static weir_pool_stats stats_of(const weir_plugin& table, weir_pool* pool);
 

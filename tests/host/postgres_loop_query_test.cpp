@@ -1,5 +1,5 @@
-// PostgreSQL queries on the I/O thread's event loop (the postgres plugin's
-// execute_async): a statement waits for the server on the loop, not on a
+// PostgreSQL queries and batches on the I/O thread's event loop (the postgres
+// plugin's execute_async): a statement waits for the server on the loop, not on a
 // worker; the deadline, a client that leaves and a connection that breaks
 // are kept there as on the worker path, in open transactions too; and what the
 // loop does not take (a statement to prepare, a read-only switch, a stale
@@ -483,6 +483,59 @@ TEST(PostgresLoopQuery, ARequestQueuedForAConnectionBeingOpenedHoldsNoWorker) {
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_TRUE(r.body.ends_with(R"("rows":[[1]],"rows_affected":1})")) << r.body;
   EXPECT_EQ(proxy.accepted(), 1) << "the request opened a connection of its own";
+}
+
+// A batch's statements run on the loop too, one after another on one connection; a statement
+// with parameter sets (a transaction of its own) runs on a worker, and the batch goes on.
+TEST(PostgresLoopQuery, BatchesWaitForTheServerOnTheLoopNotOnWorkers) {
+  testing::PostgresCluster pg;
+  pg.psql("create table log (n int)");
+  LoopGateway gw(pg, 8, false);
+  // Six batches of a half-second statement and an insert, with two workers: on workers they
+  // would take 1.5 s, two batches at a time.
+  const auto started = Clock::now();
+  std::vector<std::future<testing::HttpReply>> replies;
+  for (int i = 0; i < 6; ++i) {
+    replies.push_back(std::async(std::launch::async, [&, i] {
+      return http_post(gw.port(), "/v1/databases/pg/batch",
+                       R"J({"statements": [{"query": "select 1 as n from pg_sleep(0.5)"},
+                                           {"query": "insert into log values ($1)", "params": [)J" +
+                           std::to_string(i) + "]}]}");
+    }));
+  }
+  for (auto& reply : replies) {
+    const auto r = reply.get();
+    ASSERT_EQ(r.status, 200u) << r.body;
+    const auto body = r.json();
+    const auto& results = body.at("results").as_array();
+    ASSERT_EQ(results.size(), 2u) << r.body;
+    EXPECT_EQ(results.at(0).at("rows"), boost::json::parse("[[1]]")) << r.body;
+    EXPECT_EQ(results.at(1).at("rows_affected"), 1) << r.body;
+  }
+  const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - started);
+  EXPECT_LT(took.count(), 1300) << "the batches waited on the two workers";
+  EXPECT_EQ(pg.psql("select count(*) from log"), "6\n");
+
+  // A failure in the middle, parameter sets (on a worker) and the statements after them.
+  const auto mixed = http_post(gw.port(), "/v1/databases/pg/batch", R"J({"statements": [
+      {"query": "insert into log values (100)"},
+      {"query": "select * from no_such_table"},
+      {"query": "insert into log values ($1)", "param_sets": [[101], [102]]},
+      {"query": "select count(*)::int as n from log where n >= 100"}]})J");
+  ASSERT_EQ(mixed.status, 200u) << mixed.body;
+  const auto body = mixed.json();
+  const auto& results = body.at("results").as_array();
+  ASSERT_EQ(results.size(), 4u) << mixed.body;
+  EXPECT_EQ(results.at(0).at("rows_affected"), 1);
+  EXPECT_EQ(results.at(1).at("error").at("backend_code"), "42P01") << mixed.body;
+  EXPECT_EQ(results.at(2).at("results").as_array().size(), 2u) << mixed.body;
+  EXPECT_EQ(results.at(3).at("rows"), boost::json::parse("[[3]]")) << mixed.body;
+  const auto stopped = http_post(gw.port(), "/v1/databases/pg/batch", R"J({"stop_on_error": true,
+      "statements": [{"query": "select * from no_such_table"},
+                     {"query": "insert into log values (200)"}]})J");
+  ASSERT_EQ(stopped.status, 200u) << stopped.body;
+  EXPECT_EQ(stopped.json().at("results").as_array().size(), 1u) << stopped.body;
+  EXPECT_EQ(pg.psql("select count(*) from log where n = 200"), "0\n");
 }
 
 TEST(PostgresLoopQuery, TenThousandClientsOfASlowQueryOnAFixedHandfulOfThreads) {
