@@ -10,6 +10,7 @@
 
 #include <weir/plugin.h>
 
+#include <atomic>
 #include <cstdint>
 #include <mutex>
 
@@ -23,22 +24,25 @@ class StatementCanceller {
   StatementCanceller(const weir_plugin* table, weir_conn* conn) noexcept
       : table_(table), conn_(conn) {}
 
-  // A request starts on the connection: cancels asked for earlier ones are dropped.
+  // A request starts on the connection: cancels asked for earlier ones are dropped. Called
+  // by the lease's holder, one request at a time.
   Request start() noexcept;
-  // The request at hand ended: nothing runs that a cancel may stop.
+  // The request at hand ended: nothing runs that a cancel may stop. Never waits (an event
+  // loop calls it), so a cancel already inside the plugin's cancel() still completes.
   void end() noexcept;
   // Cancels `request` if it is still the one at hand and the connection is still leased.
   // Blocks while the plugin's cancel() does. Any thread.
   void cancel(Request request) noexcept;
-  // The connection went back to the pool: no cancel reaches it any more.
+  // The connection goes back to the pool: no cancel reaches it any more. Waits for a cancel
+  // in progress, which uses the connection.
   void let_go() noexcept;
 
  private:
   const weir_plugin* const table_;
   std::mutex mutex_;
-  weir_conn* conn_;      // null once let go
-  Request current_ = 0;  // 0: no request at hand
-  Request last_ = 0;
+  weir_conn* conn_;                  // null once let go; guarded by mutex_
+  std::atomic<Request> current_{0};  // 0: no request at hand
+  Request last_ = 0;                 // the holder's
 };
 
 }  // namespace weir
